@@ -1,0 +1,19 @@
+// Exits 0 once a Kafka client can fetch cluster metadata from the broker given as argv[2].
+const { Kafka, logLevel } = require('kafkajs');
+
+const kafka = new Kafka({
+  clientId: 'omnibus-wait-ready',
+  brokers: [process.argv[2] ?? '127.0.0.1:9092'],
+  logLevel: logLevel.NOTHING,
+  connectionTimeout: 1000,
+  retry: { retries: 0 },
+});
+const admin = kafka.admin();
+admin
+  .connect()
+  .then(() => admin.describeCluster())
+  .then(async (cluster) => {
+    await admin.disconnect();
+    process.exit(cluster.brokers.length > 0 ? 0 : 1);
+  })
+  .catch(() => process.exit(1));
