@@ -1,0 +1,91 @@
+import { createTestTopics, testKafka, uniqueName, waitFor } from '@omnibus/testing';
+import { Consumer, Kafka } from 'kafkajs';
+import { appendToOutbox, OutboxError } from './append';
+import { OutboxRelay } from './relay';
+import { shardOf } from './shard';
+import { outboxTestDatabase, OutboxTestDatabase, recordingLogger } from './test/fixtures';
+
+jest.setTimeout(30_000);
+
+describe('appendToOutbox', () => {
+  let db: OutboxTestDatabase;
+  let kafka: Kafka;
+
+  beforeAll(async () => {
+    db = await outboxTestDatabase('outbox_append');
+    kafka = testKafka('outbox-append-test');
+  });
+  afterAll(async () => {
+    await db.close();
+  });
+
+  it('stores the records of a committed transaction, sharded by key, with an event id', async () => {
+    await db.dataSource.transaction(async (manager) => {
+      await appendToOutbox(manager, [
+        { topic: 'retail.orders', key: 'order-1', value: Buffer.from([0, 1, 2]), headers: { ce_type: 'OrderPlaced' } },
+        { topic: 'retail.orders', key: 'order-2', value: Buffer.from('x'), headers: { ce_id: 'given-id' } },
+      ]);
+    });
+    const rows = await db.dataSource.query(`SELECT * FROM outbox ORDER BY id`);
+    expect(rows).toHaveLength(2);
+    expect(rows[0]).toMatchObject({ topic: 'retail.orders', key: 'order-1', shard: shardOf('order-1'), published_at: null });
+    expect(Buffer.compare(rows[0].value, Buffer.from([0, 1, 2]))).toBe(0);
+    expect(rows[0].headers.ce_type).toBe('OrderPlaced');
+    expect(rows[0].headers.ce_id).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-7/);
+    expect(rows[1].headers.ce_id).toBe('given-id');
+  });
+
+  it('leaves nothing behind when the transaction rolls back', async () => {
+    const before = await db.dataSource.query(`SELECT count(*)::int AS n FROM outbox`);
+    await expect(
+      db.dataSource.transaction(async (manager) => {
+        await appendToOutbox(manager, [{ topic: 't', key: 'k', value: Buffer.from('v'), headers: {} }]);
+        throw new Error('business rule failed');
+      }),
+    ).rejects.toThrow('business rule failed');
+    const after = await db.dataSource.query(`SELECT count(*)::int AS n FROM outbox`);
+    expect(after[0].n).toBe(before[0].n);
+  });
+
+  it('refuses a manager outside a transaction and malformed records', async () => {
+    await expect(
+      appendToOutbox(db.dataSource.manager, [{ topic: 't', key: 'k', value: Buffer.from('v'), headers: {} }]),
+    ).rejects.toThrow(OutboxError);
+    await expect(
+      db.dataSource.transaction((manager) =>
+        appendToOutbox(manager, [{ topic: 't', key: '', value: Buffer.from('v'), headers: {} }]),
+      ),
+    ).rejects.toThrow(/non-empty key/);
+  });
+
+  it('is published by a relay once committed', async () => {
+    const topic = uniqueName('outbox.append');
+    const admin = kafka.admin();
+    await admin.connect();
+    await createTestTopics(admin, [{ topic, numPartitions: 2 }]);
+    await admin.disconnect();
+    const received: Array<{ key: string; value: string; ceId: string }> = [];
+    const consumer: Consumer = kafka.consumer({ groupId: uniqueName('outbox-append') });
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await consumer.run({
+      eachMessage: async ({ message }) => {
+        received.push({ key: String(message.key), value: String(message.value), ceId: String(message.headers?.ce_id) });
+      },
+    });
+    const relay = new OutboxRelay({ dataSource: db.dataSource, kafka, logger: recordingLogger(), leaseTtlMs: 3000 });
+    await relay.start();
+    try {
+      await db.dataSource.transaction((manager) =>
+        appendToOutbox(manager, [{ topic, key: 'sku-1', value: Buffer.from('stock 5'), headers: { ce_id: 'e-1' } }]),
+      );
+      await waitFor(() => received.length >= 1, { timeoutMs: 15_000, what: 'the event on Kafka' });
+      expect(received).toEqual([{ key: 'sku-1', value: 'stock 5', ceId: 'e-1' }]);
+      const [row] = await db.dataSource.query(`SELECT published_at FROM outbox WHERE topic = $1`, [topic]);
+      expect(row.published_at).not.toBeNull();
+    } finally {
+      await relay.stop();
+      await consumer.disconnect();
+    }
+  });
+});

@@ -1,0 +1,738 @@
+import { hostname } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { ExponentialBackoff, IBackoff } from 'cockatiel';
+import { CompressionTypes, Kafka, Message, Producer, RetryOptions } from 'kafkajs';
+import type { PoolClient } from 'pg';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { OutboxError } from './append';
+import { defaultLogger, OutboxLogger } from './logger';
+import { outboxMetrics, OutboxMetrics } from './metrics';
+import { NotifyListener } from './notify-listener';
+import { ProducerSession } from './producer-session';
+import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
+import { DEFAULT_SHARD_COUNT } from './shard';
+import { linkFromTraceparent } from './tracing';
+
+export interface OutboxRetention {
+  /** Published rows older than this are deleted. Default 7 days. */
+  keepPublishedMs?: number;
+  /** How often the purge runs. Default 60 s. */
+  purgeIntervalMs?: number;
+  /** Rows per DELETE, so a purge never holds long locks or bloats one transaction. Default 5000. */
+  purgeBatchSize?: number;
+}
+
+export interface OutboxRelayOptions {
+  /** The service's DataSource (already initialised, outbox migrations run). */
+  dataSource: DataSource;
+  /** kafkajs client; the relay makes its own idempotent producer from it. */
+  kafka: Kafka;
+  /** Unique per process; defaults to host-pid-random. Shown as lease holder by `omnibus outbox status`. */
+  instanceId?: string;
+  /** Must equal the `shardCount` writers pass to appendToOutbox (both default to 8). */
+  shardCount?: number;
+  /** Most rows read, sent and marked per shard per transaction. Default 2000. */
+  batchSize?: number;
+  /** Fallback poll when no NOTIFY arrives (a lost LISTEN connection, a missed wake-up). Default 1000 ms. */
+  pollIntervalMs?: number;
+  retention?: OutboxRetention;
+  /** Shard leases expire after this unless renewed (renewed every third of it). Default 15 s. */
+  leaseTtlMs?: number;
+  /** Shards published concurrently by this instance (each uses one pooled connection). Default 4. */
+  maxConcurrentShards?: number;
+  /** Backoff between failed batches (broker or database down). Defaults 100 ms to 10 s, with jitter. */
+  backoff?: { initialDelayMs?: number; maxDelayMs?: number };
+  /** Retries of one send inside kafkajs before the relay's own backoff takes over. */
+  producerRetry?: RetryOptions;
+  /** prom-client registry to register the relay metrics in (service-kit's registry). */
+  registry?: Registry;
+  logger?: OutboxLogger;
+  /** How often the backlog gauges are refreshed. Default 5 s. */
+  metricsIntervalMs?: number;
+  /** Called after a batch is acknowledged by the broker and marked published. */
+  onPublished?: (batch: PublishedBatch) => void;
+}
+
+export interface PublishedBatch {
+  shard: number;
+  records: Array<{ id: string; topic: string; key: string; headers: Record<string, string> }>;
+  /** performance.now() when the broker acknowledged the batch. */
+  ackedAt: number;
+}
+
+interface OutboxRow {
+  id: string;
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+  age_ms: number;
+}
+
+type BatchOutcome = { published: number } | 'lease-lost' | 'stopped';
+
+class BrokerError extends Error {
+  constructor(readonly cause: unknown) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
+
+const tracer = trace.getTracer('@omnibus/outbox');
+/** The OpenTelemetry SDK keeps 128 links per span by default; more would be dropped anyway. */
+const MAX_LINKS_PER_SPAN = 128;
+
+/**
+ * Publishes the outbox to Kafka.
+ *
+ * Each instance leases a fair share of the shards (ceil(shards / live relays)) and runs one pump
+ * per leased shard. A pump's batch is one transaction that first re-checks and renews the lease with
+ * an UPDATE, which also row-locks it: another relay cannot take the shard (its takeover uses
+ * SKIP LOCKED) until the batch is sent, acknowledged and marked published, or rolled back. So two
+ * relays never publish the same rows while both are healthy, and a key's events leave in id order.
+ *
+ * At-least-once edge: a relay that dies after the broker acknowledged a batch but before its commit
+ * leaves those rows unpublished, and the next holder sends them again. Consumers dedupe by `ce_id`
+ * through their inbox.
+ */
+export class OutboxRelay {
+  readonly instanceId: string;
+  private readonly dataSource: DataSource;
+  private readonly shardCount: number;
+  private readonly batchSize: number;
+  private readonly pollIntervalMs: number;
+  private readonly leaseTtlMs: number;
+  private readonly keepPublishedMs: number;
+  private readonly purgeIntervalMs: number;
+  private readonly purgeBatchSize: number;
+  private readonly metricsIntervalMs: number;
+  private readonly logger: OutboxLogger;
+  private readonly metrics: OutboxMetrics;
+  private readonly producers: ProducerSession;
+  private readonly backoffFactory: ExponentialBackoff<unknown>;
+  private readonly slots: Semaphore;
+  private readonly pumps = new Map<number, ShardPump>();
+  private listener?: NotifyListener;
+  private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
+  private timers: NodeJS.Timeout[] = [];
+  private ticking?: Promise<void>;
+  private tickAgain = false;
+  private brokerState: 'unknown' | 'up' | 'down' = 'unknown';
+  private databaseState: 'up' | 'down' = 'up';
+  private purging = false;
+
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.dataSource = options.dataSource;
+    this.instanceId = options.instanceId ?? `${hostname()}-${process.pid}-${randomBytes(3).toString('hex')}`;
+    this.shardCount = options.shardCount ?? DEFAULT_SHARD_COUNT;
+    this.batchSize = options.batchSize ?? 2000;
+    this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
+    this.keepPublishedMs = options.retention?.keepPublishedMs ?? 7 * 24 * 3600_000;
+    this.purgeIntervalMs = options.retention?.purgeIntervalMs ?? 60_000;
+    this.purgeBatchSize = options.retention?.purgeBatchSize ?? 5000;
+    this.metricsIntervalMs = options.metricsIntervalMs ?? 5000;
+    this.logger = options.logger ?? defaultLogger();
+    this.metrics = outboxMetrics(options.registry);
+    this.producers = new ProducerSession(
+      options.kafka,
+      options.producerRetry ?? { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+    );
+    this.backoffFactory = new ExponentialBackoff({
+      initialDelay: options.backoff?.initialDelayMs ?? 100,
+      maxDelay: options.backoff?.maxDelayMs ?? 10_000,
+    });
+    this.slots = new Semaphore(options.maxConcurrentShards ?? 4);
+    if (!Number.isInteger(this.shardCount) || this.shardCount < 1 || this.shardCount > 1024) {
+      throw new OutboxError(`outbox relay shardCount must be an integer between 1 and 1024, got ${this.shardCount}`);
+    }
+    if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
+      throw new OutboxError(`outbox relay batchSize must be a positive integer, got ${this.batchSize}`);
+    }
+  }
+
+  /** Shards this instance currently publishes. */
+  get heldShards(): number[] {
+    return [...this.pumps.keys()].sort((a, b) => a - b);
+  }
+
+  /**
+   * Registers this relay, takes its share of the shards and starts publishing. Resolves once leases
+   * are taken; an unreachable broker does not fail it (the relay keeps retrying in the background).
+   */
+  async start(): Promise<void> {
+    if (this.state !== 'new') throw new OutboxError(`outbox relay ${this.instanceId} cannot start twice`);
+    this.state = 'running';
+    try {
+      await this.prepareShards();
+      await this.heartbeat();
+      await this.dataSource.query(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
+    } catch (error) {
+      this.state = 'stopped';
+      throw error;
+    }
+    this.listener = new NotifyListener(
+      (this.driverPool().options ?? {}) as any,
+      [APPENDED_CHANNEL, REBALANCE_CHANNEL],
+      (channel, payload) => this.onNotification(channel, payload),
+      () => this.pumps.forEach((pump) => pump.wake()),
+      this.logger,
+    );
+    await this.listener.start();
+    await this.requestTick();
+    this.every(Math.max(50, Math.floor(this.leaseTtlMs / 3)), () => void this.requestTick());
+    this.every(this.purgeIntervalMs, () => void this.purgePublished().catch((error) => this.databaseFailed(error)));
+    this.every(this.metricsIntervalMs, () => void this.refreshBacklogMetrics());
+    void this.refreshBacklogMetrics();
+    this.logger.info(
+      { instanceId: this.instanceId, shardCount: this.shardCount, shards: this.heldShards },
+      'outbox relay started',
+    );
+  }
+
+  /**
+   * Finishes the batches in flight, releases this instance's leases (so the others take them at once)
+   * and disconnects. Unpublished rows simply wait for the next holder.
+   */
+  async stop(): Promise<void> {
+    if (this.state !== 'running') return;
+    this.state = 'stopping';
+    this.timers.forEach((timer) => clearInterval(timer));
+    this.timers = [];
+    await this.ticking;
+    await Promise.all([...this.pumps.values()].map((pump) => pump.stop()));
+    const shards = this.heldShards;
+    this.pumps.clear();
+    this.metrics.shardsHeld.set(0);
+    try {
+      await this.dataSource.query(`UPDATE outbox_shard_leases SET holder = NULL, lease_until = NULL WHERE holder = $1`, [
+        this.instanceId,
+      ]);
+      await this.dataSource.query(`DELETE FROM outbox_relays WHERE instance_id = $1`, [this.instanceId]);
+      await this.dataSource.query(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
+    } catch (error) {
+      // The leases then simply expire after leaseTtlMs.
+      this.logger.warn({ err: errorMessage(error) }, 'outbox relay: could not release leases on stop');
+    }
+    await this.listener?.close();
+    await this.producers.close();
+    this.state = 'stopped';
+    this.logger.info({ instanceId: this.instanceId, released: shards }, 'outbox relay stopped');
+  }
+
+  /**
+   * Deletes published rows older than the retention, in batches, from the shards this instance holds
+   * (each shard is purged by its holder only). Returns how many rows were deleted.
+   */
+  async purgePublished(): Promise<number> {
+    if (this.purging || this.pumps.size === 0) return 0;
+    this.purging = true;
+    let deleted = 0;
+    try {
+      for (;;) {
+        const [, count] = await this.dataSource.query(
+          `DELETE FROM outbox WHERE id IN (
+             SELECT id FROM outbox
+              WHERE published_at < now() - $1 * interval '1 millisecond' AND shard = ANY($2::smallint[])
+              LIMIT $3)`,
+          [this.keepPublishedMs, this.heldShards, this.purgeBatchSize],
+        );
+        deleted += Number(count);
+        if (Number(count) < this.purgeBatchSize || this.state !== 'running') break;
+      }
+    } finally {
+      this.purging = false;
+    }
+    if (deleted > 0) this.logger.info({ deleted, keepPublishedMs: this.keepPublishedMs }, 'outbox relay purged published rows');
+    return deleted;
+  }
+
+  // --- shards and leases -------------------------------------------------------------------------
+
+  /** Creates the lease rows and refuses to run beside relays or writers configured with another shard count. */
+  private async prepareShards(): Promise<void> {
+    try {
+      await this.dataSource.query(
+        `INSERT INTO outbox_shard_leases (shard) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING`,
+        [this.shardCount],
+      );
+    } catch (error) {
+      if (/outbox_shard_leases.*does not exist/.test(errorMessage(error))) {
+        throw new OutboxError('the outbox tables are missing: add outboxMigrations to the DataSource migrations and run them');
+      }
+      throw error;
+    }
+    const [{ shards }] = await this.dataSource.query(`SELECT count(*)::int AS shards FROM outbox_shard_leases`);
+    if (shards !== this.shardCount) {
+      throw new OutboxError(
+        `outbox_shard_leases has ${shards} shards but this relay is configured with ${this.shardCount}: ` +
+          'every relay and appendToOutbox must use the same shardCount (to change it, drain the outbox, stop the relays and delete the lease rows)',
+      );
+    }
+  }
+
+  private async heartbeat(): Promise<number> {
+    await this.dataSource.query(
+      `INSERT INTO outbox_relays (instance_id, alive_until) VALUES ($1, now() + $2 * interval '1 millisecond')
+       ON CONFLICT (instance_id) DO UPDATE SET alive_until = excluded.alive_until`,
+      [this.instanceId, this.leaseTtlMs],
+    );
+    await this.dataSource.query(`DELETE FROM outbox_relays WHERE alive_until < now()`);
+    const [{ live }] = await this.dataSource.query(`SELECT count(*)::int AS live FROM outbox_relays`);
+    return Math.max(1, live);
+  }
+
+  /** Runs a lease tick now, or right after the one in progress (ticks never overlap). */
+  private requestTick(): Promise<void> {
+    if (this.ticking) {
+      this.tickAgain = true;
+      return this.ticking;
+    }
+    this.ticking = (async () => {
+      do {
+        this.tickAgain = false;
+        if (this.state !== 'running') break;
+        try {
+          await this.balanceLeases();
+          this.databaseRecovered();
+        } catch (error) {
+          this.databaseFailed(error);
+        }
+      } while (this.tickAgain);
+    })().finally(() => (this.ticking = undefined));
+    return this.ticking;
+  }
+
+  /** Heartbeat, renew what we hold, then take or give back shards until we hold our fair share. */
+  private async balanceLeases(): Promise<void> {
+    const live = await this.heartbeat();
+    const fairShare = Math.ceil(this.shardCount / live);
+    // Rows locked by our own batches in flight are skipped: those batches renew them on commit.
+    await this.dataSource.query(
+      `UPDATE outbox_shard_leases SET lease_until = now() + $2 * interval '1 millisecond'
+        WHERE holder = $1 AND shard IN (SELECT shard FROM outbox_shard_leases WHERE holder = $1 FOR UPDATE SKIP LOCKED)`,
+      [this.instanceId, this.leaseTtlMs],
+    );
+    const heldRows: Array<{ shard: number }> = await this.dataSource.query(
+      `SELECT shard FROM outbox_shard_leases WHERE holder = $1 ORDER BY shard`,
+      [this.instanceId],
+    );
+    const held = new Set(heldRows.map((row) => Number(row.shard)));
+    const lost = this.heldShards.filter((shard) => !held.has(shard));
+    for (const shard of lost) await this.dropPump(shard, 'lost');
+
+    if (held.size > fairShare) {
+      const excess = [...held].sort((a, b) => b - a).slice(0, held.size - fairShare);
+      await Promise.all(excess.map((shard) => this.dropPump(shard, 'released')));
+      await this.dataSource.query(
+        `UPDATE outbox_shard_leases SET holder = NULL, lease_until = NULL WHERE holder = $1 AND shard = ANY($2::smallint[])`,
+        [this.instanceId, excess],
+      );
+      excess.forEach((shard) => held.delete(shard));
+      await this.dataSource.query(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
+    } else if (held.size < fairShare) {
+      // TypeORM returns [rows, affected count] for UPDATE … RETURNING on postgres.
+      const [taken]: [Array<{ shard: number }>, number] = await this.dataSource.query(
+        `UPDATE outbox_shard_leases SET holder = $1, lease_until = now() + $2 * interval '1 millisecond'
+          WHERE shard IN (SELECT shard FROM outbox_shard_leases
+                           WHERE holder IS NULL OR lease_until < now()
+                           ORDER BY shard LIMIT $3 FOR UPDATE SKIP LOCKED)
+          RETURNING shard`,
+        [this.instanceId, this.leaseTtlMs, fairShare - held.size],
+      );
+      const acquired = taken.map((row) => Number(row.shard)).sort((a, b) => a - b);
+      acquired.forEach((shard) => held.add(shard));
+      if (acquired.length > 0) {
+        this.logger.info({ instanceId: this.instanceId, acquired, live, fairShare }, 'outbox relay acquired shards');
+      }
+    }
+    if (this.state !== 'running') return;
+    for (const shard of held) {
+      if (!this.pumps.has(shard)) {
+        const pump = new ShardPump(shard, this);
+        this.pumps.set(shard, pump);
+        pump.start();
+      }
+    }
+    this.metrics.shardsHeld.set(this.pumps.size);
+  }
+
+  private async dropPump(shard: number, why: 'lost' | 'released'): Promise<void> {
+    const pump = this.pumps.get(shard);
+    if (!pump) return;
+    this.pumps.delete(shard);
+    await pump.stop();
+    this.metrics.shardsHeld.set(this.pumps.size);
+    const log = why === 'lost' ? this.logger.warn : this.logger.info;
+    log.call(this.logger, { instanceId: this.instanceId, shard }, `outbox relay ${why} shard ${shard}`);
+  }
+
+  /** Called by a pump that found its lease taken over (it stops publishing that shard). */
+  leaseLost(shard: number): void {
+    if (this.pumps.has(shard)) {
+      this.pumps.delete(shard);
+      this.metrics.shardsHeld.set(this.pumps.size);
+      this.logger.warn({ instanceId: this.instanceId, shard }, `outbox relay lost shard ${shard}`);
+    }
+  }
+
+  private onNotification(channel: string, payload: string): void {
+    if (this.state !== 'running') return;
+    if (channel === REBALANCE_CHANNEL) {
+      if (payload !== this.instanceId) void this.requestTick();
+      return;
+    }
+    for (const part of payload.split(',')) {
+      this.pumps.get(Number(part))?.wake();
+    }
+  }
+
+  // --- publishing --------------------------------------------------------------------------------
+
+  /**
+   * One batch of one shard in one transaction: renew (and row-lock) the lease, read the oldest
+   * unpublished rows, send them, mark them published, commit.
+   */
+  async publishBatch(shard: number, abandoned: Promise<'stopped'>): Promise<BatchOutcome> {
+    let producer: Producer;
+    try {
+      // While the broker is unreachable this waits in connect; a stopping pump must not wait with it.
+      const ready = await Promise.race([this.producers.get(), abandoned]);
+      if (ready === 'stopped') return 'stopped';
+      producer = ready;
+    } catch (error) {
+      throw new BrokerError(error);
+    }
+    const [client, release] = (await (this.dataSource.driver as any).obtainMasterConnection()) as [
+      PoolClient,
+      (error?: unknown) => void,
+    ];
+    let connectionBroken: unknown;
+    let inTransaction = false;
+    try {
+      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.idleInTransactionLimitMs()}`);
+      inTransaction = true;
+      const lease = await client.query({
+        name: 'outbox-renew-lease',
+        text: `UPDATE outbox_shard_leases SET lease_until = now() + $3 * interval '1 millisecond'
+                WHERE shard = $1 AND holder = $2`,
+        values: [shard, this.instanceId, this.leaseTtlMs],
+      });
+      if (lease.rowCount === 0) {
+        await client.query('ROLLBACK');
+        inTransaction = false;
+        return 'lease-lost';
+      }
+      const { rows } = await client.query<OutboxRow>({
+        name: 'outbox-read-batch',
+        text: `SELECT id, topic, key, value, headers,
+                      extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms
+                 FROM outbox WHERE shard = $1 AND published_at IS NULL ORDER BY id LIMIT $2`,
+        values: [shard, this.batchSize],
+      });
+      if (rows.length === 0) {
+        await client.query('COMMIT');
+        inTransaction = false;
+        return { published: 0 };
+      }
+      const readAt = performance.now();
+      try {
+        await this.send(producer, rows);
+      } catch (error) {
+        await client.query('ROLLBACK');
+        inTransaction = false;
+        await this.producers.reset(producer);
+        throw new BrokerError(error);
+      }
+      const ackedAt = performance.now();
+      await client.query({
+        name: 'outbox-mark-published',
+        text: `UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
+        values: [rows.map((row) => row.id)],
+      });
+      await client.query('COMMIT');
+      inTransaction = false;
+      this.recordPublished(shard, rows, readAt, ackedAt);
+      return { published: rows.length };
+    } catch (error) {
+      if (!(error instanceof BrokerError)) connectionBroken = error;
+      if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      release(connectionBroken);
+    }
+  }
+
+  /** A batch's transaction may wait for one send; PostgreSQL ends it if the relay hangs far longer. */
+  private idleInTransactionLimitMs(): number {
+    return Math.max(60_000, this.leaseTtlMs * 4);
+  }
+
+  private async send(producer: Producer, rows: OutboxRow[]): Promise<void> {
+    const byTopic = new Map<string, { messages: Message[]; links: Link[] }>();
+    for (const row of rows) {
+      let group = byTopic.get(row.topic);
+      if (!group) byTopic.set(row.topic, (group = { messages: [], links: [] }));
+      group.messages.push({ key: row.key, value: row.value, headers: row.headers });
+      if (group.links.length < MAX_LINKS_PER_SPAN) {
+        const link = linkFromTraceparent(row.headers.traceparent);
+        if (link) group.links.push(link);
+      }
+    }
+    const spans = [...byTopic].map(([topic, { messages, links }]) =>
+      tracer.startSpan(`publish ${topic}`, {
+        kind: SpanKind.PRODUCER,
+        links,
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.name': 'publish',
+          'messaging.operation.type': 'send',
+          'messaging.destination.name': topic,
+          'messaging.batch.message_count': messages.length,
+          'messaging.client.id': this.instanceId,
+        },
+      }),
+    );
+    try {
+      await producer.sendBatch({
+        acks: -1,
+        compression: CompressionTypes.None,
+        topicMessages: [...byTopic].map(([topic, { messages }]) => ({ topic, messages })),
+      });
+    } catch (error) {
+      spans.forEach((span) => {
+        span.recordException(error as Error);
+        span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
+        span.end();
+      });
+      throw error;
+    }
+    spans.forEach((span) => span.end());
+  }
+
+  private recordPublished(shard: number, rows: OutboxRow[], readAt: number, ackedAt: number): void {
+    const sinceRead = ackedAt - readAt;
+    const perTopic = new Map<string, number>();
+    for (const row of rows) {
+      this.metrics.publishLatency.observe((Number(row.age_ms) + sinceRead) / 1000);
+      perTopic.set(row.topic, (perTopic.get(row.topic) ?? 0) + 1);
+    }
+    perTopic.forEach((count, topic) => this.metrics.published.inc({ topic }, count));
+    this.options.onPublished?.({
+      shard,
+      ackedAt,
+      records: rows.map(({ id, topic, key, headers }) => ({ id, topic, key, headers })),
+    });
+  }
+
+  publishSucceeded(): void {
+    this.databaseRecovered();
+    if (this.brokerState === 'down') {
+      this.logger.info({ instanceId: this.instanceId }, 'outbox relay: Kafka reachable again, publishing resumed');
+    }
+    this.brokerState = 'up';
+  }
+
+  publishFailed(shard: number, error: unknown): void {
+    this.metrics.publishFailures.inc();
+    if (error instanceof BrokerError) {
+      if (this.brokerState !== 'down') {
+        this.brokerState = 'down';
+        this.logger.warn(
+          { instanceId: this.instanceId, shard, err: error.message },
+          'outbox relay: cannot publish to Kafka; events stay in the outbox, retrying with backoff',
+        );
+      }
+    } else {
+      this.databaseFailed(error);
+    }
+  }
+
+  private databaseFailed(error: unknown): void {
+    if (this.databaseState === 'down') return;
+    this.databaseState = 'down';
+    this.logger.error(
+      { instanceId: this.instanceId, err: errorMessage(error) },
+      'outbox relay: database error; retrying with backoff',
+    );
+  }
+
+  private databaseRecovered(): void {
+    if (this.databaseState === 'up') return;
+    this.databaseState = 'up';
+    this.logger.info({ instanceId: this.instanceId }, 'outbox relay: database reachable again');
+  }
+
+  /** Backlog gauges over the whole outbox; also reports rows in shards no relay serves (shard count mismatch). */
+  private async refreshBacklogMetrics(): Promise<void> {
+    try {
+      const [row] = await this.dataSource.query(
+        `SELECT count(*)::bigint AS backlog,
+                coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) AS oldest_age_s,
+                count(*) FILTER (WHERE shard >= $1)::bigint AS unserved
+           FROM outbox WHERE published_at IS NULL`,
+        [this.shardCount],
+      );
+      this.metrics.backlog.set(Number(row.backlog));
+      this.metrics.oldestUnpublishedAge.set(Number(row.oldest_age_s));
+      if (Number(row.unserved) > 0) {
+        this.logger.error(
+          { unserved: Number(row.unserved), shardCount: this.shardCount },
+          'outbox has unpublished rows in shards beyond shardCount: appendToOutbox and the relay disagree on shardCount',
+        );
+      }
+    } catch (error) {
+      this.databaseFailed(error);
+    }
+  }
+
+  // --- plumbing used by the pumps ----------------------------------------------------------------
+
+  get running(): boolean {
+    return this.state === 'running';
+  }
+  get fullBatch(): number {
+    return this.batchSize;
+  }
+  get pollInterval(): number {
+    return this.pollIntervalMs;
+  }
+  get concurrency(): Semaphore {
+    return this.slots;
+  }
+  nextBackoff(previous: IBackoff<unknown> | undefined): IBackoff<unknown> {
+    return previous ? previous.next(undefined) : this.backoffFactory.next();
+  }
+
+  private every(ms: number, run: () => void): void {
+    const timer = setInterval(run, ms);
+    timer.unref();
+    this.timers.push(timer);
+  }
+
+  private driverPool(): { options?: Record<string, unknown> } {
+    return (this.dataSource.driver as any).master ?? {};
+  }
+}
+
+/** Publishes one leased shard: batch after batch while there is a backlog, then waits for a NOTIFY or the poll. */
+class ShardPump {
+  private active = true;
+  private done?: Promise<void>;
+  private readonly wakeup = new Wakeup();
+  private signalStopped!: (value: 'stopped') => void;
+  private readonly stopped = new Promise<'stopped'>((resolve) => (this.signalStopped = resolve));
+
+  constructor(
+    readonly shard: number,
+    private readonly relay: OutboxRelay,
+  ) {}
+
+  start(): void {
+    this.done = this.run();
+  }
+
+  wake(): void {
+    this.wakeup.wake();
+  }
+
+  /** Stops after the batch in flight (which then commits or rolls back as usual). */
+  async stop(): Promise<void> {
+    this.active = false;
+    this.signalStopped('stopped');
+    this.wakeup.wake();
+    await this.done;
+  }
+
+  private async run(): Promise<void> {
+    let backoff: IBackoff<unknown> | undefined;
+    while (this.active && this.relay.running) {
+      let outcome: BatchOutcome;
+      await this.relay.concurrency.acquire();
+      try {
+        if (!this.active) break;
+        outcome = await this.relay.publishBatch(this.shard, this.stopped);
+      } catch (error) {
+        this.relay.publishFailed(this.shard, error);
+        backoff = this.relay.nextBackoff(backoff);
+        await this.wakeup.sleep(backoff.duration, () => !this.active);
+        continue;
+      } finally {
+        this.relay.concurrency.release();
+      }
+      if (outcome === 'stopped') break;
+      if (outcome === 'lease-lost') {
+        this.active = false;
+        this.relay.leaseLost(this.shard);
+        break;
+      }
+      if (backoff || outcome.published > 0) this.relay.publishSucceeded();
+      backoff = undefined;
+      if (outcome.published < this.relay.fullBatch) await this.wakeup.wait(this.relay.pollInterval);
+    }
+  }
+}
+
+/** A wake-up that is not lost when it arrives while the pump is busy publishing. */
+class Wakeup {
+  private pending = false;
+  private resolve?: () => void;
+
+  wake(): void {
+    if (this.resolve) this.resolve();
+    else this.pending = true;
+  }
+
+  /** Resolves on the next wake (or one that came while busy), or after `timeoutMs`. */
+  wait(timeoutMs: number): Promise<void> {
+    if (this.pending) {
+      this.pending = false;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => {
+      const timer = setTimeout(done, timeoutMs);
+      const self = this;
+      function done() {
+        clearTimeout(timer);
+        self.resolve = undefined;
+        resolve();
+      }
+      this.resolve = done;
+    });
+  }
+
+  /** Backoff sleep: only a stop (`interrupted()` true on wake) cuts it short, not new rows. */
+  async sleep(ms: number, interrupted: () => boolean): Promise<void> {
+    const until = performance.now() + ms;
+    for (let left = ms; left > 0 && !interrupted(); left = until - performance.now()) {
+      await this.wait(left);
+    }
+    this.pending = false;
+  }
+}
+
+/** Bounds how many shards publish at once (each batch holds a pooled connection). */
+class Semaphore {
+  private waiting: Array<() => void> = [];
+  constructor(private free: number) {}
+
+  acquire(): Promise<void> {
+    if (this.free > 0) {
+      this.free--;
+      return Promise.resolve();
+    }
+    return new Promise((resolve) => this.waiting.push(resolve));
+  }
+
+  release(): void {
+    const next = this.waiting.shift();
+    if (next) next();
+    else this.free++;
+  }
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
