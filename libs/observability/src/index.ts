@@ -1,0 +1,4 @@
+export * from './tracing';
+export * from './propagation';
+export * from './metrics';
+export * from './logging';

@@ -1,0 +1,36 @@
+import { SignJWT } from 'jose';
+import { issueToken, verifyToken } from './tokens';
+
+const secret = 'a-test-secret-of-at-least-32-characters!';
+
+describe('API tokens', () => {
+  it('a token issued for a channel verifies to its subject and scopes', async () => {
+    const token = await issueToken({ sub: 'channel:web-eu', scopes: ['orders:write', 'orders:read'], secret });
+    await expect(verifyToken(token, secret)).resolves.toEqual({ sub: 'channel:web-eu', scopes: ['orders:write', 'orders:read'] });
+  });
+
+  it('a token signed with another secret is refused', async () => {
+    const token = await issueToken({ sub: 'operator:alice', scopes: ['ops:admin'], secret: 'x'.repeat(32) });
+    await expect(verifyToken(token, secret)).rejects.toThrow('token signature or claims invalid');
+  });
+
+  it('an expired token is refused as expired', async () => {
+    const token = await issueToken({ sub: 'operator:alice', scopes: [], ttl: -10, secret });
+    await expect(verifyToken(token, secret)).rejects.toThrow('token expired');
+  });
+
+  it('an unsigned token (alg none) and garbage are refused', async () => {
+    const header = Buffer.from(JSON.stringify({ alg: 'none' })).toString('base64url');
+    const body = Buffer.from(JSON.stringify({ sub: 'mallory', scope: 'ops:admin', iss: 'omnibus' })).toString('base64url');
+    await expect(verifyToken(`${header}.${body}.`, secret)).rejects.toThrow('token signature or claims invalid');
+    await expect(verifyToken('not-a-token', secret)).rejects.toThrow('token signature or claims invalid');
+  });
+
+  it('a token without a subject is refused', async () => {
+    const token = await new SignJWT({ scope: 'ops:admin' })
+      .setProtectedHeader({ alg: 'HS256' })
+      .setIssuer('omnibus')
+      .sign(new TextEncoder().encode(secret));
+    await expect(verifyToken(token, secret)).rejects.toThrow('token has no subject');
+  });
+});

@@ -1,0 +1,13 @@
+export * from './bootstrap';
+export * from './config';
+export * from './settings';
+export * from './operator-contract';
+export * from './tokens';
+export * from './validation';
+export { ServiceKitModule, ServiceKitOptions } from './service-kit.module';
+export { Migrations, ensureDatabase, migrate, redactUrl } from './database';
+export { AuthGuard, Public, RequireScopes, CurrentPrincipal } from './auth/auth.guard';
+export { issueToken, verifyToken, InvalidTokenError, Principal, IssueTokenOptions } from './auth/tokens';
+export { DependencyProbe, ProbeResult } from './health/dependency-probe';
+export { kafkaProbe } from './health/kafka-probe';
+export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';

@@ -1,0 +1,103 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_GUARD } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
+import { kafkaLogCreator, Logger } from '@omnibus/observability';
+import { Kafka } from 'kafkajs';
+import { randomUUID } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { LoggerModule } from 'nestjs-pino';
+import { DataSource } from 'typeorm';
+import { AuthGuard } from './auth/auth.guard';
+import type { ServiceConfig } from './config';
+import { ensureDatabase, isConnectionError, migrate, Migrations, postgresOptions } from './database';
+import { DependencyProbe } from './health/dependency-probe';
+import { HealthController, READINESS_PROBES, ReadinessProbes } from './health/health.controller';
+import { kafkaProbe } from './health/kafka-probe';
+import { MetricsController } from './http/metrics.controller';
+import { KAFKA_CLIENT, ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
+
+export interface ServiceKitOptions {
+  name: string;
+  config: ServiceConfig;
+  logger: Logger;
+  migrations?: Migrations;
+  /** Include Kafka in readiness (default true). A service that never talks to Kafka passes false. */
+  kafka?: boolean;
+}
+
+const QUIET_PATHS = /^\/(health\/|metrics)/;
+
+/**
+ * The standard parts of an Omnibus service as one global module: validated config, JSON logs
+ * with request ids, the service's TypeORM DataSource (database created if missing, migrations run),
+ * health and metrics endpoints, and the API auth guard. bootstrapService() imports it for you.
+ */
+@Module({})
+export class ServiceKitModule {
+  static forRoot({ name, config, logger, migrations = [], kafka = true }: ServiceKitOptions): DynamicModule {
+    return {
+      module: ServiceKitModule,
+      global: true,
+      imports: [
+        LoggerModule.forRoot({
+          pinoHttp: {
+            logger,
+            genReqId: requestId,
+            autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
+            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            serializers: {
+              req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
+              res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),
+            },
+          },
+        }),
+        TerminusModule.forRoot({ logger: false }),
+        TypeOrmModule.forRootAsync({
+          useFactory: (): TypeOrmModuleOptions => ({
+            ...postgresOptions(name, config.DATABASE_URL, migrations, logger),
+            autoLoadEntities: true,
+            retryAttempts: 5,
+            retryDelay: 1_000,
+            toRetry: isConnectionError,
+          }),
+          dataSourceFactory: async (options) => {
+            await ensureDatabase(config.DATABASE_URL, logger);
+            const dataSource = await new DataSource(options!).initialize();
+            await migrate(dataSource, logger);
+            return dataSource;
+          },
+        }),
+      ],
+      controllers: [HealthController, MetricsController],
+      providers: [
+        { provide: SERVICE_CONFIG, useValue: config },
+        { provide: SERVICE_NAME, useValue: name },
+        { provide: ROOT_LOGGER, useValue: logger },
+        {
+          provide: KAFKA_CLIENT,
+          useFactory: () => new Kafka({ clientId: name, brokers: config.KAFKA_BROKERS, logCreator: kafkaLogCreator(logger) }),
+        },
+        {
+          provide: READINESS_PROBES,
+          inject: [DataSource],
+          useFactory: (dataSource: DataSource) =>
+            new ReadinessProbes([
+              new DependencyProbe('database', () => dataSource.query('SELECT 1'), { logger }),
+              ...(kafka ? [kafkaProbe(config.KAFKA_BROKERS, logger)] : []),
+            ]),
+        },
+        { provide: APP_GUARD, useClass: AuthGuard },
+      ],
+      exports: [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, KAFKA_CLIENT],
+    };
+  }
+}
+
+/** Keeps a caller's X-Request-Id (so one id follows a request across systems) or makes one. */
+function requestId(req: IncomingMessage, res: ServerResponse): string {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && /^[\w.:-]{1,128}$/.test(given) ? given : randomUUID();
+  res.setHeader('x-request-id', id);
+  return id;
+}

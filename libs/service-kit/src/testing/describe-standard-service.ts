@@ -1,0 +1,88 @@
+import { Client } from 'pg';
+import { z } from 'zod';
+import type { ServiceDefinition } from '../bootstrap';
+import type { ServiceConfig } from '../config';
+import { spawnService, startTestService, TestService } from './test-service';
+
+export interface StandardServiceExpectations {
+  /** Path of the service's main.ts, to check that a bad setting stops the real process. */
+  main: string;
+  /** Tables its migrations must have created. */
+  tables: string[];
+}
+
+/**
+ * The checks every Omnibus service must pass (operator contract), as one Jest `describe`:
+ * boots the service once in-process against a fresh database and the real Kafka, then checks
+ * liveness, readiness, metrics, migrations, and that a bad setting stops the real process with
+ * one line. `more` adds the service's own tests against the same running instance.
+ */
+export function describeStandardService<S extends z.ZodType<ServiceConfig, any, any>>(
+  definition: ServiceDefinition<S>,
+  { main, tables }: StandardServiceExpectations,
+  more?: (service: () => TestService<z.infer<S>>) => void,
+): void {
+  describe(`${definition.name}, a standard Omnibus service`, () => {
+    let service: TestService<z.infer<S>>;
+
+    beforeAll(async () => {
+      service = await startTestService(definition);
+    }, 60_000);
+
+    afterAll(async () => {
+      await service?.stop();
+    });
+
+    it('is live', async () => {
+      const response = await service.request('/health/live');
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({ status: 'ok' });
+    });
+
+    it('is ready once its database and Kafka answer', async () => {
+      const response = await service.request('/health/ready');
+      const body = await response.json();
+      expect({ status: response.status, body }).toMatchObject({
+        status: 200,
+        body: { status: 'ok', info: { database: { status: 'up' }, kafka: { status: 'up' } } },
+      });
+    });
+
+    it('exposes Prometheus metrics: Node defaults and HTTP request durations by route', async () => {
+      await service.request('/health/live');
+      const response = await service.request('/metrics');
+      expect(response.headers.get('content-type')).toMatch(/^text\/plain/);
+      const text = await response.text();
+      expect(text).toContain(`process_cpu_user_seconds_total{service="${definition.name}"}`);
+      expect(text).toMatch(/http_server_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*status_code="200"/);
+    });
+
+    it(`applied its migrations: ${tables.join(', ')}`, async () => {
+      const client = new Client(service.database.config);
+      await client.connect();
+      try {
+        const { rows } = await client.query<{ table_name: string }>(
+          `SELECT table_name FROM information_schema.tables WHERE table_schema = 'public' AND table_name = ANY($1)`,
+          [tables],
+        );
+        expect(rows.map((row) => row.table_name).sort()).toEqual([...tables].sort());
+        const applied = await client.query(`SELECT name FROM migrations`);
+        expect(applied.rowCount).toBeGreaterThan(0);
+      } finally {
+        await client.end();
+      }
+    });
+
+    it('a missing setting stops the process at start-up with one line naming it, exit code 1', async () => {
+      const run = spawnService(main, { ...process.env, KAFKA_BROKERS: '' });
+      const { code, stdout, stderr } = await run.exited;
+      expect({ code, stdout, stderr }).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: `${definition.name}: invalid configuration: KAFKA_BROKERS is required (comma-separated host:port list)\n`,
+      });
+    }, 30_000);
+
+    more?.(() => service);
+  });
+}
