@@ -2,7 +2,7 @@
 # Runs a real Apache Kafka broker (single combined KRaft node) from Maven Central jars on the local JDK.
 #   kafka.sh start | stop | status | resolve
 # State lives under .omnibus/kafka/ in the checkout: jars, data, logs, pid. Re-runs reuse all of it.
-# Settings: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (9093), KAFKA_HEAP (512m), OMNIBUS_HOME (.omnibus).
+# Settings: KAFKA_PORT (9092), KAFKA_CONTROLLER_PORT (KAFKA_PORT+1), KAFKA_HEAP (512m), OMNIBUS_HOME (.omnibus).
 set -euo pipefail
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -15,7 +15,7 @@ data=$state/data
 logs=$state/logs
 pidfile=$state/kafka.pid
 port=${KAFKA_PORT:-9092}
-controller_port=${KAFKA_CONTROLLER_PORT:-9093}
+controller_port=${KAFKA_CONTROLLER_PORT:-$((port + 1))}
 
 say() { printf 'kafka: %s\n' "$*"; }
 die() { printf 'kafka: %s\n' "$*" >&2; exit 1; }

@@ -1,0 +1,35 @@
+# Shared by start.sh and test.sh (sourced, not run). Expects to run from the repository root.
+
+omnibus_home=${OMNIBUS_HOME:-$PWD/.omnibus}
+mkdir -p "$omnibus_home"
+
+step() { printf '\n\033[1m▸ %s\033[0m\n' "$*"; }
+
+# node_modules is fresh when `npm ci` ran for this exact package-lock.json (the stamp), or when npm
+# itself installed after the last change to the lockfile (its hidden lockfile is written last).
+node_modules_fresh() {
+  [ -d node_modules ] || return 1
+  local hash stamp=$omnibus_home/npm-ci.stamp
+  hash=$(sha256sum package-lock.json | cut -d' ' -f1)
+  [ "$(cat "$stamp" 2>/dev/null)" = "$hash" ] && return 0
+  if [ -f node_modules/.package-lock.json ] && ! [ package-lock.json -nt node_modules/.package-lock.json ]; then
+    echo "$hash" >"$stamp"
+    return 0
+  fi
+  return 1
+}
+
+ensure_node_modules() {
+  if node_modules_fresh; then
+    echo "  node_modules up to date"
+    return 0
+  fi
+  echo "  node_modules missing or older than package-lock.json: npm ci"
+  # The lock serialises installs when several people share one checkout.
+  flock /tmp/omnibus-npm.lock npm ci --no-audit --no-fund --loglevel=error
+  sha256sum package-lock.json | cut -d' ' -f1 >"$omnibus_home/npm-ci.stamp"
+}
+
+typecheck() {
+  npx tsc -p tsconfig.json --noEmit
+}
