@@ -2,7 +2,7 @@ import { Client } from 'pg';
 import { z } from 'zod';
 import type { ServiceDefinition } from '../bootstrap';
 import type { ServiceConfig } from '../config';
-import { spawnService, startTestService, TestService } from './test-service';
+import { ServiceProcess, spawnService, startTestService, TestService } from './test-service';
 
 export interface StandardServiceExpectations {
   /** Path of the service's main.ts, to check that a bad setting stops the real process. */
@@ -24,13 +24,17 @@ export function describeStandardService<S extends z.ZodType<ServiceConfig, any, 
 ): void {
   describe(`${definition.name}, a standard Omnibus service`, () => {
     let service: TestService<z.infer<S>>;
+    let misconfigured: ServiceProcess;
 
     beforeAll(async () => {
+      // The process with a bad setting loads its modules while the in-process instance boots.
+      misconfigured = spawnService(main, { ...process.env, KAFKA_BROKERS: '' });
       service = await startTestService(definition);
     }, 60_000);
 
     afterAll(async () => {
       await service?.stop();
+      await misconfigured?.exited;
     });
 
     it('is live', async () => {
@@ -74,8 +78,7 @@ export function describeStandardService<S extends z.ZodType<ServiceConfig, any, 
     });
 
     it('a missing setting stops the process at start-up with one line naming it, exit code 1', async () => {
-      const run = spawnService(main, { ...process.env, KAFKA_BROKERS: '' });
-      const { code, stdout, stderr } = await run.exited;
+      const { code, stdout, stderr } = await misconfigured.exited;
       expect({ code, stdout, stderr }).toEqual({
         code: 1,
         stdout: '',

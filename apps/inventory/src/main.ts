@@ -1,0 +1,4 @@
+import { bootstrapService } from '@omnibus/service-kit';
+import { inventoryService } from './service';
+
+void bootstrapService(inventoryService);

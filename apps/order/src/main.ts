@@ -1,0 +1,4 @@
+import { bootstrapService } from '@omnibus/service-kit';
+import { orderService } from './service';
+
+void bootstrapService(orderService);

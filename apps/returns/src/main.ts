@@ -1,0 +1,4 @@
+import { bootstrapService } from '@omnibus/service-kit';
+import { returnsService } from './service';
+
+void bootstrapService(returnsService);
