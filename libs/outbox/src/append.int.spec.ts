@@ -1,9 +1,9 @@
-import { createTestTopics, testKafka, uniqueName, waitFor } from '@omnibus/testing';
-import { Consumer, Kafka } from 'kafkajs';
+import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
+import { Kafka } from 'kafkajs';
 import { appendToOutbox, OutboxError } from './append';
 import { OutboxRelay } from './relay';
 import { shardOf } from './shard';
-import { outboxTestDatabase, OutboxTestDatabase, recordingLogger } from './test/fixtures';
+import { consumeTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger } from './test/fixtures';
 
 jest.setTimeout(30_000);
 
@@ -60,32 +60,23 @@ describe('appendToOutbox', () => {
 
   it('is published by a relay once committed', async () => {
     const topic = uniqueName('outbox.append');
-    const admin = kafka.admin();
-    await admin.connect();
-    await createTestTopics(admin, [{ topic, numPartitions: 2 }]);
-    await admin.disconnect();
-    const received: Array<{ key: string; value: string; ceId: string }> = [];
-    const consumer: Consumer = kafka.consumer({ groupId: uniqueName('outbox-append') });
-    await consumer.connect();
-    await consumer.subscribe({ topic, fromBeginning: true });
-    await consumer.run({
-      eachMessage: async ({ message }) => {
-        received.push({ key: String(message.key), value: String(message.value), ceId: String(message.headers?.ce_id) });
-      },
-    });
+    const consumer = await consumeTopic(kafka, topic, 2);
     const relay = new OutboxRelay({ dataSource: db.dataSource, kafka, logger: recordingLogger(), leaseTtlMs: 3000 });
     await relay.start();
     try {
       await db.dataSource.transaction((manager) =>
         appendToOutbox(manager, [{ topic, key: 'sku-1', value: Buffer.from('stock 5'), headers: { ce_id: 'e-1' } }]),
       );
-      await waitFor(() => received.length >= 1, { timeoutMs: 15_000, what: 'the event on Kafka' });
-      expect(received).toEqual([{ key: 'sku-1', value: 'stock 5', ceId: 'e-1' }]);
-      const [row] = await db.dataSource.query(`SELECT published_at FROM outbox WHERE topic = $1`, [topic]);
-      expect(row.published_at).not.toBeNull();
+      await waitFor(() => consumer.received.length >= 1, { what: 'the event on Kafka' });
+      expect(consumer.received).toMatchObject([{ key: 'sku-1', value: 'stock 5', headers: { ce_id: 'e-1' } }]);
+      // Marked published right after the broker's ack.
+      await waitFor(
+        async () => (await db.dataSource.query(`SELECT 1 FROM outbox WHERE topic = $1 AND published_at IS NOT NULL`, [topic])).length === 1,
+        { what: 'the row marked published' },
+      );
     } finally {
       await relay.stop();
-      await consumer.disconnect();
+      await consumer.stop();
     }
   });
 });

@@ -1,4 +1,5 @@
-import { createTestDatabase, TestDatabase } from '@omnibus/testing';
+import { createTestDatabase, createTestTopics, TestDatabase, uniqueName } from '@omnibus/testing';
+import { Kafka } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { OutboxLogger } from '../logger';
 import { outboxMigrations } from '../migrations';
@@ -36,4 +37,56 @@ export function recordingLogger(): OutboxLogger & { lines: Array<{ level: string
   const lines: Array<{ level: string; message: string; details: object }> = [];
   const at = (level: string) => (details: object, message: string) => void lines.push({ level, message, details });
   return { lines, info: at('info'), warn: at('warn'), error: at('error') };
+}
+
+export interface ReceivedEvent {
+  partition: number;
+  offset: string;
+  key: string;
+  value: string;
+  headers: Record<string, string>;
+}
+
+/** Creates a topic and consumes it from the beginning into `received`. */
+export async function consumeTopic(
+  kafka: Kafka,
+  topic: string,
+  numPartitions = 1,
+): Promise<{ received: ReceivedEvent[]; stop(): Promise<void> }> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await createTestTopics(admin, [{ topic, numPartitions }]);
+  } finally {
+    await admin.disconnect();
+  }
+  const received: ReceivedEvent[] = [];
+  const consumer = kafka.consumer({ groupId: uniqueName('outbox-test'), maxWaitTimeInMs: 100 });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await consumer.run({
+    eachMessage: async ({ partition, message }) => {
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(message.headers ?? {})) headers[name] = String(value);
+      received.push({ partition, offset: message.offset, key: String(message.key), value: String(message.value), headers });
+    },
+  });
+  return { received, stop: () => consumer.disconnect() };
+}
+
+/** How many messages a topic holds (sum of high watermarks): what was really written, duplicates included. */
+export async function messagesInTopic(kafka: Kafka, topic: string): Promise<number> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, { high, low }) => sum + Number(high) - Number(low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+export async function unpublishedCount(dataSource: DataSource): Promise<number> {
+  const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`);
+  return n;
 }
