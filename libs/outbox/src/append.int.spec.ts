@@ -1,4 +1,6 @@
+import { inSpan, startTracing } from '@omnibus/observability';
 import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
+import { SpanKind } from '@opentelemetry/api';
 import { Kafka } from 'kafkajs';
 import { appendToOutbox, OutboxError } from './append';
 import { OutboxRelay } from './relay';
@@ -77,6 +79,45 @@ describe('appendToOutbox', () => {
     } finally {
       await relay.stop();
       await consumer.stop();
+    }
+  });
+});
+
+describe('tracing through the outbox', () => {
+  it('carries the producing trace to Kafka and links the relay\'s publish span to it', async () => {
+    const tracing = startTracing({ serviceName: 'outbox-test', exporter: 'memory' });
+    const db = await outboxTestDatabase('outbox_tracing');
+    const kafka = testKafka('outbox-tracing-test');
+    const topic = uniqueName('outbox.tracing');
+    const consumer = await consumeTopic(kafka, topic);
+    const relay = new OutboxRelay({ dataSource: db.dataSource, kafka, logger: recordingLogger(), leaseTtlMs: 3000 });
+    await relay.start();
+    try {
+      const producing = await inSpan('POST /orders', { kind: SpanKind.SERVER }, async (span) => {
+        await db.dataSource.transaction((manager) =>
+          appendToOutbox(manager, [{ topic, key: 'order-7', value: Buffer.from('placed'), headers: {} }]),
+        );
+        return span.spanContext();
+      });
+      await waitFor(() => consumer.received.length === 1, { what: 'the event' });
+      expect(consumer.received[0].headers.traceparent).toBe(`00-${producing.traceId}-${producing.spanId}-01`);
+      const publish = await waitFor(
+        () => tracing.memoryExporter!.getFinishedSpans().find((span) => span.name === `publish ${topic}`),
+        { what: 'the publish span' },
+      );
+      expect(publish.kind).toBe(SpanKind.PRODUCER);
+      expect(publish.attributes).toMatchObject({
+        'messaging.system': 'kafka',
+        'messaging.operation.name': 'publish',
+        'messaging.destination.name': topic,
+        'messaging.batch.message_count': 1,
+      });
+      expect(publish.links.map((link) => link.context.spanId)).toEqual([producing.spanId]);
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await db.close();
+      await tracing.shutdown();
     }
   });
 });

@@ -1,8 +1,8 @@
+import { injectTraceHeaders } from '@omnibus/observability';
 import { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { APPENDED_CHANNEL } from './schema';
 import { DEFAULT_SHARD_COUNT, shardOf } from './shard';
-import { withTraceContext } from './tracing';
 
 export interface OutboxRecord {
   /** Kafka topic, e.g. `retail.orders`. */
@@ -57,8 +57,10 @@ export async function appendToOutbox(
     topics.push(record.topic);
     keys.push(record.key);
     values.push(record.value);
-    const withId = record.headers.ce_id ? record.headers : { ...record.headers, ce_id: uuidv7() };
-    headers.push(JSON.stringify(withTraceContext(withId)));
+    const stored = { ...record.headers };
+    if (!stored.ce_id) stored.ce_id = uuidv7();
+    if (!stored.traceparent) injectTraceHeaders(stored);
+    headers.push(JSON.stringify(stored));
   });
   const wokenShards = [...new Set(shards)].join(',');
   await manager.query(

@@ -7,4 +7,3 @@ export { outboxStatus } from './status';
 export type { OutboxStatus, OutboxShardStatus } from './status';
 export { DEFAULT_SHARD_COUNT, murmur2, shardOf } from './shard';
 export type { OutboxLogger } from './logger';
-export { formatTraceparent, linkFromTraceparent } from './tracing';

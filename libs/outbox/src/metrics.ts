@@ -10,10 +10,9 @@ export interface OutboxMetrics {
   shardsHeld: Gauge;
 }
 
-export function outboxMetrics(registry: Registry | undefined): OutboxMetrics {
-  const registers = registry ? [registry] : [];
-  const reuse = <T>(name: string, create: () => T): T =>
-    ((registry?.getSingleMetric(name) as T | undefined) ?? create());
+export function outboxMetrics(registry: Registry): OutboxMetrics {
+  const registers = [registry];
+  const reuse = <T>(name: string, create: () => T): T => (registry.getSingleMetric(name) as T | undefined) ?? create();
   return {
     backlog: reuse(
       'outbox_backlog',

@@ -1,6 +1,7 @@
 import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
+import { metricsRegistry } from '@omnibus/observability';
 import { Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExponentialBackoff, IBackoff } from 'cockatiel';
 import { CompressionTypes, Kafka, Message, Producer, RetryOptions } from 'kafkajs';
@@ -14,7 +15,7 @@ import { NotifyListener } from './notify-listener';
 import { ProducerSession } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
 import { DEFAULT_SHARD_COUNT } from './shard';
-import { linkFromTraceparent } from './tracing';
+import { linkToProducer } from './tracing';
 
 export interface OutboxRetention {
   /** Published rows older than this are deleted. Default 7 days. */
@@ -47,7 +48,7 @@ export interface OutboxRelayOptions {
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
   /** Retries of one send inside kafkajs before the relay's own backoff takes over. */
   producerRetry?: RetryOptions;
-  /** prom-client registry to register the relay metrics in (service-kit's registry). */
+  /** prom-client registry for the relay metrics; default the process registry service-kit serves on /metrics. */
   registry?: Registry;
   logger?: OutboxLogger;
   /** How often the backlog gauges are refreshed. Default 5 s. */
@@ -135,7 +136,7 @@ export class OutboxRelay {
     this.purgeBatchSize = options.retention?.purgeBatchSize ?? 5000;
     this.metricsIntervalMs = options.metricsIntervalMs ?? 5000;
     this.logger = options.logger ?? defaultLogger();
-    this.metrics = outboxMetrics(options.registry);
+    this.metrics = outboxMetrics(options.registry ?? metricsRegistry);
     this.producers = new ProducerSession(
       options.kafka,
       options.producerRetry ?? { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
@@ -477,7 +478,7 @@ export class OutboxRelay {
       if (!group) byTopic.set(row.topic, (group = { messages: [], links: [] }));
       group.messages.push({ key: row.key, value: row.value, headers: row.headers });
       if (group.links.length < MAX_LINKS_PER_SPAN) {
-        const link = linkFromTraceparent(row.headers.traceparent);
+        const link = linkToProducer(row.headers);
         if (link) group.links.push(link);
       }
     }

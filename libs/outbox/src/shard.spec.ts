@@ -1,5 +1,4 @@
 import { Partitioners } from 'kafkajs';
-import { linkFromTraceparent, formatTraceparent } from './tracing';
 import { shardOf } from './shard';
 
 describe('shardOf', () => {
@@ -22,20 +21,5 @@ describe('shardOf', () => {
   it('rejects a shard count that cannot be stored', () => {
     expect(() => shardOf('k', 0)).toThrow(RangeError);
     expect(() => shardOf('k', 2.5)).toThrow(RangeError);
-  });
-});
-
-describe('trace context links', () => {
-  it('turns a stored traceparent into a link to the producing span', () => {
-    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
-    const link = linkFromTraceparent(traceparent);
-    expect(link?.context).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331', traceFlags: 1 });
-    expect(formatTraceparent(link!.context)).toBe(traceparent);
-  });
-
-  it('ignores missing or malformed trace context', () => {
-    expect(linkFromTraceparent(undefined)).toBeUndefined();
-    expect(linkFromTraceparent('garbage')).toBeUndefined();
-    expect(linkFromTraceparent('00-00000000000000000000000000000000-b7ad6b7169203331-01')).toBeUndefined();
   });
 });
