@@ -1,0 +1,27 @@
+/**
+ * How the runtime turns event payloads into record values and back. The Avro serde of this library
+ * (Confluent wire format + schema registry) implements both; tests may use any other implementation.
+ */
+export interface EventEncoder {
+  /** Encodes `payload` of `eventType` for `topic` (the subject is derived from both). */
+  encode(topic: string, eventType: string, payload: unknown): Promise<Buffer>;
+}
+
+export interface EventDecoder {
+  /**
+   * Decodes a record value. Throws an error named `UndecodableEventError` or `UnknownSchemaIdError`
+   * when the bytes can never be read (the event goes to dead letters at once); any other error is
+   * taken as the registry being unreachable, and the partition waits and tries again.
+   */
+  decode(topic: string, eventType: string, value: Buffer): Promise<unknown>;
+}
+
+const UNDECODABLE_ERROR_NAMES = new Set(['UndecodableEventError', 'UnknownSchemaIdError']);
+
+/** True when retrying cannot help: the bytes are not an event we can read. */
+export function isUndecodable(error: unknown): boolean {
+  return (
+    error instanceof Error &&
+    (UNDECODABLE_ERROR_NAMES.has(error.name) || UNDECODABLE_ERROR_NAMES.has(error.constructor.name))
+  );
+}

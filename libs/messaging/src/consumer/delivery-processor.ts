@@ -1,0 +1,404 @@
+import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
+import type { DataSource, EntityManager } from 'typeorm';
+import type { Logger } from '@omnibus/observability';
+import type { EventDecoder } from '../codec';
+import type { EventOutbox } from '../publishing/event-outbox';
+import { consumedEventOf, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
+import {
+  buildFailureRecord,
+  chooseEscalation,
+  OutgoingRecord,
+  readRetryDirective,
+  RetrySchedule,
+} from './failure-routing';
+import { classifyFailure, describeError, FailureKind } from './failures';
+import { Inbox } from './inbox';
+import { consumerMetrics, DeliveryOutcome } from './metrics';
+import { ParkingLot } from './parking';
+import type { ConsumedRecord, HandlerContext } from './types';
+
+/** A handler threw while handling `delivery` inside a transaction (which has been rolled back). */
+export class DeliveryFailure extends Error {
+  constructor(
+    readonly delivery: Delivery,
+    override readonly cause: unknown,
+  ) {
+    super(describeError(cause).message);
+  }
+}
+
+/**
+ * The partition cannot make progress now (database, registry or Kafka unavailable, or a dependency
+ * a handler reported down). Nothing is failed; the partition is paused and re-read from its last
+ * committed record later.
+ */
+export class PartitionBlocked extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`partition blocked: ${describeError(cause).message}`);
+  }
+}
+
+/** The consumer is stopping: the rest of the batch is left for the next owner of the partition. */
+export class DeliveryAbandoned extends Error {}
+
+export interface AppliedDeliveries {
+  outcomes: Array<[Delivery, DeliveryOutcome]>;
+  /** Keys whose head event succeeded in this transaction. */
+  succeededHeads: Array<{ topic: string; key: string }>;
+}
+
+export interface PartitionControl {
+  /** False once the consumer stops or the partition was reassigned by a rebalance. */
+  isActive(): boolean;
+  /** Marks everything up to `offset` done: resolves and commits the consumer group offset. */
+  commit(offset: string): Promise<void>;
+  heartbeat(): Promise<void>;
+}
+
+export type BatchResult =
+  | { status: 'done' }
+  | { status: 'abandoned' }
+  | { status: 'waiting'; until: number }
+  | { status: 'blocked'; error: unknown };
+
+export interface DeliveryProcessorOptions {
+  consumerGroup: string;
+  dataSource: DataSource;
+  decoder: EventDecoder;
+  handlers: ReadonlyMap<string, RunnableHandler>;
+  outbox?: EventOutbox;
+  schedule: RetrySchedule;
+  retryTopic: string;
+  deadLetterTopic: string;
+  maxEventsPerTransaction: number;
+  /** Produces a retry or dead-letter record and resolves once the broker has acknowledged it. */
+  sendFailureRecord(record: OutgoingRecord): Promise<void>;
+  /** Heads of parked keys succeeded: their parked events may be released. */
+  onHeadsSucceeded(keys: Array<{ topic: string; key: string }>): void;
+  afterTransactionCommit?(info: { topic: string; partition: number; lastOffset: string }): void | Promise<void>;
+  abortSignal: AbortSignal;
+  logger: Logger;
+}
+
+/**
+ * Runs the deliveries of one partition batch: many events per transaction with their inbox claims,
+ * in order; a failing event is split out, retried in place, then escalated to the retry topic or
+ * the dead letters while the events behind it go on.
+ */
+export class DeliveryProcessor {
+  readonly inbox: Inbox;
+  readonly parking: ParkingLot;
+
+  constructor(private readonly options: DeliveryProcessorOptions) {
+    this.inbox = new Inbox(options.consumerGroup);
+    this.parking = new ParkingLot(options.consumerGroup);
+  }
+
+  get consumerGroup(): string {
+    return this.options.consumerGroup;
+  }
+
+  prepare(record: ConsumedRecord): Promise<Delivery | undefined> {
+    return prepareDelivery(record, this.options.handlers, this.options.decoder);
+  }
+
+  /** Processes the records of one partition, committing offsets as transactions commit. */
+  async processBatch(records: ConsumedRecord[], control: PartitionControl): Promise<BatchResult> {
+    const { retryTopic, maxEventsPerTransaction, consumerGroup } = this.options;
+    let index = 0;
+    try {
+      while (index < records.length) {
+        if (!control.isActive()) return { status: 'abandoned' };
+        const chunk: Delivery[] = [];
+        let coveredOffset: string | undefined;
+        let waitUntil: number | undefined;
+        while (index < records.length && chunk.length < maxEventsPerTransaction) {
+          const record = records[index];
+          if (record.topic === retryTopic) {
+            const directive = readRetryDirective(record.headers);
+            if (directive.consumerGroup !== consumerGroup) {
+              coveredOffset = record.offset;
+              index++;
+              continue;
+            }
+            if (directive.notBefore !== undefined && directive.notBefore > Date.now()) {
+              waitUntil = directive.notBefore;
+              break;
+            }
+          }
+          const delivery = await this.prepare(record);
+          if (!delivery) {
+            this.count(record.topic, record.headers['ce_type'] ?? 'unknown', 'skipped');
+            coveredOffset = record.offset;
+            index++;
+            continue;
+          }
+          // An unreadable record is handled alone, after the events before it have committed.
+          if (delivery.problem && chunk.length > 0) break;
+          chunk.push(delivery);
+          coveredOffset = record.offset;
+          index++;
+          if (delivery.problem) break;
+        }
+        if (chunk.length > 0) await this.runChunk(chunk);
+        if (coveredOffset !== undefined) {
+          const last = records[index - 1];
+          if (chunk.length > 0) {
+            await this.options.afterTransactionCommit?.({ topic: last.topic, partition: last.partition, lastOffset: coveredOffset });
+          }
+          await control.commit(coveredOffset);
+        }
+        if (waitUntil !== undefined) return { status: 'waiting', until: waitUntil };
+        await control.heartbeat();
+      }
+      return { status: 'done' };
+    } catch (error) {
+      if (error instanceof DeliveryAbandoned) return { status: 'abandoned' };
+      if (error instanceof PartitionBlocked) return { status: 'blocked', error: error.cause };
+      return { status: 'blocked', error };
+    }
+  }
+
+  /** One transaction for the chunk; on a handler failure, the events before it commit, it goes alone, the rest goes on. */
+  private async runChunk(deliveries: Delivery[]): Promise<void> {
+    if (deliveries.length === 0) return;
+    try {
+      await this.transact(deliveries);
+    } catch (error) {
+      if (!(error instanceof DeliveryFailure)) throw new PartitionBlocked(error);
+      const failedAt = deliveries.indexOf(error.delivery);
+      if (classifyFailure(error.cause) === 'unavailable') throw new PartitionBlocked(error.cause);
+      await this.runChunk(deliveries.slice(0, failedAt));
+      await this.runAlone(error.delivery, error.cause);
+      await this.runChunk(deliveries.slice(failedAt + 1));
+    }
+  }
+
+  /**
+   * Runs deliveries in one transaction: parks those whose key waits behind a failed event, claims
+   * the rest in the inbox, runs the handlers of the new ones in order. Counts outcomes after commit.
+   */
+  async transact(deliveries: Delivery[], attemptOffset = 1): Promise<void> {
+    const applied = await this.options.dataSource.transaction((manager) =>
+      this.apply(manager, deliveries, attemptOffset, { parkWaiting: true }),
+    );
+    this.committed(applied);
+  }
+
+  /**
+   * The body of `transact` within a transaction the caller owns. `parkWaiting: false` is for the
+   * releaser, which runs events that were parked and holds their key's lock.
+   */
+  async apply(
+    manager: EntityManager,
+    deliveries: Delivery[],
+    attemptOffset: number,
+    { parkWaiting }: { parkWaiting: boolean },
+  ): Promise<AppliedDeliveries> {
+    const applied: AppliedDeliveries = { outcomes: [], succeededHeads: [] };
+    const toRun = parkWaiting ? await this.parkWaitingDeliveries(manager, deliveries, applied) : deliveries;
+    const claimed = await this.inbox.claim(
+      manager,
+      toRun.filter((d) => !d.problem).map((d) => d.envelope!.id),
+    );
+    for (const delivery of toRun) {
+      if (delivery.problem) throw new DeliveryFailure(delivery, delivery.problem);
+      if (!claimed.delete(delivery.envelope!.id)) {
+        applied.outcomes.push([delivery, 'duplicate']);
+        continue;
+      }
+      await this.runHandler(manager, delivery, delivery.history.attempts + attemptOffset);
+      applied.outcomes.push([delivery, 'handled']);
+    }
+    for (const head of applied.succeededHeads) await this.parking.headSucceeded(manager, head.topic, head.key);
+    return applied;
+  }
+
+  /** What to do once the transaction of `apply` has committed. */
+  committed(applied: AppliedDeliveries): void {
+    for (const [delivery, outcome] of applied.outcomes) this.count(delivery.origin.topic, delivery.envelope!.type, outcome);
+    if (applied.succeededHeads.length > 0) this.options.onHeadsSucceeded(applied.succeededHeads);
+  }
+
+  /** Runs one handler inside `manager`'s transaction; a throw becomes a DeliveryFailure naming the delivery. */
+  async runHandler(manager: EntityManager, delivery: Delivery, attempt: number): Promise<void> {
+    try {
+      await delivery.handler!.handle(consumedEventOf(delivery, attempt), this.handlerContext(manager, delivery));
+    } catch (error) {
+      throw new DeliveryFailure(delivery, error);
+    }
+  }
+
+  private async parkWaitingDeliveries(
+    manager: EntityManager,
+    deliveries: Delivery[],
+    applied: AppliedDeliveries,
+  ): Promise<Delivery[]> {
+    const keys = deliveries.map(sequencingKey).filter((k): k is { topic: string; key: string } => !!k);
+    if (keys.length === 0) return deliveries;
+    const parked = await this.parking.lockParkedKeys(manager, keys);
+    if (parked.size === 0) return deliveries;
+    const toRun: Delivery[] = [];
+    const toPark: Delivery[] = [];
+    for (const delivery of deliveries) {
+      const key = sequencingKey(delivery);
+      const state = key && ParkingLot.lookup(parked, key.topic, key.key);
+      if (!state) toRun.push(delivery);
+      else if (state.headEventId === delivery.envelope!.id) {
+        // The event its key waits for is back (retry round or re-drive): it runs, and if it
+        // succeeds the events parked behind it are released.
+        toRun.push(delivery);
+        if (!delivery.problem) applied.succeededHeads.push(key);
+      } else toPark.push(delivery);
+    }
+    await this.parking.park(
+      manager,
+      toPark.map((d) => ({ eventId: d.envelope!.id, key: d.record.key!, origin: d.origin, record: d.record })),
+    );
+    for (const delivery of toPark) applied.outcomes.push([delivery, 'parked']);
+    return toRun;
+  }
+
+  private handlerContext(manager: EntityManager, delivery: Delivery): HandlerContext {
+    const outbox = this.options.outbox;
+    return {
+      manager,
+      consumerGroup: this.options.consumerGroup,
+      emit: (events) => {
+        if (!outbox) throw new Error('this consumer has no EventOutbox configured: pass `outbox` to emit follow-up events');
+        return outbox.stage(manager, events, { causedBy: delivery.envelope });
+      },
+    };
+  }
+
+  /**
+   * A delivery that failed in a batch, run again on its own: transient failures are retried in
+   * place with exponential backoff and jitter; what still fails is escalated.
+   */
+  async runAlone(
+    delivery: Delivery,
+    firstError: unknown,
+    {
+      run = (attempt: number) => this.transact([delivery], attempt),
+      alsoOnEscalation,
+    }: {
+      run?: (attempt: number) => Promise<void>;
+      /** Extra work in the transaction that records the escalation (the releaser unparks the event). */
+      alsoOnEscalation?: (manager: EntityManager) => Promise<void>;
+    } = {},
+  ): Promise<void> {
+    let attempts = 1;
+    let lastError = firstError;
+    let kind = classifyFailure(lastError);
+    if (kind === 'transient' && this.options.schedule.inPlaceRetries > 0) {
+      // The first retry runs at once: alone, the event no longer shares a transaction with the
+      // batch that failed. Those after it wait with exponential backoff and jitter.
+      const policy = retry(
+        handleWhen((error) => error instanceof DeliveryFailure && classifyFailure(error.cause) === 'transient'),
+        {
+          maxAttempts: this.options.schedule.inPlaceRetries - 1,
+          backoff: new ExponentialBackoff({
+            initialDelay: this.options.schedule.initialDelayMs,
+            maxDelay: this.options.schedule.maxDelayMs,
+          }),
+        },
+      );
+      policy.onRetry(() =>
+        consumerMetrics.retries.inc({
+          consumer_group: this.options.consumerGroup,
+          event_type: delivery.envelope?.type ?? 'unknown',
+          stage: 'in_place',
+        }),
+      );
+      try {
+        await policy.execute(() => {
+          attempts++;
+          return run(attempts);
+        }, this.options.abortSignal);
+        return;
+      } catch (error) {
+        if (this.options.abortSignal.aborted || error instanceof DeliveryAbandoned) throw new DeliveryAbandoned();
+        if (!(error instanceof DeliveryFailure)) throw new PartitionBlocked(error);
+        lastError = error.cause;
+        kind = classifyFailure(lastError);
+      }
+    }
+    if (kind === 'unavailable') throw new PartitionBlocked(lastError);
+    await this.escalate(delivery, lastError, kind, delivery.history.attempts + attempts, alsoOnEscalation);
+  }
+
+  /**
+   * Hands a failed delivery to the retry topic (transient, rounds left) or the dead letters, and
+   * parks its key when the handler is sequenced. The record is acknowledged by the broker before the
+   * key is parked and before the offset moves past it, so a crash in between only repeats the hand-over.
+   */
+  async escalate(
+    delivery: Delivery,
+    error: unknown,
+    kind: FailureKind,
+    attempts: number,
+    alsoInTransaction?: (manager: EntityManager) => Promise<void>,
+  ): Promise<void> {
+    const now = new Date();
+    const escalation = chooseEscalation(kind, delivery.history, this.options.schedule, now);
+    const key = sequencingKey(delivery);
+    const record = buildFailureRecord(
+      {
+        record: delivery.record,
+        origin: delivery.origin,
+        consumerGroup: this.options.consumerGroup,
+        error,
+        kind,
+        attempts,
+        history: delivery.history,
+        sequenced: !!key,
+      },
+      escalation,
+      { retryTopic: this.options.retryTopic, deadLetterTopic: this.options.deadLetterTopic },
+      now,
+    );
+    try {
+      await this.options.sendFailureRecord(record);
+    } catch (sendError) {
+      throw new PartitionBlocked(sendError);
+    }
+    if (key || alsoInTransaction) {
+      try {
+        await this.options.dataSource.transaction(async (manager) => {
+          if (key) await this.parking.parkKey(manager, key.topic, key.key, delivery.envelope!.id);
+          await alsoInTransaction?.(manager);
+        });
+      } catch (parkError) {
+        throw new PartitionBlocked(parkError);
+      }
+    }
+    const eventType = delivery.envelope?.type ?? 'unknown';
+    const { errorClass, message } = describeError(error);
+    const logFields = {
+      consumerGroup: this.options.consumerGroup,
+      eventId: delivery.envelope?.id,
+      eventType,
+      topic: delivery.origin.topic,
+      partition: delivery.origin.partition,
+      offset: delivery.origin.offset,
+      key: delivery.record.key,
+      errorClass,
+      error: message,
+      attempts,
+      sequenced: !!key,
+    };
+    if (escalation.to === 'retry-topic') {
+      consumerMetrics.retries.inc({ consumer_group: this.options.consumerGroup, event_type: eventType, stage: 'retry_topic' });
+      this.count(delivery.origin.topic, eventType, 'retry_scheduled');
+      this.options.logger.warn({ ...logFields, notBefore: escalation.notBefore.toISOString() }, 'event handed to the retry topic');
+    } else {
+      consumerMetrics.deadLetters.inc({ consumer_group: this.options.consumerGroup, topic: delivery.origin.topic, kind });
+      this.count(delivery.origin.topic, eventType, 'dead_lettered');
+      this.options.logger.error(logFields, 'event dead-lettered');
+    }
+  }
+
+  count(topic: string, eventType: string, outcome: DeliveryOutcome): void {
+    consumerMetrics.outcomes.inc({ consumer_group: this.options.consumerGroup, topic, event_type: eventType, outcome });
+  }
+}
