@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { ConfigError, loadServiceConfig, ServiceConfig, serviceConfigSchema, usesDevAuthSecret } from './config';
 import type { Migrations } from './database';
 import { observeRequests } from './http/observe-requests';
+import { JsonNestLogger } from './nest-logger';
 import { ServiceKitModule } from './service-kit.module';
 
 /** What makes a service: its name (operator contract), its Nest module, settings and migrations. */
@@ -22,6 +23,11 @@ export interface ServiceDefinition<S extends z.ZodType<ServiceConfig, any, any> 
   migrations?: Migrations;
   /** Whether readiness includes Kafka (default true). */
   kafka?: boolean;
+  /**
+   * Runs after the app is built and before it listens: connect consumers here
+   * (`app.connectMicroservice({ strategy })`); the kit then starts them and, on shutdown, closes them.
+   */
+  configure?: (app: NestExpressApplication, config: z.infer<S>) => void | Promise<void>;
 }
 
 /** Typed identity, so a definition declared in its own file keeps its config type. */
@@ -72,10 +78,15 @@ export async function createService<S extends z.ZodType<ServiceConfig, any, any>
   })
   class OmnibusService {}
 
-  const app = await NestFactory.create<NestExpressApplication>(OmnibusService, { bufferLogs: true, abortOnError: false });
+  const app = await NestFactory.create<NestExpressApplication>(OmnibusService, {
+    logger: new JsonNestLogger(logger),
+    abortOnError: false,
+  });
   try {
     app.useLogger(app.get(NestPinoLogger));
     app.use(observeRequests());
+    await definition.configure?.(app, config);
+    await app.startAllMicroservices();
     await app.listen(config.PORT);
   } catch (error) {
     await app.close().catch(() => undefined);

@@ -184,6 +184,16 @@ describe('readiness follows Kafka', () => {
     }
   });
 
+  it('a service that does not use Kafka (kafka: false) is ready without it', async () => {
+    const registryLike = await startTestService({ ...fixtureService, kafka: false }, { KAFKA_BROKERS: `127.0.0.1:${await freePort()}` });
+    try {
+      const response = await registryLike.request('/health/ready');
+      expect({ status: response.status, body: await response.json() }).toMatchObject({ status: 200, body: { info: { database: { status: 'up' } } } });
+    } finally {
+      await registryLike.stop();
+    }
+  });
+
   it('the Kafka probe is bounded: a broker that accepts connections but never answers is down within the timeout, and cached', async () => {
     const silent = net.createServer(() => undefined).listen(0, '127.0.0.1');
     await new Promise((resolve) => silent.once('listening', resolve));
