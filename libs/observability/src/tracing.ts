@@ -73,6 +73,11 @@ function spanProcessorsFor(kind: TraceExporterKind, memory?: InMemorySpanExporte
   }
 }
 
+/** Flushes and stops the process's tracing, if started (a service's last step when it stops). */
+export async function stopTracing(): Promise<void> {
+  await running?.shutdown();
+}
+
 /** The tracer Omnibus code creates its spans with. */
 export function tracer(): Tracer {
   return trace.getTracer('omnibus');

@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { DynamicModule, Module, Type } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { collectNodeMetrics, createLogger, Logger, startTracing } from '@omnibus/observability';
+import { collectNodeMetrics, createLogger, Logger, startTracing, stopTracing } from '@omnibus/observability';
 import type { AddressInfo } from 'node:net';
 import { Logger as NestPinoLogger } from 'nestjs-pino';
 import { z } from 'zod';
@@ -131,7 +131,7 @@ export async function bootstrapService<S extends z.ZodType<ServiceConfig, any, a
     }, service.config.SHUTDOWN_TIMEOUT_MS);
     try {
       await service.close();
-      await startTracing({ serviceName: definition.name }).shutdown();
+      await stopTracing();
       logger.info(`${definition.name} stopped`);
       process.exit(0);
     } catch (error) {
