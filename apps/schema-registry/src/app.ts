@@ -14,7 +14,9 @@ export interface RegistryAppOptions {
 
 /** Starts a registry in this process (integration tests, tools); `main.ts` is the process entry. */
 export async function createRegistryApp(options: RegistryAppOptions): Promise<RunningService> {
-  const { SCHEMA_REGISTRY_PORT: _ignored, ...inherited } = process.env;
+  // The caller's port wins over a SCHEMA_REGISTRY_PORT inherited from this process.
+  const inherited = { ...process.env };
+  delete inherited.SCHEMA_REGISTRY_PORT;
   return createService(schemaRegistryService, {
     env: registryEnvironment({
       ...inherited,

@@ -214,6 +214,9 @@ describe('schema registry API (Confluent-compatible)', () => {
       const imported = record('Imported', [{ name: 'x', type: 'int' }]);
       expect((await r.register('import-check', imported, { id: 500, version: 7 })).body).toEqual({ id: 500 });
       expect((await r.call('GET', '/subjects/import-check/versions/7')).body).toMatchObject({ id: 500, version: 7 });
+      // an import replayed is idempotent
+      expect((await r.register('import-check', imported, { id: 500, version: 7 })).body).toEqual({ id: 500 });
+      expect((await r.call('GET', '/subjects/import-check/versions')).body).toEqual([7]);
       const other = record('Imported2', [{ name: 'x', type: 'int' }]);
       expect(await r.register('import-check', other, { id: 500 })).toMatchObject({ status: 422, body: { error_code: 42207 } });
       // outside IMPORT mode an id cannot be chosen

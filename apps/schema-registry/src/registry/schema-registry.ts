@@ -172,7 +172,8 @@ export class SchemaRegistry {
       const live = rows.filter((row) => !row.deleted);
       const existingId = await this.schemaIdOf(tx, candidate.fingerprint);
       const sameLive = existingId === undefined ? undefined : live.find((row) => row.schemaId === existingId);
-      if (sameLive && request.id === undefined) {
+      // Idempotent, also for an import replayed with the id the schema already has.
+      if (sameLive && (request.id === undefined || request.id === existingId)) {
         this.events.registration?.('existing');
         return { id: existingId!, version: sameLive.version, created: false };
       }
