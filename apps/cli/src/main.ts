@@ -9,6 +9,11 @@ export const COMMANDS = [
   'down',
   'status',
   'topics',
+  'dlq',
+  'replay',
+  'lag',
+  'audit',
+  'schemas',
 ];
 
 export function buildProgram(): Command {
