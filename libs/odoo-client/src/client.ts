@@ -114,6 +114,14 @@ export class OdooClient {
     return (await this.connected()).info;
   }
 
+  /**
+   * Adds to the context every call carries (e.g. `allowed_company_ids` once the companies are known,
+   * so multi-company record rules show all of them).
+   */
+  extendDefaultContext(context: OdooContext): void {
+    this.options.context = { ...this.options.context, ...context };
+  }
+
   /** True while the circuit is open or half-open: Odoo is considered down and calls are refused locally. */
   get circuitOpen(): boolean {
     return this.breaker.state !== CircuitState.Closed;
