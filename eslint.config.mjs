@@ -5,6 +5,8 @@ import tseslint from 'typescript-eslint';
 export default [
   { ignores: ['**/node_modules/**', '**/dist/**', '.omnibus/**', '**/generated/**'] },
   ...tseslint.configs.recommended,
+  // Jest and tool configs are CommonJS by design.
+  { files: ['**/*.js'], rules: { '@typescript-eslint/no-require-imports': 'off' } },
   {
     files: ['**/*.ts'],
     plugins: { '@nx': nx },
