@@ -914,8 +914,9 @@ function processBackorderWizard(env: Env, ids: number[], withBackorder: boolean)
 }
 
 function locationName(env: Env, row: Row): string {
-  if (row.usage === 'view' && !row.location_id) return row.name as string;
-  const parent = row.location_id ? env.db.get('stock.location', row.location_id as number) : undefined;
+  // _compute_complete_name: a view location shows its own name; others prefix the parent's full name.
+  if (row.usage === 'view' || !row.location_id) return row.name as string;
+  const parent = env.db.get('stock.location', row.location_id as number);
   return parent ? `${locationName(env, parent)}/${row.name}` : (row.name as string);
 }
 

@@ -1,0 +1,194 @@
+import { call, callError, smallSim } from './helpers';
+
+const WH_STOCK = 9; // Central Warehouse / Stock in the seed
+
+function onHand(sim: ReturnType<typeof smallSim>, productId: number, locationId = WH_STOCK): number {
+  const [quant] = call(sim, 'stock.quant', 'search_read', [[['product_id', '=', productId], ['location_id', '=', locationId]]], { fields: ['quantity', 'reserved_quantity'] });
+  return quant ? quant.quantity.value : 0;
+}
+
+function confirmedOrder(sim: ReturnType<typeof smallSim>, lines: Array<[number, number]>): { order: number; picking: number } {
+  const order = call(sim, 'sale.order', 'create', [{ partner_id: 8, client_order_ref: 'WEB-1', order_line: lines.map(([product_id, qty]) => [0, 0, { product_id, product_uom_qty: qty }]) }]);
+  expect(call(sim, 'sale.order', 'action_confirm', [[order]])).toBe(true);
+  const [{ picking_ids }] = call(sim, 'sale.order', 'read', [[order], ['picking_ids']]);
+  return { order, picking: picking_ids[0] };
+}
+
+describe('sale orders', () => {
+  const sim = smallSim(17);
+
+  it('confirm creates a reserved delivery picking and moves the order to sale', () => {
+    expect(call(sim, 'stock.location', 'read', [[WH_STOCK], ['complete_name']])[0].complete_name).toBe('WH/Stock');
+    const { order, picking } = confirmedOrder(sim, [[1, 2], [2, 1]]);
+    expect(call(sim, 'sale.order', 'read', [[order], ['state', 'client_order_ref', 'name']])[0]).toMatchObject({ state: 'sale', client_order_ref: 'WEB-1', name: expect.stringMatching(/^S\d{5}$/) });
+    const [pick] = call(sim, 'stock.picking', 'read', [[picking], ['state', 'origin', 'picking_type_code', 'move_ids', 'location_id']]);
+    expect(pick).toMatchObject({ state: 'assigned', picking_type_code: 'outgoing', location_id: [WH_STOCK, 'WH/Stock'] });
+    const moves = call(sim, 'stock.move', 'read', [pick.move_ids, ['state', 'quantity', 'sale_line_id']]);
+    expect(moves.map((m: any) => m.state)).toEqual(['assigned', 'assigned']);
+    expect(callError(sim, 'sale.order', 'action_confirm', [[order]]).message).toBe('Some orders are not in a state requiring confirmation.');
+  });
+
+  it('cancel returns the wizard action unless disable_cancel_warning is set', () => {
+    const { order, picking } = confirmedOrder(sim, [[3, 1]]);
+    const action = call(sim, 'sale.order', 'action_cancel', [[order]]);
+    expect(action).toMatchObject({ type: 'ir.actions.act_window', res_model: 'sale.order.cancel', target: 'new', context: { default_order_id: order } });
+    expect(call(sim, 'sale.order', 'read', [[order], ['state']])[0].state).toBe('sale');
+    expect(call(sim, 'sale.order', 'action_cancel', [[order]], { context: { disable_cancel_warning: true } })).toBe(true);
+    expect(call(sim, 'sale.order', 'read', [[order], ['state']])[0].state).toBe('cancel');
+    expect(call(sim, 'stock.picking', 'read', [[picking], ['state']])[0].state).toBe('cancel');
+  });
+});
+
+describe('stock pickings (17+: quantity and picked)', () => {
+  const sim = smallSim(17);
+
+  it('partial validation asks for a backorder, then the wizard creates it', () => {
+    const before = onHand(sim, 4);
+    const { picking } = confirmedOrder(sim, [[4, 5]]);
+    const [move] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[move], { quantity: 3, picked: true }]);
+    const action = call(sim, 'stock.picking', 'button_validate', [[picking]]);
+    expect(action).toMatchObject({ res_model: 'stock.backorder.confirmation', context: { button_validate_picking_ids: [picking], default_pick_ids: [[4, picking]] } });
+    const wizard = call(sim, 'stock.backorder.confirmation', 'create', [{}], { context: action.context });
+    expect(call(sim, 'stock.backorder.confirmation', 'process', [[wizard]], { context: action.context })).toBe(true);
+    const pickings = call(sim, 'stock.picking', 'search_read', [[['id', '>=', picking], ['origin', '!=', false]]], { fields: ['state', 'backorder_id'], order: 'id' });
+    expect(pickings[0]).toMatchObject({ id: picking, state: 'done' });
+    expect(pickings[1]).toMatchObject({ state: 'assigned', backorder_id: [picking, expect.any(String)] });
+    expect(onHand(sim, 4)).toBe(before - 3);
+  });
+
+  it('skip_backorder creates the backorder without a wizard; picking_ids_not_to_backorder cancels the rest', () => {
+    const first = confirmedOrder(sim, [[5, 4]]);
+    const [m1] = call(sim, 'stock.picking', 'read', [[first.picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[m1], { quantity: 1, picked: true }]);
+    expect(call(sim, 'stock.picking', 'button_validate', [[first.picking]], { context: { skip_backorder: true } })).toBe(true);
+    expect(call(sim, 'stock.picking', 'search_count', [[['backorder_id', '=', first.picking]]])).toBe(1);
+
+    const second = confirmedOrder(sim, [[6, 4]]);
+    const [m2] = call(sim, 'stock.picking', 'read', [[second.picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[m2], { quantity: 1, picked: true }]);
+    const ctx = { skip_backorder: true, picking_ids_not_to_backorder: [second.picking] };
+    expect(call(sim, 'stock.picking', 'button_validate', [[second.picking]], { context: ctx })).toBe(true);
+    expect(call(sim, 'stock.picking', 'search_count', [[['backorder_id', '=', second.picking]]])).toBe(0);
+    const moves = call(sim, 'stock.move', 'search_read', [[['picking_id', '=', second.picking]]], { fields: ['state', 'product_uom_qty'], order: 'id' });
+    expect(moves.map((m: any) => [m.state, m.product_uom_qty.value])).toEqual([['done', 1], ['cancel', 3]]);
+  });
+
+  it('validating with nothing picked takes the reserved quantities', () => {
+    const { picking } = confirmedOrder(sim, [[7, 2]]);
+    expect(call(sim, 'stock.picking', 'button_validate', [[picking]])).toBe(true);
+    expect(call(sim, 'stock.picking', 'read', [[picking], ['state', 'date_done']])[0]).toMatchObject({ state: 'done', date_done: expect.stringMatching(/^\d{4}-\d\d-\d\d \d\d:\d\d:\d\d$/) });
+  });
+
+  it('do_unreserve returns None and releases the reservation', () => {
+    const { picking } = confirmedOrder(sim, [[8, 2]]);
+    expect(call(sim, 'stock.picking', 'do_unreserve', [[picking]])).toBeNull();
+    expect(call(sim, 'stock.picking', 'read', [[picking], ['state']])[0].state).toBe('confirmed');
+    expect(call(sim, 'stock.picking', 'action_assign', [[picking]])).toBe(true);
+  });
+});
+
+describe('stock pickings (16: quantity_done and the immediate transfer wizard)', () => {
+  const sim = smallSim(16);
+
+  it('returns the immediate transfer wizard when nothing is done, unless skip_immediate', () => {
+    const { picking } = confirmedOrder(sim, [[1, 2]]);
+    expect(call(sim, 'stock.picking', 'button_validate', [[picking]])).toMatchObject({ res_model: 'stock.immediate.transfer' });
+    expect(call(sim, 'stock.picking', 'button_validate', [[picking]], { context: { skip_immediate: true } })).toBe(true);
+  });
+
+  it('partial quantity_done gives the backorder wizard', () => {
+    const { picking } = confirmedOrder(sim, [[2, 3]]);
+    const [move] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[move], { quantity_done: 1 }]);
+    expect(call(sim, 'stock.move', 'read', [[move], ['quantity_done', 'reserved_availability']])[0]).toMatchObject({ quantity_done: { value: 1 }, reserved_availability: { value: 3 } });
+    expect(call(sim, 'stock.picking', 'button_validate', [[picking]])).toMatchObject({ res_model: 'stock.backorder.confirmation' });
+  });
+});
+
+describe('stock quants in inventory mode', () => {
+  it('merges a count into the existing quant and applies it with a None result', () => {
+    const sim = smallSim(17);
+    const existing = call(sim, 'stock.quant', 'search', [[['product_id', '=', 3], ['location_id', '=', WH_STOCK]]]);
+    const id = call(sim, 'stock.quant', 'create', [{ product_id: 3, location_id: WH_STOCK, inventory_quantity: 42 }], { context: { inventory_mode: true } });
+    expect([id]).toEqual(existing);
+    expect(call(sim, 'stock.quant', 'read', [[id], ['inventory_quantity_set', 'inventory_diff_quantity']])[0].inventory_quantity_set).toBe(true);
+    expect(call(sim, 'stock.quant', 'action_apply_inventory', [[id]], { context: { inventory_mode: true } })).toBeNull();
+    expect(onHand(sim, 3)).toBe(42);
+    const moves = call(sim, 'stock.move', 'search_read', [[['is_inventory', '=', true], ['product_id', '=', 3]]], { fields: ['state', 'location_dest_id'] });
+    expect(moves).toEqual([expect.objectContaining({ state: 'done' })]);
+  });
+
+  it('refuses extra fields in inventory mode and quants for consumables', () => {
+    const sim = smallSim(18);
+    const restricted = callError(sim, 'stock.quant', 'create', [{ product_id: 3, location_id: WH_STOCK, inventory_quantity: 1, quantity: 5 }], { context: { inventory_mode: true } });
+    expect(restricted.message).toBe("Quant's creation is restricted, you can't do this operation.");
+    const bag = call(sim, 'product.product', 'search', [[['default_code', '=', 'CON-BAG']]])[0];
+    const consumable = callError(sim, 'stock.quant', 'create', [{ product_id: bag, location_id: WH_STOCK, inventory_quantity: 1 }], { context: { inventory_mode: true } });
+    expect(consumable).toMatchObject({ pythonClass: 'odoo.exceptions.ValidationError', message: 'Quants cannot be created for consumables or services.' });
+  });
+});
+
+describe('journal entries', () => {
+  const sim = smallSim(17);
+  const entry = (debit: number, credit: number) =>
+    call(sim, 'account.move', 'create', [
+      {
+        move_type: 'entry',
+        journal_id: 3,
+        ref: 'OMNI-1',
+        line_ids: [
+          [0, 0, { account_id: 1, name: 'receivable', debit, credit: 0 }],
+          [0, 0, { account_id: 10, name: 'revenue', debit: 0, credit }],
+        ],
+      },
+    ]);
+
+  it('refuses an unbalanced entry and keeps nothing', () => {
+    const before = sim.state.db.table('account.move').size;
+    const error = callError(sim, 'account.move', 'create', [{ move_type: 'entry', journal_id: 3, line_ids: [[0, 0, { account_id: 1, debit: 100 }], [0, 0, { account_id: 10, credit: 90 }]] }]);
+    expect(error.pythonClass).toBe('odoo.exceptions.UserError');
+    expect(error.message).toContain('is not balanced.\nThe total of debits equals $ 100.00 and the total of credits equals $ 90.00.');
+    expect(sim.state.db.table('account.move').size).toBe(before);
+  });
+
+  it('posts (returning False), then refuses writes and unlink on the posted entry', () => {
+    const move = entry(100, 100);
+    expect(call(sim, 'account.move', 'read', [[move], ['name', 'state']])[0]).toMatchObject({ name: '/', state: 'draft' });
+    expect(call(sim, 'account.move', 'action_post', [[move]])).toBe(false);
+    const [posted] = call(sim, 'account.move', 'read', [[move], ['name', 'state', 'amount_total']]);
+    expect(posted).toMatchObject({ state: 'posted', name: expect.stringMatching(/^MISC\/\d{4}\/00001$/), amount_total: { value: 100 } });
+    expect(call(sim, 'account.move', 'write', [[move], { ref: 'allowed on posted' }])).toBe(true);
+    expect(callError(sim, 'account.move', 'write', [[move], { line_ids: [[5, 0, 0]] }]).message).toContain('You cannot do this modification on a posted journal entry');
+    expect(callError(sim, 'account.move', 'unlink', [[move]]).message).toBe('You cannot delete an entry which has been posted once.');
+  });
+
+  it('reverses a posted entry through account.move.reversal', () => {
+    const move = entry(50, 50);
+    call(sim, 'account.move', 'action_post', [[move]]);
+    const ctx = { active_model: 'account.move', active_ids: [move] };
+    const wizard = call(sim, 'account.move.reversal', 'create', [{ reason: 'duplicate', journal_id: 3 }], { context: ctx });
+    const action = call(sim, 'account.move.reversal', 'refund_moves', [[wizard]], { context: ctx });
+    expect(action).toMatchObject({ res_model: 'account.move', view_mode: 'form', type: 'ir.actions.act_window' });
+    const [reversal] = call(sim, 'account.move', 'read', [[action.res_id], ['state', 'ref', 'reversed_entry_id', 'line_ids']]);
+    expect(reversal).toMatchObject({ state: 'posted', ref: expect.stringContaining('Reversal of: MISC/'), reversed_entry_id: [move, expect.any(String)] });
+    const lines = call(sim, 'account.move.line', 'read', [reversal.line_ids, ['debit', 'credit']]);
+    expect(lines.map((l: any) => [l.debit.value, l.credit.value])).toEqual([[0, 50], [50, 0]]);
+  });
+
+  it('builds invoice receivable and tax lines and posts with a None-free result', () => {
+    const invoice = call(sim, 'account.move', 'create', [{ move_type: 'out_invoice', partner_id: 8, invoice_line_ids: [[0, 0, { product_id: 1, quantity: 2, price_unit: 10, tax_ids: [[6, 0, [1]]] }]] }]);
+    const [row] = call(sim, 'account.move', 'read', [[invoice], ['amount_untaxed', 'amount_tax', 'amount_total', 'line_ids', 'invoice_line_ids']]);
+    expect([row.amount_untaxed.value, row.amount_tax.value, row.amount_total.value]).toEqual([20, 3, 23]);
+    expect(row.line_ids).toHaveLength(3);
+    expect(row.invoice_line_ids).toHaveLength(1);
+    expect(call(sim, 'account.move', 'action_post', [[invoice]])).toBe(false);
+    expect(call(sim, 'account.move', 'read', [[invoice], ['name', 'payment_state']])[0]).toMatchObject({ name: expect.stringMatching(/^INV\//), payment_state: 'not_paid' });
+  });
+
+  it('posts a payment, whose action_post returns None', () => {
+    const payment = call(sim, 'account.payment', 'create', [{ payment_type: 'inbound', partner_type: 'customer', partner_id: 8, amount: 23, ref: 'PAY-1' }]);
+    expect(call(sim, 'account.payment', 'action_post', [[payment]])).toBeNull();
+    expect(call(sim, 'account.payment', 'read', [[payment], ['state', 'move_id']])[0]).toMatchObject({ state: 'posted', move_id: [expect.any(Number), expect.any(String)] });
+  });
+});
