@@ -30,6 +30,7 @@ ensure_node_modules() {
   sha256sum package-lock.json | cut -d' ' -f1 >"$omnibus_home/npm-ci.stamp"
 }
 
+# Incremental: a warm start re-checks only what changed (the build info lives in .omnibus/).
 typecheck() {
-  npx tsc -p tsconfig.json --noEmit
+  npx tsc -p tsconfig.json --noEmit --incremental --tsBuildInfoFile "$omnibus_home/tsc.tsbuildinfo"
 }

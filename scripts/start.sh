@@ -13,20 +13,22 @@ mkdir -p "$run_dir"
 # so an app left behind could never hold it.
 exec 9>"$run_dir/start.lock"
 if ! flock -n 9; then
-  echo "omnibus: npm start is already running here (pid $(cat "$run_dir/start.pid" 2>/dev/null || echo '?')); stop it with Ctrl-C in its terminal, or: npx omnibus down" >&2
+  echo "omnibus: npm start is already running here (pid $(cat "$run_dir/start.owner" 2>/dev/null || echo '?')); stop it with Ctrl-C in its terminal, or: npx omnibus down" >&2
   exit 1
 fi
-echo $$ >"$run_dir/start.pid"
+echo $$ >"$run_dir/start.owner"
 
 stopping=0
+sleeper=
 stop_everything() {
   [ $stopping = 1 ] && return
   stopping=1
+  [ -n "$sleeper" ] && kill "$sleeper" 2>/dev/null
   step "stopping"
   node bin/omnibus down 9>&- || echo "omnibus: down failed; see above" >&2
-  rm -f "$run_dir/start.pid"
+  rm -f "$run_dir/start.owner"
 }
-trap 'stop_everything; exit 0' INT TERM
+trap 'stop_everything; exit 0' INT TERM HUP
 trap 'code=$?; [ $code = 0 ] || stop_everything; exit $code' EXIT
 
 started=$SECONDS
@@ -54,8 +56,18 @@ if [ -f apps/cli/src/commands/demo.ts ]; then
 fi
 
 step "running — press Ctrl-C to stop"
-# `wait` returns as soon as a trapped signal arrives; a plain `sleep` would delay the stop.
+# npm does not pass SIGTERM on to us when it is the one signalled, so we also stop when our parent
+# or npm above it goes away. `wait` returns as soon as a trapped signal arrives.
+watched=("$PPID" "$(ps -o ppid= -p "$PPID" | tr -d ' ')")
 while :; do
-  sleep 3600 9>&- &
-  wait $! || true
+  for pid in "${watched[@]}"; do
+    if [ "$pid" -gt 1 ] && ! kill -0 "$pid" 2>/dev/null; then
+      echo "omnibus: the process that started us ($pid) is gone"
+      stop_everything
+      exit 0
+    fi
+  done
+  sleep 1 9>&- &
+  sleeper=$!
+  wait $sleeper || true
 done

@@ -238,19 +238,25 @@ export async function infraStatus(ctx: PlatformContext): Promise<InfraStatus> {
  * if `up` started them. Never stops a broker or server that was running before `up`.
  */
 export async function downPlatform(ctx: PlatformContext, progress: Progress = () => undefined): Promise<void> {
-  const byTier = [...SERVICES].sort((a, b) => b.tier - a.tier);
-  const known = new Set(byTier.map((s) => s.name));
+  // Last tier first (apps before what they depend on); the apps of one tier stop together.
+  const tiers = [...new Set(SERVICES.map((s) => s.tier))].sort().reverse();
+  const known = new Set(SERVICES.map((s) => s.name));
   const strays = fs.existsSync(runDir(ctx.home))
     ? fs.readdirSync(runDir(ctx.home)).filter((f) => f.endsWith('.pid')).map((f) => f.slice(0, -4)).filter((n) => !known.has(n))
     : [];
-  for (const name of [...byTier.map((s) => s.name), ...strays]) {
-    const pidFile = appPidFile(ctx, name);
-    const pid = runningPid(pidFile);
-    if (pid) {
-      const outcome = await stopProcessGroup(pid);
-      progress(name, outcome === 'killed' ? `did not stop in time; killed (pid ${pid})` : `stopped (pid ${pid})`);
-    }
-    fs.rmSync(pidFile, { force: true });
+  const waves = [...tiers.map((tier) => SERVICES.filter((s) => s.tier === tier).map((s) => s.name)), strays];
+  for (const wave of waves) {
+    await Promise.all(
+      wave.map(async (name) => {
+        const pidFile = appPidFile(ctx, name);
+        const pid = runningPid(pidFile);
+        if (pid) {
+          const outcome = await stopProcessGroup(pid);
+          progress(name, outcome === 'killed' ? `did not stop in time; killed (pid ${pid})` : `stopped (pid ${pid})`);
+        }
+        fs.rmSync(pidFile, { force: true });
+      }),
+    );
   }
   const state = readUpState(ctx);
   if (state.kafka?.startedByUp) {

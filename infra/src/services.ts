@@ -12,7 +12,7 @@ export interface ServiceDefinition {
   /** Folder under apps/. */
   name: string;
   port: number;
-  /** Environment variable that overrides the port (the app itself always reads PORT). */
+  /** Environment variable that overrides the port; the app gets the port as PORT and under this name. */
   portEnv: string;
   /** Its own PostgreSQL database (created by `up`), if it has one. */
   database?: string;
@@ -20,11 +20,13 @@ export interface ServiceDefinition {
   tier: 0 | 1 | 2;
   /** Extra variables this app reads, beyond the common ones. */
   extraEnv?: (platform: PlatformEndpoints) => Record<string, string>;
+  /** Only under Docker (docker-compose.yml), e.g. listening on all interfaces of the container. */
+  dockerEnv?: Record<string, string>;
 }
 
 export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'schema-registry', port: 8081, portEnv: 'SCHEMA_REGISTRY_PORT', database: 'registry', tier: 0 },
-  { name: 'odoo-sim', port: 8069, portEnv: 'ODOO_SIM_PORT', tier: 0 },
+  { name: 'odoo-sim', port: 8069, portEnv: 'ODOO_SIM_PORT', tier: 0, dockerEnv: { ODOO_SIM_HOST: '0.0.0.0' } },
   { name: 'order', port: 3001, portEnv: 'ORDER_PORT', database: 'order', tier: 1 },
   { name: 'inventory', port: 3002, portEnv: 'INVENTORY_PORT', database: 'inventory', tier: 1 },
   { name: 'returns', port: 3003, portEnv: 'RETURNS_PORT', database: 'returns', tier: 1 },
@@ -37,7 +39,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     tier: 1,
     extraEnv: (platform) => ({ ODOO_URL: platform.odooUrl }),
   },
-  { name: 'webhooks', port: 3006, portEnv: 'WEBHOOKS_PORT', tier: 1 },
+  { name: 'webhooks', port: 3006, portEnv: 'WEBHOOKS_PORT', database: 'webhooks', tier: 1 },
   { name: 'retail-sim', port: 3010, portEnv: 'RETAIL_SIM_PORT', tier: 2 },
 ];
 
@@ -73,13 +75,13 @@ export function localEndpoints(kafkaBrokers: string[], postgres: PostgresServer,
 }
 
 /**
- * The environment an app gets. docker-compose.yml sets the same variable names (a unit test keeps
- * them in step), so an app cannot tell which of the two ways it was started.
+ * The environment an app gets (the settings of libs/service-kit). docker-compose.yml sets the same
+ * variable names (a unit test keeps them in step), so an app cannot tell how it was started.
  */
 export function serviceEnvironment(service: ServiceDefinition, platform: PlatformEndpoints, port: number): Record<string, string> {
   return {
-    SERVICE_NAME: service.name,
     PORT: String(port),
+    [service.portEnv]: String(port),
     KAFKA_BROKERS: platform.kafkaBrokers,
     SCHEMA_REGISTRY_URL: platform.schemaRegistryUrl,
     ...(service.database ? { DATABASE_URL: platform.databaseUrl(service.database) } : {}),
