@@ -9,14 +9,16 @@ export interface EventEncoder {
 
 export interface EventDecoder {
   /**
-   * Decodes a record value. Throws an error named `UndecodableEventError` or `UnknownSchemaIdError`
-   * when the bytes can never be read (the event goes to dead letters at once); any other error is
-   * taken as the registry being unreachable, and the partition waits and tries again.
+   * Decodes a record value. Throws an error named `UndecodableEventError`, `UnknownSchemaIdError` or
+   * `IncompatibleSchemaError` when the bytes can never be read (the event goes to dead letters at
+   * once); any other error is taken as the registry being unreachable: the partition waits and tries again.
    */
   decode(topic: string, eventType: string, value: Buffer): Promise<unknown>;
 }
 
-const UNDECODABLE_ERROR_NAMES = new Set(['UndecodableEventError', 'UnknownSchemaIdError']);
+// The serde's typed errors for bytes that can never be read: bad framing or body, a schema id the
+// registry does not know, a writer schema that cannot be resolved to the reader's.
+const UNDECODABLE_ERROR_NAMES = new Set(['UndecodableEventError', 'UnknownSchemaIdError', 'IncompatibleSchemaError']);
 
 /** True when retrying cannot help: the bytes are not an event we can read. */
 export function isUndecodable(error: unknown): boolean {

@@ -1,3 +1,4 @@
+export * from './serde';
 export * from './codec';
 export * from './envelope/headers';
 export { EventEnvelope, MalformedEnvelopeError, readEnvelope } from './envelope/envelope';
@@ -25,3 +26,4 @@ export {
   EventHandlerErrorFilter,
   connectEventTransport,
 } from './nest/event-transport';
+export * from './operations';

@@ -1,6 +1,6 @@
 import { metricsRegistry } from '@omnibus/observability';
 import { waitFor } from '@omnibus/testing';
-import { createHarness, fix, FramedJsonCodec, Harness, reserveStock, StockReservationRequested } from '../../test/harness';
+import { createHarness, fix, Harness, reserveStock, StockReservationRequested } from '../../test/harness';
 import { DependencyUnavailableError, envelopeHeaders, EventHandler, FailureHeader } from '..';
 
 jest.setTimeout(60_000);
@@ -114,35 +114,6 @@ describe('EventConsumer against the real Kafka and PostgreSQL', () => {
       const keys = await harness.dataSource.query(`SELECT count(*)::int AS n FROM messaging_parked_key`);
       return keys[0].n === 0;
     }, { what: 'order-1 unparked' });
-  });
-
-  it('sends undecodable bytes and an unknown schema id straight to dead letters with the reason', async () => {
-    const envelope = (orderId: string) =>
-      envelopeHeaders({ topic: harness.topic, type: StockReservationRequested, key: orderId, payload: {} }, 'omnibus/test').headers;
-    await harness.producer.send({
-      topic: harness.topic,
-      messages: [
-        { key: 'order-1', value: Buffer.from('{"not":"avro"}'), headers: envelope('order-1') },
-        { key: 'order-2', value: FramedJsonCodec.frame(999, Buffer.from('{}')), headers: envelope('order-2') },
-        { key: 'order-3', value: Buffer.from('no envelope'), headers: { ce_type: StockReservationRequested } },
-      ],
-    });
-    await harness.publish([{ orderId: 'order-4', sku: 'SKU-1', quantity: 1, sequence: 1 }]);
-    await harness.consumer().start();
-
-    const deadLetters = await waitFor(async () => {
-      const records = await harness.deadLetters();
-      return records.length === 3 ? records : undefined;
-    }, { what: 'three dead letters' });
-    const byKey = Object.fromEntries(deadLetters.map((record) => [record.key, record.headers]));
-    expect(byKey['order-1'][FailureHeader.errorClass]).toBe('UndecodableEventError');
-    expect(byKey['order-1'][FailureHeader.errorKind]).toBe('undecodable');
-    expect(byKey['order-1'][FailureHeader.attempts]).toBe('1');
-    expect(byKey['order-2'][FailureHeader.errorClass]).toBe('UnknownSchemaIdError');
-    expect(byKey['order-2'][FailureHeader.errorMessage]).toContain('999');
-    expect(byKey['order-3'][FailureHeader.errorClass]).toBe('MalformedEnvelopeError');
-    expect(byKey['order-3'][FailureHeader.errorMessage]).toContain('ce_id');
-    await waitFor(async () => (await harness.reservations()).length === 1, { what: 'the readable request reserved' });
   });
 
   it('keeps a request whose handler says the stock service is unavailable on its partition, then applies it', async () => {

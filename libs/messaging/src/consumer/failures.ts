@@ -75,5 +75,11 @@ export function describeError(error: unknown): { errorClass: string; message: st
     const errorClass = constructorName && constructorName !== 'Error' ? constructorName : error.name || 'Error';
     return { errorClass, message: error.message };
   }
-  return { errorClass: typeof error, message: String(error) };
+  let message: string;
+  try {
+    message = typeof error === 'object' && error !== null ? JSON.stringify(error) : String(error);
+  } catch {
+    message = String(error);
+  }
+  return { errorClass: typeof error, message };
 }

@@ -1,5 +1,6 @@
 import { ArgumentsHost, Catch, INestApplication, INestMicroservice, RpcExceptionFilter } from '@nestjs/common';
 import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
+import type { NestMicroservice } from '@nestjs/microservices/nest-microservice';
 import { lastValueFrom, Observable, throwError } from 'rxjs';
 import type { EntityManager } from 'typeorm';
 import type { EventEnvelope } from '../envelope/envelope';
@@ -89,8 +90,16 @@ export class EventTransport extends Server implements CustomTransportStrategy {
         handle: async (event, context) => {
           const rpcContext = new EventContext([event, context]);
           for (const handler of chain) {
-            const result = await handler(event.payload, rpcContext);
-            await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+            try {
+              const result = await handler(event.payload, rpcContext);
+              await lastValueFrom(this.transformToObservable(result), { defaultValue: undefined });
+            } catch (error) {
+              if (error instanceof Error) throw error;
+              throw new Error(
+                `handler of ${pattern} failed and Nest replaced its error by ${JSON.stringify(error)}: ` +
+                  'register EventHandlerErrorFilter on the microservice (connectEventTransport does) to keep the cause',
+              );
+            }
           }
         },
       });
@@ -116,7 +125,15 @@ export class EventHandlerErrorFilter implements RpcExceptionFilter<unknown> {
  * `await app.startAllMicroservices()`; `app.close()` stops the consumer gracefully.
  */
 export function connectEventTransport(app: INestApplication, options: EventTransportOptions): INestMicroservice {
-  const microservice = app.connectMicroservice({ strategy: new EventTransport(options) }, { inheritAppConfig: false });
+  // Deferred, so that the filter is in place before Nest wraps the handlers; then registered as
+  // connectMicroservice would have (the application has run, or will run, the init hooks).
+  const microservice = app.connectMicroservice(
+    { strategy: new EventTransport(options) },
+    { inheritAppConfig: false, deferInitialization: true },
+  ) as NestMicroservice;
   microservice.useGlobalFilters(new EventHandlerErrorFilter());
+  microservice.registerListeners();
+  microservice.setIsInitialized(true);
+  microservice.setIsInitHookCalled(true);
   return microservice;
 }

@@ -1,0 +1,74 @@
+import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
+import { ensureDatabase, migrate } from '@omnibus/service-kit';
+
+/**
+ * The `operations` database: what operators did to the platform.
+ *
+ * - `operator_audit`: one row per operator action (who, what, when, parameters, outcome, result).
+ * - `dead_letter_redrive`: which dead-letter records have been re-driven, so a second
+ *   `dlq redrive --all` does not send them again (the inbox would absorb it, but the operator
+ *   should see what is still waiting).
+ */
+export class CreateOperations1767398400000 implements MigrationInterface {
+  name = 'CreateOperations1767398400000';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`
+      CREATE TABLE operator_audit (
+        id          bigserial   PRIMARY KEY,
+        operator    text        NOT NULL,
+        host        text        NOT NULL,
+        action      text        NOT NULL,
+        parameters  jsonb       NOT NULL,
+        outcome     text        NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'refused', 'cancelled')),
+        summary     text        NOT NULL,
+        result      jsonb,
+        started_at  timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL
+      )`);
+    await queryRunner.query(`CREATE INDEX operator_audit_started_at ON operator_audit (started_at)`);
+    await queryRunner.query(`
+      CREATE TABLE dead_letter_redrive (
+        dead_letter_topic text        NOT NULL,
+        kafka_partition   integer     NOT NULL,
+        kafka_offset      bigint      NOT NULL,
+        event_id          text,
+        target_topic      text        NOT NULL,
+        consumer_group    text        NOT NULL,
+        operator          text        NOT NULL,
+        redriven_at       timestamptz NOT NULL DEFAULT now(),
+        PRIMARY KEY (dead_letter_topic, kafka_partition, kafka_offset)
+      )`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`DROP TABLE dead_letter_redrive`);
+    await queryRunner.query(`DROP TABLE operator_audit`);
+  }
+}
+
+/** Default name of the operations database on the platform's PostgreSQL server. */
+export const operationsDatabaseName = 'operations';
+
+export const operationsMigrations: Array<new () => MigrationInterface> = [CreateOperations1767398400000];
+
+/** Opens the operations database, creating it and its tables when missing. */
+export async function openOperationsDatabase(url: string): Promise<DataSource> {
+  await ensureDatabase(url);
+  const dataSource = new DataSource({
+    type: 'postgres',
+    url,
+    migrations: operationsMigrations,
+    migrationsTableName: 'operations_migrations',
+    applicationName: 'omnibus-cli',
+    extra: { max: 2 },
+  });
+  await dataSource.initialize();
+  try {
+    await migrate(dataSource);
+  } catch (error) {
+    await dataSource.destroy();
+    throw error;
+  }
+  return dataSource;
+}

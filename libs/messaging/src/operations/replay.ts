@@ -1,0 +1,126 @@
+import type { Admin } from 'kafkajs';
+
+/** Where to rewind a consumer group to. */
+export type ReplayTarget =
+  | { kind: 'earliest' }
+  | { kind: 'latest' }
+  | { kind: 'time'; at: Date }
+  | { kind: 'offset'; offset: string; partition?: number };
+
+export interface PartitionMove {
+  topic: string;
+  partition: number;
+  /** Committed offset now ('-1': none yet). */
+  current: string;
+  target: string;
+  /** Records the group will receive again (negative: records it will skip). */
+  redelivered: number;
+}
+
+export interface ReplayPlan {
+  groupId: string;
+  target: ReplayTarget;
+  groupState: string;
+  /** Running members: while there are any, Kafka refuses to move the offsets (and their commits would undo it). */
+  activeMembers: Array<{ clientId: string; host: string }>;
+  moves: PartitionMove[];
+}
+
+export function describeTarget(target: ReplayTarget): string {
+  switch (target.kind) {
+    case 'earliest':
+      return 'the beginning';
+    case 'latest':
+      return 'the end';
+    case 'time':
+      return target.at.toISOString();
+    case 'offset':
+      return `offset ${target.offset}${target.partition !== undefined ? ` of partition ${target.partition}` : ''}`;
+  }
+}
+
+/**
+ * Works out what rewinding `groupId` would do. Without `topics`, every topic the group has
+ * committed offsets for, except retry topics: replaying those would re-run old retry rounds,
+ * which the dead letters already account for (name one explicitly if that is really meant).
+ */
+export async function planReplay(
+  admin: Admin,
+  { groupId, topics, target }: { groupId: string; topics?: string[]; target: ReplayTarget },
+): Promise<ReplayPlan> {
+  const { groups } = await admin.describeGroups([groupId]);
+  const group = groups[0];
+  const committed = await admin.fetchOffsets({ groupId, ...(topics ? { topics } : {}) });
+  const selected = committed.filter((t) => (topics ? topics.includes(t.topic) : !t.topic.endsWith('.retry')));
+  if (selected.length === 0) {
+    throw new Error(
+      topics
+        ? `consumer group ${groupId} has no offsets for ${topics.join(', ')}`
+        : `consumer group ${groupId} has no committed offsets: nothing to replay`,
+    );
+  }
+  const moves: PartitionMove[] = [];
+  for (const { topic, partitions } of selected) {
+    const ends = await admin.fetchTopicOffsets(topic);
+    const byTime = target.kind === 'time' ? await admin.fetchTopicOffsetsByTimestamp(topic, target.at.getTime()) : [];
+    for (const end of ends) {
+      if (target.kind === 'offset' && target.partition !== undefined && target.partition !== end.partition) continue;
+      const current = partitions.find((p) => p.partition === end.partition)?.offset ?? '-1';
+      let wanted: bigint;
+      if (target.kind === 'earliest') wanted = BigInt(end.low);
+      else if (target.kind === 'latest') wanted = BigInt(end.high);
+      else if (target.kind === 'time') wanted = BigInt(byTime.find((p) => p.partition === end.partition)?.offset ?? end.high);
+      else wanted = BigInt(target.offset);
+      // Never point outside what the topic still retains.
+      const clamped = wanted < BigInt(end.low) ? BigInt(end.low) : wanted > BigInt(end.high) ? BigInt(end.high) : wanted;
+      const from = current === '-1' ? BigInt(end.low) : BigInt(current);
+      moves.push({
+        topic,
+        partition: end.partition,
+        current,
+        target: clamped.toString(),
+        redelivered: Number(from - clamped),
+      });
+    }
+  }
+  return {
+    groupId,
+    target,
+    groupState: group?.state ?? 'Unknown',
+    activeMembers: (group?.members ?? []).map((m) => ({ clientId: m.clientId, host: m.clientHost })),
+    moves: moves.sort((a, b) => a.topic.localeCompare(b.topic) || a.partition - b.partition),
+  };
+}
+
+/** Why a replay cannot run now, or undefined when it can. */
+export function replayBlocker(plan: ReplayPlan): string | undefined {
+  if (plan.activeMembers.length === 0) return undefined;
+  const members = plan.activeMembers.map((m) => `${m.clientId}@${m.host}`).join(', ');
+  return (
+    `consumer group ${plan.groupId} has ${plan.activeMembers.length} running member(s) (${members}). ` +
+    'Kafka moves the offsets of an idle group only, and a running member would overwrite them with its next commit. ' +
+    'Stop the service that runs this group, run the replay (or pass --wait to apply it as soon as the group is idle), then start the service again.'
+  );
+}
+
+/** Polls until the group has no members, for an operator who is stopping the service now. */
+export async function waitUntilGroupIdle(admin: Admin, groupId: string, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { groups } = await admin.describeGroups([groupId]);
+    if ((groups[0]?.members.length ?? 0) === 0) return true;
+    if (Date.now() >= deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+/** Moves the committed offsets as planned. Kafka refuses while the group has members. */
+export async function applyReplay(admin: Admin, plan: ReplayPlan): Promise<void> {
+  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
+  for (const move of plan.moves) {
+    const list = byTopic.get(move.topic) ?? [];
+    list.push({ partition: move.partition, offset: move.target });
+    byTopic.set(move.topic, list);
+  }
+  for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId: plan.groupId, topic, partitions });
+}
