@@ -119,8 +119,8 @@ export class WorkerPool {
       this.running += 1;
       return () => this.release();
     }
+    // drain() counts the slot as taken before waking us, so two waiters never get one slot.
     await new Promise<void>((resolve) => this.waiting.push(resolve));
-    this.running += 1;
     return () => this.release();
   }
 
@@ -132,6 +132,7 @@ export class WorkerPool {
   private drain(): void {
     while (this.waiting.length && (this.limit === null || this.running < this.limit)) {
       const next = this.waiting.shift() as () => void;
+      this.running += 1;
       next();
     }
   }

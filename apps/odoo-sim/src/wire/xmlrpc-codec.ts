@@ -178,7 +178,6 @@ function escapeXml(text: string): string {
 const MAXINT = 2 ** 31 - 1;
 const MININT = -(2 ** 31);
 // Odoo strips ASCII control characters other than tab, LF and CR: they are not valid XML 1.0.
-// eslint-disable-next-line no-control-regex
 const XML_INVALID = /[\x00-\x08\x0b\x0c\x0e-\x1f]/g;
 
 function dumpValue(value: unknown, out: string[]): void {
