@@ -189,6 +189,9 @@ describe('odoo-sim over HTTP', () => {
       await admin('POST', '/__sim/faults', { kind: 'serialization_failure', transport: 'json2', latencyMs: 5 });
       const j2 = await json2('/json/2/stock.quant/search_count', { domain: [] }, key);
       expect([j2.status, j2.json.name]).toEqual([500, 'psycopg2.errors.SerializationFailure']);
+      await admin('POST', '/__sim/faults', { kind: 'lock_error', model: 'stock.quant' });
+      const locked = await json2('/json/2/stock.quant/search_count', { domain: [] }, key);
+      expect([locked.status, locked.json.name]).toEqual([409, 'odoo.exceptions.LockError']);
     });
 
     it('queues calls beyond the worker count', async () => {

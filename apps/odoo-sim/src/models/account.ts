@@ -804,7 +804,8 @@ export function accountModels(version: OdooVersion): ModelDef[] {
 
 function createPaymentMove(env: Env, paymentId: number): void {
   const payment = env.db.get('account.payment', paymentId) as Row;
-  const liquidity = accountByType(env, 'asset_current');
+  // The outstanding receipts/payments account, as the default payment method line uses.
+  const liquidity = searchIds(env.sudo(), 'account.account', [['name', 'ilike', 'Outstanding'], ['account_type', '=', 'asset_current']], { order: 'id', limit: 1 })[0] ?? accountByType(env, 'asset_current');
   const counterpart = accountByType(env, payment.partner_type === 'supplier' ? 'liability_payable' : 'asset_receivable');
   const amount = payment.amount as number;
   const inbound = payment.payment_type === 'inbound';

@@ -220,7 +220,20 @@ function relationalLeaf(env: Env, field: FieldDef, raw: unknown, op: string, val
   throw pythonError('builtins.ValueError', `Invalid leaf ${leafRepr([field.name, op, value])}`);
 }
 
+const likeCache = new Map<string, RegExp>();
+
 function likeToRegExp(pattern: string, wrap: boolean, insensitive: boolean): RegExp {
+  const key = `${wrap ? 'w' : 'a'}${insensitive ? 'i' : 's'}${pattern}`;
+  let cached = likeCache.get(key);
+  if (!cached) {
+    if (likeCache.size > 1000) likeCache.clear();
+    cached = compileLike(pattern, wrap, insensitive);
+    likeCache.set(key, cached);
+  }
+  return cached;
+}
+
+function compileLike(pattern: string, wrap: boolean, insensitive: boolean): RegExp {
   let source = '';
   for (const ch of pattern) {
     if (ch === '%') source += '.*';

@@ -13,6 +13,7 @@ export const FAULT_KINDS = [
   'drop_after_commit',
   'serialization_failure',
   'integrity_error',
+  'lock_error',
   'commit_delay',
 ] as const;
 export type FaultKind = (typeof FAULT_KINDS)[number];

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry as MetricsRegistry } from 'prom-client';
-import { OdooException, serializationFailure, validationError } from '../orm/errors';
+import { OdooException, lockError, pythonError, serializationFailure, validationError } from '../orm/errors';
 import { nowMicros } from '../orm/time';
 import { asOdooException } from '../wire/error-encoding';
 import { CallLog, type CallOutcome, type CallTarget, FaultInjector, type FaultKind, WorkerPool } from './chaos';
@@ -105,6 +105,11 @@ export class SimRuntime {
         const dropAfter = hits.some((f) => f.kind === 'drop_after_commit');
         try {
           if (serialization && (serialization.retries ?? 5) >= 5) throw serializationFailure();
+          if (hits.some((f) => f.kind === 'lock_error')) {
+            // 19 raises its own LockError (409 on JSON-2); before, the raw psycopg2 error reached the client.
+            if (this.sim.version >= 19) throw lockError('Cannot lock the record: another transaction is modifying it. Please retry.');
+            throw pythonError('psycopg2.errors.LockNotAvailable', 'could not obtain lock on row in relation "stock_quant"\n');
+          }
           if (hits.some((f) => f.kind === 'integrity_error')) {
             throw validationError(
               'The operation cannot be completed: duplicate key value violates unique constraint "omnibus_sim_injected_uniq"\nDETAIL:  Key (id)=(0) already exists.\n',
