@@ -58,6 +58,11 @@ describe('appendToOutbox', () => {
         appendToOutbox(manager, [{ topic: 't', key: '', value: Buffer.from('v'), headers: {} }]),
       ),
     ).rejects.toThrow(/non-empty key/);
+    await expect(
+      db.dataSource.transaction((manager) =>
+        appendToOutbox(manager, [{ topic: 't', key: 'k', value: Buffer.alloc(2_000_000), headers: {} }]),
+      ),
+    ).rejects.toThrow(/over the 1000000-byte limit/);
   });
 
   it('is published by a relay once committed', async () => {
@@ -79,6 +84,32 @@ describe('appendToOutbox', () => {
     } finally {
       await relay.stop();
       await consumer.stop();
+    }
+  });
+});
+
+describe('large batches', () => {
+  it('are split into produce requests the broker accepts (its limit is 1 MiB per partition batch)', async () => {
+    const db = await outboxTestDatabase('outbox_large');
+    const kafka = testKafka('outbox-large-test');
+    const topic = uniqueName('outbox.large');
+    const consumer = await consumeTopic(kafka, topic, 1);
+    const relay = new OutboxRelay({ dataSource: db.dataSource, kafka, logger: recordingLogger(), batchSize: 3000 });
+    try {
+      // 3 MB for one partition, read by the relay as a single batch.
+      await db.dataSource.transaction((manager) =>
+        appendToOutbox(
+          manager,
+          Array.from({ length: 3000 }, (_, i) => ({ topic, key: 'sku-1', value: Buffer.alloc(1000, i % 256), headers: { seq: String(i) } })),
+        ),
+      );
+      await relay.start();
+      await waitFor(() => consumer.received.length === 3000, { what: '3000 events' });
+      expect(consumer.received.map((event) => Number(event.headers.seq))).toEqual(Array.from({ length: 3000 }, (_, i) => i));
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      await db.close();
     }
   });
 });

@@ -3,6 +3,7 @@ import { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { APPENDED_CHANNEL } from './schema';
 import { DEFAULT_SHARD_COUNT, shardOf } from './shard';
+import { MAX_RECORD_BYTES, recordBytes } from './sizes';
 
 export interface OutboxRecord {
   /** Kafka topic, e.g. `retail.orders`. */
@@ -18,6 +19,11 @@ export interface OutboxRecord {
 export interface AppendOptions {
   /** Must equal the relays' `shardCount` (both default to DEFAULT_SHARD_COUNT). */
   shardCount?: number;
+  /**
+   * Refuse records bigger than this (estimated encoded size), here, at the source, rather than
+   * have the relay fail on them forever. Default MAX_RECORD_BYTES (fits Kafka's default limit).
+   */
+  maxRecordBytes?: number;
 }
 
 export class OutboxError extends Error {
@@ -46,6 +52,7 @@ export async function appendToOutbox(
   }
   if (records.length === 0) return;
   const shardCount = options.shardCount ?? DEFAULT_SHARD_COUNT;
+  const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
   const shards: number[] = [];
   const topics: string[] = [];
   const keys: string[] = [];
@@ -53,6 +60,12 @@ export async function appendToOutbox(
   const headers: string[] = [];
   records.forEach((record, index) => {
     assertValidRecord(record, index);
+    const size = recordBytes(record);
+    if (size > maxRecordBytes) {
+      throw new OutboxError(
+        `outbox record #${index} (topic ${record.topic}, key ${record.key}) is about ${size} bytes, over the ${maxRecordBytes}-byte limit Kafka would refuse`,
+      );
+    }
     shards.push(shardOf(record.key, shardCount));
     topics.push(record.topic);
     keys.push(record.key);

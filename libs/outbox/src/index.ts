@@ -7,3 +7,4 @@ export { outboxStatus } from './status';
 export type { OutboxStatus, OutboxShardStatus } from './status';
 export { DEFAULT_SHARD_COUNT, murmur2, shardOf } from './shard';
 export type { OutboxLogger } from './logger';
+export { MAX_RECORD_BYTES } from './sizes';

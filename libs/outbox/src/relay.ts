@@ -2,7 +2,7 @@ import { hostname } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { metricsRegistry } from '@omnibus/observability';
-import { Link, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { Link, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExponentialBackoff, IBackoff } from 'cockatiel';
 import { CompressionTypes, Kafka, Message, Producer, RetryOptions } from 'kafkajs';
 import type { PoolClient } from 'pg';
@@ -14,6 +14,7 @@ import { outboxMetrics, OutboxMetrics } from './metrics';
 import { NotifyListener } from './notify-listener';
 import { ProducerSession } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
+import { splitBySize } from './sizes';
 import { DEFAULT_SHARD_COUNT } from './shard';
 import { linkToProducer } from './tracing';
 
@@ -42,6 +43,11 @@ export interface OutboxRelayOptions {
   retention?: OutboxRetention;
   /** Shard leases expire after this unless renewed (renewed every third of it). Default 15 s. */
   leaseTtlMs?: number;
+  /**
+   * Upper bound of one produce request; a batch is split into several, sent in order. Keep it under
+   * the broker's (and topics') message.max.bytes. Default 512 KiB.
+   */
+  maxRequestBytes?: number;
   /** Shards published concurrently by this instance (each uses one pooled connection). Default 4. */
   maxConcurrentShards?: number;
   /** Backoff between failed batches (broker or database down). Defaults 100 ms to 10 s, with jitter. */
@@ -104,6 +110,7 @@ export class OutboxRelay {
   private readonly shardCount: number;
   private readonly batchSize: number;
   private readonly pollIntervalMs: number;
+  private readonly maxRequestBytes: number;
   private readonly leaseTtlMs: number;
   private readonly keepPublishedMs: number;
   private readonly purgeIntervalMs: number;
@@ -130,6 +137,7 @@ export class OutboxRelay {
     this.shardCount = options.shardCount ?? DEFAULT_SHARD_COUNT;
     this.batchSize = options.batchSize ?? 2000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
+    this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
     this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
     this.keepPublishedMs = options.retention?.keepPublishedMs ?? 7 * 24 * 3600_000;
     this.purgeIntervalMs = options.retention?.purgeIntervalMs ?? 60_000;
@@ -413,7 +421,11 @@ export class OutboxRelay {
     let connectionBroken: unknown;
     let inTransaction = false;
     try {
-      await client.query(`BEGIN; SET LOCAL idle_in_transaction_session_timeout = ${this.idleInTransactionLimitMs()}`);
+      // synchronous_commit off: a mark lost in a database crash only means a republish, which the
+      // inbox absorbs anyway, and not waiting for the WAL flush keeps the batch loop short.
+      await client.query(
+        `BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL idle_in_transaction_session_timeout = ${this.idleInTransactionLimitMs()}`,
+      );
       inTransaction = true;
       const lease = await client.query({
         name: 'outbox-renew-lease',
@@ -471,46 +483,63 @@ export class OutboxRelay {
     return Math.max(60_000, this.leaseTtlMs * 4);
   }
 
+  /**
+   * Sends a batch as one or more produce requests, in order, each at most maxRequestBytes: rows of
+   * one shard often share a partition, and the broker refuses a partition's record batch above
+   * message.max.bytes (1 MiB by default).
+   */
   private async send(producer: Producer, rows: OutboxRow[]): Promise<void> {
-    const byTopic = new Map<string, { messages: Message[]; links: Link[] }>();
+    const spans = new Map<string, { span: Span; count: number }>();
+    const links = new Map<string, Link[]>();
     for (const row of rows) {
-      let group = byTopic.get(row.topic);
-      if (!group) byTopic.set(row.topic, (group = { messages: [], links: [] }));
-      group.messages.push({ key: row.key, value: row.value, headers: row.headers });
-      if (group.links.length < MAX_LINKS_PER_SPAN) {
+      let topicLinks = links.get(row.topic);
+      if (!topicLinks) links.set(row.topic, (topicLinks = []));
+      if (topicLinks.length < MAX_LINKS_PER_SPAN) {
         const link = linkToProducer(row.headers);
-        if (link) group.links.push(link);
+        if (link) topicLinks.push(link);
       }
     }
-    const spans = [...byTopic].map(([topic, { messages, links }]) =>
-      tracer.startSpan(`publish ${topic}`, {
+    for (const [topic, topicLinks] of links) {
+      const span = tracer.startSpan(`publish ${topic}`, {
         kind: SpanKind.PRODUCER,
-        links,
+        links: topicLinks,
         attributes: {
           'messaging.system': 'kafka',
           'messaging.operation.name': 'publish',
           'messaging.operation.type': 'send',
           'messaging.destination.name': topic,
-          'messaging.batch.message_count': messages.length,
           'messaging.client.id': this.instanceId,
         },
-      }),
-    );
-    try {
-      await producer.sendBatch({
-        acks: -1,
-        compression: CompressionTypes.None,
-        topicMessages: [...byTopic].map(([topic, { messages }]) => ({ topic, messages })),
       });
+      spans.set(topic, { span, count: 0 });
+    }
+    try {
+      for (const request of splitBySize(rows, this.maxRequestBytes)) {
+        const byTopic = new Map<string, Message[]>();
+        for (const row of request) {
+          let messages = byTopic.get(row.topic);
+          if (!messages) byTopic.set(row.topic, (messages = []));
+          messages.push({ key: row.key, value: row.value, headers: row.headers });
+          spans.get(row.topic)!.count++;
+        }
+        await producer.sendBatch({
+          acks: -1,
+          compression: CompressionTypes.None,
+          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+        });
+      }
     } catch (error) {
-      spans.forEach((span) => {
+      spans.forEach(({ span }) => {
         span.recordException(error as Error);
         span.setStatus({ code: SpanStatusCode.ERROR, message: errorMessage(error) });
         span.end();
       });
       throw error;
     }
-    spans.forEach((span) => span.end());
+    spans.forEach(({ span, count }) => {
+      span.setAttribute('messaging.batch.message_count', count);
+      span.end();
+    });
   }
 
   private recordPublished(shard: number, rows: OutboxRow[], readAt: number, ackedAt: number): void {

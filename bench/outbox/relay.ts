@@ -1,0 +1,284 @@
+/**
+ * Outbox relay benchmark: what the transactional outbox costs next to producing straight to Kafka.
+ *
+ *   node -r @swc-node/register bench/outbox/relay.ts
+ *
+ * Against the real PostgreSQL and Kafka (KAFKA_BROKERS, DATABASE_URL / PG*), in one run:
+ *  1. max throughput — naive: kafkajs sends the events directly (batches, several in flight);
+ *     relay: a pre-filled outbox drained by one OutboxRelay (events/s from start to empty outbox).
+ *  2. latency at a steady offered load (default 2000 events/s, 2 events per transaction) —
+ *     naive: send() call to broker ack; relay: database commit to broker ack.
+ * Settings: BENCH_EVENTS (default 200000), BENCH_RATE (2000), BENCH_SECONDS (10),
+ * BENCH_BATCH (relay batchSize, 2000), BENCH_SHARDS (8), BENCH_CONCURRENCY (relay maxConcurrentShards, 4).
+ */
+import { cpus, totalmem } from 'node:os';
+import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
+import { createTestDatabase, createTestTopics, testBrokers, uniqueName } from '@omnibus/testing';
+import { CompressionTypes, Kafka, logLevel, Message } from 'kafkajs';
+import { Registry } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { appendToOutbox, outboxMigrations, OutboxRecord, OutboxRelay } from '@omnibus/outbox';
+
+const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
+const RELAY_BATCH = Number(process.env.BENCH_BATCH ?? 2000);
+const SHARDS = Number(process.env.BENCH_SHARDS ?? 8);
+const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 4);
+const PARTITIONS = 8;
+const EVENTS_PER_TRANSACTION = 2;
+const KEYS = 5000;
+
+const silent = process.env.BENCH_DEBUG ? { info: console.error, warn: console.error, error: console.error } : { info() {}, warn() {}, error() {} };
+
+/** A realistic event: ~200 bytes of Avro in Confluent framing and the CloudEvents/trace headers. */
+function stockEvent(topic: string, n: number): OutboxRecord {
+  const id = uuidv7();
+  return {
+    topic,
+    key: `SKU-${n % KEYS}`,
+    value: Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), randomBytes(195)]),
+    headers: {
+      ce_id: id,
+      ce_type: 'omnibus.inventory.StockReserved',
+      ce_source: 'omnibus/inventory',
+      ce_time: new Date().toISOString(),
+      ce_specversion: '1.0',
+      ce_subject: `SKU-${n % KEYS}`,
+      'content-type': 'application/avro',
+      'correlation-id': id,
+      traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
+    },
+  };
+}
+
+const asMessage = (record: OutboxRecord): Message => ({ key: record.key, value: record.value, headers: record.headers });
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+}
+
+function latencySummary(samples: number[]): { p50: number; p99: number; max: number; count: number } {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return { p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[sorted.length - 1], count: sorted.length };
+}
+
+async function newTopic(kafka: Kafka, prefix: string): Promise<string> {
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    const [topic] = await createTestTopics(admin, [{ topic: uniqueName(prefix), numPartitions: PARTITIONS }]);
+    return topic;
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.deleteTopics({ topics }).catch(() => undefined);
+  await admin.disconnect();
+}
+
+// --- 1. max throughput ------------------------------------------------------------------------------
+
+async function naiveThroughput(kafka: Kafka, topic: string): Promise<number> {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const events = Array.from({ length: EVENTS }, (_, n) => asMessage(stockEvent(topic, n)));
+  const batch = 1000;
+  const inFlight = 4;
+  const started = performance.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: inFlight }, async () => {
+      while (next < events.length) {
+        const messages = events.slice(next, (next += batch));
+        await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.None });
+      }
+    }),
+  );
+  const seconds = (performance.now() - started) / 1000;
+  await producer.disconnect();
+  return EVENTS / seconds;
+}
+
+async function fillOutbox(dataSource: DataSource, topic: string): Promise<number> {
+  const perTransaction = 500;
+  const started = performance.now();
+  for (let n = 0; n < EVENTS; n += perTransaction) {
+    const records = Array.from({ length: Math.min(perTransaction, EVENTS - n) }, (_, i) => stockEvent(topic, n + i));
+    await dataSource.transaction((manager) => appendToOutbox(manager, records, { shardCount: SHARDS }));
+  }
+  return EVENTS / ((performance.now() - started) / 1000);
+}
+
+async function relayThroughput(dataSource: DataSource, kafka: Kafka, topic: string): Promise<{ relay: number; append: number }> {
+  const append = await fillOutbox(dataSource, topic);
+  await dataSource.query('VACUUM ANALYZE outbox');
+  let published = 0;
+  let drained!: () => void;
+  const done = new Promise<void>((resolve) => (drained = resolve));
+  const relay = new OutboxRelay({
+    dataSource,
+    kafka,
+    shardCount: SHARDS,
+    batchSize: RELAY_BATCH,
+    maxConcurrentShards: CONCURRENCY,
+    registry: new Registry(),
+    logger: silent,
+    onPublished: (batch) => {
+      published += batch.records.length;
+      if (published >= EVENTS) drained();
+    },
+  });
+  const started = performance.now();
+  await relay.start();
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await relay.stop();
+  return { relay: EVENTS / seconds, append };
+}
+
+// --- 2. latency at a steady offered load ----------------------------------------------------------
+
+/** Calls `tick(n)` RATE / EVENTS_PER_TRANSACTION times a second for SECONDS, open loop (not waiting on completions). */
+async function offerSteadyLoad(tick: (n: number) => Promise<void>): Promise<{ offered: number; lateTicks: number }> {
+  const perSecond = RATE / EVENTS_PER_TRANSACTION;
+  const total = perSecond * SECONDS;
+  const intervalMs = 1000 / perSecond;
+  const started = performance.now();
+  const pending: Promise<void>[] = [];
+  let lateTicks = 0;
+  for (let n = 0; n < total; n++) {
+    const due = started + n * intervalMs;
+    const wait = due - performance.now();
+    if (wait > 1) await new Promise((resolve) => setTimeout(resolve, wait));
+    else if (wait < -10) lateTicks++;
+    pending.push(tick(n));
+  }
+  await Promise.all(pending);
+  return { offered: (total * EVENTS_PER_TRANSACTION) / ((performance.now() - started) / 1000), lateTicks };
+}
+
+async function naiveLatency(kafka: Kafka, topic: string) {
+  const producer = kafka.producer({ allowAutoTopicCreation: false });
+  await producer.connect();
+  const samples: number[] = [];
+  const load = await offerSteadyLoad(async (n) => {
+    const messages = Array.from({ length: EVENTS_PER_TRANSACTION }, (_, i) => asMessage(stockEvent(topic, n * 2 + i)));
+    const sent = performance.now();
+    await producer.send({ topic, messages, acks: -1, compression: CompressionTypes.None });
+    const acked = performance.now() - sent;
+    for (let i = 0; i < messages.length; i++) samples.push(acked);
+  });
+  await producer.disconnect();
+  return { ...load, ...latencySummary(samples) };
+}
+
+async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string) {
+  const committedAt = new Map<string, number>();
+  const samples: number[] = [];
+  let early = 0;
+  const relay = new OutboxRelay({
+    dataSource,
+    kafka,
+    shardCount: SHARDS,
+    batchSize: RELAY_BATCH,
+    maxConcurrentShards: CONCURRENCY,
+    registry: new Registry(),
+    logger: silent,
+    onPublished: (batch) => {
+      for (const record of batch.records) {
+        const committed = committedAt.get(record.headers.ce_id);
+        // Acknowledged before this process saw its own COMMIT return: NOTIFY can outrun the reply.
+        if (committed === undefined) early++;
+        else samples.push(Math.max(0, batch.ackedAt - committed));
+      }
+    },
+  });
+  await relay.start();
+  const load = await offerSteadyLoad(async (n) => {
+    const records = Array.from({ length: EVENTS_PER_TRANSACTION }, (_, i) => stockEvent(topic, n * 2 + i));
+    await dataSource.transaction((manager) => appendToOutbox(manager, records, { shardCount: SHARDS }));
+    const now = performance.now();
+    for (const record of records) committedAt.set(record.headers.ce_id, now);
+  });
+  const expected = (RATE / EVENTS_PER_TRANSACTION) * SECONDS * EVENTS_PER_TRANSACTION;
+  const deadline = performance.now() + 30_000;
+  while (samples.length + early < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+  await relay.stop();
+  return { ...load, ...latencySummary(samples), early };
+}
+
+const progress = (phase: string) => process.stderr.write(`… ${phase}\n`);
+
+// --- run --------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  const kafka = new Kafka({ clientId: 'bench-outbox', brokers: testBrokers(), logLevel: logLevel.NOTHING });
+  const database = await createTestDatabase('bench_outbox');
+  const dataSource = new DataSource({ type: 'postgres', url: database.url, migrations: outboxMigrations, extra: { max: 24 } });
+  await dataSource.initialize();
+  await dataSource.runMigrations();
+  const [{ server_version: pgVersion }] = await dataSource.query('SHOW server_version');
+  const topics: string[] = [];
+  const topic = async (prefix: string) => {
+    const created = await newTopic(kafka, prefix);
+    topics.push(created);
+    return created;
+  };
+  console.log('Outbox relay benchmark');
+  console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
+  console.log(`PostgreSQL ${pgVersion}, Kafka at ${testBrokers().join(',')} (${PARTITIONS} partitions, acks=-1, no compression)`);
+  console.log(
+    `relay: shards ${SHARDS}, batchSize ${RELAY_BATCH}, maxConcurrentShards ${CONCURRENCY}; events ~200 B + 9 headers; ` +
+      `${EVENTS} events for throughput, ${RATE}/s for ${SECONDS} s (${EVENTS_PER_TRANSACTION} per transaction) for latency\n`,
+  );
+  try {
+    progress('naive max throughput');
+    const naive = await naiveThroughput(kafka, await topic('bench.naive.max'));
+    progress('relay max throughput');
+    const { relay, append } = await relayThroughput(dataSource, kafka, await topic('bench.relay.max'));
+    await dataSource.query('TRUNCATE outbox');
+    progress('naive steady load');
+    const naiveSteady = await naiveLatency(kafka, await topic('bench.naive.steady'));
+    progress('relay steady load');
+    const relaySteady = await relayLatency(dataSource, kafka, await topic('bench.relay.steady'));
+
+    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
+    const ms = (n: number) => n.toFixed(1);
+    console.log('| | naive (kafkajs direct) | outbox relay | relay / naive |');
+    console.log('| --- | --- | --- | --- |');
+    console.log(`| max throughput (events/s) | ${fmt(naive)} | ${fmt(relay)} | ${(relay / naive).toFixed(2)} |`);
+    console.log(`| latency p50 at ${RATE}/s (ms) | ${ms(naiveSteady.p50)} | ${ms(relaySteady.p50)} | |`);
+    console.log(`| latency p99 at ${RATE}/s (ms) | ${ms(naiveSteady.p99)} | ${ms(relaySteady.p99)} | |`);
+    console.log(`| latency max at ${RATE}/s (ms) | ${ms(naiveSteady.max)} | ${ms(relaySteady.max)} | |`);
+    console.log(`| offered load achieved (events/s) | ${fmt(naiveSteady.offered)} | ${fmt(relaySteady.offered)} | |`);
+    console.log('');
+    console.log(`append to outbox (500 per transaction, one writer): ${fmt(append)} events/s`);
+    console.log(
+      `latency samples: naive ${naiveSteady.count}, relay ${relaySteady.count} (+${relaySteady.early} acked before the writer saw its commit return); ` +
+        `late ticks (>10 ms behind schedule): naive ${naiveSteady.lateTicks}, relay ${relaySteady.lateTicks}`,
+    );
+    const goals = [
+      [`relay >= 20k events/s`, relay >= 20_000],
+      [`p99 commit-to-ack < 50 ms at ${RATE}/s`, relaySteady.p99 < 50],
+      ['relay >= half of naive throughput', relay >= naive / 2],
+    ] as const;
+    console.log(`goals: ${goals.map(([goal, met]) => `${goal}: ${met ? 'met' : 'MISSED'}`).join('; ')}`);
+  } finally {
+    await dataSource.destroy();
+    await database.drop();
+    await deleteTopics(kafka, topics);
+  }
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
