@@ -170,29 +170,16 @@ export class Automation {
     this.inFlight.add(promise);
   }
 
-  /** Handles /web/hook/<uuid>: 200 ok, 404 unknown uuid, 500 on any error (incl. record not found). */
-  receive(
-    uuid: string,
-    payload: Record<string, unknown>,
-    run: (work: (env: Env) => void) => void,
-  ): { status: number; body: { status: string } } {
-    const rule = this.incoming.get(uuid);
-    const record = (status: number) => {
-      this.incomingCalls.push({ uuid, payload, status, at: new Date().toISOString() });
-      return { status, body: { status: status === 200 ? 'ok' : 'error' } };
-    };
-    if (!rule) return record(404);
-    try {
-      run((env) => {
-        const modelName = String(payload._model ?? rule.model);
-        const id = Number(payload._id);
-        const row = Number.isInteger(id) ? env.db.get(modelName, id) : undefined;
-        if (!row) throw new Error('record not found');
-        if (rule.writeVals) write(env, modelName, [id], rule.writeVals);
-      });
-      return record(200);
-    } catch {
-      return record(500);
-    }
+  /** Runs an "On webhook" rule inside the caller's transaction; throws when the target record is missing. */
+  apply(rule: IncomingWebhookRule, payload: Record<string, unknown>, env: Env): void {
+    const modelName = String(payload._model ?? rule.model);
+    const id = Number(payload._id);
+    const row = env.registry.has(modelName) && Number.isInteger(id) ? env.db.get(modelName, id) : undefined;
+    if (!row) throw new Error(`webhook target ${modelName}(${String(payload._id)}) not found`);
+    if (rule.writeVals) write(env, modelName, [id], rule.writeVals);
+  }
+
+  logIncoming(uuid: string, payload: Record<string, unknown>, status: number): void {
+    this.incomingCalls.push({ uuid, payload, status, at: new Date().toISOString() });
   }
 }

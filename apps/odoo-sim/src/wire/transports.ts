@@ -325,13 +325,19 @@ export async function handleIncomingHook(runtime: SimRuntime, req: IncomingMessa
       payload = { ...payload, ...Object.fromEntries(new URLSearchParams(raw).entries()) };
     }
   }
-  let outcome = { status: 500, body: { status: 'error' } };
-  await runtime.run({ transport: 'web', service: 'hook', method: 'webhook' }, () => {
-    outcome = runtime.sim.automation.receive(uuid, payload, (work) => work(runtime.sim.env(1).sudo()));
-    if (outcome.status !== 200) return null;
-    return null;
-  });
-  send(res, outcome.status, JSON_TYPE, pyJsonDumps(outcome.body));
+  const automation = runtime.sim.automation;
+  const rule = automation.incoming.get(uuid);
+  let status = 404;
+  if (rule) {
+    // Any exception (including a missing record) rolls the call back and answers 500.
+    const result = await runtime.run({ transport: 'web', service: 'hook', method: 'webhook', model: rule.model }, () =>
+      automation.apply(rule, payload, runtime.sim.env(1).sudo()),
+    );
+    status = result.kind === 'ok' ? 200 : result.kind === 'http_error' ? result.status : 500;
+    if (result.kind === 'drop') return dropConnection(req, res);
+  }
+  automation.logIncoming(uuid, payload, status);
+  send(res, status, JSON_TYPE, pyJsonDumps({ status: status === 200 ? 'ok' : 'error' }));
 }
 
 export { pythonTraceback, sendNotFoundPage };
