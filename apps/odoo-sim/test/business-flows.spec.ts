@@ -1,3 +1,4 @@
+import { callKw } from '../src/orm/call';
 import { call, callError, smallSim } from './helpers';
 
 const WH_STOCK = 9; // Central Warehouse / Stock in the seed
@@ -190,5 +191,25 @@ describe('journal entries', () => {
     const payment = call(sim, 'account.payment', 'create', [{ payment_type: 'inbound', partner_type: 'customer', partner_id: 8, amount: 23, ref: 'PAY-1' }]);
     expect(call(sim, 'account.payment', 'action_post', [[payment]])).toBeNull();
     expect(call(sim, 'account.payment', 'read', [[payment], ['state', 'move_id']])[0]).toMatchObject({ state: 'posted', move_id: [expect.any(Number), expect.any(String)] });
+  });
+});
+
+describe('picking state changes are writes', () => {
+  it('moves the picking write_date and fires on_write automations when validation changes its state', () => {
+    const sim = smallSim(17);
+    const posted: string[] = [];
+    sim.automation.post = async (_url, body) => {
+      posted.push(body);
+      return 200;
+    };
+    const rule = sim.automation.addOutgoing({ name: 'Ship', model: 'stock.picking', trigger: 'on_write', fields: ['state'], triggerFields: ['state'], url: 'http://127.0.0.1:9/none' });
+    const { picking } = confirmedOrder(sim, [[9, 1]]);
+    const before = sim.state.db.get('stock.picking', picking)?.write_date as string;
+    const validatedAt = '2999-01-01 00:00:00.000000';
+    sim.transaction(validatedAt, () => callKw(sim.env(2), 'stock.picking', 'button_validate', [[picking]], {}));
+    expect(sim.state.db.get('stock.picking', picking)?.write_date).toBe(validatedAt);
+    expect(before < validatedAt).toBe(true);
+    const payloads = posted.map((body) => JSON.parse(body));
+    expect(payloads.at(-1)).toEqual({ _action: `Ship(#${rule.actionId})`, _id: picking, _model: 'stock.picking', state: 'done' });
   });
 });

@@ -108,13 +108,25 @@ export function updateQuant(env: Env, productId: number, locationId: number, del
   }
 }
 
+/** A stored state change: write_date moves like on any write (pollers rely on it). */
+function updateMove(env: Env, moveId: number, patch: Vals): void {
+  env.db.update('stock.move', moveId, { ...patch, write_date: env.now, write_uid: env.uid });
+}
+
+/** Picking state is stored in Odoo: its recomputation bumps write_date and fires on_write automations. */
+function pickingsChanged(env: Env, pickingIds: number[]): void {
+  const existing = pickingIds.filter((id) => env.db.get('stock.picking', id));
+  for (const id of existing) env.db.update('stock.picking', id, { write_date: env.now, write_uid: env.uid });
+  if (existing.length) env.state.onRecordEvent?.(env, { model: 'stock.picking', ids: existing, kind: 'write', fields: ['state', 'date_done'] });
+}
+
 // ---------------------------------------------------------------------------------- reservation
 
 function setMoveState(env: Env, move: Row): void {
   const demand = move.product_uom_qty as number;
   const reserved = moveReserved(env, move.id);
   const state = reserved >= demand - 1e-9 ? 'assigned' : reserved > 0 ? 'partially_available' : 'confirmed';
-  env.db.update('stock.move', move.id, { state });
+  updateMove(env, move.id, { state });
 }
 
 function reserveMove(env: Env, moveId: number): void {
@@ -197,10 +209,11 @@ function movesOf(env: Env, pickingId: number): Row[] {
 export function confirmPickings(env: Env, pickingIds: number[]): true {
   requireRows(env, 'stock.picking', pickingIds);
   for (const pickingId of pickingIds) {
-    for (const move of movesOf(env, pickingId)) if (move.state === 'draft') env.db.update('stock.move', move.id, { state: 'confirmed' });
+    for (const move of movesOf(env, pickingId)) if (move.state === 'draft') updateMove(env, move.id, { state: 'confirmed' });
     const picking = env.db.get('stock.picking', pickingId) as Row;
     if (!isInternalLocation(env, picking.location_id as number)) assignMoves(env, movesOf(env, pickingId));
   }
+  pickingsChanged(env, pickingIds);
   return true;
 }
 
@@ -214,6 +227,7 @@ export function assignPickings(env: Env, pickingIds: number[]): true {
   const moves = pickingIds.flatMap((id) => movesOf(env, id)).filter((m) => !['draft', 'cancel', 'done'].includes(m.state as string));
   if (moves.length === 0) throw userError('Nothing to check the availability for.');
   assignMoves(env, moves);
+  pickingsChanged(env, pickingIds);
   return true;
 }
 
@@ -309,6 +323,7 @@ export function validatePickings(env: Env, pickingIds: number[]): unknown {
   }
 
   for (const picking of open) finishPicking(env, picking.id, pickedByDefault.has(picking.id), !noBackorder.has(picking.id));
+  pickingsChanged(env, open.map((p) => p.id));
   return true;
 }
 
@@ -332,10 +347,10 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
     }
     if (done <= 0) {
       remainders.push({ move, quantity: demand });
-      env.db.update('stock.move', move.id, { state: createBackorder ? 'confirmed' : 'cancel', __pending_split: true });
+      updateMove(env, move.id, { state: createBackorder ? 'confirmed' : 'cancel', __pending_split: true });
       continue;
     }
-    env.db.update('stock.move', move.id, { state: 'done', product_uom_qty: done, date: now, ...(env.version >= 17 ? { picked: true } : {}) });
+    updateMove(env, move.id, { state: 'done', product_uom_qty: done, date: now, ...(env.version >= 17 ? { picked: true } : {}) });
     if (done < demand - 1e-9) remainders.push({ move, quantity: round(demand - done) });
   }
   env.db.update('stock.picking', pickingId, { date_done: now, write_date: now, write_uid: env.uid });
@@ -363,7 +378,7 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
   for (const { move, quantity } of remainders) {
     if (move.__pending_split) {
       // Nothing was done on this move: it moves (or is cancelled) whole.
-      env.db.update('stock.move', move.id, { picking_id: targetPicking, state, __pending_split: undefined });
+      updateMove(env, move.id, { picking_id: targetPicking, state, __pending_split: undefined });
       continue;
     }
     create(env, 'stock.move', [
@@ -392,9 +407,10 @@ export function cancelPickings(env: Env, pickingIds: number[]): true {
     for (const move of movesOf(env, id)) {
       if (move.state === 'done') continue;
       releaseReservation(env, move.id, true);
-      env.db.update('stock.move', move.id, { state: 'cancel' });
+      updateMove(env, move.id, { state: 'cancel' });
     }
   }
+  pickingsChanged(env, pickingIds);
   return true;
 }
 
@@ -774,8 +790,9 @@ export function stockModels(version: OdooVersion): ModelDef[] {
           for (const id of ids) for (const move of movesOf(env, id)) {
             if (['done', 'cancel'].includes(move.state as string)) continue;
             releaseReservation(env, move.id, true);
-            env.db.update('stock.move', move.id, { state: 'confirmed' });
+            updateMove(env, move.id, { state: 'confirmed' });
           }
+          pickingsChanged(env, ids);
           return null;
         }),
       },

@@ -82,6 +82,12 @@ export class Automation {
   readonly deliveries: WebhookDelivery[] = [];
   readonly incomingCalls: IncomingCall[] = [];
   private readonly inFlight = new Set<Promise<void>>();
+  /** How a notification leaves: an HTTP POST with a 1 s timeout; unit tests swap it for a recorder. */
+  post: (url: string, body: string) => Promise<number> = async (url, body) => {
+    const response = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body, signal: AbortSignal.timeout(1000) });
+    await response.arrayBuffer().catch(() => undefined);
+    return response.status;
+  };
 
   addOutgoing(rule: Omit<OutgoingWebhookRule, 'id' | 'actionId' | 'active' | 'triggerFields'> & { triggerFields?: string[]; active?: boolean }): OutgoingWebhookRule {
     const created: OutgoingWebhookRule = {
@@ -152,15 +158,9 @@ export class Automation {
   private send(rule: OutgoingWebhookRule, body: string): void {
     const delivery: WebhookDelivery = { ruleId: rule.id, url: rule.url, body, sentAt: new Date().toISOString(), status: null, error: null };
     this.deliveries.push(delivery);
-    const promise = fetch(rule.url, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      body,
-      signal: AbortSignal.timeout(1000),
-    })
-      .then(async (response) => {
-        delivery.status = response.status;
-        await response.arrayBuffer().catch(() => undefined);
+    const promise = this.post(rule.url, body)
+      .then((status) => {
+        delivery.status = status;
       })
       .catch((error: unknown) => {
         // Odoo only logs a failed or slow webhook: no retry.
