@@ -5,7 +5,7 @@ import { AdminApi } from './admin';
 import type { OdooVersion } from './orm/types';
 import { SimRuntime } from './sim/runtime';
 import { Simulator, type SimulatorOptions } from './sim/simulator';
-import { JSON_TYPE, send, sendNotFoundPage } from './wire/http';
+import { JSON_TYPE, send, sendMethodNotAllowed, sendNotFoundPage } from './wire/http';
 import { handleIncomingHook, handleJson2, handleJsonRpc, handleWebRoute, handleWebVersion, handleXmlRpc } from './wire/transports';
 
 /** Starts the Odoo external-API simulator on a port (0 = any free port). */
@@ -78,8 +78,12 @@ async function route(runtime: SimRuntime, admin: AdminApi, req: IncomingMessage,
   if (path.startsWith('/__sim/')) return admin.handle(req, res, path, url.searchParams);
 
   const xmlrpc = /^\/xmlrpc\/(2\/)?(common|object|db|[^/]+)$/.exec(path);
-  if (xmlrpc && method === 'POST') return handleXmlRpc(runtime, req, res, xmlrpc[2], !xmlrpc[1]);
-  if (path === '/jsonrpc' && method === 'POST') return handleJsonRpc(runtime, req, res);
+  if ((xmlrpc || path === '/jsonrpc') && method !== 'POST') {
+    req.resume();
+    return sendMethodNotAllowed(res, 'OPTIONS, POST');
+  }
+  if (xmlrpc) return handleXmlRpc(runtime, req, res, xmlrpc[2], !xmlrpc[1]);
+  if (path === '/jsonrpc') return handleJsonRpc(runtime, req, res);
   if (path === '/web/version' && method === 'GET') return handleWebVersion(runtime, res);
   if (
     method === 'POST' &&

@@ -74,4 +74,13 @@ describe('domain engine', () => {
     expect(mine(ids([['parent_id', 'ilike', 'alpha tr']]))).toEqual([contact]);
     expect(ADMIN).toBe(2);
   });
+
+  it('supports any / not any on relations', () => {
+    const order = call(sim, 'sale.order', 'create', [{ partner_id: alpha, order_line: [[0, 0, { product_id: 5, product_uom_qty: 3 }]] }]);
+    const orders = (domain: unknown[]) => call(sim, 'sale.order', 'search', [domain]);
+    expect(orders([['order_line', 'any', [['product_id', '=', 5], ['product_uom_qty', '>=', 3]]]])).toEqual([order]);
+    expect(orders([['order_line', 'any', [['product_id', '=', 6]]]])).toEqual([]);
+    expect(orders([['order_line', 'not any', [['product_id', '=', 6]]], ['partner_id', '=', alpha]])).toEqual([order]);
+    expect(orders([['order_line.product_id.default_code', '=like', '%-10005']])).toEqual([order]);
+  });
 });

@@ -84,6 +84,9 @@ describe('odoo-sim over HTTP', () => {
       );
       const legacy = await fetch(`${sim.url}/xmlrpc/object`, { method: 'POST', body: dumpMethodCall('execute_kw', ['omnibus', 2, 'admin', 'res.partner', 'write', [[99999], { name: 'x' }]]) });
       expect(parseResponse(await legacy.text())).toMatchObject({ ok: false, faultCode: expect.stringMatching(/^warning -- MissingError\n\nRecord does not exist/) });
+      const get = await fetch(`${sim.url}/xmlrpc/2/common`);
+      expect([get.status, get.headers.get('allow')]).toEqual([405, 'OPTIONS, POST']);
+      await get.text();
       const garbage = await fetch(`${sim.url}/xmlrpc/2/common`, { method: 'POST', body: '<methodCall><oops>' });
       expect(parseResponse(await garbage.text())).toMatchObject({ ok: false, faultCode: 1 });
     });

@@ -43,6 +43,17 @@ export function sendNotFoundPage(res: ServerResponse): void {
   );
 }
 
+/** werkzeug's MethodNotAllowed page, for a GET on a POST-only route. */
+export function sendMethodNotAllowed(res: ServerResponse, allow: string): void {
+  send(
+    res,
+    405,
+    HTML_TYPE,
+    '<!doctype html>\n<html lang=en>\n<title>405 Method Not Allowed</title>\n<h1>Method Not Allowed</h1>\n<p>The method is not allowed for the requested URL.</p>\n',
+    { Allow: allow },
+  );
+}
+
 /** A proxy's 5xx (what an adapter sees when nginx/Odoo.sh gives up on a worker). */
 export function sendProxyError(res: ServerResponse, status: number): void {
   const reason = { 500: 'Internal Server Error', 502: 'Bad Gateway', 503: 'Service Unavailable', 504: 'Gateway Time-out' }[status] ?? 'Server Error';
