@@ -8,3 +8,5 @@ export type { OutboxStatus, OutboxShardStatus } from './status';
 export { DEFAULT_SHARD_COUNT, murmur2, shardOf } from './shard';
 export type { OutboxLogger } from './logger';
 export { MAX_RECORD_BYTES } from './sizes';
+export { OutboxRelayModule, OUTBOX_RELAY } from './nest';
+export type { OutboxRelayModuleOptions } from './nest';
