@@ -213,3 +213,32 @@ describe('picking state changes are writes', () => {
     expect(payloads.at(-1)).toEqual({ _action: `Ship(#${rule.actionId})`, _id: picking, _model: 'stock.picking', state: 'done' });
   });
 });
+
+describe('receipts and internal transfers', () => {
+  it('a validated receipt from the vendor location raises stock; a transfer moves it to a store', () => {
+    const sim = smallSim(18);
+    const before = onHand(sim, 11);
+    const receipt = call(sim, 'stock.picking', 'create', [
+      { picking_type_id: 1, partner_id: 7, origin: 'PO-42', move_ids: [[0, 0, { product_id: 11, product_uom_qty: 10, name: 'restock' }]] },
+    ]);
+    expect(call(sim, 'stock.picking', 'read', [[receipt], ['location_id', 'location_dest_id', 'name']])[0]).toMatchObject({
+      location_id: [4, 'Partners/Vendors'],
+      location_dest_id: [WH_STOCK, 'WH/Stock'],
+      name: 'WH/IN/00001',
+    });
+    expect(call(sim, 'stock.picking', 'action_confirm', [[receipt]])).toBe(true);
+    expect(call(sim, 'stock.picking', 'read', [[receipt], ['state']])[0].state).toBe('assigned');
+    expect(call(sim, 'stock.picking', 'button_validate', [[receipt]])).toBe(true);
+    expect(onHand(sim, 11)).toBe(before + 10);
+
+    const transfer = call(sim, 'stock.picking', 'create', [
+      { picking_type_id: 3, location_dest_id: 13, move_ids: [[0, 0, { product_id: 11, product_uom_qty: 4, name: 'to store' }]] },
+    ]);
+    call(sim, 'stock.picking', 'action_assign', [[transfer]]);
+    expect(call(sim, 'stock.picking', 'button_validate', [[transfer]])).toBe(true);
+    expect(onHand(sim, 11)).toBe(before + 6);
+    expect(onHand(sim, 11, 13)).toBeGreaterThanOrEqual(4);
+    const [product] = call(sim, 'product.product', 'read', [[11], ['qty_available']], { context: { warehouse_id: 3 } });
+    expect(product.qty_available.value).toBe(onHand(sim, 11, 13));
+  });
+});

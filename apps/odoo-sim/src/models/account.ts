@@ -2,7 +2,7 @@ import { boolean, char, date, defineModel, float, integer, many2many, many2one, 
 import type { FieldSpec } from '../orm/define';
 import type { Env } from '../orm/env';
 import { userError } from '../orm/errors';
-import { create, requireRows, searchIds, unlink, write } from '../orm/orm';
+import { create, requireRows, searchIds, write } from '../orm/orm';
 import { todayText } from '../orm/time';
 import type { ModelDef, OdooVersion, Row, Vals } from '../orm/types';
 import { displayName, roundMoney } from '../orm/values';
@@ -826,4 +826,3 @@ function createPaymentMove(env: Env, paymentId: number): void {
   env.db.update('account.payment', paymentId, { move_id: moveId });
 }
 
-export { unlink };

@@ -1,11 +1,11 @@
-import { boolean, char, datetime, defineModel, float, many2many, many2one, modelMethod, one2many, recordMethod, selection, text } from '../orm/define';
+import { boolean, char, datetime, defineModel, float, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
 import type { FieldSpec } from '../orm/define';
 import type { Env } from '../orm/env';
 import { userError, validationError } from '../orm/errors';
 import { create, requireRows, searchIds, unlink, write } from '../orm/orm';
 import { toValsList } from '../orm/standard-methods';
 import type { ModelDef, OdooVersion, Row, Vals } from '../orm/types';
-import { childIds, displayName, isEmpty } from '../orm/values';
+import { displayName } from '../orm/values';
 import { isStorableProduct } from './product';
 import { childLocationIds, isInternalLocation } from './stock-quantities';
 
@@ -975,4 +975,3 @@ export function deliveredQuantity(env: Env, saleLineId: number): number {
   return round(total);
 }
 
-export { isEmpty, childIds, modelMethod };

@@ -1,5 +1,5 @@
 import type { Env } from './env';
-import { pythonError, userError } from './errors';
+import { pythonError } from './errors';
 import {
   create,
   defaultValues,
@@ -225,4 +225,3 @@ export function ensureOne(modelName: string, ids: number[]): number {
   return ids[0];
 }
 
-export { userError };

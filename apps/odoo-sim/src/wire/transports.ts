@@ -1,8 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { OdooException, accessDenied, accessError, httpException, pythonError, pythonTraceback } from '../orm/errors';
+import { OdooException, accessDenied, accessError, httpException, pythonError } from '../orm/errors';
 import type { CallResult, SimRuntime } from '../sim/runtime';
 import { asOdooException, json2Error, jsonRpcError, legacyXmlrpcFault, sessionExpired, xmlrpcFault } from './error-encoding';
-import { HTML_TYPE, JSON_TYPE, XML_TYPE, dropConnection, parseCookies, readBody, send, sendNotFoundPage, sendProxyError } from './http';
+import { HTML_TYPE, JSON_TYPE, XML_TYPE, dropConnection, parseCookies, readBody, send, sendProxyError } from './http';
 import { pyJsonDumps } from './py-values';
 import { MarshalError, dumpFault, dumpResponse, parseMethodCall } from './xmlrpc-codec';
 
@@ -340,4 +340,3 @@ export async function handleIncomingHook(runtime: SimRuntime, req: IncomingMessa
   send(res, status, JSON_TYPE, pyJsonDumps({ status: status === 200 ? 'ok' : 'error' }));
 }
 
-export { pythonTraceback, sendNotFoundPage };
