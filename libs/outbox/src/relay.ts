@@ -438,11 +438,14 @@ export class OutboxRelay {
         inTransaction = false;
         return 'lease-lost';
       }
+      // Taken and marked in one statement; the mark stays invisible until COMMIT, which happens only
+      // after the broker's ack (a failed send rolls it back).
       const { rows } = await client.query<OutboxRow>({
-        name: 'outbox-read-batch',
-        text: `SELECT id, topic, key, value, headers,
-                      extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms
-                 FROM outbox WHERE shard = $1 AND published_at IS NULL ORDER BY id LIMIT $2`,
+        name: 'outbox-take-batch',
+        text: `UPDATE outbox SET published_at = clock_timestamp()
+                WHERE id IN (SELECT id FROM outbox WHERE shard = $1 AND published_at IS NULL ORDER BY id LIMIT $2)
+                RETURNING id, topic, key, value, headers,
+                          extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms`,
         values: [shard, this.batchSize],
       });
       if (rows.length === 0) {
@@ -450,6 +453,7 @@ export class OutboxRelay {
         inTransaction = false;
         return { published: 0 };
       }
+      rows.sort(byId);
       const readAt = performance.now();
       try {
         await this.send(producer, rows);
@@ -460,11 +464,6 @@ export class OutboxRelay {
         throw new BrokerError(error);
       }
       const ackedAt = performance.now();
-      await client.query({
-        name: 'outbox-mark-published',
-        text: `UPDATE outbox SET published_at = clock_timestamp() WHERE id = ANY($1::bigint[])`,
-        values: [rows.map((row) => row.id)],
-      });
       await client.query('COMMIT');
       inTransaction = false;
       this.recordPublished(shard, rows, readAt, ackedAt);
@@ -760,6 +759,11 @@ class Semaphore {
     if (next) next();
     else this.free++;
   }
+}
+
+/** RETURNING has no order: put rows back in id (append) order. Ids are bigint strings. */
+function byId(a: { id: string }, b: { id: string }): number {
+  return a.id.length - b.id.length || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 function errorMessage(error: unknown): string {
