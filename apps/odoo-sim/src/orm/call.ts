@@ -112,11 +112,6 @@ export function idsArgument(value: unknown): number[] {
   throw pythonError('builtins.TypeError', `unhashable type: '${Array.isArray(value) ? 'list' : 'dict'}'`);
 }
 
-export interface CallOutcome {
-  value: unknown;
-  /** The Python return was a single created id from create(dict). */
-}
-
 /**
  * Runs `model.method(*args, **kwargs)` for RPC transports (XML-RPC, /jsonrpc, /web/dataset/call_kw).
  * kwargs.context replaces the environment's context, as split_context + with_context do.

@@ -92,7 +92,7 @@ function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknow
     case 'html':
     case 'binary':
       if (value === false || value === null) return false;
-      if (typeof value === 'string') return field.type === 'char' ? value : value;
+      if (typeof value === 'string') return value;
       if (typeof value === 'number') return String(value);
       return wrongValue(model, field, value);
     case 'json':
@@ -414,7 +414,7 @@ export function describeField(env: Env, model: ModelDef, field: FieldDef): Recor
   const desc: Record<string, unknown> = {
     change_default: false,
     company_dependent: Boolean(field.companyDependent),
-    depends: field.compute ? [] : [],
+    depends: [],
     exportable: true,
     manual: false,
     name: field.name,
@@ -564,8 +564,8 @@ export function readGroup(
     if (lazy && allGroupby.length > 1) out.__context = { group_by: allGroupby.slice(1) };
     return out;
   });
-  const sorted = orderby ? result : result;
-  return sorted.slice(offset || 0, limit ? (offset || 0) + limit : undefined);
+  void orderby; // groups come in first-seen order; Odoo's orderby is not emulated
+  return result.slice(offset || 0, limit ? (offset || 0) + limit : undefined);
 }
 
 /** 19 formatted_read_group: aggregates as "field:fn" plus "__count". */

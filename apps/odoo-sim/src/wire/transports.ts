@@ -63,14 +63,13 @@ export function dispatchRpc(runtime: SimRuntime, transport: Transport, service: 
   if (service === 'object') {
     const target = { transport, service, method, model: String(params[3] ?? ''), modelMethod: String(params[4] ?? ''), uid: null as number | null };
     return runtime.run(target, () => {
+      if (params.length < 3) throw pythonError('builtins.IndexError', 'tuple index out of range');
       if (method === 'execute_kw') {
-        if (params.length < 7 && params.length >= 5) {
-          // execute_kw(db, uid, passwd, model, method, args, kw=None)
-          if (params.length === 5) throw pythonError('builtins.TypeError', "execute_kw() missing 1 required positional argument: 'args'");
-        }
+        // execute_kw(db, uid, obj, method, args, kw=None)
+        if (params.length < 6) throw pythonError('builtins.TypeError', "execute_kw() missing 1 required positional argument: 'args'");
         const [db, uid, password, model, modelMethod, args, kwargs] = params;
         target.uid = typeof uid === 'number' ? uid : null;
-        return sim.executeKw(db, uid, password, model, modelMethod, args ?? [], kwargs ?? {});
+        return sim.executeKw(db, uid, password, model, modelMethod, args, kwargs ?? {});
       }
       if (method === 'execute') {
         const [db, uid, password, model, modelMethod, ...args] = params;
