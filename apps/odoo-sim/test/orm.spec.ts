@@ -98,6 +98,8 @@ describe('ORM semantics', () => {
       const read = call(sim, 'res.partner', 'read', [ids, ['write_date', 'create_date']]);
       expect(read.map((r: any) => r.write_date)).toEqual(['2024-05-01 10:00:00', '2024-05-01 10:00:00', '2024-05-01 10:00:00']);
       expect(call(sim, 'res.partner', 'search', [[['write_date', '>', '2024-05-01 10:00:00'], ['id', 'in', ids]]])).toHaveLength(3);
+      expect(call(sim, 'res.partner', 'search', [[['write_date', '>=', '2024-05-01T10:00:01Z'], ['id', 'in', ids]]])).toHaveLength(0);
+      expect(call(sim, 'res.partner', 'search', [[['write_date', '=', '2024-05-01 10:00:00'], ['id', 'in', ids]]])).toHaveLength(0);
       expect(microsToText(Date.parse('2024-05-01T10:00:00Z') * 1000 + 5)).toBe('2024-05-01 10:00:00.000005');
     });
 
@@ -137,5 +139,19 @@ describe('ORM semantics', () => {
       expect(callError(sim, 'res.partner', '_compute_display_name', [[1]]).pythonClass).toBe('odoo.exceptions.AccessError');
       expect(callError(sim, 'res.partner', 'frobnicate', [[1]]).message).toBe("type object 'res.partner' has no attribute 'frobnicate'");
     });
+  });
+});
+
+describe('external ids', () => {
+  it('resolves seeded xml ids and keeps (module, name) unique', () => {
+    const sim = smallSim(17);
+    expect(call(sim, 'ir.model.data', 'check_object_reference', ['stock', 'stock_location_stock'])).toEqual(['stock.location', 9]);
+    const id = call(sim, 'ir.model.data', 'create', [{ module: 'omnibus', name: 'order_WEB_1', model: 'sale.order', res_id: 1 }]);
+    expect(call(sim, 'ir.model.data', 'search_read', [[['module', '=', 'omnibus'], ['name', '=', 'order_WEB_1']]], { fields: ['res_id', 'complete_name'] })).toEqual([
+      { id, res_id: 1, complete_name: 'omnibus.order_WEB_1' },
+    ]);
+    const duplicate = callError(sim, 'ir.model.data', 'create', [{ module: 'omnibus', name: 'order_WEB_1', model: 'sale.order', res_id: 2 }]);
+    expect(duplicate.pythonClass).toBe('odoo.exceptions.ValidationError');
+    expect(call(sim, 'res.partner', 'get_metadata', [[1]])[0].xmlid).toBe('base.main_partner');
   });
 });

@@ -245,7 +245,9 @@ function compileLike(pattern: string, wrap: boolean, insensitive: boolean): RegE
 
 function comparable(type: string, value: unknown): unknown {
   if (type === 'datetime' && typeof value === 'string') {
-    const text = value.length === 10 ? `${value} 00:00:00` : value;
+    // PostgreSQL also reads ISO literals ("2024-05-01T10:00:00Z") when comparing a timestamp column.
+    const iso = value.replace('T', ' ').replace(/(Z|[+-]\d\d:?\d\d)$/, '');
+    const text = iso.length === 10 ? `${iso} 00:00:00` : iso;
     const [main, frac = ''] = text.split('.');
     return `${main}.${frac.padEnd(6, '0')}`;
   }

@@ -286,6 +286,32 @@ export function seedDatabase(state: OrmState, options: SeedOptions = {}): void {
     if (isCompany) make('res.partner', { name: `${first} ${last}`, parent_id: id, type: 'contact', email: `${first.toLowerCase()}@${last.toLowerCase()}.example`, customer_rank: 1 });
   }
 
+  // A few of the xml ids every Odoo database has (env.ref / check_object_reference use them).
+  const xmlids: Array<[string, string, string, number]> = [
+    ['base', 'main_company', 'res.company', 1],
+    ['base', 'main_partner', 'res.partner', 1],
+    ['base', 'partner_admin', 'res.partner', 3],
+    ['base', 'user_root', 'res.users', 1],
+    ['base', 'user_admin', 'res.users', 2],
+    ['base', 'USD', 'res.currency', 1],
+    ['base', 'EUR', 'res.currency', 2],
+    ['base', 'us', 'res.country', 1],
+    ['uom', 'product_uom_unit', 'uom.uom', 1],
+    ['product', 'product_category_all', 'product.category', 1],
+    ['product', 'list0', 'product.pricelist', 1],
+    ['stock', 'warehouse0', 'stock.warehouse', 1],
+    ['stock', 'stock_location_stock', 'stock.location', stockLocations[0]],
+    ['stock', 'stock_location_suppliers', 'stock.location', 4],
+    ['stock', 'stock_location_customers', 'stock.location', 5],
+    ['stock', 'stock_location_inventory', 'stock.location', 6],
+    ['stock', 'picking_type_in', 'stock.picking.type', 1],
+    ['stock', 'picking_type_out', 'stock.picking.type', 2],
+  ];
+  makeMany(
+    'ir.model.data',
+    xmlids.map(([module, name, model, resId]) => ({ module, name, model, res_id: resId, noupdate: true })),
+  );
+
   // ir.model: one row per model of this version (odoorpc checks `'x' in odoo.env` through it).
   makeMany(
     'ir.model',
