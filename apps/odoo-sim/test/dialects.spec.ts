@@ -86,3 +86,14 @@ describe('version dialects', () => {
     expect(sim17.bearerUser(old17.key)).toBe(2);
   });
 });
+
+describe('login brute-force protection (when enabled)', () => {
+  it('refuses even the right password during the cooldown, as AccessDenied', () => {
+    const sim = smallSim(17);
+    sim.loginCooldown = { after: 3, seconds: 60 };
+    for (let i = 0; i < 3; i++) expect(() => sim.login('admin', 'wrong', { interactive: false })).toThrow('Access Denied');
+    expect(() => sim.login('admin', 'admin', { interactive: false })).toThrow('Too many login failures, please wait a bit before trying again.');
+    sim.loginCooldown = null;
+    expect(sim.login('admin', 'admin', { interactive: false })).toBe(2);
+  });
+});
