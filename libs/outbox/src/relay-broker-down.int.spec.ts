@@ -1,9 +1,10 @@
 import { createServer } from 'node:net';
-import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
+import { createTestTopics, testKafka, uniqueName, waitFor } from '@omnibus/testing';
 import { Kafka, logLevel } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { appendToOutbox } from './append';
 import { OutboxRelay } from './relay';
+import { shardOf } from './shard';
 import { outboxStatus } from './status';
 import { consumeTopic, messagesInTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger, unpublishedCount } from './test/fixtures';
 
@@ -98,6 +99,63 @@ describe('the broker unreachable', () => {
   });
 });
 
+describe('a topic that does not exist', () => {
+  let db: OutboxTestDatabase;
+  beforeAll(async () => {
+    db = await outboxTestDatabase('outbox_missing_topic');
+  });
+  afterAll(() => db.close());
+
+  it('stalls only its shard, with one log line, until the topic is created', async () => {
+    const kafka = testKafka('outbox-missing-topic-test');
+    const existing = uniqueName('outbox.exists');
+    const missing = uniqueName('outbox.missing');
+    const consumer = await consumeTopic(kafka, existing);
+    const registry = new Registry();
+    const log = recordingLogger();
+    const relay = new OutboxRelay({
+      dataSource: db.dataSource,
+      kafka,
+      registry,
+      logger: log,
+      producerRetry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
+      backoff: { initialDelayMs: 20, maxDelayMs: 100 },
+    });
+    await relay.start();
+    try {
+      const stuckKey = 'sku-stuck';
+      const flowingKey = otherShardKey(stuckKey);
+      await db.dataSource.transaction((manager) =>
+        appendToOutbox(manager, [
+          { topic: missing, key: stuckKey, value: Buffer.from('waits'), headers: {} },
+          { topic: existing, key: flowingKey, value: Buffer.from('flows'), headers: {} },
+        ]),
+      );
+      await waitFor(() => consumer.received.length === 1, { what: 'the event of the healthy shard' });
+      await waitFor(async () => (await metricValue(registry, 'outbox_publish_failures_total')) >= 3, { what: 'repeated failures' });
+      const [waiting] = await db.dataSource.query(`SELECT topic FROM outbox WHERE published_at IS NULL`);
+      expect(waiting.topic).toBe(missing);
+      const warnings = log.lines.filter((line) => line.level !== 'info');
+      expect(warnings).toHaveLength(1);
+      expect(warnings[0].details).toMatchObject({ topics: [missing] });
+
+      const admin = kafka.admin();
+      await admin.connect();
+      await createTestTopics(admin, [{ topic: missing }]);
+      await admin.disconnect();
+      await waitFor(async () => (await unpublishedCount(db.dataSource)) === 0, { what: 'the stalled event published' });
+      await waitFor(() => log.lines.some((line) => /publishing resumed/.test(line.message)), { what: 'the recovery logged' });
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+      const admin = kafka.admin();
+      await admin.connect();
+      await admin.deleteTopics({ topics: [missing] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+});
+
 describe('purging by retention', () => {
   let db: OutboxTestDatabase;
   beforeAll(async () => {
@@ -139,3 +197,7 @@ describe('purging by retention', () => {
     }
   });
 });
+
+function otherShardKey(key: string): string {
+  for (let i = 0; ; i++) if (shardOf(`sku-${i}`) !== shardOf(key)) return `sku-${i}`;
+}

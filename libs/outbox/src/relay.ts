@@ -82,7 +82,10 @@ interface OutboxRow {
 type BatchOutcome = { published: number } | 'lease-lost' | 'stopped';
 
 class BrokerError extends Error {
-  constructor(readonly cause: unknown) {
+  constructor(
+    readonly cause: unknown,
+    readonly topics: string[] = [],
+  ) {
     super(cause instanceof Error ? cause.message : String(cause));
   }
 }
@@ -127,7 +130,7 @@ export class OutboxRelay {
   private timers: NodeJS.Timeout[] = [];
   private ticking?: Promise<void>;
   private tickAgain = false;
-  private brokerState: 'unknown' | 'up' | 'down' = 'unknown';
+  private readonly failingShards = new Map<number, 'kafka' | 'database'>();
   private databaseState: 'up' | 'down' = 'up';
   private purging = false;
 
@@ -372,6 +375,7 @@ export class OutboxRelay {
     const pump = this.pumps.get(shard);
     if (!pump) return;
     this.pumps.delete(shard);
+    this.failingShards.delete(shard);
     await pump.stop();
     this.metrics.shardsHeld.set(this.pumps.size);
     const log = why === 'lost' ? this.logger.warn : this.logger.info;
@@ -382,6 +386,7 @@ export class OutboxRelay {
   leaseLost(shard: number): void {
     if (this.pumps.has(shard)) {
       this.pumps.delete(shard);
+      this.failingShards.delete(shard);
       this.metrics.shardsHeld.set(this.pumps.size);
       this.logger.warn({ instanceId: this.instanceId, shard }, `outbox relay lost shard ${shard}`);
     }
@@ -461,7 +466,7 @@ export class OutboxRelay {
         await client.query('ROLLBACK');
         inTransaction = false;
         await this.producers.reset(producer);
-        throw new BrokerError(error);
+        throw new BrokerError(error, [...new Set(rows.map((row) => row.topic))]);
       }
       const ackedAt = performance.now();
       await client.query('COMMIT');
@@ -556,27 +561,34 @@ export class OutboxRelay {
     });
   }
 
-  publishSucceeded(): void {
-    this.databaseRecovered();
-    if (this.brokerState === 'down') {
-      this.logger.info({ instanceId: this.instanceId }, 'outbox relay: Kafka reachable again, publishing resumed');
-    }
-    this.brokerState = 'up';
-  }
-
+  /**
+   * A shard's batch failed. Logged once when the first shard starts failing for a reason (Kafka or
+   * the database), not per attempt; a single stuck shard (e.g. its topic is missing) stays one line.
+   */
   publishFailed(shard: number, error: unknown): void {
     this.metrics.publishFailures.inc();
-    if (error instanceof BrokerError) {
-      if (this.brokerState !== 'down') {
-        this.brokerState = 'down';
-        this.logger.warn(
-          { instanceId: this.instanceId, shard, err: error.message },
-          'outbox relay: cannot publish to Kafka; events stay in the outbox, retrying with backoff',
-        );
-      }
+    const kind = error instanceof BrokerError ? 'kafka' : 'database';
+    const firstOfKind = ![...this.failingShards.values()].includes(kind);
+    this.failingShards.set(shard, kind);
+    if (!firstOfKind) return;
+    const details = { instanceId: this.instanceId, shard, err: errorMessage(error), topics: error instanceof BrokerError ? error.topics : undefined };
+    if (kind === 'kafka') {
+      this.logger.warn(details, 'outbox relay: cannot publish to Kafka; events stay in the outbox, retrying with backoff');
     } else {
-      this.databaseFailed(error);
+      this.logger.error(details, 'outbox relay: database error while publishing; retrying with backoff');
     }
+  }
+
+  /** A shard that was failing published again; logged when no shard fails for that reason any more. */
+  publishRecovered(shard: number): void {
+    const kind = this.failingShards.get(shard);
+    if (!kind) return;
+    this.failingShards.delete(shard);
+    if ([...this.failingShards.values()].includes(kind)) return;
+    this.logger.info(
+      { instanceId: this.instanceId, shard },
+      kind === 'kafka' ? 'outbox relay: Kafka reachable again, publishing resumed' : 'outbox relay: database reachable again, publishing resumed',
+    );
   }
 
   private databaseFailed(error: unknown): void {
@@ -697,7 +709,7 @@ class ShardPump {
         this.relay.leaseLost(this.shard);
         break;
       }
-      if (backoff || outcome.published > 0) this.relay.publishSucceeded();
+      if (backoff) this.relay.publishRecovered(this.shard);
       backoff = undefined;
       if (outcome.published < this.relay.fullBatch) await this.wakeup.wait(this.relay.pollInterval);
     }
