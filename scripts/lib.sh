@@ -3,7 +3,8 @@
 omnibus_home=${OMNIBUS_HOME:-$PWD/.omnibus}
 mkdir -p "$omnibus_home"
 
-step() { printf '\n\033[1m▸ %s\033[0m\n' "$*"; }
+# A heading per step, with the seconds since the script started, so slow steps show themselves.
+step() { printf '\n\033[1m▸ %s\033[0m  (%ss)\n' "$*" "$SECONDS"; }
 
 # node_modules is fresh when `npm ci` ran for this exact package-lock.json (the stamp), or when npm
 # itself installed after the last change to the lockfile (its hidden lockfile is written last).

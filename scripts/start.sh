@@ -36,8 +36,16 @@ step "dependencies"
 ensure_node_modules 9>&-
 
 step "typecheck (the build step)"
-typecheck 9>&-
-echo "  ok"
+# The apps run from TypeScript through SWC, which does not check types; so a type error (often in a
+# test file) is reported loudly but does not keep the platform from starting. `npm test` fails on it.
+if typecheck 9>&-; then
+  echo "  ok"
+elif [ "${OMNIBUS_STRICT_BUILD:-0}" = 1 ]; then
+  echo "omnibus: the typecheck failed (errors above) and OMNIBUS_STRICT_BUILD=1" >&2
+  exit 1
+else
+  echo "  ⚠ the typecheck failed (errors above); starting anyway — npm test will fail until it is fixed"
+fi
 
 step "omnibus up"
 node bin/omnibus up 9>&-

@@ -1,5 +1,6 @@
-import { Admin, ConfigResourceTypes, ConfigSource } from 'kafkajs';
+import { Admin, ConfigResourceTypes, ConfigSource, ITopicMetadata } from 'kafkajs';
 import { Catalogue, TopicSettings } from './catalogue';
+import { waitUntil } from './processes';
 
 /** A topic as the broker should have it. */
 export interface TopicSpec {
@@ -177,7 +178,7 @@ export async function applyTopics(admin: Admin, specs: TopicSpec[]): Promise<Top
   const toCreate = plans.filter((p) => p.create).map((p) => p.spec);
   if (toCreate.length) {
     await admin.createTopics({
-      waitForLeaders: true,
+      waitForLeaders: false, // see waitForLeaders below
       topics: toCreate.map((spec) => ({
         topic: spec.name,
         numPartitions: spec.partitions,
@@ -185,6 +186,7 @@ export async function applyTopics(admin: Admin, specs: TopicSpec[]): Promise<Top
         configEntries: Object.entries(spec.configs).map(([name, value]) => ({ name, value })),
       })),
     });
+    await waitForLeaders(admin, toCreate);
   }
 
   const toGrow = plans.filter((p) => p.addPartitions);
@@ -218,6 +220,24 @@ export async function applyTopics(admin: Admin, specs: TopicSpec[]): Promise<Top
     });
   }
   return plans;
+}
+
+/**
+ * Waits until every partition of the topics has a leader. kafkajs' `waitForLeaders` gives up when a
+ * broker that has just started answers "does not host this topic-partition" for a moment.
+ */
+export async function waitForLeaders(admin: Admin, specs: Array<Pick<TopicSpec, 'name' | 'partitions'>>, timeoutMs = 30_000): Promise<void> {
+  const names = specs.map((s) => s.name);
+  await waitUntil(
+    async () => {
+      const { topics } = await admin.fetchTopicMetadata({ topics: names }).catch(() => ({ topics: [] as ITopicMetadata[] }));
+      return specs.every((spec) => {
+        const partitions = topics.find((t) => t.name === spec.name)?.partitions ?? [];
+        return partitions.length >= spec.partitions && partitions.every((p) => p.leader >= 0);
+      });
+    },
+    { timeoutMs, intervalMs: 100, what: `leaders for ${names.length} new topic(s)` },
+  );
 }
 
 /** One line per topic for humans: "created", "ok", or what was changed / still differs. */

@@ -64,12 +64,17 @@ afterAll(async () => {
 it('admin creates a topic with partitions and configs, and describes it', async () => {
   const topic = uniqueName('compat.admin');
   const created = await admin.createTopics({
-    waitForLeaders: true,
     topics: [{ topic, numPartitions: 3, replicationFactor: 1, configEntries: [{ name: 'retention.ms', value: '3600000' }] }],
   });
   expect(created).toBe(true);
 
-  const metadata = await admin.fetchTopicMetadata({ topics: [topic] });
+  const metadata = await waitFor(
+    async () => {
+      const found = await admin.fetchTopicMetadata({ topics: [topic] });
+      return found.topics[0].partitions.every((p) => p.leader >= 0) ? found : undefined;
+    },
+    { what: 'a leader for every partition' },
+  );
   expect(metadata.topics[0].partitions.map((p) => p.partitionId).sort()).toEqual([0, 1, 2]);
   const configs = await admin.describeConfigs({
     includeSynonyms: false,
