@@ -98,9 +98,15 @@ format_once() {
     --ignore-formatted >"$logs/format.log" 2>&1 || die "formatting KRaft storage failed; see $logs/format.log"
 }
 
+# True when something already listens on the loopback port (bash's /dev/tcp, no extra tools).
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
 start() {
   if pid=$(running_pid); then say "already running (pid $pid) on 127.0.0.1:$port"; return 0; fi
   require_tools
+  for p in "$port" "$controller_port"; do
+    port_taken "$p" && die "port $p is in use by another process (choose others with KAFKA_PORT / KAFKA_CONTROLLER_PORT)"
+  done
   mkdir -p "$state"
   resolve
   write_config

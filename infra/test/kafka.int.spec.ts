@@ -1,4 +1,5 @@
 import fs from 'node:fs';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { isPortFree } from '../src/net';
@@ -43,6 +44,21 @@ describe('starting Kafka without its prerequisites', () => {
     } finally {
       process.env.PATH = originalPath;
       fs.rmSync(bin, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('refuses, in one line, to start on a port another process holds', async () => {
+    const squatter = net.createServer();
+    await new Promise((resolve) => squatter.listen(0, '127.0.0.1', () => resolve(null)));
+    const port = (squatter.address() as net.AddressInfo).port;
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-kafka-'));
+    try {
+      await expect(startKafka({ brokers: [`127.0.0.1:${port}`], port, home })).rejects.toThrow(
+        `Kafka did not start: port ${port} is in use by another process (choose others with KAFKA_PORT / KAFKA_CONTROLLER_PORT)`,
+      );
+    } finally {
+      squatter.close();
       fs.rmSync(home, { recursive: true, force: true });
     }
   });
