@@ -25,14 +25,19 @@ describe('Kafka settings', () => {
   });
 });
 
+/** A directory for PATH with the shell tools kafka.sh needs, but no java and no mvn. */
+function shellToolsOnly(): string {
+  const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-path-'));
+  for (const tool of ['bash', 'dirname', 'sed', 'cat', 'cut', 'mkdir', 'rm', 'touch', 'tail', 'seq', 'sleep']) {
+    const found = ['/usr/bin', '/bin'].map((dir) => path.join(dir, tool)).find((file) => fs.existsSync(file));
+    if (found) fs.symlinkSync(found, path.join(bin, tool));
+  }
+  return bin;
+}
+
 describe('starting Kafka without its prerequisites', () => {
   it('says in one line what to install, or to use Docker', async () => {
-    // A PATH with the shell tools kafka.sh needs, but no java and no mvn.
-    const bin = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-nojava-'));
-    for (const tool of ['bash', 'dirname', 'sed', 'cat', 'cut', 'mkdir', 'rm', 'touch', 'tail', 'seq', 'sleep']) {
-      const found = ['/usr/bin', '/bin'].map((dir) => path.join(dir, tool)).find((file) => fs.existsSync(file));
-      if (found) fs.symlinkSync(found, path.join(bin, tool));
-    }
+    const bin = shellToolsOnly();
     const home = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-kafka-'));
     const settings: KafkaSettings = { brokers: ['127.0.0.1:1'], port: 1, home };
     const originalPath = process.env.PATH;
@@ -40,6 +45,24 @@ describe('starting Kafka without its prerequisites', () => {
     try {
       await expect(startKafka(settings)).rejects.toThrow(
         /^Kafka did not start: no Java found\. Install a JDK 17 or newer .* or use Docker: docker compose up$/,
+      );
+    } finally {
+      process.env.PATH = originalPath;
+      fs.rmSync(bin, { recursive: true, force: true });
+      fs.rmSync(home, { recursive: true, force: true });
+    }
+  });
+
+  it('says in one line to install Maven (or use Docker) when only Maven is missing', async () => {
+    const bin = shellToolsOnly();
+    // A JDK 17 as far as kafka.sh can tell.
+    fs.writeFileSync(path.join(bin, 'java'), '#!/bin/bash\necho "    java.specification.version = 17" >&2\n', { mode: 0o755 });
+    const home = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-kafka-'));
+    const originalPath = process.env.PATH;
+    process.env.PATH = bin;
+    try {
+      await expect(startKafka({ brokers: ['127.0.0.1:1'], port: 1, home })).rejects.toThrow(
+        /^Kafka did not start: no Maven found\. Install Maven .* or use Docker: docker compose up$/,
       );
     } finally {
       process.env.PATH = originalPath;
