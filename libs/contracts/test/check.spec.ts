@@ -1,4 +1,4 @@
-import { checkSchemas, formatCheckReport, loadRepository, releaseSchemas } from '@omnibus/contracts/tooling';
+import { checkSchemas, formatCheckReport, loadRepository, releaseSchemas } from '../src/tooling';
 import { TIMESTAMP, catalogueText, parcelWeighed, sourceWith } from './fixtures';
 
 const errorsOf = (report: ReturnType<typeof checkSchemas>) => report.findings.filter((finding) => finding.severity === 'error');

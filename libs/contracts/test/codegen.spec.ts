@@ -1,4 +1,4 @@
-import { generateContracts, loadRepository, tsType } from '@omnibus/contracts/tooling';
+import { generateContracts, loadRepository, tsType } from '../src/tooling';
 import { TIMESTAMP, parcelWeighed, sourceWith } from './fixtures';
 
 describe('contract code generation', () => {

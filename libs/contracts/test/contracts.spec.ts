@@ -15,7 +15,7 @@ import {
   serviceTopics,
   topicCatalogue,
   topics,
-} from '@omnibus/contracts';
+} from '../src';
 
 describe('event contracts', () => {
   it('name their topic, subject (TopicRecordNameStrategy), key and people', () => {

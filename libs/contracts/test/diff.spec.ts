@@ -1,4 +1,4 @@
-import { diffSchemas, diffSubject, formatDiff, loadRepository } from '@omnibus/contracts/tooling';
+import { diffSchemas, diffSubject, formatDiff, loadRepository } from '../src/tooling';
 import { parcelWeighed, sourceWith } from './fixtures';
 
 const messages = (before: object, after: object) => diffSchemas(before as never, after as never).map((change) => change.message);

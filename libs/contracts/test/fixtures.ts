@@ -1,4 +1,4 @@
-import { SchemaSource, formatLock, loadRepository, releaseSchemas } from '@omnibus/contracts/tooling';
+import { SchemaSource, formatLock, loadRepository, releaseSchemas } from '../src/tooling';
 
 /** A one-topic catalogue: parcels keyed by parcel id, consumed by inventory and webhooks. */
 export function catalogueText(compatibility = 'BACKWARD', eventExtras = ''): string {

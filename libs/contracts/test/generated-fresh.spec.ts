@@ -1,6 +1,6 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { GENERATED_DIR, findRepositoryRoot, generateContracts, loadRepository, readSchemaSource } from '@omnibus/contracts/tooling';
+import { GENERATED_DIR, findRepositoryRoot, generateContracts, loadRepository, readSchemaSource } from '../src/tooling';
 
 // CI fails here when schemas/ changed and `npm run generate` was not run (or generated files were edited by hand).
 describe('generated contracts', () => {

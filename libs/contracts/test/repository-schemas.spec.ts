@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { checkSchemas, findRepositoryRoot, formatCheckReport, loadRepository, readSchemaSource } from '@omnibus/contracts/tooling';
+import { checkSchemas, findRepositoryRoot, formatCheckReport, loadRepository, readSchemaSource } from '../src/tooling';
 
 // CI runs `omnibus schemas check` through this test: `npm test` fails on any breaking or unreleased change.
 describe('the schemas of this repository', () => {

@@ -1,6 +1,7 @@
 import type * as avro from 'avsc';
 import { checkReaderWriter } from '@omnibus/avro-compat';
 import { EventContract, InvalidEventError, compileAvroType, eventContracts, explainInvalid } from '@omnibus/contracts';
+import { CompiledCodec, CorruptBodyError, compileCodec } from './compiled-codec';
 import { IncompatibleSchemaError, UndecodableEventError, UnregisteredSchemaError } from './errors';
 import { SchemaRegistryClient } from './registry-client';
 import { HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './wire-format';
@@ -15,6 +16,11 @@ export interface AvroSerdeOptions {
    * where an incompatible schema stops the service instead of failing at its first event.
    */
   autoRegister?: boolean;
+  /**
+   * Use codecs compiled from the contract schemas (compiled-codec.ts) where the writer's schema is the
+   * reader's; default true. False keeps every message on avsc (for comparison).
+   */
+  compiledCodecs?: boolean;
 }
 
 export interface DecodedEvent<T = unknown> {
@@ -32,6 +38,8 @@ interface ReadPlan {
   readerType: avro.Type;
   /** Undefined when writer and reader are the same schema: no resolution needed. */
   resolver?: Resolver;
+  /** The compiled codec of the reader, when writer and reader are the same schema. */
+  codec?: CompiledCodec;
   type: string;
   contract?: EventContract<any>;
 }
@@ -44,7 +52,7 @@ interface WriterSchema {
   fullName: string;
 }
 
-/** Scratch space the body is written into before the one copy into the outgoing buffer. */
+/** Scratch space avsc writes the body into before the one copy into the outgoing buffer. */
 const INITIAL_SCRATCH_BYTES = 16 * 1024;
 
 /**
@@ -64,6 +72,8 @@ export class AvroSerde {
   /** Plans for `decodeAs`, per reader contract, by writer id. */
   private readonly plansByReader = new Map<EventContract<any>, Map<number, ReadPlan>>();
   private scratch = Buffer.allocUnsafe(INITIAL_SCRATCH_BYTES);
+  /** Compiled codecs per contract; null when the schema is outside the compiled subset (avsc then). */
+  private readonly codecs = new Map<EventContract<any>, CompiledCodec | null>();
 
   constructor(private readonly options: AvroSerdeOptions) {
     this.registry = options.registry;
@@ -161,26 +171,49 @@ export class AvroSerde {
   }
 
   private frame<T>(id: number, contract: EventContract<T>, event: T): Buffer {
-    const type = contract.avroType;
-    let end: number;
+    const codec = this.codecOf(contract);
+    let message: Buffer;
     try {
-      end = type.encode(event, this.scratch, HEADER_SIZE);
-      while (end < 0) {
-        // avsc returns minus the missing byte count when the scratch buffer is too small.
-        this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
-        end = type.encode(event, this.scratch, HEADER_SIZE);
-      }
+      message = codec ? codec.encode(event, HEADER_SIZE) : this.frameWithAvsc(contract, event);
     } catch {
-      throw new InvalidEventError(contract.type, explainInvalid(type, event));
+      throw new InvalidEventError(contract.type, explainInvalid(contract.avroType, event));
     }
-    const message = Buffer.allocUnsafe(end);
     message[0] = MAGIC_BYTE;
     message.writeInt32BE(id, 1);
+    return message;
+  }
+
+  private frameWithAvsc<T>(contract: EventContract<T>, event: T): Buffer {
+    const type = contract.avroType;
+    let end = type.encode(event, this.scratch, HEADER_SIZE);
+    while (end < 0) {
+      // avsc returns minus the missing byte count when the scratch buffer is too small.
+      this.scratch = Buffer.allocUnsafe(Math.max(this.scratch.length * 2, this.scratch.length - end));
+      end = type.encode(event, this.scratch, HEADER_SIZE);
+    }
+    const message = Buffer.allocUnsafe(end);
     this.scratch.copy(message, HEADER_SIZE, HEADER_SIZE, end);
     return message;
   }
 
+  private codecOf(contract: EventContract<any>): CompiledCodec | undefined {
+    let codec = this.codecs.get(contract);
+    if (codec === undefined) {
+      codec = this.options.compiledCodecs === false ? null : (compileCodec(contract.schema) ?? null);
+      this.codecs.set(contract, codec);
+    }
+    return codec ?? undefined;
+  }
+
   private read(plan: ReadPlan, message: Buffer, id: number): DecodedEvent {
+    if (plan.codec) {
+      try {
+        return { type: plan.type, value: plan.codec.decode(message, HEADER_SIZE), schemaId: id, contract: plan.contract };
+      } catch (cause) {
+        if (cause instanceof CorruptBodyError) throw new UndecodableEventError(`${cause.message} (schema id ${id}, ${plan.type})`, id, { cause });
+        throw new UndecodableEventError(`corrupt Avro body (schema id ${id}, ${plan.type}): ${(cause as Error).message}`, id, { cause });
+      }
+    }
     let result: { value: unknown; offset: number };
     try {
       result = plan.readerType.decode(message, HEADER_SIZE, plan.resolver);
@@ -235,7 +268,7 @@ export class AvroSerde {
     const contract = reader ?? this.readersByName.get(writer.fullName);
     if (!contract) return { readerType: writer.type, type: writer.fullName };
     const readerType = contract.avroType;
-    if (readerType.equals(writer.type)) return { readerType, type: contract.type, contract };
+    if (readerType.equals(writer.type)) return { readerType, codec: this.codecOf(contract), type: contract.type, contract };
     try {
       return { readerType, resolver: readerType.createResolver(writer.type, { ignoreNamespaces: true }), type: contract.type, contract };
     } catch (cause) {

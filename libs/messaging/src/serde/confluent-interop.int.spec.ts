@@ -130,7 +130,7 @@ describe('our Avro serde and @kafkajs/confluent-schema-registry, through the Omn
     const orderPlaced = first.find((entry) => entry.subject === OrderPlaced.subject);
     const body = await (await fetch(`${url}/config/${encodeURIComponent(OrderPlaced.subject)}`)).json();
     expect(body).toEqual({ compatibilityLevel: lock.subjects[OrderPlaced.subject].compatibility });
-    const latest = await (await fetch(`${url}/subjects/${encodeURIComponent(OrderPlaced.subject)}/versions/latest`)).json();
+    const latest = (await (await fetch(`${url}/subjects/${encodeURIComponent(OrderPlaced.subject)}/versions/latest`)).json()) as { id: number };
     expect(latest.id).toBe(orderPlaced!.ids.at(-1));
   });
 });

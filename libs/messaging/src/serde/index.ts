@@ -15,3 +15,5 @@ export type { RegisterProducedSchemasOptions, RegisteredSubject, SubjectSchemas 
 export { HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './wire-format';
 export { InvalidEventError } from '@omnibus/contracts';
 export { InMemorySchemaRegistry } from './in-memory-registry';
+export { CorruptBodyError, InvalidValueError, compileCodec } from './compiled-codec';
+export type { CompiledCodec } from './compiled-codec';
