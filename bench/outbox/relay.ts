@@ -9,9 +9,10 @@
  *  2. latency at a steady offered load (default 2000 events/s, 2 events per transaction) —
  *     naive: send() call to broker ack; relay: database commit to broker ack.
  * Settings: BENCH_EVENTS (default 200000), BENCH_RATE (2000), BENCH_SECONDS (10),
- * BENCH_BATCH (relay batchSize, 2000), BENCH_SHARDS (8), BENCH_CONCURRENCY (relay maxConcurrentShards, 4).
+ * BENCH_BATCH (relay batchSize, 2000), BENCH_SHARDS (8), BENCH_CONCURRENCY (relay maxConcurrentShards, 4),
+ * BENCH_PHASES (max,steady).
  */
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, createTestTopics, testBrokers, uniqueName } from '@omnibus/testing';
@@ -86,13 +87,20 @@ async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
 
 // --- 1. max throughput ------------------------------------------------------------------------------
 
-async function naiveThroughput(kafka: Kafka, topic: string): Promise<number> {
+/** CPU time of this process (user + system) in ms, to show the cost per event independent of machine load. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+async function naiveThroughput(kafka: Kafka, topic: string): Promise<{ rate: number; cpuMsPer1k: number }> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
   const events = Array.from({ length: EVENTS }, (_, n) => asMessage(stockEvent(topic, n)));
   const batch = 1000;
   const inFlight = 4;
   const started = performance.now();
+  const cpuBefore = cpuMs();
   let next = 0;
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
@@ -103,8 +111,9 @@ async function naiveThroughput(kafka: Kafka, topic: string): Promise<number> {
     }),
   );
   const seconds = (performance.now() - started) / 1000;
+  const cpuMsPer1k = ((cpuMs() - cpuBefore) / EVENTS) * 1000;
   await producer.disconnect();
-  return EVENTS / seconds;
+  return { rate: EVENTS / seconds, cpuMsPer1k };
 }
 
 async function fillOutbox(dataSource: DataSource, topic: string): Promise<number> {
@@ -117,7 +126,11 @@ async function fillOutbox(dataSource: DataSource, topic: string): Promise<number
   return EVENTS / ((performance.now() - started) / 1000);
 }
 
-async function relayThroughput(dataSource: DataSource, kafka: Kafka, topic: string): Promise<{ relay: number; append: number }> {
+async function relayThroughput(
+  dataSource: DataSource,
+  kafka: Kafka,
+  topic: string,
+): Promise<{ rate: number; cpuMsPer1k: number; append: number }> {
   const append = await fillOutbox(dataSource, topic);
   await dataSource.query('VACUUM ANALYZE outbox');
   let published = 0;
@@ -137,11 +150,13 @@ async function relayThroughput(dataSource: DataSource, kafka: Kafka, topic: stri
     },
   });
   const started = performance.now();
+  const cpuBefore = cpuMs();
   await relay.start();
   await done;
   const seconds = (performance.now() - started) / 1000;
+  const cpuMsPer1k = ((cpuMs() - cpuBefore) / EVENTS) * 1000;
   await relay.stop();
-  return { relay: EVENTS / seconds, append };
+  return { rate: EVENTS / seconds, cpuMsPer1k, append };
 }
 
 // --- 2. latency at a steady offered load ----------------------------------------------------------
@@ -183,6 +198,9 @@ async function naiveLatency(kafka: Kafka, topic: string) {
 async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string) {
   const committedAt = new Map<string, number>();
   const samples: number[] = [];
+  const waits: number[] = [];
+  const takes: number[] = [];
+  const sends: number[] = [];
   let early = 0;
   const relay = new OutboxRelay({
     dataSource,
@@ -193,8 +211,11 @@ async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string)
     registry: new Registry(),
     logger: silent,
     onPublished: (batch) => {
+      takes.push(batch.takenAt - batch.startedAt);
+      sends.push(batch.ackedAt - batch.takenAt);
       for (const record of batch.records) {
         const committed = committedAt.get(record.headers.ce_id);
+        if (committed !== undefined) waits.push(batch.startedAt - committed);
         // Acknowledged before this process saw its own COMMIT return: NOTIFY can outrun the reply.
         if (committed === undefined) early++;
         else samples.push(Math.max(0, batch.ackedAt - committed));
@@ -212,6 +233,15 @@ async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string)
   const deadline = performance.now() + 30_000;
   while (samples.length + early < expected && performance.now() < deadline) await new Promise((r) => setTimeout(r, 20));
   await relay.stop();
+  if (process.env.BENCH_DEBUG) {
+    const show = (name: string, values: number[]) => {
+      const { p50, p99, max, count } = latencySummary(values);
+      console.error(`${name}: p50 ${p50.toFixed(1)} p99 ${p99.toFixed(1)} max ${max.toFixed(1)} (n=${count})`);
+    };
+    show('commit -> batch start', waits);
+    show('batch start -> rows taken', takes);
+    show('rows taken -> ack', sends);
+  }
   return { ...load, ...latencySummary(samples), early };
 }
 
@@ -233,34 +263,50 @@ async function main(): Promise<void> {
     return created;
   };
   console.log('Outbox relay benchmark');
+  console.log(`load average before the run (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
   console.log(`machine: ${cpus()[0].model}, ${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, node ${process.version}`);
   console.log(`PostgreSQL ${pgVersion}, Kafka at ${testBrokers().join(',')} (${PARTITIONS} partitions, acks=-1, no compression)`);
   console.log(
     `relay: shards ${SHARDS}, batchSize ${RELAY_BATCH}, maxConcurrentShards ${CONCURRENCY}; events ~200 B + 9 headers; ` +
       `${EVENTS} events for throughput, ${RATE}/s for ${SECONDS} s (${EVENTS_PER_TRANSACTION} per transaction) for latency\n`,
   );
+  const phases = (process.env.BENCH_PHASES ?? 'max,steady').split(',');
+  const fmt = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
+  const ms = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
   try {
-    progress('naive max throughput');
-    const naive = await naiveThroughput(kafka, await topic('bench.naive.max'));
-    progress('relay max throughput');
-    const { relay, append } = await relayThroughput(dataSource, kafka, await topic('bench.relay.max'));
-    await dataSource.query('TRUNCATE outbox');
-    progress('naive steady load');
-    const naiveSteady = await naiveLatency(kafka, await topic('bench.naive.steady'));
-    progress('relay steady load');
-    const relaySteady = await relayLatency(dataSource, kafka, await topic('bench.relay.steady'));
+    const skipped = { rate: NaN, cpuMsPer1k: NaN, append: NaN };
+    const skippedSteady = { p50: NaN, p99: NaN, max: NaN, offered: NaN, count: 0, lateTicks: 0, early: 0 };
+    let naiveMax = skipped;
+    let relayMax = skipped;
+    if (phases.includes('max')) {
+      progress('naive max throughput');
+      naiveMax = { ...(await naiveThroughput(kafka, await topic('bench.naive.max'))), append: NaN };
+      progress('relay max throughput');
+      relayMax = await relayThroughput(dataSource, kafka, await topic('bench.relay.max'));
+      await dataSource.query('TRUNCATE outbox');
+    }
+    let naiveSteady: typeof skippedSteady = skippedSteady;
+    let relaySteady: typeof skippedSteady = skippedSteady;
+    if (phases.includes('steady')) {
+      progress('naive steady load');
+      naiveSteady = { ...(await naiveLatency(kafka, await topic('bench.naive.steady'))), early: 0 };
+      progress('relay steady load');
+      relaySteady = await relayLatency(dataSource, kafka, await topic('bench.relay.steady'));
+    }
+    const [naive, relay] = [naiveMax.rate, relayMax.rate];
 
-    const fmt = (n: number) => Math.round(n).toLocaleString('en-US');
-    const ms = (n: number) => n.toFixed(1);
     console.log('| | naive (kafkajs direct) | outbox relay | relay / naive |');
     console.log('| --- | --- | --- | --- |');
     console.log(`| max throughput (events/s) | ${fmt(naive)} | ${fmt(relay)} | ${(relay / naive).toFixed(2)} |`);
+    console.log(`| node CPU per 1k events at max (ms; PostgreSQL and Kafka not included) | ${ms(naiveMax.cpuMsPer1k)} | ${ms(relayMax.cpuMsPer1k)} | |`);
     console.log(`| latency p50 at ${RATE}/s (ms) | ${ms(naiveSteady.p50)} | ${ms(relaySteady.p50)} | |`);
     console.log(`| latency p99 at ${RATE}/s (ms) | ${ms(naiveSteady.p99)} | ${ms(relaySteady.p99)} | |`);
     console.log(`| latency max at ${RATE}/s (ms) | ${ms(naiveSteady.max)} | ${ms(relaySteady.max)} | |`);
     console.log(`| offered load achieved (events/s) | ${fmt(naiveSteady.offered)} | ${fmt(relaySteady.offered)} | |`);
     console.log('');
-    console.log(`append to outbox (500 per transaction, one writer): ${fmt(append)} events/s`);
+    console.log('naive latency = send() call to broker ack; relay latency = COMMIT returned to broker ack (same process)');
+    console.log(`append to outbox (500 per transaction, one writer): ${fmt(relayMax.append)} events/s`);
+    console.log(`load average after the run (1/5/15 min): ${loadavg().map((l) => l.toFixed(2)).join(' / ')}`);
     console.log(
       `latency samples: naive ${naiveSteady.count}, relay ${relaySteady.count} (+${relaySteady.early} acked before the writer saw its commit return); ` +
         `late ticks (>10 ms behind schedule): naive ${naiveSteady.lateTicks}, relay ${relaySteady.lateTicks}`,

@@ -5,7 +5,7 @@ import { metricsRegistry } from '@omnibus/observability';
 import { Link, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExponentialBackoff, IBackoff } from 'cockatiel';
 import { CompressionTypes, Kafka, Message, Producer, RetryOptions } from 'kafkajs';
-import type { PoolClient } from 'pg';
+import { Pool, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { OutboxError } from './append';
@@ -66,7 +66,9 @@ export interface OutboxRelayOptions {
 export interface PublishedBatch {
   shard: number;
   records: Array<{ id: string; topic: string; key: string; headers: Record<string, string> }>;
-  /** performance.now() when the broker acknowledged the batch. */
+  /** performance.now() when the batch's transaction began, when its rows were taken, and when the broker acknowledged them. */
+  startedAt: number;
+  takenAt: number;
   ackedAt: number;
 }
 
@@ -126,6 +128,8 @@ export class OutboxRelay {
   private readonly slots: Semaphore;
   private readonly pumps = new Map<number, ShardPump>();
   private listener?: NotifyListener;
+  private pool!: Pool;
+  private readonly maxConcurrentShards: number;
   private state: 'new' | 'running' | 'stopping' | 'stopped' = 'new';
   private timers: NodeJS.Timeout[] = [];
   private ticking?: Promise<void>;
@@ -156,7 +160,8 @@ export class OutboxRelay {
       initialDelay: options.backoff?.initialDelayMs ?? 100,
       maxDelay: options.backoff?.maxDelayMs ?? 10_000,
     });
-    this.slots = new Semaphore(options.maxConcurrentShards ?? 4);
+    this.maxConcurrentShards = options.maxConcurrentShards ?? 4;
+    this.slots = new Semaphore(this.maxConcurrentShards);
     if (!Number.isInteger(this.shardCount) || this.shardCount < 1 || this.shardCount > 1024) {
       throw new OutboxError(`outbox relay shardCount must be an integer between 1 and 1024, got ${this.shardCount}`);
     }
@@ -177,16 +182,21 @@ export class OutboxRelay {
   async start(): Promise<void> {
     if (this.state !== 'new') throw new OutboxError(`outbox relay ${this.instanceId} cannot start twice`);
     this.state = 'running';
+    // Its own small pool: request handlers queueing on the service's pool must not delay publishing,
+    // nor the relay take their connections. One per shard publishing at once, one for leases and purge.
+    this.pool = new Pool({ ...this.connectionConfig(), max: this.maxConcurrentShards + 1, idleTimeoutMillis: 30_000 });
+    this.pool.on('error', (error) => this.databaseFailed(error));
     try {
       await this.prepareShards();
       await this.heartbeat();
-      await this.dataSource.query(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
+      await this.sql(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
     } catch (error) {
       this.state = 'stopped';
+      await this.pool.end().catch(() => undefined);
       throw error;
     }
     this.listener = new NotifyListener(
-      (this.driverPool().options ?? {}) as any,
+      this.connectionConfig(),
       [APPENDED_CHANNEL, REBALANCE_CHANNEL],
       (channel, payload) => this.onNotification(channel, payload),
       () => this.pumps.forEach((pump) => pump.wake()),
@@ -219,17 +229,18 @@ export class OutboxRelay {
     this.pumps.clear();
     this.metrics.shardsHeld.set(0);
     try {
-      await this.dataSource.query(`UPDATE outbox_shard_leases SET holder = NULL, lease_until = NULL WHERE holder = $1`, [
+      await this.sql(`UPDATE outbox_shard_leases SET holder = NULL, lease_until = NULL WHERE holder = $1`, [
         this.instanceId,
       ]);
-      await this.dataSource.query(`DELETE FROM outbox_relays WHERE instance_id = $1`, [this.instanceId]);
-      await this.dataSource.query(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
+      await this.sql(`DELETE FROM outbox_relays WHERE instance_id = $1`, [this.instanceId]);
+      await this.sql(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
     } catch (error) {
       // The leases then simply expire after leaseTtlMs.
       this.logger.warn({ err: errorMessage(error) }, 'outbox relay: could not release leases on stop');
     }
     await this.listener?.close();
     await this.producers.close();
+    await this.pool.end().catch(() => undefined);
     this.state = 'stopped';
     this.logger.info({ instanceId: this.instanceId, released: shards }, 'outbox relay stopped');
   }
@@ -244,15 +255,15 @@ export class OutboxRelay {
     let deleted = 0;
     try {
       for (;;) {
-        const [, count] = await this.dataSource.query(
+        const { rowCount } = await this.sql(
           `DELETE FROM outbox WHERE id IN (
              SELECT id FROM outbox
               WHERE published_at < now() - $1 * interval '1 millisecond' AND shard = ANY($2::smallint[])
               LIMIT $3)`,
           [this.keepPublishedMs, this.heldShards, this.purgeBatchSize],
         );
-        deleted += Number(count);
-        if (Number(count) < this.purgeBatchSize || this.state !== 'running') break;
+        deleted += rowCount ?? 0;
+        if ((rowCount ?? 0) < this.purgeBatchSize || this.state !== 'running') break;
       }
     } finally {
       this.purging = false;
@@ -266,7 +277,7 @@ export class OutboxRelay {
   /** Creates the lease rows and refuses to run beside relays or writers configured with another shard count. */
   private async prepareShards(): Promise<void> {
     try {
-      await this.dataSource.query(
+      await this.sql(
         `INSERT INTO outbox_shard_leases (shard) SELECT generate_series(0, $1::int - 1) ON CONFLICT DO NOTHING`,
         [this.shardCount],
       );
@@ -276,7 +287,9 @@ export class OutboxRelay {
       }
       throw error;
     }
-    const [{ shards }] = await this.dataSource.query(`SELECT count(*)::int AS shards FROM outbox_shard_leases`);
+    const {
+      rows: [{ shards }],
+    } = await this.sql<{ shards: number }>(`SELECT count(*)::int AS shards FROM outbox_shard_leases`);
     if (shards !== this.shardCount) {
       throw new OutboxError(
         `outbox_shard_leases has ${shards} shards but this relay is configured with ${this.shardCount}: ` +
@@ -286,13 +299,15 @@ export class OutboxRelay {
   }
 
   private async heartbeat(): Promise<number> {
-    await this.dataSource.query(
+    await this.sql(
       `INSERT INTO outbox_relays (instance_id, alive_until) VALUES ($1, now() + $2 * interval '1 millisecond')
        ON CONFLICT (instance_id) DO UPDATE SET alive_until = excluded.alive_until`,
       [this.instanceId, this.leaseTtlMs],
     );
-    await this.dataSource.query(`DELETE FROM outbox_relays WHERE alive_until < now()`);
-    const [{ live }] = await this.dataSource.query(`SELECT count(*)::int AS live FROM outbox_relays`);
+    await this.sql(`DELETE FROM outbox_relays WHERE alive_until < now()`);
+    const {
+      rows: [{ live }],
+    } = await this.sql<{ live: number }>(`SELECT count(*)::int AS live FROM outbox_relays`);
     return Math.max(1, live);
   }
 
@@ -322,12 +337,12 @@ export class OutboxRelay {
     const live = await this.heartbeat();
     const fairShare = Math.ceil(this.shardCount / live);
     // Rows locked by our own batches in flight are skipped: those batches renew them on commit.
-    await this.dataSource.query(
+    await this.sql(
       `UPDATE outbox_shard_leases SET lease_until = now() + $2 * interval '1 millisecond'
         WHERE holder = $1 AND shard IN (SELECT shard FROM outbox_shard_leases WHERE holder = $1 FOR UPDATE SKIP LOCKED)`,
       [this.instanceId, this.leaseTtlMs],
     );
-    const heldRows: Array<{ shard: number }> = await this.dataSource.query(
+    const { rows: heldRows } = await this.sql<{ shard: number }>(
       `SELECT shard FROM outbox_shard_leases WHERE holder = $1 ORDER BY shard`,
       [this.instanceId],
     );
@@ -338,15 +353,14 @@ export class OutboxRelay {
     if (held.size > fairShare) {
       const excess = [...held].sort((a, b) => b - a).slice(0, held.size - fairShare);
       await Promise.all(excess.map((shard) => this.dropPump(shard, 'released')));
-      await this.dataSource.query(
+      await this.sql(
         `UPDATE outbox_shard_leases SET holder = NULL, lease_until = NULL WHERE holder = $1 AND shard = ANY($2::smallint[])`,
         [this.instanceId, excess],
       );
       excess.forEach((shard) => held.delete(shard));
-      await this.dataSource.query(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
+      await this.sql(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
     } else if (held.size < fairShare) {
-      // TypeORM returns [rows, affected count] for UPDATE … RETURNING on postgres.
-      const [taken]: [Array<{ shard: number }>, number] = await this.dataSource.query(
+      const { rows: taken } = await this.sql<{ shard: number }>(
         `UPDATE outbox_shard_leases SET holder = $1, lease_until = now() + $2 * interval '1 millisecond'
           WHERE shard IN (SELECT shard FROM outbox_shard_leases
                            WHERE holder IS NULL OR lease_until < now()
@@ -419,47 +433,48 @@ export class OutboxRelay {
     } catch (error) {
       throw new BrokerError(error);
     }
-    const [client, release] = (await (this.dataSource.driver as any).obtainMasterConnection()) as [
-      PoolClient,
-      (error?: unknown) => void,
-    ];
+    const startedAt = performance.now();
+    const client = await this.pool.connect();
     let connectionBroken: unknown;
     let inTransaction = false;
     try {
       // synchronous_commit off: a mark lost in a database crash only means a republish, which the
       // inbox absorbs anyway, and not waiting for the WAL flush keeps the batch loop short.
-      await client.query(
-        `BEGIN; SET LOCAL synchronous_commit = off; SET LOCAL idle_in_transaction_session_timeout = ${this.idleInTransactionLimitMs()}`,
-      );
+      // One round trip opens the transaction, renews (and row-locks) the lease, and takes and marks
+      // the batch; the marks stay invisible until COMMIT, which happens only after the broker's ack
+      // (a failed send rolls them back). Literals are inlined because a multi-statement query cannot
+      // take parameters: integers we validated, and the instance id escaped.
       inTransaction = true;
-      const lease = await client.query({
-        name: 'outbox-renew-lease',
-        text: `UPDATE outbox_shard_leases SET lease_until = now() + $3 * interval '1 millisecond'
-                WHERE shard = $1 AND holder = $2`,
-        values: [shard, this.instanceId, this.leaseTtlMs],
-      });
-      if (lease.rowCount === 0) {
+      const results = (await client.query(`
+        BEGIN;
+        SET LOCAL synchronous_commit = off;
+        SET LOCAL idle_in_transaction_session_timeout = ${this.idleInTransactionLimitMs()};
+        WITH lease AS (
+          UPDATE outbox_shard_leases SET lease_until = now() + ${this.leaseTtlMs} * interval '1 millisecond'
+           WHERE shard = ${shard} AND holder = ${client.escapeLiteral(this.instanceId)}
+          RETURNING shard
+        ), taken AS (
+          UPDATE outbox SET published_at = clock_timestamp()
+           WHERE id IN (SELECT id FROM outbox
+                         WHERE shard = ${shard} AND published_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+                         ORDER BY id LIMIT ${this.batchSize})
+          RETURNING id, topic, key, value, headers, extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms
+        )
+        SELECT lease.shard AS leased, taken.* FROM lease LEFT JOIN taken ON true`)) as unknown as QueryResult[];
+      const taken = results[results.length - 1].rows as Array<OutboxRow & { leased: number }>;
+      if (taken.length === 0) {
         await client.query('ROLLBACK');
         inTransaction = false;
         return 'lease-lost';
       }
-      // Taken and marked in one statement; the mark stays invisible until COMMIT, which happens only
-      // after the broker's ack (a failed send rolls it back).
-      const { rows } = await client.query<OutboxRow>({
-        name: 'outbox-take-batch',
-        text: `UPDATE outbox SET published_at = clock_timestamp()
-                WHERE id IN (SELECT id FROM outbox WHERE shard = $1 AND published_at IS NULL ORDER BY id LIMIT $2)
-                RETURNING id, topic, key, value, headers,
-                          extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms`,
-        values: [shard, this.batchSize],
-      });
-      if (rows.length === 0) {
+      if (taken[0].id === null) {
         await client.query('COMMIT');
         inTransaction = false;
         return { published: 0 };
       }
+      const rows: OutboxRow[] = taken;
       rows.sort(byId);
-      const readAt = performance.now();
+      const takenAt = performance.now();
       try {
         await this.send(producer, rows);
       } catch (error) {
@@ -471,14 +486,14 @@ export class OutboxRelay {
       const ackedAt = performance.now();
       await client.query('COMMIT');
       inTransaction = false;
-      this.recordPublished(shard, rows, readAt, ackedAt);
+      this.recordPublished(shard, rows, { startedAt, takenAt, ackedAt });
       return { published: rows.length };
     } catch (error) {
       if (!(error instanceof BrokerError)) connectionBroken = error;
       if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      release(connectionBroken);
+      client.release(connectionBroken !== undefined); // a connection that failed is discarded, not reused
     }
   }
 
@@ -546,8 +561,12 @@ export class OutboxRelay {
     });
   }
 
-  private recordPublished(shard: number, rows: OutboxRow[], readAt: number, ackedAt: number): void {
-    const sinceRead = ackedAt - readAt;
+  private recordPublished(
+    shard: number,
+    rows: OutboxRow[],
+    { startedAt, takenAt, ackedAt }: { startedAt: number; takenAt: number; ackedAt: number },
+  ): void {
+    const sinceRead = ackedAt - takenAt;
     const perTopic = new Map<string, number>();
     for (const row of rows) {
       this.metrics.publishLatency.observe((Number(row.age_ms) + sinceRead) / 1000);
@@ -556,6 +575,8 @@ export class OutboxRelay {
     perTopic.forEach((count, topic) => this.metrics.published.inc({ topic }, count));
     this.options.onPublished?.({
       shard,
+      startedAt,
+      takenAt,
       ackedAt,
       records: rows.map(({ id, topic, key, headers }) => ({ id, topic, key, headers })),
     });
@@ -609,7 +630,9 @@ export class OutboxRelay {
   /** Backlog gauges over the whole outbox; also reports rows in shards no relay serves (shard count mismatch). */
   private async refreshBacklogMetrics(): Promise<void> {
     try {
-      const [row] = await this.dataSource.query(
+      const {
+        rows: [row],
+      } = await this.sql(
         `SELECT count(*)::bigint AS backlog,
                 coalesce(extract(epoch FROM clock_timestamp() - min(created_at)), 0) AS oldest_age_s,
                 count(*) FILTER (WHERE shard >= $1)::bigint AS unserved
@@ -653,8 +676,15 @@ export class OutboxRelay {
     this.timers.push(timer);
   }
 
-  private driverPool(): { options?: Record<string, unknown> } {
-    return (this.dataSource.driver as any).master ?? {};
+  private sql<R extends QueryResultRow = any>(text: string, values?: unknown[]): Promise<QueryResult<R>> {
+    return this.pool.query<R>(text, values);
+  }
+
+  /** Connection settings of the DataSource's own pool (TypeORM's postgres driver keeps a pg Pool). */
+  private connectionConfig(): PoolConfig {
+    const options = (this.dataSource.driver as any).master?.options as PoolConfig | undefined;
+    if (!options) throw new OutboxError('the outbox relay needs an initialised postgres DataSource');
+    return options;
   }
 }
 
