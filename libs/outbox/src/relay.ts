@@ -32,7 +32,10 @@ export interface OutboxRelayOptions {
   dataSource: DataSource;
   /** kafkajs client; the relay makes its own idempotent producer from it. */
   kafka: Kafka;
-  /** Unique per process; defaults to host-pid-random. Shown as lease holder by `omnibus outbox status`. */
+  /**
+   * Must be unique per process (two relays with one id would share leases); defaults to
+   * host-pid-random. Shown as lease holder by `omnibus outbox status`.
+   */
   instanceId?: string;
   /** Must equal the `shardCount` writers pass to appendToOutbox (both default to 8). */
   shardCount?: number;
@@ -443,7 +446,9 @@ export class OutboxRelay {
       // One round trip opens the transaction, renews (and row-locks) the lease, and takes and marks
       // the batch; the marks stay invisible until COMMIT, which happens only after the broker's ack
       // (a failed send rolls them back). Literals are inlined because a multi-statement query cannot
-      // take parameters: integers we validated, and the instance id escaped.
+      // take parameters: integers we validated, and the instance id escaped. The outer
+      // `published_at IS NULL` is re-checked on the newest row version, so rows another transaction
+      // marked while this one waited for the lease lock are never taken twice.
       inTransaction = true;
       const results = (await client.query(`
         BEGIN;
@@ -455,7 +460,7 @@ export class OutboxRelay {
           RETURNING shard
         ), taken AS (
           UPDATE outbox SET published_at = clock_timestamp()
-           WHERE id IN (SELECT id FROM outbox
+           WHERE published_at IS NULL AND id IN (SELECT id FROM outbox
                          WHERE shard = ${shard} AND published_at IS NULL AND EXISTS (SELECT 1 FROM lease)
                          ORDER BY id LIMIT ${this.batchSize})
           RETURNING id, topic, key, value, headers, extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms
