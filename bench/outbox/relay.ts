@@ -20,7 +20,7 @@ import { CompressionTypes, Kafka, logLevel, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { appendToOutbox, outboxMigrations, OutboxRecord, OutboxRelay } from '@omnibus/outbox';
+import { appendToOutbox, outboxMigrations, OutboxRecord, OutboxRelay, PublishedBatch } from '@omnibus/outbox';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 200_000);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
@@ -85,6 +85,20 @@ async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
   await admin.disconnect();
 }
 
+/** The relay under test, configured as the BENCH_* settings say. */
+function benchRelay(dataSource: DataSource, kafka: Kafka, onPublished: (batch: PublishedBatch) => void): OutboxRelay {
+  return new OutboxRelay({
+    dataSource,
+    kafka,
+    shardCount: SHARDS,
+    batchSize: RELAY_BATCH,
+    maxConcurrentShards: CONCURRENCY,
+    registry: new Registry(),
+    logger: silent,
+    onPublished,
+  });
+}
+
 // --- 1. max throughput ------------------------------------------------------------------------------
 
 /** CPU time of this process (user + system) in ms, to show the cost per event independent of machine load. */
@@ -136,18 +150,9 @@ async function relayThroughput(
   let published = 0;
   let drained!: () => void;
   const done = new Promise<void>((resolve) => (drained = resolve));
-  const relay = new OutboxRelay({
-    dataSource,
-    kafka,
-    shardCount: SHARDS,
-    batchSize: RELAY_BATCH,
-    maxConcurrentShards: CONCURRENCY,
-    registry: new Registry(),
-    logger: silent,
-    onPublished: (batch) => {
-      published += batch.records.length;
-      if (published >= EVENTS) drained();
-    },
+  const relay = benchRelay(dataSource, kafka, (batch) => {
+    published += batch.records.length;
+    if (published >= EVENTS) drained();
   });
   const started = performance.now();
   const cpuBefore = cpuMs();
@@ -202,25 +207,19 @@ async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string)
   const takes: number[] = [];
   const sends: number[] = [];
   let early = 0;
-  const relay = new OutboxRelay({
-    dataSource,
-    kafka,
-    shardCount: SHARDS,
-    batchSize: RELAY_BATCH,
-    maxConcurrentShards: CONCURRENCY,
-    registry: new Registry(),
-    logger: silent,
-    onPublished: (batch) => {
-      takes.push(batch.takenAt - batch.startedAt);
-      sends.push(batch.ackedAt - batch.takenAt);
-      for (const record of batch.records) {
-        const committed = committedAt.get(record.headers.ce_id);
-        if (committed !== undefined) waits.push(batch.startedAt - committed);
-        // Acknowledged before this process saw its own COMMIT return: NOTIFY can outrun the reply.
-        if (committed === undefined) early++;
-        else samples.push(Math.max(0, batch.ackedAt - committed));
+  const relay = benchRelay(dataSource, kafka, (batch) => {
+    takes.push(batch.takenAt - batch.startedAt);
+    sends.push(batch.ackedAt - batch.takenAt);
+    for (const record of batch.records) {
+      const committed = committedAt.get(record.headers.ce_id);
+      // Acknowledged before this process saw its own COMMIT return: NOTIFY can outrun the reply.
+      if (committed === undefined) {
+        early++;
+        continue;
       }
-    },
+      waits.push(batch.startedAt - committed);
+      samples.push(Math.max(0, batch.ackedAt - committed));
+    }
   });
   await relay.start();
   const load = await offerSteadyLoad(async (n) => {
