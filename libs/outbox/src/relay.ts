@@ -184,11 +184,11 @@ export class OutboxRelay {
    */
   async start(): Promise<void> {
     if (this.state !== 'new') throw new OutboxError(`outbox relay ${this.instanceId} cannot start twice`);
-    this.state = 'running';
     // Its own small pool: request handlers queueing on the service's pool must not delay publishing,
     // nor the relay take their connections. One per shard publishing at once, one for leases and purge.
     this.pool = new Pool({ ...this.connectionConfig(), max: this.maxConcurrentShards + 1, idleTimeoutMillis: 30_000 });
     this.pool.on('error', (error) => this.databaseFailed(error));
+    this.state = 'running';
     try {
       await this.prepareShards();
       await this.heartbeat();
