@@ -1,8 +1,35 @@
-import { Module } from '@nestjs/common';
+import { Inject, Module, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import type { OutboxRelay } from '@omnibus/outbox';
+import { InboundSyncService } from './inbound/inbound-sync.service';
+import { messagingProviders } from './messaging.providers';
+import { OdooRuntime } from './odoo/odoo-runtime';
+import { odooProviders } from './odoo/odoo.providers';
+import { OdooCommandHandlers } from './outbound/command-handlers';
+import { ResyncController } from './inbound/resync.controller';
+import { ODOO_RUNTIME, OUTBOX_RELAY } from './tokens';
+import { OdooWebhookController } from './webhooks/webhook.controller';
 
 /**
- * The only code that speaks to Odoo: outbound commands, incremental sync by write_date cursors,
- * Odoo webhooks. The standard parts come from the service kit; the Odoo flows land here.
+ * The only code that speaks to Odoo: outbound commands (`odoo.commands` → Odoo writes → `odoo.results`),
+ * inbound sync (write_date polling, Odoo webhooks, full re-sync → catalogue, customer and stock events).
  */
-@Module({})
-export class AppModule {}
+@Module({
+  controllers: [OdooWebhookController, ResyncController, OdooCommandHandlers],
+  providers: [...odooProviders, ...messagingProviders, InboundSyncService],
+  exports: [...odooProviders, ...messagingProviders],
+})
+export class AppModule implements OnApplicationBootstrap, OnApplicationShutdown {
+  constructor(
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    @Inject(ODOO_RUNTIME) private readonly runtime: OdooRuntime,
+  ) {}
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.relay.start();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.relay.stop();
+    await this.runtime.close();
+  }
+}

@@ -1,12 +1,33 @@
+import { connectEventTransport, inboxMigrations } from '@omnibus/messaging';
 import { outboxMigrations } from '@omnibus/outbox';
-import { defineService } from '@omnibus/service-kit';
+import { defineService, KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { odooAdapterConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
+import { SyncState1795700000100 } from './migrations/1795700000100-SyncState';
+import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
+import { topicFor } from './topics';
 
 export const odooAdapterService = defineService({
   name: 'odoo-adapter',
   appModule: AppModule,
   configSchema: odooAdapterConfigSchema,
-  migrations: [...outboxMigrations, Initial1795700000000],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, SyncState1795700000100],
+  // odoo.commands are consumed in this process, next to the HTTP endpoints (webhooks, health).
+  configure: (app, config) => {
+    if (!config.ODOO_COMMANDS_ENABLED) return;
+    connectEventTransport(app, {
+      kafka: app.get(KAFKA_CLIENT),
+      service: config.ODOO_CONSUMER_SERVICE,
+      topics: [topicFor(config, 'odoo.commands')],
+      dataSource: app.get(DataSource),
+      decoder: app.get(EVENT_CODEC),
+      outbox: app.get(EVENT_OUTBOX),
+      logger: app.get(ROOT_LOGGER),
+      // Each command calls Odoo; keep transactions short so one slow order does not hold many.
+      maxEventsPerTransaction: 20,
+      blockedBackoffMs: { initial: Math.min(500, config.ODOO_COMMANDS_PAUSE_MAX_MS), max: config.ODOO_COMMANDS_PAUSE_MAX_MS },
+    });
+  },
 });

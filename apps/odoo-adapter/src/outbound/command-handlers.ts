@@ -1,0 +1,171 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  CancelSaleOrder,
+  CreateCreditNote,
+  CreateSaleOrder,
+  OdooCommandFailed,
+  OdooCommandSucceeded,
+  OdooFailureKind,
+  PostJournalEntry,
+  ValidateDelivery,
+} from '@omnibus/contracts';
+import { DependencyUnavailableError, EventContext, EventOutbox, PermanentError } from '@omnibus/messaging';
+import { counter } from '@omnibus/observability';
+import {
+  isOutage,
+  OdooAccessDeniedError,
+  OdooAccessError,
+  OdooError,
+  OdooMissingError,
+  OdooUserError,
+} from '@omnibus/odoo-client';
+import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { MappingError, UnmappedError } from '../mapping/mapping';
+import { OdooRuntime } from '../odoo/odoo-runtime';
+import type { OdooAdapterConfig } from '../config';
+import { EVENT_OUTBOX, ODOO_RUNTIME } from '../tokens';
+import { topicFor } from '../topics';
+import { CommandOutcome, CommandRejectedError, OdooCommands } from './odoo-commands';
+import { OdooDirectory } from './odoo-directory';
+
+const commandsApplied = counter({
+  name: 'odoo_adapter_commands_total',
+  help: 'Odoo commands handled, by type and result (succeeded, already_applied, rejected, waiting)',
+  labelNames: ['type', 'result'],
+});
+
+interface CommandInfo {
+  type: string;
+  commandId: string;
+  aggregateId: string;
+  companyId: string;
+}
+
+/**
+ * `odoo.commands` → Odoo writes. Results go to `odoo.results` in the delivery's transaction (with the
+ * inbox record). A refusal that retrying cannot change is published as OdooCommandFailed and the command
+ * is dead-lettered with Odoo's message; an Odoo outage pauses the partition, so commands wait in Kafka.
+ */
+@Controller()
+export class OdooCommandHandlers {
+  private commands?: OdooCommands;
+
+  constructor(
+    @Inject(ODOO_RUNTIME) private readonly runtime: OdooRuntime,
+    @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(SERVICE_CONFIG) private readonly config: OdooAdapterConfig,
+    private readonly dataSource: DataSource,
+  ) {}
+
+  // An order's commands stay in sequence: a ValidateDelivery never overtakes the CreateSaleOrder it needs.
+  @EventPattern(CreateSaleOrder.type, { sequenced: true })
+  createSaleOrder(@Payload() command: CreateSaleOrder, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, (odoo) =>
+      odoo.createSaleOrder(command),
+    );
+  }
+
+  @EventPattern(CancelSaleOrder.type, { sequenced: true })
+  cancelSaleOrder(@Payload() command: CancelSaleOrder, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: CancelSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, (odoo) =>
+      odoo.cancelSaleOrder(command),
+    );
+  }
+
+  @EventPattern(ValidateDelivery.type, { sequenced: true })
+  validateDelivery(@Payload() command: ValidateDelivery, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: ValidateDelivery.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, (odoo) =>
+      odoo.validateDelivery(command),
+    );
+  }
+
+  @EventPattern(PostJournalEntry.type)
+  postJournalEntry(@Payload() command: PostJournalEntry, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: PostJournalEntry.type, commandId: command.commandId, aggregateId: command.journalEntryId, companyId: command.companyId }, context, (odoo) =>
+      odoo.postJournalEntry(command),
+    );
+  }
+
+  @EventPattern(CreateCreditNote.type)
+  createCreditNote(@Payload() command: CreateCreditNote, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: CreateCreditNote.type, commandId: command.commandId, aggregateId: command.returnId, companyId: command.companyId }, context, (odoo) =>
+      odoo.createCreditNote(command),
+    );
+  }
+
+  private async run(info: CommandInfo, context: EventContext, work: (odoo: OdooCommands) => Promise<CommandOutcome>): Promise<void> {
+    let outcome: CommandOutcome;
+    try {
+      outcome = await work(await this.odooCommands());
+    } catch (error) {
+      throw await this.failed(info, context, error);
+    }
+    commandsApplied.inc({ type: info.type, result: outcome.alreadyApplied ? 'already_applied' : 'succeeded' });
+    const succeeded: OdooCommandSucceeded = {
+      commandId: info.commandId,
+      commandType: info.type,
+      aggregateId: info.aggregateId,
+      companyId: info.companyId,
+      odooModel: outcome.odooModel,
+      odooRecordId: outcome.odooRecordId,
+      odooRecordName: outcome.odooRecordName,
+      alreadyApplied: outcome.alreadyApplied,
+      attempts: context.event.attempt,
+      occurredAt: new Date(),
+    };
+    await context.emit({ topic: topicFor(this.config, OdooCommandSucceeded.topic), type: OdooCommandSucceeded.type, key: info.aggregateId, payload: succeeded });
+  }
+
+  /** Turns a failure into what the runtime should do, publishing OdooCommandFailed for refusals. */
+  private async failed(info: CommandInfo, context: EventContext, error: unknown): Promise<Error> {
+    if (error instanceof DependencyUnavailableError || isOutage(error)) {
+      commandsApplied.inc({ type: info.type, result: 'waiting' });
+      return error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError(`Odoo unavailable: ${(error as Error).message}`, { cause: error });
+    }
+    const refusal = refusalOf(error);
+    if (!refusal) return error instanceof Error ? error : new Error(String(error)); // transient: retried by the runtime
+    commandsApplied.inc({ type: info.type, result: 'rejected' });
+    const failed: OdooCommandFailed = {
+      commandId: info.commandId,
+      commandType: info.type,
+      aggregateId: info.aggregateId,
+      companyId: info.companyId,
+      failure: refusal.kind,
+      retryable: false,
+      errorMessage: refusal.message,
+      odooErrorName: error instanceof OdooError ? (error.odooName ?? error.name) : null,
+      attempts: context.event.attempt,
+      occurredAt: new Date(),
+    };
+    // Its own transaction: the delivery's is rolled back when the command goes to dead letters.
+    await this.dataSource.transaction((manager) =>
+      this.outbox.stage(manager, { topic: topicFor(this.config, OdooCommandFailed.topic), type: OdooCommandFailed.type, key: info.aggregateId, payload: failed }, { causedBy: context.event }),
+    );
+    this.logger.warn({ commandId: info.commandId, type: info.type, failure: refusal.kind, error: refusal.message }, 'Odoo refused a command');
+    return new PermanentError(`${refusal.kind}: ${refusal.message}`, { cause: error });
+  }
+
+  private async odooCommands(): Promise<OdooCommands> {
+    if (!this.commands) {
+      const session = await this.runtime.ready();
+      const major = session.connection.version.major;
+      this.commands = new OdooCommands(this.runtime.client, session.mapping, new OdooDirectory(this.runtime.client, major), major);
+    }
+    return this.commands;
+  }
+}
+
+/** Failures retrying cannot fix, with the failure kind the contract names. Undefined for transient ones. */
+export function refusalOf(error: unknown): { kind: OdooFailureKind; message: string } | undefined {
+  if (error instanceof CommandRejectedError) return { kind: error.failure, message: error.message };
+  if (error instanceof UnmappedError || error instanceof MappingError) return { kind: 'VALIDATION', message: error.message };
+  if (!(error instanceof OdooError) || error.retryClass !== 'permanent') return undefined;
+  if (error instanceof OdooAccessDeniedError || error instanceof OdooAccessError) return { kind: 'ACCESS_DENIED', message: error.message };
+  if (error instanceof OdooMissingError) return { kind: 'MISSING_RECORD', message: error.message };
+  if (error instanceof OdooUserError) return { kind: 'VALIDATION', message: error.message };
+  return { kind: 'UNKNOWN', message: error.message };
+}

@@ -1,0 +1,298 @@
+/**
+ * Commands to Odoo writes, idempotent against Odoo itself: every create first looks for our reference
+ * in Odoo (`client_order_ref`, `ref`), every state change first reads the state, so a retry after an
+ * unknown outcome (Odoo committed, the answer was lost) or a replay never does anything twice.
+ */
+import { OdooClient, OdooContext, OdooMissingError, OdooUnknownOutcomeError, OdooUserError } from '@omnibus/odoo-client';
+import { moneyToOdoo, quantityToOdoo } from '../shared/units';
+import type { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { OdooDirectory } from './odoo-directory';
+import { ResolvedMapping } from '../mapping/mapping';
+
+export interface CommandOutcome {
+  odooModel: string;
+  odooRecordId: number;
+  odooRecordName: string | null;
+  /** Odoo already had the result: nothing new was created or changed. */
+  alreadyApplied: boolean;
+}
+
+/** A command Omnibus cannot carry out as sent (unknown company, SKU, account…): retrying will not help. */
+export class CommandRejectedError extends Error {
+  override readonly name = 'CommandRejectedError';
+  constructor(
+    message: string,
+    readonly failure: 'VALIDATION' | 'MISSING_RECORD',
+  ) {
+    super(message);
+  }
+}
+
+const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
+
+export class OdooCommands {
+  constructor(
+    private readonly odoo: OdooClient,
+    private readonly mapping: ResolvedMapping,
+    private readonly directory: OdooDirectory,
+    private readonly majorVersion: number,
+  ) {}
+
+  // ---------------------------------------------------------------- sale orders (§4.6)
+
+  async createSaleOrder(command: CreateSaleOrder): Promise<CommandOutcome> {
+    const company = this.mapping.company(command.companyId);
+    const context = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
+    const existing = await this.findSaleOrder(command.orderId, context);
+    let orderId = existing?.id;
+    let created = false;
+    if (orderId === undefined) {
+      const values = await this.saleOrderValues(command, company.odooCompanyId, context);
+      ({ id: orderId, created } = await this.odoo.createOnce('sale.order', {
+        reference: [['client_order_ref', '=', command.orderId]],
+        values,
+        context,
+      }));
+    }
+    let confirmedNow = false;
+    if (command.confirm) {
+      confirmedNow = await this.ensureState('sale.order', orderId, 'action_confirm', ['sale', 'done'], context);
+    }
+    const [order] = await this.odoo.read<{ id: number; name: string }>('sale.order', [orderId], ['name'], { context });
+    return { odooModel: 'sale.order', odooRecordId: orderId, odooRecordName: order?.name ?? null, alreadyApplied: !created && !confirmedNow };
+  }
+
+  async cancelSaleOrder(command: CancelSaleOrder): Promise<CommandOutcome> {
+    const company = this.mapping.company(command.companyId);
+    const context = { ...QUIET, allowed_company_ids: [company.odooCompanyId], disable_cancel_warning: true };
+    const order = await this.findSaleOrder(command.orderId, context);
+    // The contract: a sale order that does not exist counts as cancelled.
+    if (!order) return { odooModel: 'sale.order', odooRecordId: 0, odooRecordName: null, alreadyApplied: true };
+    const cancelledNow = await this.ensureState('sale.order', order.id, 'action_cancel', ['cancel'], context);
+    return { odooModel: 'sale.order', odooRecordId: order.id, odooRecordName: order.name, alreadyApplied: !cancelledNow };
+  }
+
+  private async findSaleOrder(orderId: string, context: OdooContext): Promise<{ id: number; name: string; state: string } | undefined> {
+    const [order] = await this.odoo.searchRead<{ id: number; name: string; state: string }>('sale.order', [['client_order_ref', '=', orderId]], {
+      fields: ['name', 'state'],
+      limit: 1,
+      order: 'id asc',
+      context: { ...context, active_test: false },
+    });
+    return order;
+  }
+
+  private async saleOrderValues(command: CreateSaleOrder, companyId: number, context: OdooContext): Promise<Record<string, unknown>> {
+    const partnerId = await this.directory.customerPartner(command.customer, command.billingAddress, command.orderId, context);
+    const shippingPartnerId = command.shippingAddress
+      ? await this.directory.deliveryAddress(partnerId, command.shippingAddress, `${command.orderId}:shipping`, context)
+      : partnerId;
+    const products = await this.directory.productIds(command.lines.map((line) => line.sku));
+    const warehouse = command.fulfilmentLocations[0] ? this.mapping.location(command.fulfilmentLocations[0].location.locationId).odooWarehouseId : undefined;
+    const uomField = this.majorVersion >= 19 ? 'product_uom_id' : 'product_uom';
+    void uomField; // Odoo computes the unit from the product; named here so the 19 rename is not forgotten.
+    return {
+      partner_id: partnerId,
+      partner_invoice_id: partnerId,
+      partner_shipping_id: shippingPartnerId,
+      client_order_ref: command.orderId,
+      origin: `${command.channel.channelId}:${command.channelOrderRef}`,
+      company_id: companyId,
+      ...(warehouse ? { warehouse_id: warehouse } : {}),
+      order_line: command.lines.map((line) => {
+        const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
+        const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
+        return [
+          0,
+          0,
+          {
+            product_id: products.get(line.sku),
+            name: line.name,
+            product_uom_qty: quantityToOdoo(line.quantity),
+            price_unit: moneyToOdoo(line.unitPrice),
+            discount: discountPercent,
+          },
+        ];
+      }),
+    };
+  }
+
+  // ---------------------------------------------------------------- deliveries (§4.5)
+
+  /**
+   * Validates the order's open delivery for what the shipment carried. The shipment id is written on the
+   * picking before validating, so a retry finds the picking it already validated instead of validating
+   * the backorder a second time.
+   */
+  async validateDelivery(command: ValidateDelivery): Promise<CommandOutcome> {
+    const company = this.mapping.company(command.companyId);
+    const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
+    const order = await this.findSaleOrder(command.orderId, context);
+    if (!order) throw new CommandRejectedError(`no Odoo sale order has client_order_ref ${command.orderId}`, 'MISSING_RECORD');
+    const marker = this.mapping.shipmentMarkerField;
+    type Picking = { id: number; name: string; state: string };
+    const pickingFields = ['name', 'state', marker];
+    const [marked] = await this.odoo.searchRead<Picking>('stock.picking', [['sale_id', '=', order.id], [marker, '=', command.shipmentId]], {
+      fields: pickingFields,
+      limit: 1,
+      order: 'id asc',
+      context,
+    });
+    if (marked?.state === 'done') return { odooModel: 'stock.picking', odooRecordId: marked.id, odooRecordName: marked.name, alreadyApplied: true };
+
+    let picking = marked;
+    if (!picking) {
+      [picking] = await this.odoo.searchRead<Picking>(
+        'stock.picking',
+        [['sale_id', '=', order.id], ['picking_type_code', '=', 'outgoing'], ['state', 'not in', ['done', 'cancel']], [marker, '=', false]],
+        { fields: pickingFields, limit: 1, order: 'id asc', context },
+      );
+      if (!picking) throw new CommandRejectedError(`sale order ${order.name} has no open delivery to validate`, 'MISSING_RECORD');
+      await this.odoo.write('stock.picking', [picking.id], { [marker]: command.shipmentId }, { context });
+    }
+    await this.setShippedQuantities(picking.id, command, context);
+    const validateContext: OdooContext = { ...context, skip_backorder: true, skip_immediate: true, skip_sms: true };
+    await this.ensureState('stock.picking', picking.id, 'button_validate', ['done'], validateContext);
+    return { odooModel: 'stock.picking', odooRecordId: picking.id, odooRecordName: picking.name, alreadyApplied: false };
+  }
+
+  private async setShippedQuantities(pickingId: number, command: ValidateDelivery, context: OdooContext): Promise<void> {
+    const products = await this.directory.productIds(command.lines.map((line) => line.sku));
+    type Move = { id: number; product_id: [number, string]; product_uom_qty: number; state: string };
+    const moves = await this.odoo.searchRead<Move>('stock.move', [['picking_id', '=', pickingId], ['state', 'not in', ['done', 'cancel']]], {
+      fields: ['product_id', 'product_uom_qty', 'state'],
+      order: 'id asc',
+      context,
+    });
+    // Quantity shipped per product, spread over the product's moves in order.
+    const remaining = new Map<number, number>();
+    for (const line of command.lines) {
+      const productId = products.get(line.sku) as number;
+      remaining.set(productId, (remaining.get(productId) ?? 0) + line.quantity.milli);
+    }
+    for (const move of moves) {
+      const left = remaining.get(move.product_id[0]) ?? 0;
+      const take = Math.min(left, Math.round(move.product_uom_qty * 1000));
+      remaining.set(move.product_id[0], left - take);
+      // 16 records done quantities in quantity_done; 17+ in quantity plus the `picked` flag (§4.5).
+      const values = this.majorVersion >= 17 ? { quantity: take / 1000, picked: take > 0 } : { quantity_done: take / 1000 };
+      await this.odoo.write('stock.move', [move.id], values, { context });
+    }
+    const unplaced = [...remaining.entries()].filter(([, milli]) => milli > 0);
+    if (unplaced.length > 0) {
+      throw new CommandRejectedError(`shipment ${command.shipmentId} carries more than the open delivery holds (product ids ${unplaced.map(([id]) => id).join(', ')})`, 'VALIDATION');
+    }
+  }
+
+  // ---------------------------------------------------------------- journal entries (§4.8)
+
+  async postJournalEntry(command: PostJournalEntry): Promise<CommandOutcome> {
+    const company = this.mapping.company(command.companyId);
+    const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
+    const journalId = await this.directory.journalId(company, command.journalCode);
+    const lines: unknown[] = [];
+    let debit = 0;
+    let credit = 0;
+    for (const line of command.lines) {
+      if (line.debit.currency !== company.currency || line.credit.currency !== company.currency) {
+        throw new CommandRejectedError(`journal entry ${command.journalEntryId} line ${line.lineNumber} is not in ${company.currency}`, 'VALIDATION');
+      }
+      debit += line.debit.amountMinor;
+      credit += line.credit.amountMinor;
+      const partnerId = line.partnerId ? await this.directory.partnerByRef(line.partnerId, context) : undefined;
+      lines.push([
+        0,
+        0,
+        {
+          account_id: await this.directory.accountId(company, line.accountCode),
+          name: line.label,
+          debit: moneyToOdoo(line.debit),
+          credit: moneyToOdoo(line.credit),
+          ...(partnerId ? { partner_id: partnerId } : {}),
+        },
+      ]);
+    }
+    if (debit !== credit) throw new CommandRejectedError(`journal entry ${command.journalEntryId} does not balance (${debit} ≠ ${credit})`, 'VALIDATION');
+    const { id, created } = await this.odoo.createOnce('account.move', {
+      reference: [['ref', '=', command.journalEntryId], ['move_type', '=', 'entry'], ['company_id', '=', company.odooCompanyId]],
+      values: { move_type: 'entry', ref: command.journalEntryId, journal_id: journalId, date: command.accountingDate, company_id: company.odooCompanyId, line_ids: lines },
+      context,
+    });
+    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context);
+    const [move] = await this.odoo.read<{ id: number; name: string }>('account.move', [id], ['name'], { context });
+    return { odooModel: 'account.move', odooRecordId: id, odooRecordName: move?.name ?? null, alreadyApplied: !created && !postedNow };
+  }
+
+  // ---------------------------------------------------------------- credit notes (§4.8)
+
+  async createCreditNote(command: CreateCreditNote): Promise<CommandOutcome> {
+    const company = this.mapping.company(command.companyId);
+    const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
+    const order = await this.findSaleOrder(command.orderId, context);
+    if (!order) throw new CommandRejectedError(`no Odoo sale order has client_order_ref ${command.orderId}`, 'MISSING_RECORD');
+    const [orderDetails] = await this.odoo.read<{ id: number; partner_id: [number, string] }>('sale.order', [order.id], ['partner_id'], { context });
+    const [invoice] = await this.odoo.searchRead<{ id: number }>(
+      'account.move',
+      [['invoice_origin', '=', order.name], ['move_type', '=', 'out_invoice'], ['state', '=', 'posted']],
+      { fields: ['id'], limit: 1, order: 'id asc', context },
+    );
+    const products = await this.directory.productIds(command.lines.map((line) => line.sku));
+    const invoiceLines: unknown[] = command.lines.map((line) => [
+      0,
+      0,
+      {
+        product_id: products.get(line.sku),
+        name: `${command.reason} (${line.sku})`,
+        quantity: quantityToOdoo(line.quantity),
+        price_unit: Number((moneyToOdoo(line.amount) / quantityToOdoo(line.quantity)).toFixed(6)),
+      },
+    ]);
+    if (command.shippingRefund.amountMinor > 0) {
+      invoiceLines.push([0, 0, { name: `${command.reason} (shipping)`, quantity: 1, price_unit: moneyToOdoo(command.shippingRefund) }]);
+    }
+    const { id, created } = await this.odoo.createOnce('account.move', {
+      reference: [['ref', '=', command.returnId], ['move_type', '=', 'out_refund'], ['company_id', '=', company.odooCompanyId]],
+      values: {
+        move_type: 'out_refund',
+        ref: command.returnId,
+        partner_id: orderDetails.partner_id[0],
+        invoice_origin: order.name,
+        company_id: company.odooCompanyId,
+        ...(invoice ? { reversed_entry_id: invoice.id } : {}),
+        invoice_line_ids: invoiceLines,
+      },
+      context,
+    });
+    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context);
+    const [move] = await this.odoo.read<{ id: number; name: string }>('account.move', [id], ['name'], { context });
+    return { odooModel: 'account.move', odooRecordId: id, odooRecordName: move?.name ?? null, alreadyApplied: !created && !postedNow };
+  }
+
+  // ---------------------------------------------------------------- shared
+
+  /**
+   * Brings a record to one of `doneStates` by calling `method`, unless it is there already. After an
+   * unknown outcome the state is read again instead of calling blindly. Returns true when this call
+   * changed the state. A method answering with a wizard (an action dict) has not finished: that is a
+   * business refusal here, since we never drive wizards.
+   */
+  private async ensureState(model: string, id: number, method: string, doneStates: string[], context: OdooContext): Promise<boolean> {
+    const attempts = this.odoo.options.retry.maxAttempts + 1;
+    for (let attempt = 1; ; attempt++) {
+      const [record] = await this.odoo.read<{ id: number; state: string }>(model, [id], ['state'], { context });
+      if (!record) throw new OdooMissingError(`${model} ${id} does not exist`, { model, method });
+      if (doneStates.includes(record.state)) return attempt > 1;
+      try {
+        const result = await this.odoo.callMethod(model, method, [id], { context });
+        if (result && typeof result === 'object' && !Array.isArray(result)) {
+          const [after] = await this.odoo.read<{ id: number; state: string }>(model, [id], ['state'], { context });
+          if (after && doneStates.includes(after.state)) return true;
+          throw new OdooUserError(`${model}.${method} on ${id} asked for a wizard (${String((result as { res_model?: string }).res_model)}); state is ${after?.state}`, { model, method });
+        }
+        return true;
+      } catch (error) {
+        if (!(error instanceof OdooUnknownOutcomeError) || attempt >= attempts) throw error;
+      }
+    }
+  }
+}
