@@ -7,6 +7,16 @@ const kafka = new Kafka({
   logLevel: logLevel.NOTHING,
   connectionTimeout: 1000,
   retry: { retries: 0 },
+  // kafka.sh passes the broker identity when the broker runs with KAFKA_SECURITY=scram.
+  ...(process.env.KAFKA_SASL_USERNAME
+    ? {
+        sasl: {
+          mechanism: process.env.KAFKA_SASL_MECHANISM ?? 'scram-sha-512',
+          username: process.env.KAFKA_SASL_USERNAME,
+          password: process.env.KAFKA_SASL_PASSWORD ?? '',
+        },
+      }
+    : {}),
 });
 const admin = kafka.admin();
 admin

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { platformKafkaConfig } from './kafka-security';
 import { isLocalHost } from './net';
 import { omnibusHome, repoRoot } from './paths';
 
@@ -28,8 +29,8 @@ export function isLocalBroker(settings: KafkaSettings): boolean {
 /** True when a client can fetch cluster metadata: the broker really serves, not just listens. */
 export async function isKafkaReachable(brokers: string[], timeoutMs = 3000): Promise<boolean> {
   const admin = new Kafka({
+    ...platformKafkaConfig('admin', { brokers }),
     clientId: 'omnibus-probe',
-    brokers,
     logLevel: logLevel.NOTHING,
     connectionTimeout: timeoutMs,
     requestTimeout: timeoutMs,

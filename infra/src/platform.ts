@@ -1,9 +1,11 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import { Kafka, logLevel } from 'kafkajs';
+import { kafkaClientConfig } from '@omnibus/service-kit/kafka';
 import { loadCatalogue, cataloguePath } from './catalogue';
 import { checkReady, Readiness } from './health';
 import { ensureKafka, isKafkaReachable, kafkaSettingsFromEnv, stopKafka } from './kafka';
+import { appKafkaIdentity, secureLocalKafka } from './kafka-security';
 import { isPortFree } from './net';
 import { logsDir, omnibusHome, repoRoot, runDir } from './paths';
 import {
@@ -73,7 +75,7 @@ export interface InfraReady {
 /** Applies schemas/catalogue.yaml (or OMNIBUS_CATALOGUE) to the broker; see applyTopics. */
 export async function applyCatalogueTopics(brokers: string[], env: NodeJS.ProcessEnv = process.env): Promise<TopicPlan[]> {
   const specs = topicSpecs(loadCatalogue(cataloguePath(env)), topicSpecOptionsFromEnv(env));
-  const admin = new Kafka({ clientId: 'omnibus-cli', brokers, logLevel: logLevel.NOTHING }).admin();
+  const admin = new Kafka(kafkaClientConfig(env, { clientId: 'omnibus-cli', brokers, logLevel: logLevel.NOTHING })).admin();
   await admin.connect();
   try {
     return await applyTopics(admin, specs);
@@ -116,7 +118,8 @@ export async function upInfrastructure(ctx: PlatformContext, progress: Progress 
   writeUpState(ctx, state);
   progress('kafka', `${kafka.startedNow ? 'started' : 'using'} ${kafka.brokers.join(',')}`);
 
-  const plans = await applyCatalogueTopics(kafka.brokers, ctx.env);
+  // KAFKA_SECURITY=scram: ACLs first (as the broker identity), then topics as `admin`.
+  const plans = await applyCatalogueTopics(kafka.brokers, await secureLocalKafka(kafka.brokers, ctx.env, ctx.home, progress));
   const created = plans.filter((p) => p.create).length;
   const changed = plans.filter((p) => !p.create && (p.addPartitions || p.configChanges.length)).length;
   progress('topics', `${plans.length} in catalogue: ${created} created, ${changed} updated`);
@@ -175,6 +178,7 @@ async function startApp(
       ...ctx.env,
       SWC_NODE_PROJECT: path.join(fs.existsSync(path.join(ctx.root, 'tsconfig.json')) ? ctx.root : repoRoot, 'tsconfig.json'),
       ...serviceEnvironment(service, endpoints, port),
+      ...appKafkaIdentity(ctx.home, endpoints.kafkaBrokers.split(','), service.name),
     },
     logFile: appLogFile(ctx, service.name),
     pidFile,

@@ -6,6 +6,7 @@ import {
   defaultSchemaRegistryUrl,
   operatorDefaults,
 } from './operator-contract';
+import { kafkaSaslProblem, kafkaSecuritySettings } from './kafka-client';
 import { REQUIRED, setting } from './settings';
 
 /** Signs API tokens on a developer machine only; start-up refuses it when NODE_ENV=production. */
@@ -29,6 +30,7 @@ export function serviceConfigSchema(name: string, defaults: { port?: number; dat
       protocols: ['postgres:', 'postgresql:'],
     }),
     KAFKA_BROKERS: setting.hostPortList({ description: 'comma-separated host:port list', default: defaultKafkaBrokers }),
+    ...kafkaSecuritySettings,
     SCHEMA_REGISTRY_URL: setting.url({
       description: 'http(s) URL of a Confluent-compatible schema registry',
       default: defaultSchemaRegistryUrl,
@@ -73,6 +75,8 @@ export function loadServiceConfig<S extends z.ZodType<ServiceConfig, any, any>>(
       'OMNIBUS_AUTH_SECRET is required when NODE_ENV=production (HMAC secret for API tokens, at least 32 characters)',
     ]);
   }
+  const kafkaProblem = kafkaSaslProblem(config);
+  if (kafkaProblem) throw new ConfigError(service, [kafkaProblem]);
   return config;
 }
 

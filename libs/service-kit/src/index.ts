@@ -10,4 +10,5 @@ export { AuthGuard, Public, RequireScopes, CurrentPrincipal } from './auth/auth.
 export { issueToken, verifyToken, InvalidTokenError, Principal, IssueTokenOptions } from './auth/tokens';
 export { DependencyProbe, ProbeResult } from './health/dependency-probe';
 export { kafkaProbe } from './health/kafka-probe';
+export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';

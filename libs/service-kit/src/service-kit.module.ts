@@ -11,6 +11,7 @@ import { DataSource } from 'typeorm';
 import { AuthGuard } from './auth/auth.guard';
 import type { ServiceConfig } from './config';
 import { ensureDatabase, isConnectionError, migrate, Migrations, postgresOptions } from './database';
+import { kafkaClientConfig } from './kafka-client';
 import { DependencyProbe } from './health/dependency-probe';
 import { HealthController, READINESS_PROBES, ReadinessProbes } from './health/health.controller';
 import { kafkaProbe } from './health/kafka-probe';
@@ -76,7 +77,7 @@ export class ServiceKitModule {
         { provide: ROOT_LOGGER, useValue: logger },
         {
           provide: KAFKA_CLIENT,
-          useFactory: () => new Kafka({ clientId: name, brokers: config.KAFKA_BROKERS, logCreator: kafkaLogCreator(logger) }),
+          useFactory: () => new Kafka(kafkaClientConfig(config, { clientId: name, logCreator: kafkaLogCreator(logger) })),
         },
         {
           provide: READINESS_PROBES,
@@ -84,7 +85,7 @@ export class ServiceKitModule {
           useFactory: (dataSource: DataSource) =>
             new ReadinessProbes([
               new DependencyProbe('database', () => dataSource.query('SELECT 1'), { logger }),
-              ...(kafka ? [kafkaProbe(config.KAFKA_BROKERS, logger)] : []),
+              ...(kafka ? [kafkaProbe(config, logger)] : []),
             ]),
         },
         { provide: APP_GUARD, useClass: AuthGuard },

@@ -8,6 +8,7 @@ import {
   kafkaSettingsFromEnv,
   loadCatalogue,
   planTopics,
+  platformKafkaConfig,
   topicSpecOptionsFromEnv,
   topicSpecs,
 } from '@omnibus/infra';
@@ -22,7 +23,7 @@ export function command(): Command {
       try {
         const specs = topicSpecs(loadCatalogue(cataloguePath()), topicSpecOptionsFromEnv());
         const { brokers } = kafkaSettingsFromEnv();
-        const admin = new Kafka({ clientId: 'omnibus-cli', brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } }).admin();
+        const admin = new Kafka(platformKafkaConfig('admin', { clientId: 'omnibus-cli', brokers, logLevel: logLevel.NOTHING, retry: { retries: 1 } })).admin();
         await admin.connect().catch(() => {
           throw new Error(`Kafka at ${brokers.join(',')} is not reachable (start it with npx omnibus up)`);
         });

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { databaseUrl, kafkaSettingsFromEnv, omnibusHome, postgresServerFromEnv } from '@omnibus/infra';
+import { kafkaClientConfig } from '@omnibus/service-kit/kafka';
 import { deadLetterTopicOf } from '../consumer/failure-routing';
 import { ActionReport, AuditEntry, AuditFilter, AuditTrail, currentOperator } from './audit';
 import { DeadLetter, DeadLetterFilter, filterDeadLetters, readDeadLetters, redriveDeadLetters } from './dead-letters';
@@ -63,7 +64,7 @@ export class OperatorConsole {
 
   static async open(settings: OperatorSettings): Promise<OperatorConsole> {
     const operations = await openOperationsDatabase(settings.operationsDatabaseUrl);
-    const kafka = new Kafka({ clientId: 'omnibus-cli', brokers: settings.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } });
+    const kafka = new Kafka(kafkaClientConfig(process.env, { clientId: 'omnibus-cli', brokers: settings.brokers, logLevel: logLevel.NOTHING, retry: { retries: 2 } }));
     const admin = kafka.admin();
     try {
       await admin.connect();

@@ -1,17 +1,19 @@
 import { Admin, Kafka, logLevel } from 'kafkajs';
 import type { Logger } from '@omnibus/observability';
+import { kafkaClientConfig, KafkaClientEnvironment } from '../kafka-client';
 import { DependencyProbe } from './dependency-probe';
 
 /**
  * Kafka is reachable when a broker answers a metadata request. One admin client is kept and
  * reused (cheap), with short timeouts and no retries (bounded); after a failure it is dropped and
  * a fresh connection is tried on the next probe, so the service reports ready again once the
- * broker is back.
+ * broker is back. `target` is a broker list, or the service's settings when it has a Kafka identity.
  */
-export function kafkaProbe(brokers: string[], logger?: Logger, timeoutMs = 1_500): DependencyProbe {
+export function kafkaProbe(target: string[] | KafkaClientEnvironment, logger?: Logger, timeoutMs = 1_500): DependencyProbe {
+  const settings = Array.isArray(target) ? { KAFKA_BROKERS: target } : target;
   const kafka = new Kafka({
+    ...kafkaClientConfig(settings),
     clientId: 'omnibus-readiness',
-    brokers,
     connectionTimeout: Math.min(1_000, timeoutMs),
     requestTimeout: timeoutMs,
     retry: { retries: 0 },
