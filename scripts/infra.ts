@@ -52,9 +52,10 @@ async function main(command: string | undefined): Promise<void> {
     case 'up':
       return up();
     case 'stop-kafka':
-      return stopKafka(kafkaSettingsFromEnv());
+      await stopKafka(kafkaSettingsFromEnv());
+      return say('kafka: stopped the broker this run started');
     case 'stop-postgres':
-      await stopEmbeddedPostgres(omnibusHome());
+      if (await stopEmbeddedPostgres(omnibusHome())) say('postgres: stopped the embedded server this run started');
       return;
     default:
       throw new Error('usage: infra.ts up | stop-kafka | stop-postgres');

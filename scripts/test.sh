@@ -28,7 +28,7 @@ finish() {
   local code=$?
   trap - EXIT INT TERM
   [ "$STARTED_KAFKA" = 1 ] && node -r @swc-node/register scripts/infra.ts stop-kafka
-  [ "$STARTED_POSTGRES" = 1 ] && node -r @swc-node/register scripts/infra.ts stop-postgres && echo "postgres: stopped embedded"
+  [ "$STARTED_POSTGRES" = 1 ] && node -r @swc-node/register scripts/infra.ts stop-postgres
   local line
   line=$(summary)
   [[ $line == *" 0 failed" ]] || [ $code != 0 ] || code=1
