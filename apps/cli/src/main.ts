@@ -15,6 +15,7 @@ export const COMMANDS = [
   'outbox',
   'audit',
   'schemas',
+  'token',
   'acls',
 ];
 

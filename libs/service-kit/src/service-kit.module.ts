@@ -46,6 +46,11 @@ export class ServiceKitModule {
             logger,
             genReqId: requestId,
             autoLogging: { ignore: (req) => QUIET_PATHS.test(req.url ?? '') },
+            // Who made an authenticated request (the AuthGuard's principal): the audit trail of the API.
+            customProps: (req) => {
+              const principal = (req as { principal?: { sub: string } }).principal;
+              return principal ? { principal: principal.sub } : {};
+            },
             customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
             serializers: {
               req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),

@@ -70,6 +70,7 @@ it('writes only JSON log lines carrying the service name, the request id and the
   expect(lines.every((line) => line.service === 'fixture' && typeof line.level === 'string')).toBe(true);
   expect(lines.find((line) => line.req?.id === 'req-42')).toMatchObject({
     msg: 'request completed',
+    principal: 'operator:test',
     trace_id: traceId,
     req: { method: 'GET', url: '/orders/7' },
     res: { statusCode: 200 },
