@@ -1,14 +1,234 @@
-import { describeStandardService } from '@omnibus/service-kit/testing';
+import { CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, OrderFlaggedForReview } from '@omnibus/contracts';
+import { issueToken } from '@omnibus/service-kit';
+import { describeStandardService, TestService } from '@omnibus/service-kit/testing';
+import { uniqueName, waitFor } from '@omnibus/testing';
+import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { webOrderRequest } from '../test/orders';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '../test/platform';
+import type { OrderConfig } from './config';
 import { orderService } from './service';
 
-describeStandardService(orderService, { main: path.join(__dirname, 'main.ts'), tables: ['orders', 'outbox'] }, (service) => {
-  it('a channel re-posting the same order reference cannot create a second order', async () => {
-    const db = service().app.get(DataSource);
-    const insert = (id: string) =>
-      db.query(`INSERT INTO orders (id, channel, channel_order_ref, status, currency, total_minor) VALUES ($1, 'web', 'W-1001', 'accepted', 'EUR', 4990)`, [id]);
-    await insert('0190d7c4-5b2a-7cc1-9a3e-2f1f3f1e0a01');
-    await expect(insert('0190d7c4-5b2a-7cc1-9a3e-2f1f3f1e0a02')).rejects.toThrow(/orders_channel_order_ref/);
-  });
+jest.setTimeout(60_000);
+
+const json = (response: Response): Promise<any> => response.json();
+
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results'] as const;
+const consumerService = uniqueName('order-test');
+const savedEnv = { ...process.env };
+let registry: AppProcess;
+let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
+let recorder: EventRecorder;
+let publisher: EventPublisher;
+
+// Before the standard checks boot the service: a registry, and topics of its own (the service reads
+// SCHEMA_REGISTRY_URL, TOPIC_OVERRIDES and ORDER_CONSUMER_SERVICE from the environment).
+beforeAll(async () => {
+  [registry, { topics }] = await Promise.all([startSchemaRegistry(), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
+  Object.assign(process.env, { SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics), ORDER_CONSUMER_SERVICE: consumerService });
+  [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.orders'], topics['odoo.commands']], registry.url), EventPublisher.start(registry.url)]);
+}, 90_000);
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await Promise.all([recorder?.stop(), publisher?.stop()]);
+  await registry?.stop();
 });
+
+describeStandardService(
+  orderService,
+  { main: path.join(__dirname, 'main.ts'), tables: ['orders', 'order_status_history', 'order_idempotency_keys', 'outbox', 'messaging_inbox'] },
+  (running) => {
+    let service: TestService<OrderConfig>;
+    let channel: string;
+    let db: DataSource;
+
+    beforeAll(async () => {
+      service = running() as TestService<OrderConfig>;
+      db = service.app.get(DataSource);
+      channel = await issueToken({ sub: 'channel:web-us', scopes: ['orders:write', 'orders:read'] });
+    });
+
+    const post = (body: unknown, { key = randomUUID() as string | null, token = channel, headers = {} as Record<string, string> } = {}) =>
+      service.request('/orders', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, ...(key === null ? {} : { 'idempotency-key': key }), ...headers },
+        body: JSON.stringify(body),
+      });
+    const getOrder = async (orderId: string) => json(await service.request(`/orders/${orderId}`, { headers: { authorization: `Bearer ${channel}` } }));
+    const count = async (sql: string, params: unknown[]) => Number((await db.query(sql, params))[0].count);
+
+    it('refuses callers without a token or without the orders:write scope', async () => {
+      expect((await post(webOrderRequest(), { token: 'not-a-token' })).status).toBe(401);
+      const reader = await issueToken({ sub: 'channel:web-us', scopes: ['orders:read'] });
+      const response = await post(webOrderRequest(), { token: reader });
+      expect({ status: response.status, body: await json(response) }).toMatchObject({ status: 403, body: { message: 'missing scope orders:write' } });
+    });
+
+    it('needs an Idempotency-Key and a valid body, and says which field is wrong', async () => {
+      const missingKey = await post(webOrderRequest(), { key: null });
+      expect({ status: missingKey.status, body: await json(missingKey) }).toMatchObject({
+        status: 400,
+        body: { message: expect.stringContaining('the Idempotency-Key header is required') },
+      });
+      const invalid = await post(webOrderRequest({ lines: [{ sku: 'APP-10001', name: 'Shirt', quantity: '1.5555', unitPrice: { amountMinor: 12.5, currency: 'USD' } }] }));
+      expect({ status: invalid.status, body: await json(invalid) }).toEqual({
+        status: 400,
+        body: {
+          statusCode: 400,
+          error: 'Bad Request',
+          message: 'invalid request body',
+          issues: [
+            { path: 'lines.0.quantity', message: 'must be a decimal quantity with at most 3 decimals, e.g. "2" or "2.5"' },
+            { path: 'lines.0.unitPrice.amountMinor', message: 'must be a whole number of minor units (cents), e.g. 1999 for 19.99' },
+          ],
+        },
+      });
+      expect(await count(`SELECT count(*) FROM orders`, [])).toBe(0);
+    });
+
+    it('accepts an order in one transaction: the order, its history and OrderPlaced, OrderAccepted, CreateSaleOrder, correlated by order id and on the request\'s trace', async () => {
+      const traceId = randomUUID().replace(/-/g, '');
+      const response = await post(webOrderRequest({ channelOrderRef: 'WEB-3001' }), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
+      const order = await json(response);
+      expect(response.status).toBe(201);
+      expect(response.headers.get('location')).toBe(`/orders/${order.orderId}`);
+      expect(order).toMatchObject({
+        status: 'accepted',
+        channelOrderRef: 'WEB-3001',
+        totals: { grandTotal: { amountMinor: 2 * 3499 + 8999 - 1000 + 495, currency: 'USD' } },
+        statusHistory: [{ status: 'accepted', detail: 'accepted from channel web-us as WEB-3001' }],
+      });
+      expect(await getOrder(order.orderId)).toEqual(order);
+
+      const [placed] = await recorder.waitFor(order.orderId, 'com.omnibus.order.OrderPlaced');
+      const [accepted] = await recorder.waitFor(order.orderId, 'com.omnibus.order.OrderAccepted');
+      const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type);
+      expect([placed.topic, accepted.topic, command.topic]).toEqual([topics['retail.orders'], topics['retail.orders'], topics['odoo.commands']]);
+      for (const event of [placed, accepted, command]) {
+        expect(event.headers).toMatchObject({ 'correlation-id': order.orderId, ce_source: 'omnibus/order', ce_subject: order.orderId });
+        expect(event.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
+      }
+      expect(placed.value).toMatchObject({ orderId: order.orderId, lines: [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 2000 } }, { lineId: '2' }] });
+      expect(command.value).toMatchObject({ orderId: order.orderId, companyId: 'omnibus-retail', channelOrderRef: 'WEB-3001', confirm: true });
+      const [row] = await db.query(`SELECT sale_order_command_id FROM orders WHERE id = $1`, [order.orderId]);
+      expect(command.value.commandId).toBe(row.sale_order_command_id);
+    });
+
+    it('answers a retry with the same key and body with the first answer and creates nothing; another body under the key gets 409', async () => {
+      const key = randomUUID();
+      const body = webOrderRequest({ channelOrderRef: 'WEB-3002' });
+      const first = await post(body, { key });
+      const firstBody = await json(first);
+      const retry = await post({ ...body, lines: body.lines.map((line: any) => ({ ...line, quantity: `${line.quantity}.0` })) }, { key });
+      expect({ status: retry.status, replayed: retry.headers.get('idempotent-replayed'), body: await json(retry) }).toEqual({ status: 200, replayed: 'true', body: firstBody });
+      expect(await count(`SELECT count(*) FROM orders WHERE channel_order_ref = 'WEB-3002'`, [])).toBe(1);
+      expect(await count(`SELECT count(*) FROM outbox WHERE key = $1`, [firstBody.orderId])).toBe(3);
+
+      const changed = await post({ ...body, notes: 'ring twice' }, { key });
+      expect({ status: changed.status, body: await json(changed) }).toMatchObject({
+        status: 409,
+        body: { message: `Idempotency-Key "${key}" was already used for order ${firstBody.orderId} with a different request body; use a new key for a new order` },
+      });
+      const sameRefOtherKey = await post(body);
+      expect({ status: sameRefOtherKey.status, body: await json(sameRefOtherKey) }).toMatchObject({
+        status: 409,
+        body: { message: `order WEB-3002 of channel web-us was already placed as order ${firstBody.orderId} with another Idempotency-Key` },
+      });
+    });
+
+    it('creates one order when a channel fires the same request several times at once', async () => {
+      const key = randomUUID();
+      const body = webOrderRequest({ channelOrderRef: 'WEB-3003' });
+      const responses = await Promise.all(Array.from({ length: 5 }, () => post(body, { key })));
+      const statuses = responses.map((response) => response.status).sort();
+      expect(statuses).toEqual([200, 200, 200, 200, 201]);
+      const ids = new Set(await Promise.all(responses.map(async (response) => (await json(response)).orderId)));
+      expect(ids.size).toBe(1);
+      expect(await count(`SELECT count(*) FROM orders WHERE channel_order_ref = 'WEB-3003'`, [])).toBe(1);
+    });
+
+    it('GET /orders/:id needs orders:read and answers 404 for an order it does not have', async () => {
+      const writer = await issueToken({ sub: 'channel:web-us', scopes: ['orders:write'] });
+      expect((await service.request(`/orders/${uuidv7()}`, { headers: { authorization: `Bearer ${writer}` } })).status).toBe(403);
+      expect((await service.request(`/orders/${uuidv7()}`, { headers: { authorization: `Bearer ${channel}` } })).status).toBe(404);
+      expect((await service.request('/orders/not-an-id', { headers: { authorization: `Bearer ${channel}` } })).status).toBe(404);
+    });
+
+    describe('Odoo results', () => {
+      const place = async (ref: string) => {
+        const order = await json(await post(webOrderRequest({ channelOrderRef: ref })));
+        const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type);
+        return { order, command };
+      };
+      const succeeded = (command: CreateSaleOrder, overrides: Partial<OdooCommandSucceeded> = {}): OdooCommandSucceeded => ({
+        commandId: command.commandId,
+        commandType: CreateSaleOrder.type,
+        aggregateId: command.orderId,
+        companyId: command.companyId,
+        odooModel: 'sale.order',
+        odooRecordId: 77,
+        odooRecordName: 'S00077',
+        alreadyApplied: false,
+        attempts: 1,
+        occurredAt: new Date(),
+        ...overrides,
+      });
+      const handled = (eventId: string) =>
+        waitFor(async () => (await count(`SELECT count(*) FROM messaging_inbox WHERE event_id = $1`, [eventId])) === 1, { what: `event ${eventId} handled` });
+
+      it('OdooCommandSucceeded moves the order to confirmed_in_odoo with the sale order; redelivered or repeated results change nothing', async () => {
+        const { order, command } = await place('WEB-3101');
+        const result = await publisher.publish(OdooCommandSucceeded, succeeded(command.value), topics['odoo.results'], {
+          causedBy: { id: command.headers.ce_id, correlationId: order.orderId },
+        });
+        const confirmed = await waitFor(async () => {
+          const current = await getOrder(order.orderId);
+          return current.status === 'confirmed_in_odoo' ? current : undefined;
+        }, { what: 'the order confirmed in Odoo' });
+        expect(confirmed.odoo).toEqual({ saleOrderId: 77, saleOrderName: 'S00077' });
+        expect(confirmed.statusHistory.map((entry: any) => [entry.status, entry.detail])).toEqual([
+          ['accepted', 'accepted from channel web-us as WEB-3101'],
+          ['confirmed_in_odoo', 'Odoo sale order S00077 (id 77)'],
+        ]);
+
+        // A result for an order this service does not know is passed over.
+        const unknown = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { aggregateId: uuidv7() }), topics['odoo.results']);
+        await handled(unknown.headers.ce_id);
+        // The same record again (a redelivery), then a second success of a replayed command: same key,
+        // so once the second is handled the first has been seen too.
+        await publisher.send(result);
+        const repeated = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { alreadyApplied: true, attempts: 2 }), topics['odoo.results']);
+        await handled(repeated.headers.ce_id);
+        expect((await getOrder(order.orderId)).statusHistory).toHaveLength(2);
+        expect(await count(`SELECT count(*) FROM messaging_inbox WHERE event_id = $1`, [result.headers.ce_id])).toBe(1);
+      });
+
+      it('OdooCommandFailed flags the order for review with Odoo\'s message and publishes OrderFlaggedForReview in the same journey', async () => {
+        const { order, command } = await place('WEB-3102');
+        const failure: OdooCommandFailed = {
+          commandId: command.value.commandId,
+          commandType: CreateSaleOrder.type,
+          aggregateId: order.orderId,
+          companyId: 'omnibus-retail',
+          failure: 'MISSING_RECORD',
+          retryable: false,
+          errorMessage: 'unknown SKU(s) in Odoo: APP-10001',
+          odooErrorName: null,
+          attempts: 1,
+          occurredAt: new Date(),
+        };
+        const result = await publisher.publish(OdooCommandFailed, failure, topics['odoo.results'], { causedBy: { id: command.headers.ce_id, correlationId: order.orderId } });
+        const [flagged] = await recorder.waitFor(order.orderId, OrderFlaggedForReview.type);
+        expect(flagged.value).toMatchObject({ orderId: order.orderId, reason: 'ODOO_REJECTED', failedStep: 'createSaleOrder', detail: expect.stringContaining('unknown SKU(s) in Odoo: APP-10001') });
+        expect(flagged.headers).toMatchObject({ 'correlation-id': order.orderId, 'causation-id': result.headers.ce_id });
+        expect(await getOrder(order.orderId)).toMatchObject({
+          status: 'flagged_for_review',
+          review: { failure: 'MISSING_RECORD', message: 'unknown SKU(s) in Odoo: APP-10001' },
+        });
+      });
+    });
+  },
+);

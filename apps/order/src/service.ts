@@ -1,12 +1,28 @@
+import { connectEventTransport, inboxMigrations } from '@omnibus/messaging';
 import { outboxMigrations } from '@omnibus/outbox';
-import { defineService } from '@omnibus/service-kit';
+import { defineService, KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
-import { orderConfigSchema } from './config';
+import { orderConfigSchema, topicFor } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
+import { OrderIntake1795700000100 } from './migrations/1795700000100-OrderIntake';
+import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const orderService = defineService({
   name: 'order',
   appModule: AppModule,
   configSchema: orderConfigSchema,
-  migrations: [...outboxMigrations, Initial1795700000000],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, OrderIntake1795700000100],
+  // The saga's consumer runs in this process, beside the intake API.
+  configure: (app, config) => {
+    connectEventTransport(app, {
+      kafka: app.get(KAFKA_CLIENT),
+      service: config.ORDER_CONSUMER_SERVICE,
+      topics: [topicFor(config, 'odoo.results')],
+      dataSource: app.get(DataSource),
+      decoder: app.get(EVENT_CODEC),
+      outbox: app.get(EVENT_OUTBOX),
+      logger: app.get(ROOT_LOGGER),
+    });
+  },
 });

@@ -1,0 +1,40 @@
+import { Provider } from '@nestjs/common';
+import { contractsProducedBy, EventContract } from '@omnibus/contracts';
+import { AvroEventCodec, AvroSerde, EventOutbox, registerProducedSchemas, SchemaRegistryClient } from '@omnibus/messaging';
+import { SERVICE_CONFIG } from '@omnibus/service-kit';
+import { OrderConfig, topicFor } from './config';
+import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
+
+/** `ce_source` of everything the order service publishes. */
+export const ORDER_EVENT_SOURCE = 'omnibus/order';
+
+/**
+ * The Avro codec and the outbox the service stages events in. The schemas it publishes are
+ * registered at start-up, so a contract the registry refuses stops the service before it accepts
+ * a single order (instead of failing at the first event).
+ */
+export const messagingProviders: Provider[] = [
+  {
+    provide: EVENT_CODEC,
+    inject: [SERVICE_CONFIG],
+    useFactory: async (config: OrderConfig) => {
+      const registry = new SchemaRegistryClient({ url: config.SCHEMA_REGISTRY_URL });
+      const serde = new AvroSerde({ registry });
+      for (const [topic, contracts] of byTopic(contractsProducedBy('order'))) {
+        await registerProducedSchemas(registry, 'order', { contracts, topic: topicFor(config, topic), serde });
+      }
+      return new AvroEventCodec(serde);
+    },
+  },
+  {
+    provide: EVENT_OUTBOX,
+    inject: [EVENT_CODEC],
+    useFactory: (codec: AvroEventCodec) => new EventOutbox({ source: ORDER_EVENT_SOURCE, encoder: codec }),
+  },
+];
+
+function byTopic(contracts: EventContract[]): Map<string, EventContract[]> {
+  const grouped = new Map<string, EventContract[]>();
+  for (const contract of contracts) grouped.set(contract.topic, [...(grouped.get(contract.topic) ?? []), contract]);
+  return grouped;
+}

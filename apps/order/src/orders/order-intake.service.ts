@@ -1,0 +1,105 @@
+import { ConflictException, Inject, Injectable } from '@nestjs/common';
+import { CreateSaleOrder, OrderAccepted, OrderPlaced } from '@omnibus/contracts';
+import { EventOutbox } from '@omnibus/messaging';
+import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { DataSource, QueryFailedError } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { OrderConfig, topicFor } from '../config';
+import { decideRetry, requestFingerprint } from '../domain/idempotency';
+import { buildOrder } from '../domain/order';
+import { createSaleOrder, orderAccepted, orderPlaced } from '../domain/order-messages';
+import { orderView, OrderView } from '../domain/order-view';
+import type { PlaceOrderRequest } from '../domain/place-order-request';
+import { orderMetrics } from '../metrics';
+import { EVENT_OUTBOX } from '../tokens';
+import { claimIdempotencyKey, findIdempotencyKey, findOrderIdByChannelRef, insertAcceptedOrder, loadOrder } from './order-store';
+
+export interface PlacedOrder {
+  /** 201 when this request created the order, 200 when it repeats an earlier one. */
+  status: 201 | 200;
+  body: OrderView;
+}
+
+const UNIQUE_VIOLATION = '23505';
+
+@Injectable()
+export class OrderIntake {
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
+    @Inject(SERVICE_CONFIG) private readonly config: OrderConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /**
+   * Accepts an order in one transaction: the idempotency key, the order and its first history entry,
+   * OrderPlaced + OrderAccepted on retail.orders and CreateSaleOrder on odoo.commands (all keyed and
+   * correlated by the order id, carrying the request's trace). A retry with the same key and body gets
+   * the first answer again; a different body under the same key gets 409.
+   */
+  async placeOrder(caller: string, idempotencyKey: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
+    const fingerprint = requestFingerprint(request);
+    const order = buildOrder(request, { orderId: uuidv7(), acceptedAt: new Date() });
+    const commandId = uuidv7();
+    const accepted = { status: 'accepted' as const, at: order.acceptedAt, detail: `accepted from channel ${order.channel.channelId} as ${order.channelOrderRef}` };
+    const response = orderView({ order, status: 'accepted', odooSaleOrder: null, review: null, history: [accepted] });
+
+    let outcome: PlacedOrder | { conflict: string };
+    try {
+      outcome = await this.dataSource.transaction(async (manager) => {
+        const claimed = await claimIdempotencyKey(manager, { caller, key: idempotencyKey, fingerprint, orderId: order.orderId, response });
+        if (!claimed) {
+          const stored = (await findIdempotencyKey(manager, caller, idempotencyKey))!;
+          const decision = decideRetry(idempotencyKey, stored, fingerprint);
+          return decision.outcome === 'replay' ? { status: 200 as const, body: stored.response } : { conflict: decision.message };
+        }
+        await insertAcceptedOrder(manager, order, commandId, accepted.detail);
+        await this.outbox.stage(
+          manager,
+          [
+            { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
+            { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
+            { topic: topicFor(this.config, CreateSaleOrder.topic), type: CreateSaleOrder.type, key: order.orderId, payload: createSaleOrder(order, commandId) },
+          ],
+          { correlationId: order.orderId },
+        );
+        return { status: 201 as const, body: response };
+      });
+    } catch (error) {
+      throw await this.alreadyPlaced(error, request);
+    }
+
+    if ('conflict' in outcome) {
+      orderMetrics.replayed.inc({ outcome: 'conflict' });
+      throw new ConflictException(outcome.conflict);
+    }
+    if (outcome.status === 200) {
+      orderMetrics.replayed.inc({ outcome: 'replayed' });
+      this.logger.info({ orderId: outcome.body.orderId, idempotencyKey, caller }, 'order request repeated: answered from its Idempotency-Key');
+    } else {
+      orderMetrics.accepted.inc({ channel: order.channel.channelId });
+      this.logger.info(
+        { orderId: order.orderId, channel: order.channel.channelId, channelOrderRef: order.channelOrderRef, lines: order.lines.length, caller },
+        'order accepted',
+      );
+    }
+    return outcome;
+  }
+
+  async findOrder(orderId: string): Promise<OrderView | undefined> {
+    const record = await loadOrder(this.dataSource.manager, orderId);
+    return record && orderView(record);
+  }
+
+  /** A channel re-sending an order it already placed under another key: 409 naming the order. */
+  private async alreadyPlaced(error: unknown, request: PlaceOrderRequest): Promise<unknown> {
+    const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+    if (driverError?.code !== UNIQUE_VIOLATION || driverError.constraint !== 'orders_channel_order_ref') return error;
+    const existing = await findOrderIdByChannelRef(this.dataSource.manager, request.channel.channelId, request.channelOrderRef);
+    orderMetrics.replayed.inc({ outcome: 'conflict' });
+    return new ConflictException(
+      `order ${request.channelOrderRef} of channel ${request.channel.channelId} was already placed as order ${existing ?? '(unknown)'} with another Idempotency-Key`,
+    );
+  }
+}
