@@ -259,10 +259,10 @@ export class OutboxRelay {
     try {
       for (;;) {
         const { rowCount } = await this.sql(
-          `DELETE FROM outbox WHERE id IN (
+          `DELETE FROM outbox WHERE id = ANY (ARRAY(
              SELECT id FROM outbox
               WHERE published_at < now() - $1 * interval '1 millisecond' AND shard = ANY($2::smallint[])
-              LIMIT $3)`,
+              LIMIT $3))`,
           [this.keepPublishedMs, this.heldShards, this.purgeBatchSize],
         );
         deleted += rowCount ?? 0;
@@ -446,7 +446,8 @@ export class OutboxRelay {
       // One round trip opens the transaction, renews (and row-locks) the lease, and takes and marks
       // the batch; the marks stay invisible until COMMIT, which happens only after the broker's ack
       // (a failed send rolls them back). Literals are inlined because a multi-statement query cannot
-      // take parameters: integers we validated, and the instance id escaped. The outer
+      // take parameters: integers we validated, and the instance id escaped. `id = ANY (ARRAY(…))`
+      // keeps the plan on the primary key; `id IN (…)` lets the planner hash-join a full table scan. The outer
       // `published_at IS NULL` is re-checked on the newest row version, so rows another transaction
       // marked while this one waited for the lease lock are never taken twice.
       inTransaction = true;
@@ -460,9 +461,10 @@ export class OutboxRelay {
           RETURNING shard
         ), taken AS (
           UPDATE outbox SET published_at = clock_timestamp()
-           WHERE published_at IS NULL AND id IN (SELECT id FROM outbox
-                         WHERE shard = ${shard} AND published_at IS NULL AND EXISTS (SELECT 1 FROM lease)
-                         ORDER BY id LIMIT ${this.batchSize})
+           WHERE published_at IS NULL AND id = ANY (ARRAY(
+                   SELECT id FROM outbox
+                    WHERE shard = ${shard} AND published_at IS NULL AND EXISTS (SELECT 1 FROM lease)
+                    ORDER BY id LIMIT ${this.batchSize}))
           RETURNING id, topic, key, value, headers, extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms
         )
         SELECT lease.shard AS leased, taken.* FROM lease LEFT JOIN taken ON true`)) as unknown as QueryResult[];
