@@ -9,8 +9,9 @@ log=${1:-$(mktemp)}
 now() { date +%s.%N; }
 since() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
 
+: >"$log" # empty before the background start, so an old log cannot be mistaken for this run
 started=$(now)
-setsid npm start >"$log" 2>&1 &
+setsid npm start >>"$log" 2>&1 &
 group=$!
 until grep -q '^all ready' "$log"; do
   if ! kill -0 "$group" 2>/dev/null; then cat "$log" >&2; echo "npm start ended before all was ready" >&2; exit 1; fi
