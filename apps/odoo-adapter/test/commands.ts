@@ -1,0 +1,75 @@
+// Builders of odoo.commands payloads for the adapter's tests and benchmarks.
+import { CancelSaleOrder, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { v7 as uuidv7 } from 'uuid';
+
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+
+export function createSaleOrder(orderId: string, lines: Array<{ sku: string; quantity: number; unitPriceMinor?: number }>, overrides: Partial<CreateSaleOrder> = {}): CreateSaleOrder {
+  const orderLines = lines.map((line, index) => {
+    const unit = line.unitPriceMinor ?? 1000;
+    return {
+      lineId: `${orderId}-${index + 1}`,
+      sku: line.sku,
+      name: line.sku,
+      quantity: { milli: line.quantity * 1000 },
+      unitPrice: usd(unit),
+      discount: usd(0),
+      tax: usd(0),
+      taxCode: null,
+      total: usd(unit * line.quantity),
+    };
+  });
+  const total = orderLines.reduce((sum, line) => sum + line.total.amountMinor, 0);
+  return {
+    commandId: uuidv7(),
+    orderId,
+    companyId: 'omnibus-retail',
+    channel: { channelId: 'web-us', kind: 'WEB' },
+    channelOrderRef: `WEB-${orderId}`,
+    brand: 'omnibus',
+    customer: { customerId: `CUS-${orderId}`, name: 'Ada Lovelace', email: 'ada@example.com', phone: null },
+    billingAddress: { name: 'Ada Lovelace', company: null, line1: '1 Main St', line2: null, city: 'Springfield', postalCode: '12345', region: null, countryCode: 'US', phone: null, email: null },
+    shippingAddress: null,
+    lines: orderLines,
+    totals: { linesTotal: usd(total), shipping: usd(0), orderDiscount: usd(0), tax: usd(0), grandTotal: usd(total) },
+    pricesIncludeTax: false,
+    fulfilmentLocations: orderLines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: line.quantity, location: { locationId: 'wh-central', locationType: 'WAREHOUSE' } })),
+    confirm: true,
+    occurredAt: new Date(),
+    ...overrides,
+  };
+}
+
+export function validateDelivery(orderId: string, shipmentId: string, lines: Array<{ sku: string; quantity: number }>): ValidateDelivery {
+  return {
+    commandId: uuidv7(),
+    orderId,
+    shipmentId,
+    companyId: 'omnibus-retail',
+    fromLocation: { locationId: 'wh-central', locationType: 'WAREHOUSE' },
+    lines: lines.map((line, index) => ({ lineId: `${orderId}-${index + 1}`, sku: line.sku, quantity: { milli: line.quantity * 1000 } })),
+    carrier: 'ups',
+    trackingNumber: null,
+    occurredAt: new Date(),
+  };
+}
+
+export function cancelSaleOrder(orderId: string): CancelSaleOrder {
+  return { commandId: uuidv7(), orderId, companyId: 'omnibus-retail', reason: 'customer asked', occurredAt: new Date() };
+}
+
+export function postJournalEntry(journalEntryId: string, amountMinor: number): PostJournalEntry {
+  return {
+    commandId: uuidv7(),
+    journalEntryId,
+    companyId: 'omnibus-retail',
+    journalCode: 'GENERAL',
+    accountingDate: new Date().toISOString().slice(0, 10),
+    reference: `Sales of ${journalEntryId}`,
+    lines: [
+      { lineNumber: 1, accountCode: '121000', label: 'Receivable', debit: usd(amountMinor), credit: usd(0), partnerId: null, taxCode: null, analyticAccount: null },
+      { lineNumber: 2, accountCode: '400000', label: 'Revenue', debit: usd(0), credit: usd(amountMinor), partnerId: null, taxCode: null, analyticAccount: null },
+    ],
+    occurredAt: new Date(),
+  };
+}

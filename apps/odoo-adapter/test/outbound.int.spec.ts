@@ -1,0 +1,148 @@
+import { CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { OdooClient } from '@omnibus/odoo-client';
+import { OdooSimProcess } from '@omnibus/odoo-client/testing';
+import { cancelSaleOrder, createSaleOrder, postJournalEntry, validateDelivery } from './commands';
+import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor } from './harness';
+
+let sim: OdooSimProcess;
+let registry: RegistryProcess;
+
+beforeAll(async () => {
+  [sim, registry] = await Promise.all([OdooSimProcess.start(), RegistryProcess.start()]);
+}, 60_000);
+
+afterAll(async () => {
+  await Promise.all([sim?.stop(), registry?.stop()]);
+});
+
+describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (version) => {
+  let under: AdapterUnderTest;
+  let odoo: OdooClient;
+  const id = (name: string) => `${name}-v${version}`;
+
+  const succeeded = (aggregateId: string) =>
+    under.eventsOf(OdooCommandSucceeded.type).map((event) => event.value as OdooCommandSucceeded).filter((result) => result.aggregateId === aggregateId);
+  const awaitSucceeded = (aggregateId: string, count = 1, timeoutMs = 25_000) =>
+    waitFor(() => succeeded(aggregateId).length >= count && succeeded(aggregateId), { timeoutMs, what: `${count} OdooCommandSucceeded for ${aggregateId}` });
+
+  beforeAll(async () => {
+    await sim.reset(version);
+    await sim.clearFaults();
+    odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
+    // "A minute" of outage is compressed: the circuit tries again after 300 ms, a paused partition after ≤ 500 ms.
+    under = await startAdapter(sim, registry, {
+      ODOO_SYNC_ENABLED: 'false',
+      ODOO_CIRCUIT_FAILURES: '3',
+      ODOO_CIRCUIT_HALF_OPEN_MS: '300',
+      ODOO_COMMANDS_PAUSE_MAX_MS: '500',
+      ODOO_RETRY_MAX_ATTEMPTS: '2',
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await under?.stop();
+    await odoo?.close();
+  }, 30_000);
+
+  afterEach(() => sim.clearFaults());
+
+  it('creates and confirms a sale order with our order id as client_order_ref', async () => {
+    const orderId = id('ORD-1');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'APP-10001', quantity: 3 }, { sku: 'FTW-10002', quantity: 1 }]));
+    const [result] = await awaitSucceeded(orderId);
+    expect(result).toMatchObject({ odooModel: 'sale.order', alreadyApplied: false, commandType: CreateSaleOrder.type });
+    const [order] = await odoo.searchRead<{ id: number; state: string; name: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
+      fields: ['state', 'name', 'order_line'],
+    });
+    expect(order).toMatchObject({ id: result.odooRecordId, state: 'sale', name: result.odooRecordName });
+    expect(order.order_line).toHaveLength(2);
+  }, 30_000);
+
+  it('validates a partial delivery leaving a backorder, then the rest', async () => {
+    const orderId = id('ORD-2');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'HOM-10003', quantity: 3 }]));
+    await awaitSucceeded(orderId);
+    await under.publish(ValidateDelivery, validateDelivery(orderId, id('SHIP-2a'), [{ sku: 'HOM-10003', quantity: 1 }]));
+    await awaitSucceeded(orderId, 2);
+    const [order] = await odoo.searchRead<{ id: number }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['id'] });
+    const pickings = await odoo.searchRead<{ id: number; state: string; backorder_id: [number, string] | false }>('stock.picking', [['sale_id', '=', order.id]], {
+      fields: ['state', 'backorder_id'],
+      order: 'id asc',
+    });
+    expect(pickings.map((picking) => picking.state)).toEqual(['done', expect.not.stringMatching(/^(done|cancel)$/)]);
+    expect(pickings[1].backorder_id && pickings[1].backorder_id[0]).toBe(pickings[0].id);
+
+    await under.publish(ValidateDelivery, validateDelivery(orderId, id('SHIP-2b'), [{ sku: 'HOM-10003', quantity: 2 }]));
+    await awaitSucceeded(orderId, 3);
+    const after = await odoo.searchRead<{ state: string }>('stock.picking', [['sale_id', '=', order.id]], { fields: ['state'], order: 'id asc' });
+    expect(after.map((picking) => picking.state)).toEqual(['done', 'done']);
+  }, 30_000);
+
+  it('cancels a sale order', async () => {
+    const orderId = id('ORD-3');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'TOY-10006', quantity: 1 }]));
+    await awaitSucceeded(orderId);
+    await under.publish(CancelSaleOrder, cancelSaleOrder(orderId));
+    await awaitSucceeded(orderId, 2);
+    const [order] = await odoo.searchRead<{ state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
+    expect(order.state).toBe('cancel');
+  }, 30_000);
+
+  it('creates and posts a balanced journal entry with our posting id as ref', async () => {
+    const entryId = id('JE-1');
+    await under.publish(PostJournalEntry, postJournalEntry(entryId, 12_345));
+    const [result] = await awaitSucceeded(entryId);
+    const [move] = await odoo.searchRead<{ id: number; state: string; move_type: string }>('account.move', [['ref', '=', entryId]], { fields: ['state', 'move_type'] });
+    expect(move).toMatchObject({ id: result.odooRecordId, state: 'posted', move_type: 'entry' });
+  }, 30_000);
+
+  it('a connection dropped after Odoo committed the create does not make a second sale order or journal entry', async () => {
+    const orderId = id('ORD-4');
+    const entryId = id('JE-2');
+    await sim.addFaults([
+      { kind: 'drop_after_commit', model: 'sale.order', method: 'create', times: 1 },
+      { kind: 'drop_after_commit', model: 'account.move', method: 'create', times: 1 },
+      { kind: 'drop_after_commit', model: 'sale.order', method: 'action_confirm', times: 1 },
+    ]);
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'BTY-10005', quantity: 2 }]));
+    await under.publish(PostJournalEntry, postJournalEntry(entryId, 500));
+    await awaitSucceeded(orderId);
+    await awaitSucceeded(entryId);
+    expect(await odoo.searchCount('sale.order', [['client_order_ref', '=', orderId]])).toBe(1);
+    expect(await odoo.searchCount('account.move', [['ref', '=', entryId]])).toBe(1);
+    const [order] = await odoo.searchRead<{ state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
+    expect(order.state).toBe('sale');
+    // The drops really happened.
+    expect((await sim.admin<Array<{ hits: number }>>('GET', '/faults')).every((fault) => fault.hits === 1)).toBe(true);
+  }, 30_000);
+
+  it("a command Odoo refuses is published as failed and dead-lettered with Odoo's message", async () => {
+    const orderId = id('ORD-5');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'NO-SUCH-SKU', quantity: 1 }]));
+    const failed = await waitFor(() => under.eventsOf(OdooCommandFailed.type).map((event) => event.value as OdooCommandFailed).find((event) => event.aggregateId === orderId), {
+      timeoutMs: 15_000,
+      what: 'OdooCommandFailed',
+    });
+    expect(failed).toMatchObject({ failure: 'MISSING_RECORD', retryable: false, errorMessage: expect.stringContaining('NO-SUCH-SKU') });
+    const deadLetter = await waitFor(() => under.events.find((event) => event.topic.endsWith('.dlq') && event.key === orderId), { timeoutMs: 15_000, what: 'the dead letter' });
+    expect(JSON.stringify(deadLetter.headers)).toContain('NO-SUCH-SKU');
+  }, 30_000);
+
+  it('an Odoo outage under load loses nothing and applies every order once when Odoo is back', async () => {
+    const orders = Array.from({ length: 30 }, (_, i) => id(`LOAD-${i}`));
+    // Odoo answers 503 to everything (a proxy in front of dead workers), for ~2 s ("a minute", compressed).
+    await sim.addFaults({ kind: 'http_error', status: 503, probability: 1 });
+    await Promise.all(orders.map((orderId, i) => under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: `APP-${10001 + i * 8}`, quantity: 1 }]))));
+    await waitFor(async () => (await fetch(`${under.adapter.url}/metrics`)).text().then((text) => /odoo_client_circuit_open(\{[^}]*\})? 1/.test(text)), {
+      timeoutMs: 10_000,
+      what: 'the circuit to open',
+    });
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(orders.filter((orderId) => succeeded(orderId).length > 0)).toEqual([]);
+    await sim.clearFaults();
+
+    await waitFor(() => orders.every((orderId) => succeeded(orderId).length > 0), { timeoutMs: 30_000, what: 'every order applied after the outage' });
+    for (const orderId of orders) expect(await odoo.searchCount('sale.order', [['client_order_ref', '=', orderId]])).toBe(1);
+    expect(under.events.filter((event) => event.topic.endsWith('.dlq'))).toHaveLength(1); // only ORD-5
+  }, 60_000);
+});
