@@ -2,6 +2,7 @@ import type { NestExpressApplication } from '@nestjs/platform-express';
 import { defineService, serviceConfigSchema } from '@omnibus/service-kit';
 import type { NextFunction, Request, Response } from 'express';
 import { RegistrySchema1760000000000 } from './database/migrations/1760000000000-registry-schema';
+import { registryAuthSettings, useRegistryAuth } from './http/basic-auth';
 import { RegistryErrorFilter, toErrorResponse } from './http/error.filter';
 import { SCHEMA_REGISTRY_V1_JSON } from './http/media-type';
 import { SchemaRegistryModule } from './registry.module';
@@ -18,10 +19,13 @@ const BODY_LIMIT = '10mb';
 export const schemaRegistryService = defineService({
   name: 'schema-registry',
   appModule: SchemaRegistryModule,
-  configSchema: serviceConfigSchema('schema-registry'),
+  configSchema: serviceConfigSchema('schema-registry').extend(registryAuthSettings),
   migrations: registryMigrations,
   kafka: false,
-  configure: (app) => configureConfluentHttp(app),
+  configure: (app, config) => {
+    useRegistryAuth(app, config);
+    configureConfluentHttp(app);
+  },
 });
 
 /**

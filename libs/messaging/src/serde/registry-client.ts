@@ -5,7 +5,7 @@ import { IncompatibleSchemaError, SchemaRegistryError, UnknownSchemaIdError } fr
 export interface SchemaRegistryClientOptions {
   /** Base URL of any Confluent-compatible registry, e.g. http://127.0.0.1:8081. */
   url: string;
-  /** Basic auth, when the registry needs it. */
+  /** Basic auth, when the registry needs it; or in the URL (`http://user:password@host:8081`, Confluent's `URL` source). */
   auth?: { username: string; password: string };
   /** Per-request timeout; default 5000 ms. */
   timeoutMs?: number;
@@ -43,11 +43,15 @@ export class SchemaRegistryClient {
   private readonly idsBySubjectSchema = new Map<string, number>();
   private readonly fetchImpl: typeof fetch;
   private readonly baseUrl: string;
+  private readonly auth?: { username: string; password: string };
   private readonly policy;
 
   constructor(private readonly options: SchemaRegistryClientOptions) {
     this.fetchImpl = options.fetch ?? fetch;
-    this.baseUrl = options.url.replace(/\/+$/, '');
+    // fetch refuses URLs with credentials, and error messages and logs must not carry them.
+    const { url, auth } = splitUserInfo(options.url);
+    this.auth = options.auth ?? auth;
+    this.baseUrl = url.replace(/\/+$/, '');
     this.policy = retry(
       handleWhen((error) => error instanceof SchemaRegistryError && error.retryable),
       { maxAttempts: (options.maxAttempts ?? 3) - 1, backoff: new ExponentialBackoff({ initialDelay: 100, maxDelay: 2_000 }) },
@@ -169,8 +173,8 @@ export class SchemaRegistryClient {
     this.requests++;
     const headers: Record<string, string> = { Accept: `${MEDIA_TYPE}, application/json` };
     if (body !== undefined) headers['Content-Type'] = MEDIA_TYPE;
-    if (this.options.auth) {
-      headers.Authorization = `Basic ${Buffer.from(`${this.options.auth.username}:${this.options.auth.password}`).toString('base64')}`;
+    if (this.auth) {
+      headers.Authorization = `Basic ${Buffer.from(`${this.auth.username}:${this.auth.password}`).toString('base64')}`;
     }
     let response: Response;
     try {
@@ -209,4 +213,18 @@ function schemaText(schema: object | string): string {
 
 function cacheKey(subject: string, text: string): string {
   return `${subject}\u0000${text}`;
+}
+
+function splitUserInfo(raw: string): { url: string; auth?: { username: string; password: string } } {
+  let url: URL;
+  try {
+    url = new URL(raw);
+  } catch {
+    return { url: raw };
+  }
+  if (!url.username) return { url: raw };
+  const auth = { username: decodeURIComponent(url.username), password: decodeURIComponent(url.password) };
+  url.username = '';
+  url.password = '';
+  return { url: url.toString(), auth };
 }
