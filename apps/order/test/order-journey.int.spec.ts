@@ -1,0 +1,172 @@
+// The first slice of the order journey end to end, on the real Kafka and PostgreSQL:
+// HTTP → order service (outbox) → Kafka → odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order service.
+// The schema registry, the Odoo simulator and the adapter run as child processes, the order service
+// in this process; every topic and consumer group is this file's own.
+import { CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded } from '@omnibus/contracts';
+import { OdooClient } from '@omnibus/odoo-client';
+import { OdooSimProcess } from '@omnibus/odoo-client/testing';
+import { issueToken } from '@omnibus/service-kit';
+import { startTestService, TestService } from '@omnibus/service-kit/testing';
+import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import type { OrderConfig } from '../src/config';
+import { orderService } from '../src/service';
+import { webOrderRequest } from './orders';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from './platform';
+
+jest.setTimeout(60_000);
+
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results'] as const;
+const orderConsumer = uniqueName('order-journey');
+const adapterConsumer = uniqueName('odoo-adapter-journey');
+
+let registry: AppProcess;
+let sim: OdooSimProcess;
+let adapter: AppProcess;
+let order: TestService<OrderConfig>;
+let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
+let recorder: EventRecorder;
+let publisher: EventPublisher;
+let odoo: OdooClient;
+let channel: string;
+
+beforeAll(async () => {
+  let suffix: string;
+  [registry, sim, { topics, suffix }] = await Promise.all([
+    startSchemaRegistry(),
+    OdooSimProcess.start({ version: 17 }),
+    createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer]),
+  ]);
+  const adapterDatabase = await createTestDatabase('odoo_adapter_journey');
+  const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
+  [adapter, order, recorder, publisher] = await Promise.all([
+    startApp(
+      'odoo-adapter',
+      { ...shared, DATABASE_URL: adapterDatabase.url, ODOO_URL: sim.url, ODOO_CONSUMER_SERVICE: adapterConsumer, ODOO_SYNC_ENABLED: 'false' },
+      { cleanup: () => adapterDatabase.drop() },
+    ),
+    startTestService(orderService, { ...shared, ORDER_CONSUMER_SERVICE: orderConsumer }) as Promise<TestService<OrderConfig>>,
+    EventRecorder.start(Object.values(topics), registry.url),
+    EventPublisher.start(registry.url),
+  ]);
+  odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
+  channel = await issueToken({ sub: `channel:web-us-${suffix}`, scopes: ['orders:write', 'orders:read'] });
+}, 120_000);
+
+afterAll(async () => {
+  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close()]);
+  await order?.stop();
+  await adapter?.stop();
+  await Promise.all([sim?.stop(), registry?.stop()]);
+}, 60_000);
+
+const placeOrder = async (body: unknown, key: string = randomUUID(), headers: Record<string, string> = {}) => {
+  const response = await order.request('/orders', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${channel}`, 'idempotency-key': key, ...headers },
+    body: JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as any };
+};
+const getOrder = async (orderId: string) => (await (await order.request(`/orders/${orderId}`, { headers: { authorization: `Bearer ${channel}` } })).json()) as any;
+const orderReaches = (orderId: string, status: string) =>
+  waitFor(
+    async () => {
+      const current = await getOrder(orderId);
+      return current.status === status ? current : undefined;
+    },
+    { timeoutMs: 30_000, what: `order ${orderId} to be ${status}` },
+  );
+const saleOrdersFor = (orderId: string) =>
+  odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
+    fields: ['name', 'state', 'client_order_ref', 'order_line'],
+  });
+const saleOrdersCreated = async () =>
+  (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
+
+describe('the order journey through Odoo', () => {
+  let placed: any;
+  const key = randomUUID();
+  const body = webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-1' });
+  const traceId = randomUUID().replace(/-/g, '');
+
+  it('an order a channel posts becomes a confirmed Odoo sale order with our order id as client_order_ref', async () => {
+    const response = await placeOrder(body, key, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
+    expect(response.status).toBe(201);
+    placed = response.body;
+
+    const confirmed = await orderReaches(placed.orderId, 'confirmed_in_odoo');
+    const saleOrders = await saleOrdersFor(placed.orderId);
+    expect(saleOrders).toHaveLength(1);
+    expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
+    expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
+    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'confirmed_in_odoo']);
+
+    // One journey on Kafka: every event correlated by the order id and on the HTTP request's trace.
+    const result = (await recorder.waitFor(placed.orderId, OdooCommandSucceeded.type))[0];
+    const journey = recorder.of(placed.orderId);
+    expect(journey.map((event) => event.type)).toEqual(
+      expect.arrayContaining(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', CreateSaleOrder.type, OdooCommandSucceeded.type]),
+    );
+    for (const event of journey) {
+      expect(event.headers['correlation-id']).toBe(placed.orderId);
+      expect(event.headers.traceparent?.split('-')[1]).toBe(traceId);
+    }
+    const [command] = recorder.of(placed.orderId, CreateSaleOrder.type);
+    expect(result.headers['causation-id']).toBe(command.headers.ce_id);
+    expect(result.value).toMatchObject({ commandId: command.value.commandId, alreadyApplied: false, odooRecordId: saleOrders[0].id });
+  });
+
+  it('a second POST with the same Idempotency-Key creates nothing new', async () => {
+    const createdBefore = await saleOrdersCreated();
+    const retry = await placeOrder(body, key);
+    expect(retry).toEqual({ status: 200, body: placed });
+    const db = order.app.get(DataSource);
+    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM outbox WHERE key = $1`, [placed.orderId]);
+    expect(count).toBe(3); // OrderPlaced, OrderAccepted, CreateSaleOrder: once
+    expect(await saleOrdersCreated()).toBe(createdBefore);
+    expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
+  });
+
+  it('a redelivered command creates no second sale order', async () => {
+    const [command] = recorder.of(placed.orderId, CreateSaleOrder.type);
+    const createdBefore = await saleOrdersCreated();
+    const record = { topic: command.topic, key: command.key, value: command.raw, headers: command.headers };
+    // The same record again (a redelivery: the adapter's inbox has it), then a copy with a new event id
+    // (a replay past the inbox): Odoo already has the sale order under our order id.
+    await publisher.send(record);
+    const replayId = uuidv7();
+    await publisher.send({ ...record, headers: { ...record.headers, ce_id: replayId } });
+    const [again] = await waitFor(
+      () => {
+        const results = recorder.of(placed.orderId, OdooCommandSucceeded.type).filter((event) => event.headers['causation-id'] === replayId);
+        return results.length > 0 ? results : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the result of the replayed command' },
+    );
+    expect(again.value).toMatchObject({ alreadyApplied: true, odooRecordId: (await getOrder(placed.orderId)).odoo.saleOrderId });
+    expect(recorder.of(placed.orderId, OdooCommandSucceeded.type)).toHaveLength(2);
+    expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
+    expect(await saleOrdersCreated()).toBe(createdBefore);
+
+    // The order service takes the repeated success in and changes nothing.
+    const db = order.app.get(DataSource);
+    await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [again.headers.ce_id])).length === 1, {
+      what: 'the repeated result handled by the order service',
+    });
+    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(2);
+  });
+
+  it('an order Odoo refuses is flagged for review with Odoo\'s message', async () => {
+    const refused = await placeOrder(
+      webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-2', lines: [{ sku: 'NOPE-404', name: 'Discontinued mug', quantity: '1', unitPrice: { amountMinor: 1200, currency: 'USD' } }] }),
+    );
+    expect(refused.status).toBe(201);
+    const flagged = await orderReaches(refused.body.orderId, 'flagged_for_review');
+    expect(flagged.review).toEqual({ failure: 'MISSING_RECORD', message: expect.stringContaining('NOPE-404') });
+    expect(recorder.of(refused.body.orderId, OdooCommandFailed.type)).toHaveLength(1);
+    expect(await saleOrdersFor(refused.body.orderId)).toHaveLength(0);
+  });
+});
