@@ -1,9 +1,12 @@
 import { AppStatus, InfraStatus } from '@omnibus/infra';
 import { formatTable } from './table';
 
-/** Progress lines for `up`/`down`: "  kafka       started 127.0.0.1:9092". */
+const started = Date.now();
+
+/** Progress lines for `up`/`down`, with the seconds since the command started: "  kafka   12.3s  started 127.0.0.1:9092". */
 export function printProgress(step: string, message: string): void {
-  process.stdout.write(`  ${step.padEnd(16)} ${message}\n`);
+  const seconds = `${((Date.now() - started) / 1000).toFixed(1)}s`;
+  process.stdout.write(`  ${step.padEnd(16)} ${seconds.padStart(6)}  ${message}\n`);
 }
 
 export function statusTable(apps: AppStatus[]): string {

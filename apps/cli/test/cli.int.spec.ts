@@ -44,8 +44,8 @@ describe('npx omnibus against the shared broker and server', () => {
     const up = await omnibus(['up', '--no-apps'], env);
     expect(up.stderr).toBe('');
     expect(up.code).toBe(0);
-    expect(up.stdout).toMatch(/kafka\s+using 127\.0\.0\.1:\d+/);
-    expect(up.stdout).toMatch(/topics\s+1 in catalogue: 1 created, 0 updated/);
+    expect(up.stdout).toMatch(/kafka\s+[\d.]+s  using 127\.0\.0\.1:\d+/);
+    expect(up.stdout).toMatch(/topics\s+[\d.]+s  1 in catalogue: 1 created, 0 updated/);
 
     const after = await omnibus(['topics'], env);
     expect(after.code).toBe(0);
