@@ -108,7 +108,15 @@ export async function secureLocalKafka(
   home: string,
   progress: (step: string, message: string) => void,
 ): Promise<NodeJS.ProcessEnv> {
-  if (!isLocalKafka(brokers) || localKafkaSecurity(home) !== 'scram') return env;
+  if (!isLocalKafka(brokers)) return env;
+  const security = localKafkaSecurity(home);
+  // A broker that was already running is used as it is: never let a plaintext one pass for secure.
+  if (env.KAFKA_SECURITY && env.KAFKA_SECURITY !== security) {
+    throw new Error(
+      `KAFKA_SECURITY=${env.KAFKA_SECURITY}, but the local broker at ${brokers[0]} runs ${security} (fixed when its storage in ${path.join(home, 'kafka', 'data')} was formatted); stop it and remove that folder, or use another OMNIBUS_HOME and KAFKA_PORT`,
+    );
+  }
+  if (security !== 'scram') return env;
   const plan = await applyCatalogueAcls(brokers, { ...env, ...localKafkaIdentity(home, 'broker') });
   progress('acls', `${plan.missing.length + plan.present.length} from the catalogue: ${plan.missing.length} created`);
   return { ...env, ...localKafkaIdentity(home, 'admin') };

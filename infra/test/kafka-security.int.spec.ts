@@ -183,6 +183,20 @@ describe('the secure local broker', () => {
     for (const binding of wanted) expect(onBroker.has(aclKey(binding))).toBe(true);
   });
 
+  it('refuses to pass a broker off as something it is not when KAFKA_SECURITY disagrees with it', async () => {
+    await expect(secureLocalKafka(settings.brokers, { ...env, KAFKA_SECURITY: 'plaintext' }, settings.home, () => undefined)).rejects.toThrow(
+      /^KAFKA_SECURITY=plaintext, but the local broker at 127\.0\.0\.1:\d+ runs scram/,
+    );
+    const plaintextHome = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-kafka-plain-'));
+    try {
+      await expect(secureLocalKafka(['127.0.0.1:9092'], { ...env, KAFKA_SECURITY: 'scram' }, plaintextHome, () => undefined)).rejects.toThrow(
+        /but the local broker at 127\.0\.0\.1:9092 runs plaintext/,
+      );
+    } finally {
+      fs.rmSync(plaintextHome, { recursive: true, force: true });
+    }
+  });
+
   it('starts each app of `up` as its own identity, and apps without one as nobody', () => {
     expect(appKafkaIdentity(settings.home, settings.brokers, 'returns')).toEqual(localKafkaIdentity(settings.home, 'returns'));
     expect(appKafkaIdentity(settings.home, settings.brokers, 'schema-registry')).toEqual({ KAFKA_SASL_USERNAME: '', KAFKA_SASL_PASSWORD: '' });
