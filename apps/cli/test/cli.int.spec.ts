@@ -1,24 +1,10 @@
-import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import { testKafka, uniqueName } from '@omnibus/testing';
+import { runOmnibus as omnibus } from './run-omnibus';
 
 jest.setTimeout(60_000);
-
-const bin = path.resolve(__dirname, '..', '..', '..', 'bin', 'omnibus');
-
-/** Runs bin/omnibus as an operator would; resolves with its exit code and output. */
-async function omnibus(args: string[], env: NodeJS.ProcessEnv): Promise<{ code: number; stdout: string; stderr: string }> {
-  try {
-    const { stdout, stderr } = await promisify(execFile)(bin, args, { env: { ...process.env, ...env } });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const e = error as { code: number; stdout: string; stderr: string };
-    return { code: e.code, stdout: e.stdout, stderr: e.stderr };
-  }
-}
 
 describe('npx omnibus against the shared broker and server', () => {
   const home = fs.mkdtempSync(path.join(os.tmpdir(), 'omnibus-cli-'));
