@@ -10,6 +10,9 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 
 module.exports = {
   testEnvironment: 'node',
+  // Integration tests wait for real brokers and databases on a shared 2-core machine; each wait inside
+  // a test has its own, tighter deadline (waitFor), so this is only the backstop.
+  testTimeout: 60_000,
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
