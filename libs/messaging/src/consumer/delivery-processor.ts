@@ -216,7 +216,15 @@ export class DeliveryProcessor {
 
   /** What to do once the transaction of `apply` has committed. */
   committed(applied: AppliedDeliveries): void {
-    for (const [delivery, outcome] of applied.outcomes) this.count(delivery.origin.topic, delivery.envelope!.type, outcome);
+    // Counted per (topic, type, outcome) rather than per event: label lookups are not free.
+    const counts = new Map<string, { topic: string; type: string; outcome: DeliveryOutcome; n: number }>();
+    for (const [delivery, outcome] of applied.outcomes) {
+      const id = `${delivery.origin.topic}\u0000${delivery.envelope!.type}\u0000${outcome}`;
+      const entry = counts.get(id);
+      if (entry) entry.n++;
+      else counts.set(id, { topic: delivery.origin.topic, type: delivery.envelope!.type, outcome, n: 1 });
+    }
+    for (const { topic, type, outcome, n } of counts.values()) this.count(topic, type, outcome, n);
     if (applied.succeededHeads.length > 0) this.options.onHeadsSucceeded(applied.succeededHeads);
   }
 
@@ -398,7 +406,7 @@ export class DeliveryProcessor {
     }
   }
 
-  count(topic: string, eventType: string, outcome: DeliveryOutcome): void {
-    consumerMetrics.outcomes.inc({ consumer_group: this.options.consumerGroup, topic, event_type: eventType, outcome });
+  count(topic: string, eventType: string, outcome: DeliveryOutcome, n = 1): void {
+    consumerMetrics.outcomes.inc({ consumer_group: this.options.consumerGroup, topic, event_type: eventType, outcome }, n);
   }
 }

@@ -30,6 +30,11 @@ export interface EventConsumerOptions {
   handlers: HandlerRegistration[];
   /** Extra middlewares, run inside tracing and metrics, outermost first. */
   middlewares?: Middleware[];
+  /**
+   * The built-in middlewares: a consume span per event (continuing the producer's trace) and the
+   * handler latency histogram. Both on by default; outcome counters and lag are always kept.
+   */
+  instrumentation?: { tracing?: boolean; handlerLatency?: boolean };
   retry?: Partial<RetrySchedule>;
   /** Upper bound of events handled in one database transaction (default 500). */
   maxEventsPerTransaction?: number;
@@ -85,7 +90,12 @@ export class EventConsumer {
     this.retryTopic = retryTopicOf(options.service);
     this.deadLetterTopic = deadLetterTopicOf(options.service);
     this.logger = (options.logger ?? createLogger({ service: options.service })).child({ consumerGroup: this.groupId });
-    const middlewares = [tracingMiddleware, metricsMiddleware, ...(options.middlewares ?? [])];
+    const { tracing = true, handlerLatency = true } = options.instrumentation ?? {};
+    const middlewares = [
+      ...(tracing ? [tracingMiddleware] : []),
+      ...(handlerLatency ? [metricsMiddleware] : []),
+      ...(options.middlewares ?? []),
+    ];
     const handlers = new Map<string, RunnableHandler>();
     for (const registration of options.handlers) {
       if (handlers.has(registration.eventType)) {

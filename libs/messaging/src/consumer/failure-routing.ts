@@ -36,7 +36,11 @@ export interface FailureHistory {
   redriveCount: number;
 }
 
+const NO_FAILURES: FailureHistory = Object.freeze({ attempts: 0, retryRound: 0, redriveCount: 0 });
+
 export function readFailureHistory(headers: EventHeaders): FailureHistory {
+  // Most records have never failed: no allocation for them on the hot path.
+  if (headers[FailureHeader.attempts] === undefined && headers[FailureHeader.redriveCount] === undefined) return NO_FAILURES;
   return {
     attempts: intHeader(headers[FailureHeader.attempts]),
     retryRound: intHeader(headers[FailureHeader.retryRound]),
@@ -48,7 +52,8 @@ export function readFailureHistory(headers: EventHeaders): FailureHistory {
 /** Where the event was first published: the record itself, or what a retry/re-drive record says. */
 export function readOrigin(record: ConsumedRecord): RecordPosition {
   const topic = record.headers[FailureHeader.originalTopic];
-  if (!topic) return { topic: record.topic, partition: record.partition, offset: record.offset, timestamp: record.timestamp };
+  // A record read from its own topic is its own origin (a ConsumedRecord is a RecordPosition).
+  if (!topic) return record;
   return {
     topic,
     partition: intHeader(record.headers[FailureHeader.originalPartition]),

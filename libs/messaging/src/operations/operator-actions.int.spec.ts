@@ -4,9 +4,9 @@ import os from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { Client } from 'pg';
-import { createTestDatabase, TestDatabase, waitFor } from '@omnibus/testing';
+import { createTestDatabase, testBrokers, TestDatabase, waitFor } from '@omnibus/testing';
 import { createHarness, fix, Harness, reserveStock, StockReservationRequested } from '../../test/harness';
-import { consumerMetrics, EventHandler } from '..';
+import { consumerMetrics, EventHandler, OperatorConsole, withOperatorConsole } from '..';
 
 jest.setTimeout(120_000);
 
@@ -37,6 +37,15 @@ describe('operator actions through `omnibus`', () => {
     } finally {
       await client.end();
     }
+  }
+
+  function withConsole<T>(work: (console: OperatorConsole) => Promise<T>): Promise<T> {
+    return withOperatorConsole(work, {
+      brokers: testBrokers(),
+      operationsDatabaseUrl: operations.url,
+      operator: 'erika',
+      auditLogPath: path.join(home, 'logs', 'operator-audit.log'),
+    });
   }
 
   async function outcomeCount(outcome: string): Promise<number> {
@@ -82,11 +91,11 @@ describe('operator actions through `omnibus`', () => {
     expect(redrive.stdout).toContain(`re-drove 1 dead letter(s) of ${harness.deadLetterTopic} to ${harness.retryTopic}`);
 
     await waitFor(async () => (await harness.reservations()).length === 4, { what: 'the re-driven request reserved' });
-    const again = await omnibus('dlq', 'redrive', '--service', harness.service, '--all', '--yes');
-    expect(again.stdout).toContain(`nothing to re-drive in ${harness.deadLetterTopic}`);
-    const refused = await omnibus('dlq', 'redrive', '--service', harness.service);
-    expect(refused.code).toBe(1);
-    expect(refused.stderr).toContain('say which dead letters to re-drive');
+    await withConsole(async (console) => {
+      const again = await console.redrive({ service: harness.service, all: true }, async () => true);
+      expect(again.summary).toBe(`nothing to re-drive in ${harness.deadLetterTopic}`);
+      await expect(console.redrive({ service: harness.service }, async () => true)).rejects.toThrow('say which dead letters to re-drive');
+    });
 
     const reservations = await harness.reservations();
     expect(reservations.filter((r) => r.eventId === ids[1])).toHaveLength(1);
@@ -103,6 +112,9 @@ describe('operator actions through `omnibus`', () => {
       'erika dlq.redrive succeeded',
       'erika dlq.redrive failed',
     ]);
+    // A refused confirmation is recorded too.
+    await withConsole((console) => console.redrive({ service: harness.service, all: true, includeRedriven: true }, async () => false));
+    expect((await auditRows()).at(-1)).toMatchObject({ action: 'dlq.redrive', outcome: 'cancelled' });
   });
 
   it('in sequenced mode, the re-driven request is reserved and the requests parked behind it follow in order', async () => {
@@ -127,8 +139,8 @@ describe('operator actions through `omnibus`', () => {
     expect((await harness.reservations()).map((r) => `${r.orderId}#${r.sequence}`).sort()).toEqual(['order-1#1', 'order-2#1']);
 
     fix.deployed = true;
-    const redrive = await omnibus('dlq', 'redrive', '--service', harness.service, '--all', '--yes');
-    expect(redrive).toMatchObject({ code: 0, stderr: '' });
+    const redrive = await withConsole((console) => console.redrive({ service: harness.service, all: true }, async () => true));
+    expect(redrive.outcome).toBe('succeeded');
 
     await waitFor(async () => (await harness.reservations()).length === 5, { what: 'order-1 reserved in full' });
     expect((await harness.reservations()).filter((r) => r.orderId === 'order-1').map((r) => r.sequence)).toEqual([1, 2, 3, 4]);
@@ -145,10 +157,12 @@ describe('operator actions through `omnibus`', () => {
     await harness.publish(Array.from({ length: 12 }, (_, i) => ({ orderId: `order-${i % 3}`, sku: 'SKU-1', quantity: 1, sequence: i })));
     await waitFor(async () => (await harness.reservations()).length === 12, { what: '12 reservations' });
 
-    const whileRunning = await omnibus('replay', '--group', harness.service, '--to-time', startedAt.toISOString(), '--yes');
-    expect(whileRunning.code).toBe(1);
-    expect(whileRunning.stdout).toContain('running member(s)');
-    expect(whileRunning.stdout).toContain('Stop the service');
+    const replayToStart = (console: OperatorConsole) =>
+      console.replay({ groupId: harness.service, target: { kind: 'time', at: startedAt } }, async () => true);
+    const whileRunning = await withConsole(replayToStart);
+    expect(whileRunning.outcome).toBe('refused');
+    expect(whileRunning.summary).toContain('running member(s)');
+    expect(whileRunning.summary).toContain('Stop the service');
 
     await consumer.stop();
     const duplicatesBefore = await outcomeCount('duplicate');
@@ -162,11 +176,15 @@ describe('operator actions through `omnibus`', () => {
     expect(reservations).toHaveLength(12);
     expect(reservations.every((r) => r.reservedBy === 'consumer')).toBe(true);
 
-    const lag = await omnibus('lag', '--group', harness.service);
-    expect(lag.code).toBe(0);
-    expect(lag.stdout).toContain(harness.topic);
-    const audit = await omnibus('audit', '--limit', '10');
-    expect(audit.stdout).toMatch(/erika\s+replay\s+refused/);
-    expect((await auditRows()).map((row) => `${row.action} ${row.outcome}`)).toEqual(['replay refused', 'replay succeeded', 'lag succeeded']);
+    await withConsole(async (console) => {
+      const lag = await console.lag({ groups: [harness.service] });
+      expect(lag.value.filter((row) => row.topic === harness.topic).map((row) => row.lag)).toEqual([0, 0]);
+      const audit = await console.auditLog({ limit: 10 });
+      expect(audit.map((entry) => `${entry.operator} ${entry.action} ${entry.outcome}`)).toEqual([
+        'erika lag succeeded',
+        'erika replay succeeded',
+        'erika replay refused',
+      ]);
+    });
   });
 });
