@@ -17,6 +17,7 @@ export const COMMANDS = [
   'schemas',
   'token',
   'acls',
+  'demo',
 ];
 
 /**
