@@ -12,6 +12,7 @@
  * BENCH_BATCH (relay batchSize, 2000), BENCH_SHARDS (8), BENCH_CONCURRENCY (relay maxConcurrentShards, 4),
  * BENCH_PHASES (max,steady), BENCH_ROUNDS (alternating naive/relay max-throughput rounds, 3).
  */
+import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
@@ -150,7 +151,7 @@ async function relayThroughput(
   dataSource: DataSource,
   kafka: Kafka,
   topic: string,
-): Promise<{ rate: number; cpuMsPer1k: number; append: number }> {
+): Promise<{ rate: number; cpuMsPer1k: number; postgresMsPer1k: number; append: number }> {
   const append = await fillOutbox(dataSource, topic);
   await dataSource.query('VACUUM ANALYZE outbox');
   let published = 0;
@@ -162,12 +163,37 @@ async function relayThroughput(
   });
   const started = performance.now();
   const cpuBefore = cpuMs();
+  const postgresBefore = await postgresCpu(dataSource);
   await relay.start();
   await done;
   const seconds = (performance.now() - started) / 1000;
   const cpuMsPer1k = ((cpuMs() - cpuBefore) / EVENTS) * 1000;
+  const postgresMsPer1k = ((await postgresCpuSince(dataSource, postgresBefore)) / EVENTS) * 1000;
   await relay.stop();
-  return { rate: EVENTS / seconds, cpuMsPer1k, append };
+  return { rate: EVENTS / seconds, cpuMsPer1k, postgresMsPer1k, append };
+}
+
+/** CPU time (ms) so far of each PostgreSQL backend serving the benchmark's database (ours alone, unlike the shared server's total). */
+async function postgresCpu(dataSource: DataSource): Promise<Map<number, number>> {
+  const rows: Array<{ pid: number }> = await dataSource.query('SELECT pid FROM pg_stat_activity WHERE datname = current_database()');
+  const spent = new Map<number, number>();
+  for (const { pid } of rows) {
+    try {
+      // utime and stime, fields 14 and 15, in clock ticks (100 per second on Linux).
+      const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+      spent.set(pid, (Number(fields[11]) + Number(fields[12])) * 10);
+    } catch {
+      // a remote server, or the backend is gone
+    }
+  }
+  return spent;
+}
+
+/** CPU ms the database's backends spent since `before` (a backend started since then counts whole). */
+async function postgresCpuSince(dataSource: DataSource, before: Map<number, number>): Promise<number> {
+  let spent = 0;
+  for (const [pid, ms] of await postgresCpu(dataSource)) spent += ms - (before.get(pid) ?? 0);
+  return spent;
 }
 
 // --- 2. latency at a steady offered load ----------------------------------------------------------
@@ -279,7 +305,7 @@ async function main(): Promise<void> {
   const fmt = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
   const ms = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
   try {
-    const skipped = { rate: NaN, cpuMsPer1k: NaN, append: NaN };
+    const skipped = { rate: NaN, cpuMsPer1k: NaN, postgresMsPer1k: NaN, append: NaN };
     const skippedSteady = { p50: NaN, p99: NaN, max: NaN, offered: NaN, count: 0, lateTicks: 0, early: 0 };
     let naiveMax = skipped;
     let relayMax = skipped;
@@ -289,7 +315,7 @@ async function main(): Promise<void> {
       // Alternating rounds, median reported: the machine's load drifts, and each side gets the same drift.
       for (let round = 1; round <= ROUNDS; round++) {
         progress(`naive max throughput, round ${round}/${ROUNDS}`);
-        naiveRounds.push({ ...(await naiveThroughput(kafka, await topic('bench.naive.max'))), append: NaN });
+        naiveRounds.push({ ...(await naiveThroughput(kafka, await topic('bench.naive.max'))), postgresMsPer1k: 0, append: NaN });
         progress(`relay max throughput, round ${round}/${ROUNDS}`);
         relayRounds.push(await relayThroughput(dataSource, kafka, await topic('bench.relay.max')));
         await dataSource.query('TRUNCATE outbox');
@@ -314,6 +340,7 @@ async function main(): Promise<void> {
       `| max throughput, every round (events/s) | ${naiveRounds.map((r) => fmt(r.rate)).join(', ')} | ${relayRounds.map((r) => fmt(r.rate)).join(', ')} | |`,
     );
     console.log(`| node CPU per 1k events at max (ms; PostgreSQL and Kafka not included) | ${ms(naiveMax.cpuMsPer1k)} | ${ms(relayMax.cpuMsPer1k)} | |`);
+    console.log(`| PostgreSQL CPU per 1k events at max (ms, this database's backends) | - | ${ms(relayMax.postgresMsPer1k)} | |`);
     console.log(`| latency p50 at ${RATE}/s (ms) | ${ms(naiveSteady.p50)} | ${ms(relaySteady.p50)} | |`);
     console.log(`| latency p99 at ${RATE}/s (ms) | ${ms(naiveSteady.p99)} | ${ms(relaySteady.p99)} | |`);
     console.log(`| latency max at ${RATE}/s (ms) | ${ms(naiveSteady.max)} | ${ms(relaySteady.max)} | |`);
