@@ -197,13 +197,19 @@ export class DeliveryProcessor {
   ): Promise<AppliedDeliveries> {
     const applied: AppliedDeliveries = { outcomes: [], succeededHeads: [] };
     const toRun = parkWaiting ? await this.parkWaitingDeliveries(manager, deliveries, applied) : deliveries;
-    const claimed = await this.inbox.claim(
-      manager,
-      toRun.filter((d) => !d.problem).map((d) => d.envelope!.id),
-    );
+    // The same event twice in one chunk (a producer retry upstream): the second is a duplicate.
+    const ids = new Set<string>();
+    const repeated = new Set<Delivery>();
+    for (const delivery of toRun) {
+      if (delivery.problem) continue;
+      const id = delivery.envelope!.id.toLowerCase();
+      if (ids.has(id)) repeated.add(delivery);
+      else ids.add(id);
+    }
+    const handledBefore = await this.inbox.claim(manager, [...ids]);
     for (const delivery of toRun) {
       if (delivery.problem) throw new DeliveryFailure(delivery, delivery.problem);
-      if (!claimed.delete(delivery.envelope!.id)) {
+      if (repeated.has(delivery) || handledBefore.has(delivery.envelope!.id.toLowerCase())) {
         applied.outcomes.push([delivery, 'duplicate']);
         continue;
       }

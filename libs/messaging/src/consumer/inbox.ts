@@ -8,17 +8,21 @@ export class Inbox {
   constructor(readonly consumerGroup: string) {}
 
   /**
-   * Records the ids in one statement and returns those that were not there yet: the events to run.
-   * A concurrent claim of the same id (a rebalance overlap) waits for the other transaction and then
-   * sees it as handled, so two instances never both run one event.
+   * Records the ids (distinct) in one statement and returns those that were there already: the
+   * events to acknowledge without running. Returning the few duplicates rather than the many new
+   * ids keeps the answer small on the hot path. A concurrent claim of the same id (a rebalance
+   * overlap) waits for the other transaction and then counts as handled, so two instances never
+   * both run one event.
    */
   async claim(manager: EntityManager, eventIds: string[]): Promise<Set<string>> {
     if (eventIds.length === 0) return new Set();
     const rows: Array<{ event_id: string }> = await manager.query(
-      `INSERT INTO messaging_inbox (consumer_group, event_id)
-       SELECT $1, unnest($2::uuid[])
-       ON CONFLICT DO NOTHING
-       RETURNING event_id`,
+      `WITH batch AS (SELECT unnest($2::uuid[]) AS event_id),
+            claimed AS (
+              INSERT INTO messaging_inbox (consumer_group, event_id) SELECT $1, event_id FROM batch
+              ON CONFLICT DO NOTHING
+              RETURNING event_id)
+       SELECT event_id FROM batch WHERE event_id NOT IN (SELECT event_id FROM claimed)`,
       [this.consumerGroup, eventIds],
     );
     return new Set(rows.map((row) => row.event_id));
