@@ -51,5 +51,24 @@ export class CreateOutbox1767225600000 implements MigrationInterface {
   }
 }
 
+/**
+ * Every published row leaves a dead tuple (the mark is an UPDATE) and a dead entry in the
+ * unpublished index. The default autovacuum trigger (20% of a table that holds days of retention)
+ * would let millions pile up; vacuum the outbox after 1% instead, so the relay's index scans stay short.
+ */
+export class VacuumOutboxOften1767225600001 implements MigrationInterface {
+  name = 'VacuumOutboxOften1767225600001';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(
+      `ALTER TABLE outbox SET (autovacuum_vacuum_scale_factor = 0.01, autovacuum_analyze_scale_factor = 0.02)`,
+    );
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE outbox RESET (autovacuum_vacuum_scale_factor, autovacuum_analyze_scale_factor)`);
+  }
+}
+
 /** Add these to the service DataSource's `migrations` (never `synchronize`). */
-export const outboxMigrations: Array<new () => MigrationInterface> = [CreateOutbox1767225600000];
+export const outboxMigrations: Array<new () => MigrationInterface> = [CreateOutbox1767225600000, VacuumOutboxOften1767225600001];
