@@ -3,7 +3,7 @@ import { testKafka, uniqueName } from '@omnibus/testing';
 import { parseCatalogue } from '../src/catalogue';
 import { applyTopics, describeBrokerTopics, topicSpecs } from '../src/topics';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 /** A catalogue of our own, with names no other test uses, applied to the real broker. */
 function catalogueFor(prefix: string, { partitions = 2, retentionMs = 3_600_000, dlqPartitions = 1 } = {}) {

@@ -3,7 +3,6 @@ import { verifyToken } from '@omnibus/service-kit';
 import { ttlSeconds } from '../src/commands/token';
 import { runOmnibus as omnibus } from './run-omnibus';
 
-jest.setTimeout(30_000);
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';
 

@@ -7,7 +7,7 @@ import { OutboxRelay } from './relay';
 import { shardOf } from './shard';
 import { consumeTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger } from './test/fixtures';
 
-jest.setTimeout(30_000);
+jest.setTimeout(60_000);
 
 describe('appendToOutbox', () => {
   let db: OutboxTestDatabase;
