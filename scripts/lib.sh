@@ -35,3 +35,9 @@ ensure_node_modules() {
 typecheck() {
   npx tsc -p tsconfig.json --noEmit --incremental --tsBuildInfoFile "$omnibus_home/tsc.tsbuildinfo"
 }
+
+# ESLint with Nx's module-boundary rule (apps never import apps; libs never import apps). The rule
+# reads Nx's project graph, which `nx show projects` computes first.
+lint() {
+  NX_DAEMON=false npx nx show projects >/dev/null && npx eslint --max-warnings=0 .
+}

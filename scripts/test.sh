@@ -11,7 +11,7 @@ results=$omnibus_home/test-results.json
 rm -f "$results"
 STARTED_KAFKA=0
 STARTED_POSTGRES=0
-typecheck_failed=0
+checks_failed=0
 jest_code=0
 
 summary() {
@@ -21,7 +21,7 @@ summary() {
     // A suite that could not run (syntax error, failing import, hook crash) counts as one failed test.
     const broken = r.testResults.filter((s) => s.status === "failed" && s.assertionResults.every((a) => a.status !== "failed")).length;
     console.log(`${r.numPassedTests} passed, ${r.numFailedTests + broken + Number(process.argv[2])} failed`);
-  ' "$results" "$typecheck_failed"
+  ' "$results" "$checks_failed"
 }
 
 finish() {
@@ -55,8 +55,11 @@ rm -f "$infra_out"
 [ $infra_code = 0 ] || exit 1
 
 step "typecheck"
-if typecheck; then echo "  ok"; else typecheck_failed=1; echo "typecheck failed (counted as one failure)"; fi
+if typecheck; then echo "  ok"; else checks_failed=1; echo "typecheck failed (counted as one failure)"; fi
+
+step "lint (module boundaries)"
+if lint; then echo "  ok"; else checks_failed=$((checks_failed + 1)); echo "lint failed (counted as one failure)"; fi
 
 step "jest"
 npx jest --ci --maxWorkers=2 --json --outputFile="$results" || jest_code=$?
-[ $typecheck_failed = 0 ] && [ $jest_code = 0 ]
+[ $checks_failed = 0 ] && [ $jest_code = 0 ]
