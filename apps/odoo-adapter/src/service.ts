@@ -27,6 +27,7 @@ export const odooAdapterService = defineService({
       logger: app.get(ROOT_LOGGER),
       // Each command calls Odoo; keep transactions short so one slow order does not hold many.
       maxEventsPerTransaction: 20,
+      partitionsConsumedConcurrently: config.ODOO_COMMANDS_CONCURRENCY,
       blockedBackoffMs: { initial: Math.min(500, config.ODOO_COMMANDS_PAUSE_MAX_MS), max: config.ODOO_COMMANDS_PAUSE_MAX_MS },
     });
   },

@@ -1,5 +1,5 @@
 // Builders of odoo.commands payloads for the adapter's tests and benchmarks.
-import { CancelSaleOrder, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
 import { v7 as uuidv7 } from 'uuid';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -70,6 +70,21 @@ export function postJournalEntry(journalEntryId: string, amountMinor: number): P
       { lineNumber: 1, accountCode: '121000', label: 'Receivable', debit: usd(amountMinor), credit: usd(0), partnerId: null, taxCode: null, analyticAccount: null },
       { lineNumber: 2, accountCode: '400000', label: 'Revenue', debit: usd(0), credit: usd(amountMinor), partnerId: null, taxCode: null, analyticAccount: null },
     ],
+    occurredAt: new Date(),
+  };
+}
+
+export function createCreditNote(returnId: string, orderId: string, sku: string, quantity: number, amountMinor: number): CreateCreditNote {
+  return {
+    commandId: uuidv7(),
+    returnId,
+    orderId,
+    companyId: 'omnibus-retail',
+    refundId: `REF-${returnId}`,
+    reason: 'Returned',
+    lines: [{ lineId: `${orderId}-1`, sku, quantity: { milli: quantity * 1000 }, amount: usd(amountMinor), tax: usd(0), taxCode: null }],
+    shippingRefund: usd(0),
+    total: usd(amountMinor),
     occurredAt: new Date(),
   };
 }

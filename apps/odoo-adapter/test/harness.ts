@@ -98,7 +98,7 @@ export async function startAdapter(sim: OdooSimProcess, registry: RegistryProces
   const admin = kafka.admin();
   await admin.connect();
   await createTestTopics(admin, [
-    ...Object.values(topics).map((topic) => ({ topic, numPartitions: 3 })),
+    ...Object.values(topics).map((topic) => ({ topic, numPartitions: 4 })),
     { topic: `${consumerService}.retry`, numPartitions: 1 },
     { topic: `${consumerService}.dlq`, numPartitions: 1 },
   ]);

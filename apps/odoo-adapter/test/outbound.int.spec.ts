@@ -1,7 +1,7 @@
-import { CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
-import { cancelSaleOrder, createSaleOrder, postJournalEntry, validateDelivery } from './commands';
+import { cancelSaleOrder, createCreditNote, createSaleOrder, postJournalEntry, validateDelivery } from './commands';
 import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor } from './harness';
 
 let sim: OdooSimProcess;
@@ -22,8 +22,10 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
 
   const succeeded = (aggregateId: string) =>
     under.eventsOf(OdooCommandSucceeded.type).map((event) => event.value as OdooCommandSucceeded).filter((result) => result.aggregateId === aggregateId);
-  const awaitSucceeded = (aggregateId: string, count = 1, timeoutMs = 25_000) =>
-    waitFor(() => succeeded(aggregateId).length >= count && succeeded(aggregateId), { timeoutMs, what: `${count} OdooCommandSucceeded for ${aggregateId}` });
+  const awaitSucceeded = async (aggregateId: string, count = 1, timeoutMs = 25_000): Promise<OdooCommandSucceeded[]> => {
+    await waitFor(() => succeeded(aggregateId).length >= count, { timeoutMs, what: `${count} OdooCommandSucceeded for ${aggregateId}` });
+    return succeeded(aggregateId);
+  };
 
   beforeAll(async () => {
     await sim.reset(version);
@@ -74,7 +76,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
 
     await under.publish(ValidateDelivery, validateDelivery(orderId, id('SHIP-2b'), [{ sku: 'HOM-10003', quantity: 2 }]));
     await awaitSucceeded(orderId, 3);
-    const after = await odoo.searchRead<{ state: string }>('stock.picking', [['sale_id', '=', order.id]], { fields: ['state'], order: 'id asc' });
+    const after = await odoo.searchRead<{ id: number; state: string }>('stock.picking', [['sale_id', '=', order.id]], { fields: ['state'], order: 'id asc' });
     expect(after.map((picking) => picking.state)).toEqual(['done', 'done']);
   }, 30_000);
 
@@ -84,7 +86,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     await awaitSucceeded(orderId);
     await under.publish(CancelSaleOrder, cancelSaleOrder(orderId));
     await awaitSucceeded(orderId, 2);
-    const [order] = await odoo.searchRead<{ state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
+    const [order] = await odoo.searchRead<{ id: number; state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
     expect(order.state).toBe('cancel');
   }, 30_000);
 
@@ -94,6 +96,17 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     const [result] = await awaitSucceeded(entryId);
     const [move] = await odoo.searchRead<{ id: number; state: string; move_type: string }>('account.move', [['ref', '=', entryId]], { fields: ['state', 'move_type'] });
     expect(move).toMatchObject({ id: result.odooRecordId, state: 'posted', move_type: 'entry' });
+  }, 30_000);
+
+  it('creates and posts a credit note for a return with our return id as ref', async () => {
+    const orderId = id('ORD-6');
+    const returnId = id('RET-1');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'GRD-10007', quantity: 2, unitPriceMinor: 2_500 }]));
+    await awaitSucceeded(orderId);
+    await under.publish(CreateCreditNote, createCreditNote(returnId, orderId, 'GRD-10007', 1, 2_500));
+    const [result] = await awaitSucceeded(returnId);
+    const [move] = await odoo.searchRead<{ id: number; state: string; move_type: string }>('account.move', [['ref', '=', returnId]], { fields: ['state', 'move_type'] });
+    expect(move).toMatchObject({ id: result.odooRecordId, state: 'posted', move_type: 'out_refund' });
   }, 30_000);
 
   it('a connection dropped after Odoo committed the create does not make a second sale order or journal entry', async () => {
@@ -110,7 +123,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     await awaitSucceeded(entryId);
     expect(await odoo.searchCount('sale.order', [['client_order_ref', '=', orderId]])).toBe(1);
     expect(await odoo.searchCount('account.move', [['ref', '=', entryId]])).toBe(1);
-    const [order] = await odoo.searchRead<{ state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
+    const [order] = await odoo.searchRead<{ id: number; state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
     expect(order.state).toBe('sale');
     // The drops really happened.
     expect((await sim.admin<Array<{ hits: number }>>('GET', '/faults')).every((fault) => fault.hits === 1)).toBe(true);

@@ -302,12 +302,21 @@ export class OdooClient {
    */
   async createOnce(
     model: string,
-    input: { reference: OdooDomain; values: OdooValues; context?: OdooContext; maxAttempts?: number },
+    input: {
+      reference: OdooDomain;
+      values: OdooValues;
+      context?: OdooContext;
+      maxAttempts?: number;
+      /** The caller has just searched by `reference` and found nothing: skip the first search. */
+      knownAbsent?: boolean;
+    },
   ): Promise<{ id: number; created: boolean }> {
     const maxAttempts = input.maxAttempts ?? this.options.retry.maxAttempts + 1;
     for (let attempt = 1; ; attempt++) {
-      const [existing] = await this.search(model, input.reference, { limit: 1, order: 'id asc', context: { active_test: false, ...input.context } });
-      if (existing !== undefined) return { id: existing, created: false };
+      if (attempt > 1 || !input.knownAbsent) {
+        const [existing] = await this.search(model, input.reference, { limit: 1, order: 'id asc', context: { active_test: false, ...input.context } });
+        if (existing !== undefined) return { id: existing, created: false };
+      }
       try {
         return { id: await this.create(model, input.values, { context: input.context }), created: true };
       } catch (error) {

@@ -44,15 +44,15 @@ export class InboundSyncService implements OnApplicationBootstrap, OnApplication
     @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
     private readonly dataSource: DataSource,
   ) {
-    this.hints = new WebhookHints(async (model, ids, times) => (await this.engine()).applyHints(model as StreamName, ids, times), config.ODOO_WEBHOOK_BATCH_MS, logger);
+    this.hints = new WebhookHints(async (model, ids, times, fields) => (await this.engine()).applyHints(model as StreamName, ids, times, fields), config.ODOO_WEBHOOK_BATCH_MS, logger);
   }
 
   follows(model: string): boolean {
     return (FOLLOWED_MODELS as string[]).includes(model);
   }
 
-  hint(model: string, id: number, changedAt?: Date): void {
-    this.hints.add(model, id, changedAt);
+  hint(model: string, id: number, changedAt?: Date, fields?: Record<string, unknown>): void {
+    this.hints.add(model, id, changedAt, fields);
   }
 
   /** The sync engine, built once the Odoo session exists (waits while Odoo is unreachable). */

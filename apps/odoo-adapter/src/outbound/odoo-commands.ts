@@ -44,22 +44,17 @@ export class OdooCommands {
     const company = this.mapping.company(command.companyId);
     const context = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
     const existing = await this.findSaleOrder(command.orderId, context);
-    let orderId = existing?.id;
-    let created = false;
-    if (orderId === undefined) {
-      const values = await this.saleOrderValues(command, company.odooCompanyId, context);
-      ({ id: orderId, created } = await this.odoo.createOnce('sale.order', {
-        reference: [['client_order_ref', '=', command.orderId]],
-        values,
-        context,
-      }));
+    if (existing) {
+      // A retry or a replay: finish what is missing (confirmation), create nothing.
+      const confirmedNow = command.confirm ? await this.ensureState('sale.order', existing.id, 'action_confirm', ['sale', 'done'], context, existing.state) : false;
+      return { odooModel: 'sale.order', odooRecordId: existing.id, odooRecordName: existing.name, alreadyApplied: !confirmedNow };
     }
-    let confirmedNow = false;
-    if (command.confirm) {
-      confirmedNow = await this.ensureState('sale.order', orderId, 'action_confirm', ['sale', 'done'], context);
-    }
-    const [order] = await this.odoo.read<{ id: number; name: string }>('sale.order', [orderId], ['name'], { context });
-    return { odooModel: 'sale.order', odooRecordId: orderId, odooRecordName: order?.name ?? null, alreadyApplied: !created && !confirmedNow };
+    const values = await this.saleOrderValues(command, company.odooCompanyId, context);
+    const { id, created } = await this.odoo.createOnce('sale.order', { reference: [['client_order_ref', '=', command.orderId]], values, context, knownAbsent: true });
+    // A fresh order is a quotation: confirm without reading its state first.
+    const confirmedNow = command.confirm ? await this.ensureState('sale.order', id, 'action_confirm', ['sale', 'done'], context, created ? 'draft' : undefined) : false;
+    const [order] = await this.odoo.read<{ id: number; name: string }>('sale.order', [id], ['name'], { context });
+    return { odooModel: 'sale.order', odooRecordId: id, odooRecordName: order?.name ?? null, alreadyApplied: !created && !confirmedNow };
   }
 
   async cancelSaleOrder(command: CancelSaleOrder): Promise<CommandOutcome> {
@@ -68,7 +63,7 @@ export class OdooCommands {
     const order = await this.findSaleOrder(command.orderId, context);
     // The contract: a sale order that does not exist counts as cancelled.
     if (!order) return { odooModel: 'sale.order', odooRecordId: 0, odooRecordName: null, alreadyApplied: true };
-    const cancelledNow = await this.ensureState('sale.order', order.id, 'action_cancel', ['cancel'], context);
+    const cancelledNow = await this.ensureState('sale.order', order.id, 'action_cancel', ['cancel'], context, order.state);
     return { odooModel: 'sale.order', odooRecordId: order.id, odooRecordName: order.name, alreadyApplied: !cancelledNow };
   }
 
@@ -218,7 +213,7 @@ export class OdooCommands {
       values: { move_type: 'entry', ref: command.journalEntryId, journal_id: journalId, date: command.accountingDate, company_id: company.odooCompanyId, line_ids: lines },
       context,
     });
-    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context);
+    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context, created ? 'draft' : undefined);
     const [move] = await this.odoo.read<{ id: number; name: string }>('account.move', [id], ['name'], { context });
     return { odooModel: 'account.move', odooRecordId: id, odooRecordName: move?.name ?? null, alreadyApplied: !created && !postedNow };
   }
@@ -263,7 +258,7 @@ export class OdooCommands {
       },
       context,
     });
-    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context);
+    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context, created ? 'draft' : undefined);
     const [move] = await this.odoo.read<{ id: number; name: string }>('account.move', [id], ['name'], { context });
     return { odooModel: 'account.move', odooRecordId: id, odooRecordName: move?.name ?? null, alreadyApplied: !created && !postedNow };
   }
@@ -276,12 +271,16 @@ export class OdooCommands {
    * changed the state. A method answering with a wizard (an action dict) has not finished: that is a
    * business refusal here, since we never drive wizards.
    */
-  private async ensureState(model: string, id: number, method: string, doneStates: string[], context: OdooContext): Promise<boolean> {
+  private async ensureState(model: string, id: number, method: string, doneStates: string[], context: OdooContext, knownState?: string): Promise<boolean> {
     const attempts = this.odoo.options.retry.maxAttempts + 1;
     for (let attempt = 1; ; attempt++) {
-      const [record] = await this.odoo.read<{ id: number; state: string }>(model, [id], ['state'], { context });
-      if (!record) throw new OdooMissingError(`${model} ${id} does not exist`, { model, method });
-      if (doneStates.includes(record.state)) return attempt > 1;
+      let state = attempt === 1 ? knownState : undefined;
+      if (state === undefined) {
+        const [record] = await this.odoo.read<{ id: number; state: string }>(model, [id], ['state'], { context });
+        if (!record) throw new OdooMissingError(`${model} ${id} does not exist`, { model, method });
+        state = record.state;
+      }
+      if (doneStates.includes(state)) return attempt > 1;
       try {
         const result = await this.odoo.callMethod(model, method, [id], { context });
         if (result && typeof result === 'object' && !Array.isArray(result)) {

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 
-export type ApplyHints = (model: string, ids: number[], hintedTimes: Map<number, Date>) => Promise<unknown>;
+export type ApplyHints = (model: string, ids: number[], hintedTimes: Map<number, Date>, hintedFields: Map<number, Record<string, unknown>>) => Promise<unknown>;
 
 /**
  * Webhooks are hints, not a log (§5.2: no retry, 1 s timeout): we answer Odoo at once and re-read the
@@ -8,7 +8,7 @@ export type ApplyHints = (model: string, ids: number[], hintedTimes: Map<number,
  * A hint lost here (crash, Odoo down) is not lost for good: polling reads the change anyway.
  */
 export class WebhookHints {
-  private readonly pending = new Map<string, Map<number, Date | undefined>>();
+  private readonly pending = new Map<string, Map<number, { at?: Date; fields?: Record<string, unknown> }>>();
   private readonly timers = new Map<string, NodeJS.Timeout>();
   private readonly inFlight = new Set<Promise<void>>();
 
@@ -19,11 +19,12 @@ export class WebhookHints {
     private readonly maxBatch = 200,
   ) {}
 
-  add(model: string, id: number, changedAt?: Date): void {
+  /** `fields`: what the webhook carried about the record (Odoo sends the rule's selected fields). */
+  add(model: string, id: number, changedAt?: Date, fields?: Record<string, unknown>): void {
     let ids = this.pending.get(model);
     if (!ids) this.pending.set(model, (ids = new Map()));
     const known = ids.get(id);
-    if (!known || (changedAt && changedAt > known)) ids.set(id, changedAt);
+    if (!known || !known.at || (changedAt && changedAt > known.at)) ids.set(id, { at: changedAt, fields });
     if (ids.size >= this.maxBatch || this.batchMs === 0) return this.flush(model);
     if (!this.timers.has(model)) this.timers.set(model, setTimeout(() => this.flush(model), this.batchMs));
   }
@@ -42,8 +43,12 @@ export class WebhookHints {
     this.pending.delete(model);
     if (!ids || ids.size === 0) return;
     const times = new Map<number, Date>();
-    for (const [id, at] of ids) if (at) times.set(id, at);
-    const run = this.apply(model, [...ids.keys()], times)
+    const fields = new Map<number, Record<string, unknown>>();
+    for (const [id, hint] of ids) {
+      if (hint.at) times.set(id, hint.at);
+      if (hint.fields) fields.set(id, hint.fields);
+    }
+    const run = this.apply(model, [...ids.keys()], times, fields)
       .then(() => undefined)
       .catch((error: unknown) => this.logger.warn({ err: error, model, records: ids.size }, 'applying Odoo webhook hints failed; polling will pick the changes up'));
     this.inFlight.add(run);

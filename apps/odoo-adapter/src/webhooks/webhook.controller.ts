@@ -36,7 +36,7 @@ export class OdooWebhookController {
     if (payload.data._model && payload.data._model !== model) {
       throw new BadRequestException(`payload is about ${payload.data._model}, the URL about ${model}`);
     }
-    this.inbound.hint(model, payload.data._id, hintedChangeTime(payload.data));
+    this.inbound.hint(model, payload.data._id, hintedChangeTime(payload.data), payload.data);
     return { status: 'ok' };
   }
 }
