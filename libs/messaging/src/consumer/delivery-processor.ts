@@ -222,15 +222,16 @@ export class DeliveryProcessor {
 
   /** What to do once the transaction of `apply` has committed. */
   committed(applied: AppliedDeliveries): void {
-    // Counted per (topic, type, outcome) rather than per event: label lookups are not free.
-    const counts = new Map<string, { topic: string; type: string; outcome: DeliveryOutcome; n: number }>();
+    // Counted per run of equal (topic, type, outcome) rather than per event: label lookups are not free.
+    const counts: Array<{ topic: string; type: string; outcome: DeliveryOutcome; n: number }> = [];
+    let last: (typeof counts)[number] | undefined;
     for (const [delivery, outcome] of applied.outcomes) {
-      const id = `${delivery.origin.topic}\u0000${delivery.envelope!.type}\u0000${outcome}`;
-      const entry = counts.get(id);
-      if (entry) entry.n++;
-      else counts.set(id, { topic: delivery.origin.topic, type: delivery.envelope!.type, outcome, n: 1 });
+      const topic = delivery.origin.topic;
+      const type = delivery.envelope!.type;
+      if (last && last.topic === topic && last.type === type && last.outcome === outcome) last.n++;
+      else counts.push((last = { topic, type, outcome, n: 1 }));
     }
-    for (const { topic, type, outcome, n } of counts.values()) this.count(topic, type, outcome, n);
+    for (const { topic, type, outcome, n } of counts) this.count(topic, type, outcome, n);
     if (applied.succeededHeads.length > 0) this.options.onHeadsSucceeded(applied.succeededHeads);
   }
 
