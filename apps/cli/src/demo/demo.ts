@@ -3,12 +3,12 @@ import { AvroSerde, SchemaRegistryClient } from '@omnibus/messaging';
 import { appLogFile, AppStatus, appStatuses, platformContext, SERVICES, serviceUrl } from '@omnibus/infra';
 import { issueToken } from '@omnibus/service-kit';
 import { kafkaClientConfig } from '@omnibus/service-kit/kafka';
-import { Kafka, KafkaConfig, logLevel } from 'kafkajs';
+import { Admin, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { formatTable } from '../table';
 import { CatalogueProduct, DEMO_SKUS, demoOrders } from './demo-orders';
-import { endOffsets, EventWatcher, SeenEvent } from './event-watcher';
+import { endOffsets, EventWatcher } from './event-watcher';
 import { OdooJsonRpc } from './odoo-json-rpc';
 
 export interface DemoSettings {
@@ -40,6 +40,7 @@ export function demoSettingsFromEnv(env: NodeJS.ProcessEnv, options: { orders: n
 type Print = (line?: string) => void;
 
 const JOURNEY_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results'];
+const WATCHED_TOPICS = [...JOURNEY_TOPICS, 'retail.inventory'];
 const CHANNEL = 'channel:demo-shop';
 
 interface PostedOrder {
@@ -72,13 +73,15 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
   const token = await issueToken({ sub: CHANNEL, scopes: ['orders:write', 'orders:read'], ttl: '15m' });
   print(`   ${CHANNEL}, scopes orders:write orders:read, valid 15 minutes (npx omnibus token makes your own)`);
 
+  // One reader of the demo's topics from here on; it joins its consumer group while the orders go out.
   const kafka = new Kafka(settings.kafka);
   const admin = kafka.admin();
   await admin.connect();
+  // It reads from the ends of the logs before the first order, so nothing of the journey is missed.
+  const watching = EventWatcher.start(kafka, admin, await endOffsets(admin, WATCHED_TOPICS));
+  watching.catch(() => undefined); // awaited below; a failure surfaces there
   let posted: PostedOrder[];
   try {
-    const before = await endOffsets(admin, JOURNEY_TOPICS);
-
     section(print, '2', `${settings.orders} order${settings.orders === 1 ? '' : 's'} for products of Odoo's catalogue: POST ${settings.orderUrl}/orders`);
     posted = await postOrders(settings, token, products, print);
 
@@ -88,14 +91,16 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
     section(print, '4', `The sale orders in Odoo, read back through Odoo's JSON-RPC API (${settings.odoo.url}/jsonrpc)`);
     await showSaleOrders(odoo, posted, print);
 
+    const watcher = await watching;
     section(print, '5', `The journey of ${posted[0].ref} on Kafka (order ${posted[0].orderId})`);
-    await showJourney(kafka, admin, before, posted[0], settings, print);
+    await showJourney(watcher, admin, posted[0], settings, print);
 
     if (settings.stock) {
       section(print, '6', 'A stock change in Odoo arriving as an event');
-      await showStockChange(kafka, admin, odoo, products[0]?.sku ?? DEMO_SKUS[0], settings, print);
+      await showStockChange(watcher, odoo, products[0]?.sku ?? DEMO_SKUS[0], settings, print);
     }
   } finally {
+    await (await watching.catch(() => undefined))?.stop();
     await admin.disconnect();
   }
 
@@ -210,17 +215,12 @@ async function showSaleOrders(odoo: OdooJsonRpc, posted: PostedOrder[], print: P
   print("   so Odoo's amount_total is our total without shipping.");
 }
 
-async function showJourney(kafka: Kafka, admin: Awaited<ReturnType<Kafka['admin']>>, from: Map<string, Map<number, string>>, order: PostedOrder, settings: DemoSettings, print: Print) {
+async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrder, settings: DemoSettings, print: Print) {
+  // Everything published up to now has been read: the journey is complete.
   const until = await endOffsets(admin, JOURNEY_TOPICS);
-  const watcher = await EventWatcher.start(kafka, admin, from);
-  let journey: SeenEvent[];
-  try {
-    await watcher.until((events) => (watcher.caughtUp(until) ? events : undefined), settings.timeoutMs, 'complete read of the journey topics');
-    // ce_id is a UUIDv7: in id order, the events are in the order they were produced.
-    journey = watcher.events.filter((event) => event.key === order.orderId).sort((a, b) => a.id.localeCompare(b.id));
-  } finally {
-    await watcher.stop();
-  }
+  await watcher.until((events) => (watcher.caughtUp(until) ? events : undefined), settings.timeoutMs, 'complete read of the journey topics');
+  // ce_id is a UUIDv7: in id order, the events are in the order they were produced.
+  const journey = watcher.events.filter((event) => event.key === order.orderId).sort((a, b) => a.id.localeCompare(b.id));
   const serde = new AvroSerde({ registry: new SchemaRegistryClient({ url: settings.registryUrl }) });
   const rows: string[][] = [];
   for (const event of journey) {
@@ -240,46 +240,40 @@ async function showJourney(kafka: Kafka, admin: Awaited<ReturnType<Kafka['admin'
   );
 }
 
-async function showStockChange(kafka: Kafka, admin: Awaited<ReturnType<Kafka['admin']>>, odoo: OdooJsonRpc, sku: string, settings: DemoSettings, print: Print): Promise<void> {
+async function showStockChange(watcher: EventWatcher, odoo: OdooJsonRpc, sku: string, settings: DemoSettings, print: Print): Promise<void> {
   const [product] = await odoo.searchRead<{ id: number }>('product.product', [['default_code', '=', sku]], ['id']);
   const [warehouse] = await odoo.searchRead<{ lot_stock_id: [number, string] }>('stock.warehouse', [['code', '=', 'WH']], ['lot_stock_id']);
   const [quant] = await odoo.searchRead<{ quantity: number }>('stock.quant', [['product_id', '=', product.id], ['location_id', '=', warehouse.lot_stock_id[0]]], ['quantity']);
   const counted = Math.round(quant?.quantity ?? 0) + 7;
 
-  const before = await endOffsets(admin, ['retail.inventory']);
-  const watcher = await EventWatcher.start(kafka, admin, before);
-  try {
-    // An inventory count in Odoo, as a warehouse clerk would record it.
-    const inventory = { context: { inventory_mode: true } };
-    const quantId = await odoo.execute('stock.quant', 'create', [{ product_id: product.id, location_id: warehouse.lot_stock_id[0], inventory_quantity: counted }], inventory);
-    await odoo.execute('stock.quant', 'action_apply_inventory', [[quantId]], inventory);
-    const countedAt = Date.now();
-    print(`   Odoo: ${sku} counted at ${warehouse.lot_stock_id[1]}: ${quant?.quantity ?? 0} → ${counted} (stock.quant.action_apply_inventory)`);
+  // An inventory count in Odoo, as a warehouse clerk would record it.
+  const inventory = { context: { inventory_mode: true } };
+  const quantId = await odoo.execute('stock.quant', 'create', [{ product_id: product.id, location_id: warehouse.lot_stock_id[0], inventory_quantity: counted }], inventory);
+  await odoo.execute('stock.quant', 'action_apply_inventory', [[quantId]], inventory);
+  const countedAt = Date.now();
+  print(`   Odoo: ${sku} counted at ${warehouse.lot_stock_id[1]}: ${quant?.quantity ?? 0} → ${counted} (stock.quant.action_apply_inventory)`);
 
-    const serde = new AvroSerde({ registry: new SchemaRegistryClient({ url: settings.registryUrl }) });
-    const position = await watcher
-      .until(
-        async (events) => {
-          for (const event of events) {
-            if (event.type !== StockPositionChanged.type || event.key !== sku || !event.value) continue;
-            const value = await serde.decodeAs(StockPositionChanged, event.value);
-            if (value.onHand.milli === counted * 1000) return value;
-          }
-          return undefined;
-        },
-        settings.timeoutMs,
-        `StockPositionChanged for ${sku}`,
-      )
-      .catch((error: Error) => error);
-    if (position instanceof Error) {
-      print(`   – ${position.message} on retail.inventory: the adapter's inbound stock sync is not running (ODOO_SYNC_ENABLED=false?); skipped`);
-      return;
-    }
-    const seconds = ((Date.now() - countedAt) / 1000).toFixed(1);
-    print(`   ✓ StockPositionChanged on retail.inventory after ${seconds} s: ${position.sku} at ${position.location.locationId}, on hand ${position.onHand.milli / 1000} (source ${position.source})`);
-  } finally {
-    await watcher.stop();
+  const serde = new AvroSerde({ registry: new SchemaRegistryClient({ url: settings.registryUrl }) });
+  const position = await watcher
+    .until(
+      async (events) => {
+        for (const event of events) {
+          if (event.type !== StockPositionChanged.type || event.key !== sku || !event.value) continue;
+          const value = await serde.decodeAs(StockPositionChanged, event.value);
+          if (value.onHand.milli === counted * 1000) return value;
+        }
+        return undefined;
+      },
+      settings.timeoutMs,
+      `StockPositionChanged for ${sku}`,
+    )
+    .catch((error: Error) => error);
+  if (position instanceof Error) {
+    print(`   – ${position.message} on retail.inventory: the adapter's inbound stock sync is not running (ODOO_SYNC_ENABLED=false?); skipped`);
+    return;
   }
+  const seconds = ((Date.now() - countedAt) / 1000).toFixed(1);
+  print(`   ✓ StockPositionChanged on retail.inventory after ${seconds} s: ${position.sku} at ${position.location.locationId}, on hand ${position.onHand.milli / 1000} (source ${position.source})`);
 }
 
 async function showWhereToLook(orderId: string, settings: DemoSettings, print: Print): Promise<void> {

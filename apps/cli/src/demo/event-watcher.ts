@@ -30,8 +30,8 @@ export async function endOffsets(admin: Admin, topics: string[]): Promise<Offset
 }
 
 /**
- * Reads topics from given offsets on (its own throwaway consumer group, deleted on stop) and keeps
- * every record, so the demo can wait for the one it expects and show a journey's events in order.
+ * Reads topics from given offsets on (a throwaway consumer group that commits nothing, deleted on
+ * stop) and keeps every record, so the demo can wait for the one it expects and show a journey's events in order.
  */
 export class EventWatcher {
   readonly events: SeenEvent[] = [];
@@ -45,16 +45,12 @@ export class EventWatcher {
 
   static async start(kafka: Kafka, admin: Admin, from: Offsets): Promise<EventWatcher> {
     const groupId = `omnibus-demo.${randomBytes(4).toString('hex')}`;
-    // The group starts exactly where the demo began: its offsets are set before it has a member.
-    for (const [topic, partitions] of from) {
-      await admin.setOffsets({ groupId, topic, partitions: [...partitions].map(([partition, offset]) => ({ partition, offset })) });
-    }
     const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 100 });
     const watcher = new EventWatcher(consumer, admin, groupId);
     for (const [topic, partitions] of from) for (const [partition, offset] of partitions) watcher.positions.set(`${topic}:${partition}`, BigInt(offset));
     await consumer.connect();
     await consumer.subscribe({ topics: [...from.keys()] });
-    await consumer.run({
+    const running = consumer.run({
       autoCommit: false,
       eachMessage: async ({ topic, partition, message }) => {
         const headers = readHeaders(message.headers as never);
@@ -73,6 +69,9 @@ export class EventWatcher {
         watcher.positions.set(`${topic}:${partition}`, BigInt(message.offset) + 1n);
       },
     });
+    // Seeks given before the group is joined decide where the first fetch starts: where the demo began.
+    for (const [topic, partitions] of from) for (const [partition, offset] of partitions) consumer.seek({ topic, partition, offset });
+    await running;
     return watcher;
   }
 
