@@ -10,6 +10,8 @@ const roots = ['apps', 'libs'].flatMap((dir) =>
 roots.push('infra', 'tools');
 
 module.exports = {
+  // testTimeout is a global option: the one in jest.preset.js does not apply when the projects run from here.
+  testTimeout: require('./jest.preset.js').testTimeout,
   projects: roots
     .filter((root) => fs.existsSync(path.join(__dirname, root, 'jest.config.js')))
     .map((root) => `<rootDir>/${root}`),
