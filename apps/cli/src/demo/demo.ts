@@ -85,7 +85,7 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
     section(print, '2', `${settings.orders} order${settings.orders === 1 ? '' : 's'} for products of Odoo's catalogue: POST ${settings.orderUrl}/orders`);
     posted = await postOrders(settings, token, products, print);
 
-    section(print, '3', `Following them until Odoo has them (deadline ${settings.timeoutMs / 1000} s each)`);
+    section(print, '3', `Following them until Odoo has them (deadline ${settings.timeoutMs / 1000} s)`);
     await followToOdoo(settings, token, posted, print);
 
     section(print, '4', `The sale orders in Odoo, read back through Odoo's JSON-RPC API (${settings.odoo.url}/jsonrpc)`);
@@ -180,7 +180,8 @@ async function followToOdoo(settings: DemoSettings, token: string, posted: Poste
     if (Date.now() > deadline) {
       const waiting = posted.filter((o) => !confirmed.has(o.orderId)).map((o) => o.ref);
       throw new Error(
-        `${waiting.join(', ')} still not in Odoo after ${settings.timeoutMs / 1000} s. Look at: npx omnibus outbox status --service order ` +
+        `${waiting.join(', ')} still not in Odoo after ${settings.timeoutMs / 1000} s. Look at: npx omnibus status (all running?), ` +
+          `npx omnibus outbox status --service order ` +
           `(command published?), npx omnibus lag (odoo.commands consumed?), npx omnibus dlq list --service odoo-adapter, ` +
           `${logPath('odoo-adapter')}`,
       );
