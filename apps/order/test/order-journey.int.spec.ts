@@ -56,9 +56,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close()]);
-  await order?.stop();
-  await adapter?.stop();
+  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), order?.stop(), adapter?.stop()]);
   await Promise.all([sim?.stop(), registry?.stop()]);
 }, 60_000);
 
