@@ -32,7 +32,10 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     await sim.clearFaults();
     odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
     // "A minute" of outage is compressed: the circuit tries again after 300 ms, a paused partition after ≤ 500 ms.
+    // 19 is driven over JSON-2 with an API key, as `ODOO_PROTOCOL=auto` picks it; 16–18 over JSON-RPC.
+    const apiKey = version >= 19 ? { ODOO_API_KEY: await sim.createApiKey() } : {};
     under = await startAdapter(sim, registry, {
+      ...apiKey,
       ODOO_SYNC_ENABLED: 'false',
       ODOO_CIRCUIT_FAILURES: '3',
       ODOO_CIRCUIT_HALF_OPEN_MS: '300',
@@ -58,6 +61,8 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     });
     expect(order).toMatchObject({ id: result.odooRecordId, state: 'sale', name: result.odooRecordName });
     expect(order.order_line).toHaveLength(2);
+    const creates = await sim.calls({ model: 'sale.order', method: 'create' });
+    expect(creates.map((call) => call.transport)).toContain(version >= 19 ? 'json2' : 'jsonrpc');
   }, 30_000);
 
   it('validates a partial delivery leaving a backorder, then the rest', async () => {
