@@ -205,8 +205,9 @@ describe('the secure local broker', () => {
   });
 
   it("reports a service ready with its own identity (service-kit's readiness probe), and down with a wrong one", async () => {
-    const ready = kafkaProbe({ KAFKA_BROKERS: settings.brokers, ...localKafkaIdentity(settings.home, 'finance-posting') }, undefined, 3000);
-    const wrong = kafkaProbe({ KAFKA_BROKERS: settings.brokers, KAFKA_SASL_USERNAME: 'finance-posting', KAFKA_SASL_PASSWORD: 'nope' }, undefined, 3000);
+    // Bounds far above a healthy answer (well under a second): a loaded CI machine must not turn "up" into "down".
+    const ready = kafkaProbe({ KAFKA_BROKERS: settings.brokers, ...localKafkaIdentity(settings.home, 'finance-posting') }, undefined, 15_000);
+    const wrong = kafkaProbe({ KAFKA_BROKERS: settings.brokers, KAFKA_SASL_USERNAME: 'finance-posting', KAFKA_SASL_PASSWORD: 'nope' }, undefined, 15_000);
     try {
       expect(await ready.check()).toMatchObject({ up: true });
       expect(await wrong.check()).toMatchObject({ up: false });
@@ -219,7 +220,7 @@ describe('the secure local broker', () => {
     const previous = process.env.OMNIBUS_HOME;
     process.env.OMNIBUS_HOME = settings.home;
     try {
-      expect(await isKafkaReachable(settings.brokers)).toBe(true);
+      expect(await isKafkaReachable(settings.brokers, 15_000)).toBe(true);
     } finally {
       if (previous === undefined) delete process.env.OMNIBUS_HOME;
       else process.env.OMNIBUS_HOME = previous;
