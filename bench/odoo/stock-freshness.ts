@@ -6,12 +6,19 @@
  */
 import { StockPositionChanged } from '@omnibus/contracts';
 import { waitFor } from '@omnibus/testing';
+import { DataSource } from 'typeorm';
 import { Bench, machine, sleep, startBench, summary } from './setup';
 
 const changes = Number(process.argv[2] ?? 200);
 const pollIntervalMs = process.argv[3] ?? '250';
 
-async function measure(bench: Bench, label: string): Promise<number[]> {
+interface Stages {
+  toOutbox: number[];
+  relay: number[];
+  toCollector: number[];
+}
+
+async function measure(bench: Bench, label: string, stages: Stages): Promise<number[]> {
   const { odoo, under } = bench;
   const products = await odoo.searchRead<{ id: number; default_code: string }>('product.product', [['default_code', '=like', 'ELC-%']], { fields: ['default_code'], limit: changes, order: 'id asc' });
   const [warehouse] = await odoo.searchRead<{ id: number; lot_stock_id: [number, string] }>('stock.warehouse', [['code', '=', 'WH']], { fields: ['lot_stock_id'] });
@@ -31,7 +38,18 @@ async function measure(bench: Bench, label: string): Promise<number[]> {
           .find((candidate) => candidate.key === product.default_code && (candidate.value as StockPositionChanged).onHand.milli === quantity * 1000),
       { timeoutMs: 15_000, intervalMs: 1, what: `${label} event ${i}` },
     );
-    if (i >= 0) samples.push(event.receivedAt - changedAt);
+    if (i >= 0) {
+      samples.push(event.receivedAt - changedAt);
+      // Where the time went: Odoo → outbox commit, outbox → broker (relay), broker → collector.
+      const [row] = await under.adapter.app
+        .get(DataSource)
+        .query(`SELECT extract(epoch FROM created_at) * 1000 AS created, extract(epoch FROM published_at) * 1000 AS published FROM outbox WHERE headers ->> 'ce_id' = $1`, [event.headers.ce_id]);
+      if (row?.published) {
+        stages.toOutbox.push(Number(row.created) - changedAt);
+        stages.relay.push(Number(row.published) - Number(row.created));
+        stages.toCollector.push(event.receivedAt - Number(row.published));
+      }
+    }
     await sleep(20 + Math.floor(Math.random() * 30)); // changes arrive at random, not in lock-step with polls
   }
   return samples;
@@ -49,7 +67,9 @@ async function main(): Promise<void> {
       fields: ['product_id', 'location_id', 'quantity', 'write_date'],
       secret: 'integration-test-webhook-secret',
     });
-    console.log(summary('webhook', await measure(webhookBench, 'webhook')));
+    const stages: Stages = { toOutbox: [], relay: [], toCollector: [] };
+    console.log(summary('webhook', await measure(webhookBench, 'webhook', stages)));
+    printStages(stages);
   } finally {
     await webhookBench.stop();
   }
@@ -57,10 +77,18 @@ async function main(): Promise<void> {
   const pollBench = await startBench(17, { ODOO_STOCK_POLL_INTERVAL_MS: pollIntervalMs, ODOO_CATALOG_POLL_INTERVAL_MS: '600000' });
   try {
     await pollBench.under.published();
-    console.log(summary(`polling every ${pollIntervalMs} ms`, await measure(pollBench, 'poll')));
+    const stages: Stages = { toOutbox: [], relay: [], toCollector: [] };
+    console.log(summary(`polling every ${pollIntervalMs} ms`, await measure(pollBench, 'poll', stages)));
+    printStages(stages);
   } finally {
     await pollBench.stop();
   }
+}
+
+function printStages(stages: Stages): void {
+  console.log(`  ${summary('change → outbox commit', stages.toOutbox)}`);
+  console.log(`  ${summary('outbox commit → published (relay)', stages.relay)}`);
+  console.log(`  ${summary('published → collector', stages.toCollector)}`);
 }
 
 main().then(
