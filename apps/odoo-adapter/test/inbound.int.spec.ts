@@ -23,7 +23,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
     odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
     // Stock is polled rarely here, so the webhook test sees the webhook's work, not the poller's.
     // 19 is driven over JSON-2 with an API key, as `ODOO_PROTOCOL=auto` picks it; 16–18 over JSON-RPC.
-    const apiKey = version >= 19 ? { ODOO_API_KEY: await sim.createApiKey() } : {};
+    const apiKey: Record<string, string> = version >= 19 ? { ODOO_API_KEY: await sim.createApiKey() } : {};
     under = await startAdapter(sim, registry, { ODOO_STOCK_POLL_INTERVAL_MS: '600000', ...apiKey });
   }, 60_000);
 

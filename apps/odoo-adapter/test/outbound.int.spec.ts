@@ -33,7 +33,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
     // "A minute" of outage is compressed: the circuit tries again after 300 ms, a paused partition after ≤ 500 ms.
     // 19 is driven over JSON-2 with an API key, as `ODOO_PROTOCOL=auto` picks it; 16–18 over JSON-RPC.
-    const apiKey = version >= 19 ? { ODOO_API_KEY: await sim.createApiKey() } : {};
+    const apiKey: Record<string, string> = version >= 19 ? { ODOO_API_KEY: await sim.createApiKey() } : {};
     under = await startAdapter(sim, registry, {
       ...apiKey,
       ODOO_SYNC_ENABLED: 'false',
