@@ -14,7 +14,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
-import { performance } from 'node:perf_hooks';
+import { monitorEventLoopDelay, performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { createTestDatabase, createTestTopics, testBrokers, uniqueName } from '@omnibus/testing';
 import { CompressionTypes, Kafka, logLevel, Message } from 'kafkajs';
@@ -254,6 +254,8 @@ async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string)
     }
   });
   await relay.start();
+  const loopDelay = monitorEventLoopDelay({ resolution: 5 });
+  loopDelay.enable();
   const load = await offerSteadyLoad(async (n) => {
     const records = Array.from({ length: EVENTS_PER_TRANSACTION }, (_, i) => stockEvent(topic, n * 2 + i));
     await dataSource.transaction((manager) => appendToOutbox(manager, records, { shardCount: SHARDS }));
@@ -272,6 +274,7 @@ async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string)
     show('commit -> batch start', waits);
     show('batch start -> rows taken', takes);
     show('rows taken -> ack', sends);
+    console.error(`event loop delay: p50 ${(loopDelay.percentile(50) / 1e6).toFixed(1)} p99 ${(loopDelay.percentile(99) / 1e6).toFixed(1)} max ${(loopDelay.max / 1e6).toFixed(1)} ms`);
   }
   return { ...load, ...latencySummary(samples), early };
 }

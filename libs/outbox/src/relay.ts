@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { metricsRegistry } from '@omnibus/observability';
 import { Link, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExponentialBackoff, IBackoff } from 'cockatiel';
-import { CompressionTypes, Kafka, Message, Producer, RetryOptions } from 'kafkajs';
+import { Kafka, Producer, RetryOptions } from 'kafkajs';
 import { Pool, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
@@ -14,7 +14,8 @@ import { outboxMetrics, OutboxMetrics } from './metrics';
 import { NotifyListener } from './notify-listener';
 import { ProducerSession } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
-import { splitBySize } from './sizes';
+import { ProduceQueue } from './produce-queue';
+import { recordBytes, splitBySize } from './sizes';
 import { DEFAULT_SHARD_COUNT } from './shard';
 import { linkToProducer } from './tracing';
 
@@ -127,6 +128,7 @@ export class OutboxRelay {
   private readonly logger: OutboxLogger;
   private readonly metrics: OutboxMetrics;
   private readonly producers: ProducerSession;
+  private readonly produceQueue: ProduceQueue;
   private readonly backoffFactory: ExponentialBackoff<unknown>;
   private readonly slots: Semaphore;
   private readonly pumps = new Map<number, ShardPump>();
@@ -148,6 +150,7 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 2000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
+    this.produceQueue = new ProduceQueue(this.maxRequestBytes);
     this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
     this.keepPublishedMs = options.retention?.keepPublishedMs ?? 7 * 24 * 3600_000;
     this.purgeIntervalMs = options.retention?.purgeIntervalMs ?? 60_000;
@@ -541,18 +544,13 @@ export class OutboxRelay {
     }
     try {
       for (const request of splitBySize(rows, this.maxRequestBytes)) {
-        const byTopic = new Map<string, Message[]>();
-        for (const row of request) {
-          let messages = byTopic.get(row.topic);
-          if (!messages) byTopic.set(row.topic, (messages = []));
-          messages.push({ key: row.key, value: row.value, headers: row.headers });
+        let bytes = 0;
+        const messages = request.map((row) => {
+          bytes += recordBytes(row);
           spans.get(row.topic)!.count++;
-        }
-        await producer.sendBatch({
-          acks: -1,
-          compression: CompressionTypes.None,
-          topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+          return { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers } };
         });
+        await this.produceQueue.send(producer, messages, bytes);
       }
     } catch (error) {
       spans.forEach(({ span }) => {
