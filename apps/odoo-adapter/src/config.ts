@@ -64,20 +64,7 @@ export const odooAdapterConfigSchema = serviceConfigSchema('odoo-adapter')
       description: 'name of the command consumer: its group and its <name>.retry / <name>.dlq topics',
       default: 'odoo-adapter',
     }),
-    TOPIC_OVERRIDES: z
-      .string()
-      .transform((text, context) => {
-        try {
-          const parsed = JSON.parse(text) as unknown;
-          if (parsed && typeof parsed === 'object' && Object.values(parsed).every((value) => typeof value === 'string')) return parsed as Record<string, string>;
-        } catch {
-          // reported below
-        }
-        context.addIssue({ code: 'custom', message: 'not a JSON object of topic names' });
-        return z.NEVER;
-      })
-      .default('{}')
-      .describe('JSON map from catalogue topic to the topic actually used, e.g. {"odoo.commands":"odoo.commands.test1"} (tests)'),
+    TOPIC_OVERRIDES: setting.topicOverrides(),
   });
 
 export type OdooAdapterConfig = z.infer<typeof odooAdapterConfigSchema>;

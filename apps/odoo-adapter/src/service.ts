@@ -1,13 +1,12 @@
 import { connectEventTransport, inboxMigrations } from '@omnibus/messaging';
 import { outboxMigrations } from '@omnibus/outbox';
-import { defineService, KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
+import { defineService, KAFKA_CLIENT, ROOT_LOGGER, topicFor } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { odooAdapterConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { SyncState1795700000100 } from './migrations/1795700000100-SyncState';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
-import { topicFor } from './topics';
 
 export const odooAdapterService = defineService({
   name: 'odoo-adapter',

@@ -1,8 +1,8 @@
 import { Provider } from '@nestjs/common';
 import { contractsProducedBy, EventContract } from '@omnibus/contracts';
 import { AvroEventCodec, AvroSerde, EventOutbox, registerProducedSchemas, SchemaRegistryClient } from '@omnibus/messaging';
-import { SERVICE_CONFIG } from '@omnibus/service-kit';
-import { OrderConfig, topicFor } from './config';
+import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
+import { OrderConfig } from './config';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 /** `ce_source` of everything the order service publishes. */

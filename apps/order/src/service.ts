@@ -1,9 +1,9 @@
 import { connectEventTransport, inboxMigrations } from '@omnibus/messaging';
 import { outboxMigrations } from '@omnibus/outbox';
-import { defineService, KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
+import { defineService, KAFKA_CLIENT, ROOT_LOGGER, topicFor } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
-import { orderConfigSchema, topicFor } from './config';
+import { orderConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { OrderIntake1795700000100 } from './migrations/1795700000100-OrderIntake';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { ConfigError, DEV_AUTH_SECRET, loadServiceConfig, serviceConfigSchema, usesDevAuthSecret } from './config';
-import { setting } from './settings';
+import { setting, topicFor } from './settings';
 
 function problemsOf(env: Record<string, string>, schema = serviceConfigSchema('order')): string {
   try {
@@ -82,5 +82,21 @@ describe('service configuration', () => {
     expect(problemsOf({}, schema)).toBe('order: invalid configuration: ODOO_URL is required (http(s) URL of Odoo)');
     const config: z.infer<typeof schema> = loadServiceConfig('odoo-adapter', schema, { ODOO_URL: 'http://odoo:8069' });
     expect(config.ODOO_BATCH_SIZE).toBe(100);
+  });
+});
+
+describe('TOPIC_OVERRIDES', () => {
+  const schema = serviceConfigSchema('order').extend({ TOPIC_OVERRIDES: setting.topicOverrides() });
+
+  it('renames only the catalogue topics it names, and none by default', () => {
+    const config = loadServiceConfig('order', schema, { TOPIC_OVERRIDES: '{"odoo.results":"odoo.results.t1"}' });
+    expect([topicFor(config, 'odoo.results'), topicFor(config, 'retail.orders')]).toEqual(['odoo.results.t1', 'retail.orders']);
+    expect(topicFor(loadServiceConfig('order', schema, {}), 'odoo.results')).toBe('odoo.results');
+  });
+
+  it('refuses anything but a JSON object of topic names, naming the setting', () => {
+    expect(problemsOf({ TOPIC_OVERRIDES: '["odoo.results"]' }, schema)).toMatch(/^order: invalid configuration: TOPIC_OVERRIDES is invalid \(JSON map from catalogue topic/);
+    expect(problemsOf({ TOPIC_OVERRIDES: '{"odoo.results": 1}' }, schema)).toMatch(/TOPIC_OVERRIDES/);
+    expect(problemsOf({ TOPIC_OVERRIDES: 'nope' }, schema)).toMatch(/TOPIC_OVERRIDES/);
   });
 });

@@ -57,4 +57,31 @@ export const setting = {
       .transform((value) => value === 'true' || value === '1');
     return withDefault(schema, fallback === undefined ? undefined : String(fallback), description);
   },
+
+  /**
+   * TOPIC_OVERRIDES: a JSON map from catalogue topic to the topic actually used, so tests and staging
+   * can run a service on topics of their own. Read it with `topicFor`.
+   */
+  topicOverrides() {
+    const schema = z
+      .string()
+      .transform((text, context) => {
+        try {
+          const parsed = JSON.parse(text) as unknown;
+          if (parsed && typeof parsed === 'object' && !Array.isArray(parsed) && Object.values(parsed).every((value) => typeof value === 'string')) {
+            return parsed as Record<string, string>;
+          }
+        } catch {
+          // reported below
+        }
+        context.addIssue({ code: 'custom', message: 'not a JSON object of topic names' });
+        return z.NEVER;
+      });
+    return withDefault(schema, '{}', 'JSON map from catalogue topic to the topic actually used, e.g. {"odoo.results":"odoo.results.test1"}');
+  },
 };
+
+/** The topic to use for a catalogue topic: itself, unless TOPIC_OVERRIDES renames it (tests, staging). */
+export function topicFor(config: { TOPIC_OVERRIDES: Record<string, string> }, topic: string): string {
+  return config.TOPIC_OVERRIDES[topic] ?? topic;
+}

@@ -1,13 +1,12 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import type { EventOutbox } from '@omnibus/messaging';
 import { counter, histogram } from '@omnibus/observability';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { OdooAdapterConfig } from '../config';
 import { OdooRuntime } from '../odoo/odoo-runtime';
 import { EVENT_OUTBOX, ODOO_RUNTIME } from '../tokens';
-import { topicFor } from '../topics';
 import { WebhookHints } from '../webhooks/webhook-hints';
 import { InboundSync, InboundMetrics } from './inbound-sync';
 import { inboundStreams, OdooLookups, StreamName } from './streams';

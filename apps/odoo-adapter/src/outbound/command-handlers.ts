@@ -20,14 +20,13 @@ import {
   OdooMissingError,
   OdooUserError,
 } from '@omnibus/odoo-client';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { MappingError, UnmappedError } from '../mapping/mapping';
 import { OdooRuntime } from '../odoo/odoo-runtime';
 import type { OdooAdapterConfig } from '../config';
 import { EVENT_OUTBOX, ODOO_RUNTIME } from '../tokens';
-import { topicFor } from '../topics';
 import { CommandOutcome, CommandRejectedError, OdooCommands } from './odoo-commands';
 import { OdooDirectory } from './odoo-directory';
 

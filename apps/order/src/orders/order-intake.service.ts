@@ -1,11 +1,11 @@
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
 import { CreateSaleOrder, OrderAccepted, OrderPlaced } from '@omnibus/contracts';
 import { EventOutbox } from '@omnibus/messaging';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { OrderConfig, topicFor } from '../config';
+import { OrderConfig } from '../config';
 import { decideRetry, requestFingerprint } from '../domain/idempotency';
 import { buildOrder } from '../domain/order';
 import { createSaleOrder, orderAccepted, orderPlaced } from '../domain/order-messages';
