@@ -12,12 +12,14 @@ interface Watched {
 
 const watched = new Map<string, Watched>();
 
-/** One read of the parking tables per scrape, shared by both gauges. */
-let snapshot: { at: number; keys: Promise<Map<string, ParkedKey[]>> } | undefined;
+/**
+ * One read of the parking tables per scrape, shared by both gauges: prom-client starts every
+ * metric's collect of a scrape at once, so the second one finds the first one's read in flight.
+ */
+let inFlight: Promise<Map<string, ParkedKey[]>> | undefined;
 
 function parkedKeysNow(): Promise<Map<string, ParkedKey[]>> {
-  if (snapshot && Date.now() - snapshot.at < 1_000) return snapshot.keys;
-  const keys = (async () => {
+  inFlight ??= (async () => {
     const byGroup = new Map<string, ParkedKey[]>();
     for (const w of watched.values()) {
       try {
@@ -30,9 +32,10 @@ function parkedKeysNow(): Promise<Map<string, ParkedKey[]>> {
       }
     }
     return byGroup;
-  })();
-  snapshot = { at: Date.now(), keys };
-  return keys;
+  })().finally(() => {
+    inFlight = undefined;
+  });
+  return inFlight;
 }
 
 function reportNearRetention(w: Watched, keys: ParkedKey[]): void {
@@ -79,11 +82,9 @@ const nearRetentionGauge = gauge({
 export function watchParkedKeys(dataSource: DataSource, consumerGroup: string, logger?: Logger): () => void {
   const entry: Watched = { dataSource, consumerGroup, logger, reported: new Set() };
   watched.set(consumerGroup, entry);
-  snapshot = undefined;
   void parkedKeysGauge;
   void nearRetentionGauge;
   return () => {
     if (watched.get(consumerGroup) === entry) watched.delete(consumerGroup);
-    snapshot = undefined;
   };
 }
