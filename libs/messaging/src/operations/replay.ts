@@ -142,12 +142,15 @@ type SetOffsets = (request: { groupId: string; topic: string; partitions: Array<
  * targets were all computed by planReplay before anything moves, the topics are moved one after
  * the other, and when one fails the topics already moved are set back to the offsets they had.
  *
+ * Every topic and partition is checked to still exist first: kafkajs' setOffsets on a topic that
+ * is gone does not fail, it retries without end.
+ *
  * What stays non-atomic: for the few hundred milliseconds between the first and the last topic the
  * group's offsets are mixed (harmless: the group is idle, no member reads them meanwhile); a
  * partition that had no committed offset is restored to its earliest retained offset (kafkajs
  * cannot delete a committed offset; for a group that starts from the beginning this reads the
  * same records); and if the restore itself fails (broker gone), ReplayPartlyApplied names the
- * topics that stay moved.
+ * topics that stay moved; a topic deleted between that check and its move still hangs kafkajs.
  */
 export async function applyReplay(
   admin: Admin,
@@ -156,6 +159,7 @@ export async function applyReplay(
 ): Promise<void> {
   const byTopic = new Map<string, PartitionMove[]>();
   for (const move of plan.moves) byTopic.set(move.topic, [...(byTopic.get(move.topic) ?? []), move]);
+  await verifyTopicsStillThere(admin, byTopic);
   const moved: Array<[string, PartitionMove[]]> = [];
   for (const [topic, moves] of byTopic) {
     try {
@@ -176,6 +180,17 @@ export async function applyReplay(
       if (stillMoved.length > 0) throw new ReplayPartlyApplied(topic, error, stillMoved);
       throw error;
     }
+  }
+}
+
+async function verifyTopicsStillThere(admin: Admin, byTopic: Map<string, PartitionMove[]>): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const gone = [...byTopic.keys()].filter((topic) => !existing.has(topic));
+  if (gone.length > 0) throw new Error(`${gone.join(', ')} no longer exist(s) on the broker`);
+  const { topics } = await admin.fetchTopicMetadata({ topics: [...byTopic.keys()] });
+  for (const { name, partitions } of topics) {
+    const missing = (byTopic.get(name) ?? []).filter((m) => !partitions.some((p) => p.partitionId === m.partition));
+    if (missing.length > 0) throw new Error(`${name} has no partition ${missing.map((m) => m.partition).join(', ')} any more`);
   }
 }
 
