@@ -160,6 +160,11 @@ export async function applyReplay(
   const byTopic = new Map<string, PartitionMove[]>();
   for (const move of plan.moves) byTopic.set(move.topic, [...(byTopic.get(move.topic) ?? []), move]);
   await verifyTopicsStillThere(admin, byTopic);
+  // What to set back on a failure: the offsets committed now, not those of the preview (the group
+  // may have run and committed meanwhile).
+  const committedNow = await admin.fetchOffsets({ groupId: plan.groupId, topics: [...byTopic.keys()] });
+  const previousOffset = (topic: string, partition: number) =>
+    committedNow.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
   const moved: Array<[string, PartitionMove[]]> = [];
   for (const [topic, moves] of byTopic) {
     try {
@@ -170,7 +175,10 @@ export async function applyReplay(
       for (const [movedTopic, movedMoves] of moved.reverse()) {
         try {
           const restore = await Promise.all(
-            movedMoves.map(async (m) => ({ partition: m.partition, offset: m.current === '-1' ? await earliestOffset(admin, movedTopic, m.partition) : m.current })),
+            movedMoves.map(async (m) => {
+              const previous = previousOffset(movedTopic, m.partition);
+              return { partition: m.partition, offset: previous === '-1' ? await earliestOffset(admin, movedTopic, m.partition) : previous };
+            }),
           );
           await setOffsets({ groupId: plan.groupId, topic: movedTopic, partitions: restore });
         } catch {
