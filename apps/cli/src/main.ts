@@ -10,6 +10,7 @@ export const COMMANDS = [
   'status',
   'topics',
   'dlq',
+  'parked',
   'replay',
   'lag',
   'outbox',

@@ -16,6 +16,12 @@ describe('the omnibus program', () => {
   it('offers the operator commands of the contract that exist so far', () => {
     expect(COMMANDS).toEqual(expect.arrayContaining(['up', 'down', 'status', 'topics']));
   });
+
+  it('lists parked among the commands of --help', () => {
+    const help = buildProgram(['node', 'omnibus']).helpInformation();
+    expect(help).toMatch(/^\s+parked\s/m);
+    expect(help).toMatch(/^\s+dlq\s/m);
+  });
 });
 
 describe('tables', () => {

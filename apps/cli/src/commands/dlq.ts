@@ -27,14 +27,18 @@ export function command(): Command {
 
   withSelection(dlq.command('list').description('dead letters still waiting (or all with --include-redriven)'))
     .option('--json', 'one JSON object per line instead of a table')
-    .action((options: SelectionOptions & { json?: boolean }) =>
+    .option('--limit <n>', 'stop after this many matches (the topic is streamed partition by partition)', '200')
+    .action((options: SelectionOptions & { json?: boolean; limit: string }) =>
       withConsole(async (console) => {
-        const { value } = await console.listDeadLetters(selectionOf(options));
+        const limit = Number(options.limit);
+        if (!Number.isInteger(limit) || limit <= 0) throw new Error(`--limit ${options.limit} is not a positive whole number`);
+        const { value, truncated } = await console.listDeadLetters({ ...selectionOf(options), limit });
         if (options.json) {
           for (const dl of value) process.stdout.write(`${JSON.stringify(summaryOf(dl))}\n`);
           return;
         }
-        process.stdout.write(`${deadLetterTable(value)}\n${value.length} dead letter(s)\n`);
+        const more = truncated ? ` (stopped at --limit ${limit}: more match; narrow the filters or raise the limit)` : '';
+        process.stdout.write(`${deadLetterTable(value)}\n${value.length} dead letter(s)${more}\n`);
       }),
     );
 
@@ -57,7 +61,7 @@ export function command(): Command {
           ['failures', `first ${dl.firstFailureAt ?? '?'}, last ${dl.lastFailureAt ?? '?'}`],
           ['dead-lettered', dl.deadLetteredAt.toISOString()],
           ['sequenced', dl.sequenced ? 'yes: later events of this key wait parked in the service database' : 'no'],
-          ['re-driven', dl.redriven ? `${dl.redriven.at.toISOString()} by ${dl.redriven.by}` : 'no'],
+          ['re-driven', dl.redriven ? `${redrivenState(dl)} ${dl.redriven.at.toISOString()} by ${dl.redriven.by}` : 'no'],
           ['value', dl.value ? `${dl.value.length} bytes` : '(none)'],
         ];
         process.stdout.write(`${rows.map(([name, value]) => `${name.padEnd(15)} ${value}`).join('\n')}\n\nheaders\n`);
@@ -81,7 +85,7 @@ export function command(): Command {
           return askOperator(`Re-drive these ${plan.deadLetters.length} dead letter(s) to ${targets}?`, { yes: options.yes });
         });
         process.stdout.write(`${report.summary}\n`);
-        if (report.outcome === 'cancelled') process.exitCode = 1;
+        if (report.outcome !== 'succeeded' || (report.value.refused?.length ?? 0) > 0) process.exitCode = 1;
       }),
     );
   return dlq;
@@ -126,9 +130,15 @@ function deadLetterTable(deadLetters: DeadLetter[]): string {
       dl.eventType?.split('.').pop() ?? '?',
       String(dl.attempts),
       `${dl.errorClass}: ${dl.errorMessage}`.slice(0, 80),
-      dl.redriven ? dl.redriven.at.toISOString() : '',
+      dl.redriven ? `${redrivenState(dl)} ${dl.redriven.at.toISOString()}` : '',
     ]),
   );
+}
+
+/** done: re-driven; pending: a re-drive that did not finish (re-drive again); skipped: dropped by `parked skip`. */
+function redrivenState(dl: DeadLetter): string {
+  const state = dl.redriven?.state ?? 'done';
+  return state === 'done' ? 're-driven' : state;
 }
 
 function summaryOf(dl: DeadLetter) {

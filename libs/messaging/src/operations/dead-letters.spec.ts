@@ -58,6 +58,13 @@ describe('dead letters', () => {
     const redriven = [{ ...list[0], redriven: { at: new Date(), by: 'erika' } }, list[1]];
     expect(filterDeadLetters(redriven, {}).map((dl) => dl.id)).toEqual(['0:2']);
     expect(filterDeadLetters(redriven, { includeRedriven: true }).map((dl) => dl.id)).toEqual(['0:1', '0:2']);
+    // An unfinished re-drive is still waiting; a head dropped by `parked skip` is not.
+    const booked = [
+      { ...list[0], redriven: { at: new Date(), by: 'erika', state: 'pending' as const } },
+      { ...list[1], redriven: { at: new Date(), by: 'erika', state: 'skipped' as const } },
+    ];
+    expect(filterDeadLetters(booked, {}).map((dl) => dl.id)).toEqual(['0:1']);
+    expect(ids({ eventId: list[2].eventId!.toUpperCase() })).toEqual(['0:3']);
   });
 
   it('are re-driven due now, to their group only, with their origin kept and fresh retry rounds', () => {

@@ -1,4 +1,4 @@
-import type { Admin, Kafka, Producer } from 'kafkajs';
+import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 import { EventHeaders, FailureHeader, readHeaders } from '../envelope/headers';
@@ -31,7 +31,8 @@ export interface DeadLetter {
   deadLetteredAt: Date;
   /** The handler is sequenced: later events of this key wait parked behind this one in the service database. */
   sequenced: boolean;
-  redriven?: { at: Date; by: string };
+  /** What the operations database says: re-driven (`done`), a re-drive that did not finish (`pending`), or `skipped` by `parked skip`. */
+  redriven?: { at: Date; by: string; state?: RedriveState };
 }
 
 export interface DeadLetterFilter {
@@ -45,7 +46,9 @@ export interface DeadLetterFilter {
   since?: Date;
   until?: Date;
   ids?: string[];
-  /** Include records already re-driven (default: only those still waiting). */
+  /** Only the failure records of this event (ce_id). */
+  eventId?: string;
+  /** Include records already re-driven or skipped (default: only those still waiting, and unfinished re-drives). */
   includeRedriven?: boolean;
 }
 
@@ -90,8 +93,9 @@ export function filterDeadLetters(deadLetters: DeadLetter[], filter: DeadLetterF
   const error = filter.error?.toLowerCase();
   return deadLetters.filter(
     (dl) =>
-      (filter.includeRedriven || !dl.redriven) &&
+      (filter.includeRedriven || !dl.redriven || dl.redriven.state === 'pending') &&
       (!filter.ids || filter.ids.includes(dl.id)) &&
+      (!filter.eventId || dl.eventId?.toLowerCase() === filter.eventId.toLowerCase()) &&
       (!filter.topic || dl.originalTopic === filter.topic) &&
       (!filter.group || dl.consumerGroup === filter.group) &&
       (filter.key === undefined || dl.key === filter.key) &&
@@ -101,111 +105,253 @@ export function filterDeadLetters(deadLetters: DeadLetter[], filter: DeadLetterF
   );
 }
 
+/** The consumer-group header is missing: nobody can tell which group a re-drive is for. */
+export function hasConsumerGroup(dl: DeadLetter): boolean {
+  return dl.headers[FailureHeader.consumerGroup] !== undefined && dl.headers[FailureHeader.consumerGroup] !== '';
+}
+
 /**
- * Reads a dead-letter topic from its start to its current end with a throwaway consumer group
- * (deleted afterwards), and marks what the operations database says was re-driven.
+ * Where a re-drive of this dead letter is produced to. The one place that addresses re-drives:
+ * today the group's retry topic named in the dead letter (or derived from the dead-letter topic).
+ */
+export function redriveTopicOf(dl: DeadLetter): string {
+  return dl.retryTopic;
+}
+
+/**
+ * Streams a dead-letter topic and keeps only the records that match `filter`, at most `limit`.
+ * The end offsets are captured before reading, so records dead-lettered meanwhile are left for the
+ * next run, and the topic is read one partition at a time (a throwaway consumer group, deleted
+ * afterwards), so memory holds a fetch batch and the matches, never the whole topic. The
+ * bookkeeping of the operations database (re-driven, pending, skipped) is joined per batch.
  */
 export async function readDeadLetters(
   { kafka, admin, operations }: { kafka: Kafka; admin: Admin; operations: DataSource },
   deadLetterTopic: string,
-  { timeoutMs = 30_000 }: { timeoutMs?: number } = {},
-): Promise<DeadLetter[]> {
+  filter: DeadLetterFilter = {},
+  { limit = Number.POSITIVE_INFINITY, timeoutMs = 30_000 }: { limit?: number; timeoutMs?: number } = {},
+): Promise<{ deadLetters: DeadLetter[]; truncated: boolean }> {
   const ends = await admin.fetchTopicOffsets(deadLetterTopic);
-  const remaining = new Map<number, bigint>();
-  for (const p of ends) if (BigInt(p.high) > BigInt(p.low)) remaining.set(p.partition, BigInt(p.high) - 1n);
-  const deadLetters: DeadLetter[] = [];
-  if (remaining.size > 0) {
-    const groupId = `omnibus-cli-dlq-${randomBytes(6).toString('hex')}`;
-    const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
-    await reader.connect();
-    try {
-      await reader.subscribe({ topics: [deadLetterTopic], fromBeginning: true });
-      await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(
-          () => reject(new Error(`reading ${deadLetterTopic} took longer than ${timeoutMs} ms`)),
-          timeoutMs,
-        );
-        reader
-          .run({
-            autoCommit: false,
-            eachBatch: async ({ batch }) => {
-              const last = remaining.get(batch.partition);
-              if (last === undefined) return;
-              for (const message of batch.messages) {
-                if (BigInt(message.offset) > last) break;
-                deadLetters.push(
-                  toDeadLetter(deadLetterTopic, {
-                    partition: batch.partition,
-                    offset: message.offset,
-                    timestamp: message.timestamp,
-                    key: message.key?.toString('utf8') ?? null,
-                    value: message.value,
-                    headers: readHeaders(message.headers),
-                  }),
-                );
-                if (BigInt(message.offset) >= last) {
-                  remaining.delete(batch.partition);
-                  break;
-                }
-              }
-              if (remaining.size === 0) {
-                clearTimeout(timer);
-                resolve();
-              }
-            },
-          })
-          .catch(reject);
-      });
-    } finally {
-      await reader.disconnect();
-      await admin.deleteGroups([groupId]).catch(() => undefined);
+  const wanted = filter.ids ? offsetsByPartition(filter.ids) : undefined;
+  const ranges: PartitionRange[] = [];
+  for (const p of ends.sort((a, b) => a.partition - b.partition)) {
+    let from = BigInt(p.low);
+    const to = BigInt(p.high);
+    if (wanted) {
+      const offsets = wanted.get(p.partition);
+      if (!offsets) continue;
+      const first = offsets.reduce((min, o) => (o < min ? o : min));
+      if (first > from) from = first;
     }
+    if (from < to) ranges.push({ partition: p.partition, from, to });
   }
-  const redriven: Array<{ kafka_partition: number; kafka_offset: string; redriven_at: Date; operator: string }> =
-    await operations.query(
-      `SELECT kafka_partition, kafka_offset, redriven_at, operator FROM dead_letter_redrive WHERE dead_letter_topic = $1`,
-      [deadLetterTopic],
+  const deadLetters: DeadLetter[] = [];
+  let truncated = false;
+  await scanPartitions(kafka, admin, deadLetterTopic, ranges, timeoutMs, async (partition, messages) => {
+    const batch = messages.map((message) =>
+      toDeadLetter(deadLetterTopic, {
+        partition,
+        offset: message.offset,
+        timestamp: message.timestamp,
+        key: message.key?.toString('utf8') ?? null,
+        value: message.value,
+        headers: readHeaders(message.headers),
+      }),
     );
-  const byId = new Map(redriven.map((row) => [`${row.kafka_partition}:${row.kafka_offset}`, row]));
-  for (const dl of deadLetters) {
-    const row = byId.get(dl.id);
-    if (row) dl.redriven = { at: row.redriven_at, by: row.operator };
+    await markBookkeeping(operations, deadLetterTopic, partition, batch);
+    for (const dl of filterDeadLetters(batch, filter)) {
+      if (deadLetters.length >= limit) {
+        truncated = true;
+        return 'stop';
+      }
+      deadLetters.push(dl);
+    }
+    return 'more';
+  });
+  deadLetters.sort((a, b) => a.deadLetteredAt.getTime() - b.deadLetteredAt.getTime() || a.partition - b.partition || Number(BigInt(a.offset) - BigInt(b.offset)));
+  return { deadLetters, truncated };
+}
+
+function offsetsByPartition(ids: string[]): Map<number, bigint[]> {
+  const byPartition = new Map<number, bigint[]>();
+  for (const id of ids) {
+    const match = /^(\d+):(\d+)$/.exec(id.trim());
+    if (!match) throw new Error(`"${id}" is not a dead-letter id: use <partition>:<offset> as dlq list prints it`);
+    const partition = Number(match[1]);
+    byPartition.set(partition, [...(byPartition.get(partition) ?? []), BigInt(match[2])]);
   }
-  return deadLetters.sort((a, b) => a.deadLetteredAt.getTime() - b.deadLetteredAt.getTime() || a.id.localeCompare(b.id));
+  return byPartition;
+}
+
+async function markBookkeeping(operations: DataSource, deadLetterTopic: string, partition: number, batch: DeadLetter[]): Promise<void> {
+  if (batch.length === 0) return;
+  const rows: Array<{ kafka_offset: string; redriven_at: Date; operator: string; state: RedriveState }> = await operations.query(
+    `SELECT kafka_offset, redriven_at, operator, state FROM dead_letter_redrive
+     WHERE dead_letter_topic = $1 AND kafka_partition = $2 AND kafka_offset = ANY($3::bigint[])`,
+    [deadLetterTopic, partition, batch.map((dl) => dl.offset)],
+  );
+  const byOffset = new Map(rows.map((row) => [String(row.kafka_offset), row]));
+  for (const dl of batch) {
+    const row = byOffset.get(dl.offset);
+    if (row) dl.redriven = { at: row.redriven_at, by: row.operator, state: row.state };
+  }
+}
+
+export interface PartitionRange {
+  partition: number;
+  /** First offset to read. */
+  from: bigint;
+  /** End offset captured at the start (exclusive). */
+  to: bigint;
+}
+
+/**
+ * Reads `ranges` of a topic one partition after the other: the other partitions stay paused, each
+ * partition is sought to its first offset, and its records are handed to `visit` batch by batch
+ * until its captured end (or until `visit` says stop). kafkajs has no manual assignment, hence the
+ * throwaway group with pause/seek/resume.
+ */
+export async function scanPartitions(
+  kafka: Kafka,
+  admin: Admin,
+  topic: string,
+  ranges: PartitionRange[],
+  timeoutMs: number,
+  visit: (partition: number, messages: KafkaMessage[]) => Promise<'more' | 'stop'>,
+): Promise<void> {
+  if (ranges.length === 0) return;
+  const groupId = `omnibus-cli-read-${randomBytes(6).toString('hex')}`;
+  const reader = kafka.consumer({ groupId, maxWaitTimeInMs: 200 });
+  let reading: { range: PartitionRange; next: bigint; done: (stop: boolean) => void; fail: (error: unknown) => void } | undefined;
+  await reader.connect();
+  try {
+    await reader.subscribe({ topics: [topic], fromBeginning: true });
+    const running = reader.run({
+      autoCommit: false,
+      eachBatch: async ({ batch }) => {
+        const current = reading;
+        if (!current || batch.partition !== current.range.partition) return;
+        try {
+          // Only what lies between where this range has got to and the captured end: a batch
+          // fetched before the seek, or records appended since the start, are not read twice or at all.
+          const messages = batch.messages.filter((m) => BigInt(m.offset) >= current.next && BigInt(m.offset) < current.range.to);
+          if (messages.length > 0) current.next = BigInt(messages[messages.length - 1].offset) + 1n;
+          if (!batch.isEmpty() && BigInt(batch.lastOffset()) + 1n > current.next) current.next = BigInt(batch.lastOffset()) + 1n;
+          const verdict = messages.length > 0 ? await visit(current.range.partition, messages) : 'more';
+          if (verdict === 'stop' || current.next >= current.range.to) current.done(verdict === 'stop');
+        } catch (error) {
+          current.fail(error);
+        }
+      },
+    });
+    await running;
+    reader.pause([{ topic }]);
+    const deadline = Date.now() + timeoutMs;
+    for (const range of ranges) {
+      const stop = await new Promise<boolean>((resolve, reject) => {
+        const timer = setTimeout(
+          () => reject(new Error(`reading partition ${range.partition} of ${topic} took longer than ${timeoutMs} ms in all`)),
+          Math.max(0, deadline - Date.now()),
+        );
+        reading = {
+          range,
+          next: range.from,
+          done: (stopped) => {
+            clearTimeout(timer);
+            resolve(stopped);
+          },
+          fail: (error) => {
+            clearTimeout(timer);
+            reject(error);
+          },
+        };
+        reader.seek({ topic, partition: range.partition, offset: range.from.toString() });
+        reader.resume([{ topic, partitions: [range.partition] }]);
+      });
+      reader.pause([{ topic, partitions: [range.partition] }]);
+      reading = undefined;
+      if (stop) break;
+    }
+  } finally {
+    reading = undefined;
+    await reader.disconnect();
+    await admin.deleteGroups([groupId]).catch(() => undefined);
+  }
+}
+
+export type RedriveState = 'pending' | 'done' | 'skipped';
+
+export interface RedriveOutcome {
+  redriven: Array<{ id: string; targetTopic: string }>;
+  /** Dead letters not sent, with the reason (no consumer-group header). */
+  refused: Array<{ id: string; reason: string }>;
 }
 
 /**
  * Re-drives dead letters: each record goes to its consumer group's retry topic, due now and
  * addressed to that group only, with its original key, value and envelope, its origin, and fresh
- * retry rounds. Records are sent in dead-letter order (which per key is failure order) and each is
- * marked re-driven once the broker has it.
+ * retry rounds. Records are sent in dead-letter order (which per key is failure order).
  *
  * Why the retry topic and not the original topic: several groups consume an aggregate stream
  * (retail.orders feeds five services) and only the owner publishes to it. Republishing there would
  * hand the event to every group again — harmless thanks to their inboxes, but noisy, against topic
  * ownership, and a group that dead-lettered it too would silently process it without its own
  * operator deciding to. The retry topic reaches exactly the group that failed.
+ *
+ * Bookkeeping and record cannot share a transaction (PostgreSQL and Kafka), so the bookkeeping
+ * comes first, keyed by the dead letter's own position (deterministic, one row per dead letter):
+ * `pending`, then the send, then `done`. A crash before the send leaves `pending`, which `dlq list`
+ * shows and `redrive` picks up again: the re-drive is not lost. A crash after the send but before
+ * `done` makes the next `redrive` send it once more: the same event id, which the group's inbox
+ * absorbs. The other order (send, then write) would lose the record of a re-drive that happened
+ * and make a failing bookkeeping write invisible.
+ *
+ * A dead letter without `omnibus-consumer-group` is refused: a retry record without it reaches no
+ * group (every group skips it), so marking it re-driven would silently drop it.
  */
 export async function redriveDeadLetters(
   { producer, operations }: { producer: Producer; operations: DataSource },
   deadLetters: DeadLetter[],
   operator: string,
-): Promise<Array<{ id: string; targetTopic: string }>> {
-  const done: Array<{ id: string; targetTopic: string }> = [];
+): Promise<RedriveOutcome> {
+  const outcome: RedriveOutcome = { redriven: [], refused: [] };
   const now = new Date();
   for (const dl of deadLetters) {
-    const headers = redriveHeaders(dl, operator, now);
-    await producer.send({ topic: dl.retryTopic, acks: -1, messages: [{ key: dl.key, value: dl.value, headers }] });
+    if (!hasConsumerGroup(dl)) {
+      outcome.refused.push({ id: dl.id, reason: missingGroupReason(dl) });
+      continue;
+    }
+    const targetTopic = redriveTopicOf(dl);
     await operations.query(
-      `INSERT INTO dead_letter_redrive (dead_letter_topic, kafka_partition, kafka_offset, event_id, target_topic, consumer_group, operator)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)
+      `INSERT INTO dead_letter_redrive (dead_letter_topic, kafka_partition, kafka_offset, event_id, target_topic, consumer_group, operator, state)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, 'pending')
        ON CONFLICT (dead_letter_topic, kafka_partition, kafka_offset)
-       DO UPDATE SET redriven_at = now(), operator = EXCLUDED.operator, target_topic = EXCLUDED.target_topic`,
-      [dl.deadLetterTopic, dl.partition, dl.offset, dl.eventId ?? null, dl.retryTopic, dl.consumerGroup, operator],
+       DO UPDATE SET redriven_at = now(), operator = EXCLUDED.operator, target_topic = EXCLUDED.target_topic, state = 'pending'`,
+      [dl.deadLetterTopic, dl.partition, dl.offset, dl.eventId ?? null, targetTopic, dl.consumerGroup, operator],
     );
-    done.push({ id: dl.id, targetTopic: dl.retryTopic });
+    await sendRedrive(producer, dl, operator, now);
+    await operations.query(
+      `UPDATE dead_letter_redrive SET state = 'done' WHERE dead_letter_topic = $1 AND kafka_partition = $2 AND kafka_offset = $3`,
+      [dl.deadLetterTopic, dl.partition, dl.offset],
+    );
+    outcome.redriven.push({ id: dl.id, targetTopic });
   }
-  return done;
+  return outcome;
+}
+
+/** Produces the re-drive record of a dead letter (or of a retry record): to its group, due now. */
+export async function sendRedrive(producer: Producer, dl: DeadLetter, operator: string, now = new Date()): Promise<string> {
+  const topic = redriveTopicOf(dl);
+  await producer.send({ topic, acks: -1, messages: [{ key: dl.key, value: dl.value, headers: redriveHeaders(dl, operator, now) }] });
+  return topic;
+}
+
+export function missingGroupReason(dl: DeadLetter): string {
+  return (
+    `dead letter ${dl.id} of ${dl.deadLetterTopic} has no ${FailureHeader.consumerGroup} header, so no consumer group would take a re-drive of it ` +
+    '(it was not written by the messaging runtime, or by a version without that header): not re-driven. ' +
+    'Republish its event from the owning service, or leave it out with --id'
+  );
 }
 
 export function redriveHeaders(dl: DeadLetter, operator: string, now: Date): EventHeaders {

@@ -114,13 +114,95 @@ export async function waitUntilGroupIdle(admin: Admin, groupId: string, timeoutM
   }
 }
 
-/** Moves the committed offsets as planned. Kafka refuses while the group has members. */
-export async function applyReplay(admin: Admin, plan: ReplayPlan): Promise<void> {
-  const byTopic = new Map<string, Array<{ partition: number; offset: string }>>();
-  for (const move of plan.moves) {
-    const list = byTopic.get(move.topic) ?? [];
-    list.push({ partition: move.partition, offset: move.target });
-    byTopic.set(move.topic, list);
+/** Running members of a group now (empty: Kafka will let its offsets move). */
+export async function runningMembers(admin: Admin, groupId: string): Promise<Array<{ clientId: string; host: string }>> {
+  const { groups } = await admin.describeGroups([groupId]);
+  return (groups[0]?.members ?? []).map((m) => ({ clientId: m.clientId, host: m.clientHost }));
+}
+
+/** A replay that moved some topics and could not move them back: what the operator must fix by hand. */
+export class ReplayPartlyApplied extends Error {
+  constructor(
+    readonly failedTopic: string,
+    readonly cause: unknown,
+    readonly stillMoved: string[],
+  ) {
+    super(
+      `moving ${failedTopic} failed (${cause instanceof Error ? cause.message : String(cause)}) and restoring the topics moved before it failed too: ` +
+        `${stillMoved.join(', ')} stay moved; run the replay again or move them back with --topic`,
+    );
   }
-  for (const [topic, partitions] of byTopic) await admin.setOffsets({ groupId: plan.groupId, topic, partitions });
+}
+
+type SetOffsets = (request: { groupId: string; topic: string; partitions: Array<{ partition: number; offset: string }> }) => Promise<void>;
+
+/**
+ * Moves the committed offsets as planned, all topics or none. Kafka moves a group's offsets one
+ * topic per request (kafkajs' admin.setOffsets), so there is no transaction across topics: the
+ * targets were all computed by planReplay before anything moves, the topics are moved one after
+ * the other, and when one fails the topics already moved are set back to the offsets they had.
+ *
+ * Every topic and partition is checked to still exist first: kafkajs' setOffsets on a topic that
+ * is gone does not fail, it retries without end.
+ *
+ * What stays non-atomic: for the few hundred milliseconds between the first and the last topic the
+ * group's offsets are mixed (harmless: the group is idle, no member reads them meanwhile); a
+ * partition that had no committed offset is restored to its earliest retained offset (kafkajs
+ * cannot delete a committed offset; for a group that starts from the beginning this reads the
+ * same records); and if the restore itself fails (broker gone), ReplayPartlyApplied names the
+ * topics that stay moved; a topic deleted between that check and its move still hangs kafkajs.
+ */
+export async function applyReplay(
+  admin: Admin,
+  plan: ReplayPlan,
+  setOffsets: SetOffsets = (request) => admin.setOffsets(request),
+): Promise<void> {
+  const byTopic = new Map<string, PartitionMove[]>();
+  for (const move of plan.moves) byTopic.set(move.topic, [...(byTopic.get(move.topic) ?? []), move]);
+  await verifyTopicsStillThere(admin, byTopic);
+  // What to set back on a failure: the offsets committed now, not those of the preview (the group
+  // may have run and committed meanwhile).
+  const committedNow = await admin.fetchOffsets({ groupId: plan.groupId, topics: [...byTopic.keys()] });
+  const previousOffset = (topic: string, partition: number) =>
+    committedNow.find((t) => t.topic === topic)?.partitions.find((p) => p.partition === partition)?.offset ?? '-1';
+  const moved: Array<[string, PartitionMove[]]> = [];
+  for (const [topic, moves] of byTopic) {
+    try {
+      await setOffsets({ groupId: plan.groupId, topic, partitions: moves.map((m) => ({ partition: m.partition, offset: m.target })) });
+      moved.push([topic, moves]);
+    } catch (error) {
+      const stillMoved: string[] = [];
+      for (const [movedTopic, movedMoves] of moved.reverse()) {
+        try {
+          const restore = await Promise.all(
+            movedMoves.map(async (m) => {
+              const previous = previousOffset(movedTopic, m.partition);
+              return { partition: m.partition, offset: previous === '-1' ? await earliestOffset(admin, movedTopic, m.partition) : previous };
+            }),
+          );
+          await setOffsets({ groupId: plan.groupId, topic: movedTopic, partitions: restore });
+        } catch {
+          stillMoved.push(movedTopic);
+        }
+      }
+      if (stillMoved.length > 0) throw new ReplayPartlyApplied(topic, error, stillMoved);
+      throw error;
+    }
+  }
+}
+
+async function verifyTopicsStillThere(admin: Admin, byTopic: Map<string, PartitionMove[]>): Promise<void> {
+  const existing = new Set(await admin.listTopics());
+  const gone = [...byTopic.keys()].filter((topic) => !existing.has(topic));
+  if (gone.length > 0) throw new Error(`${gone.join(', ')} no longer exist(s) on the broker`);
+  const { topics } = await admin.fetchTopicMetadata({ topics: [...byTopic.keys()] });
+  for (const { name, partitions } of topics) {
+    const missing = (byTopic.get(name) ?? []).filter((m) => !partitions.some((p) => p.partitionId === m.partition));
+    if (missing.length > 0) throw new Error(`${name} has no partition ${missing.map((m) => m.partition).join(', ')} any more`);
+  }
+}
+
+async function earliestOffset(admin: Admin, topic: string, partition: number): Promise<string> {
+  const ends = await admin.fetchTopicOffsets(topic);
+  return ends.find((p) => p.partition === partition)?.low ?? '0';
 }
