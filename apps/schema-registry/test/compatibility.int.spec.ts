@@ -171,7 +171,7 @@ describe('compatibility enforcement', () => {
       expect(JSON.parse((await r.call('GET', `/schemas/ids/${bare.body.id}`)).body.schema)).toEqual([]);
     });
 
-    type UnionCase = [name: string, level: string, history: object[], candidate: unknown, accepted: boolean, mentions: string];
+    type UnionCase = [name: string, level: string, history: unknown[], candidate: unknown, accepted: boolean, mentions: string];
     const unionCases: UnionCase[] = [
       // BACKWARD: the new schema reads the old data
       ['a reader field of an empty union cannot read old data that lacks it', 'BACKWARD', [v1], withNever, false, "reader field 'OrderPlaced.never' has no default"],
