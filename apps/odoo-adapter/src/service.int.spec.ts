@@ -14,4 +14,13 @@ describeStandardService(odooAdapterService, { main: path.join(__dirname, 'main.t
       'odoo-adapter: invalid configuration: ODOO_URL is invalid (http(s) URL of the Odoo server), got "odoo:8069"',
     );
   });
+
+  it('documents the Odoo webhook as public, with the payload its handler validates, and the re-sync with its scope', async () => {
+    const document = (await (await service().request('/openapi.json')).json()) as any;
+    const webhook = document.paths['/odoo/webhooks/{model}'].post;
+    expect(webhook.security).toEqual([]);
+    expect(webhook.requestBody.content['application/json'].schema.required).toEqual(['_id']);
+    expect(webhook.parameters).toEqual([expect.objectContaining({ name: 'model', in: 'path' })]);
+    expect(document.paths['/odoo/resync'].post.security).toEqual([{ bearerAuth: ['odoo:sync'] }]);
+  });
 });

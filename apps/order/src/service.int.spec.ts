@@ -150,6 +150,21 @@ describeStandardService(
       expect(await count(`SELECT count(*) FROM orders WHERE channel_order_ref = 'WEB-3003'`, [])).toBe(1);
     });
 
+    it('GET /openapi.json documents POST /orders from the schema that validates it: required fields, scope, 400 with field paths', async () => {
+      const response = await service.request('/openapi.json');
+      expect(response.status).toBe(200);
+      const document = await json(response);
+      const place = document.paths['/orders'].post;
+      const body = place.requestBody.content['application/json'].schema;
+      expect(body.required).toEqual(expect.arrayContaining(['channelOrderRef', 'channel', 'brand', 'companyId', 'currency', 'customer', 'lines', 'pricesIncludeTax']));
+      expect(body.required).not.toContain('shippingAddress');
+      expect(body.properties.lines).toMatchObject({ type: 'array', minItems: 1, maxItems: 500 });
+      expect(body.properties.lines.items.required).toEqual(expect.arrayContaining(['sku', 'name', 'quantity', 'unitPrice']));
+      expect(place.security).toEqual([{ bearerAuth: ['orders:write'] }]);
+      expect(Object.keys(place.responses)).toEqual(expect.arrayContaining(['201', '400', '401', '403']));
+      expect(document.paths['/orders/{orderId}'].get.security).toEqual([{ bearerAuth: ['orders:read'] }]);
+    });
+
     it('GET /orders/:id needs orders:read and answers 404 for an order it does not have', async () => {
       const writer = await issueToken({ sub: 'channel:web-us', scopes: ['orders:write'] });
       expect((await service.request(`/orders/${uuidv7()}`, { headers: { authorization: `Bearer ${writer}` } })).status).toBe(403);

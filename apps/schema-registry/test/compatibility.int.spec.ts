@@ -12,7 +12,7 @@ describe('compatibility enforcement', () => {
   let subjectCount = 0;
 
   /** A fresh subject at `level`, holding `versions` in order. */
-  const subjectWith = async (level: string, ...versions: object[]) => {
+  const subjectWith = async (level: string, ...versions: unknown[]) => {
     const subject = `compat-${++subjectCount}-value`;
     await r.call('PUT', `/config/${subject}`, { compatibility: level });
     for (const version of versions) expect((await r.register(subject, version)).status).toBe(200);
@@ -148,6 +148,57 @@ describe('compatibility enforcement', () => {
     ])('POST %s → %i / %i', async (path, body, status, errorCode) => {
       const reply = await r.call('POST', path.replace('SUBJECT', subject), body);
       expect(reply).toMatchObject({ status, body: { error_code: errorCode } });
+    });
+  });
+
+  describe('empty unions: accepted and judged as Java Avro does', () => {
+    // `[]` has no values: nothing is ever written with it, and a reader of it reads nothing.
+    const withNever = record('OrderPlaced', [orderId, { name: 'quantity', type: 'int' }, { name: 'never', type: [] }]);
+    const neverOnly = record('OrderPlaced', [{ name: 'never', type: [] }]);
+
+    it('registers a schema with an empty union, finds it by lookup and by id, and keeps its text', async () => {
+      const subject = await subjectWith('NONE');
+      const registered = await r.register(subject, withNever);
+      expect(registered.status).toBe(200);
+      const again = await r.register(subject, JSON.parse(JSON.stringify(withNever)));
+      expect(again.body.id).toBe(registered.body.id);
+      const lookup = await r.call('POST', `/subjects/${subject}`, { schema: JSON.stringify(withNever) });
+      expect(lookup).toMatchObject({ status: 200, body: { subject, version: 1, id: registered.body.id } });
+      const byId = await r.call('GET', `/schemas/ids/${registered.body.id}`);
+      expect(JSON.parse(byId.body.schema).fields[2]).toEqual({ name: 'never', type: [] });
+      const bare = await r.register(subject, []);
+      expect(bare.status).toBe(200);
+      expect(JSON.parse((await r.call('GET', `/schemas/ids/${bare.body.id}`)).body.schema)).toEqual([]);
+    });
+
+    type UnionCase = [name: string, level: string, history: unknown[], candidate: unknown, accepted: boolean, mentions: string];
+    const unionCases: UnionCase[] = [
+      // BACKWARD: the new schema reads the old data
+      ['a reader field of an empty union cannot read old data that lacks it', 'BACKWARD', [v1], withNever, false, "reader field 'OrderPlaced.never' has no default"],
+      ['an empty-union field dropped: nothing to read', 'BACKWARD', [withNever], v1, true, ''],
+      ['an empty writer union is read by any reader', 'BACKWARD', [[]], 'int', true, ''],
+      ['a reader empty union reads no writer with values', 'BACKWARD', ['int'], [], false, 'MISSING_UNION_BRANCH'],
+      ['a reader empty union reads an empty writer union', 'BACKWARD', [[]], [], true, ''],
+      ['a field of a non-empty type read as an empty union', 'BACKWARD', [record('OrderPlaced', [{ name: 'never', type: 'int' }])], neverOnly, false, "at 'OrderPlaced.never' no branch of the reader union [] can read the writer type int (MISSING_UNION_BRANCH)"],
+      ['an empty-union field read as any type (no data has it)', 'BACKWARD', [neverOnly], record('OrderPlaced', [{ name: 'never', type: ['null', 'string'] }]), true, ''],
+      // FORWARD: the old schema reads the new data
+      ['old readers of [] cannot read new data with values', 'FORWARD', [[]], ['int'], false, 'MISSING_UNION_BRANCH'],
+      ['FULL from [] to int fails the forward half only', 'FULL', [[]], 'int', false, "FORWARD: version 1 cannot read data written with the new schema: at 'union' no branch of the reader union [] can read the writer type int"],
+    ];
+
+    it.each(unionCases)('%s (%s)', async (_name, level, history, candidate, accepted, mentions) => {
+      const subject = await subjectWith(level, ...history);
+      const verdict = await r.call('POST', `/compatibility/subjects/${subject}/versions/latest?verbose=true`, { schema: JSON.stringify(candidate) });
+      expect(verdict.status).toBe(200);
+      expect(verdict.body.is_compatible).toBe(accepted);
+      const reply = await r.register(subject, candidate);
+      if (accepted) {
+        expect(reply.status).toBe(200);
+        return;
+      }
+      expect(reply.status).toBe(409);
+      expect(reply.body.message).toContain(mentions);
+      expect(verdict.body.messages.join('\n')).toContain(mentions);
     });
   });
 });

@@ -136,7 +136,8 @@ describe('schema registry API (Confluent-compatible)', () => {
     it.each([
       ['invalid Avro', { schema: JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'x', type: 'Nope' }] }) }, /undefined type name: Nope/],
       ['a default that does not fit', { schema: JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'x', type: 'int', default: 'a' }] }) }, /default/],
-      ['an empty union', { schema: '[]' }, /empty union/],
+      ['an empty union as a union branch (a nested union, as Java says)', { schema: '["int", []]' }, /nested union/],
+      ['a default for a field of an empty union (it has no values)', { schema: JSON.stringify({ type: 'record', name: 'R', fields: [{ name: 'x', type: [], default: null }] }) }, /empty union/],
       ['a schema string that is not JSON', { schema: '{"type": "record"' }, /not valid JSON/],
       ['a missing schema', {}, /Empty schema/],
       ['a schema that is an object, not a string', { schema: { type: 'string' } }, /JSON string/],

@@ -55,6 +55,19 @@ describe('checkReaderWriter: pairs Avro resolution accepts', () => {
     pair('DOUBLE_UNION', 'INT_FLOAT_UNION'),
     pair('FLOAT_UNION', 'INT_LONG_UNION'),
     pair('NULL_INT_ARRAY_UNION', 'NULL_INT_ARRAY_UNION'),
+    // empty unions (Java's cases): a writer `[]` produces no values, so any reader reads it
+    pair('EMPTY_UNION', 'EMPTY_UNION'),
+    pair('INT_UNION', 'EMPTY_UNION'),
+    pair('LONG_UNION', 'EMPTY_UNION'),
+    pair('FLOAT_UNION', 'EMPTY_UNION'),
+    pair('STRING_UNION', 'EMPTY_UNION'),
+    pair('BYTES_UNION', 'EMPTY_UNION'),
+    pair('INT', 'EMPTY_UNION'),
+    pair('A_INT_RECORD1', 'EMPTY_UNION'),
+    pair('INT_ARRAY', 'EMPTY_UNION_ARRAY'), // only empty arrays were written
+    pair('EMPTY_UNION_ARRAY', 'EMPTY_UNION_ARRAY'),
+    pair('A_INT_RECORD1', 'A_EMPTY_UNION_RECORD1'),
+    pair('EMPTY_RECORD1', 'A_EMPTY_UNION_RECORD1'),
     pair('NULL_INT_MAP_UNION', 'NULL_INT_MAP_UNION'),
     pair('INT', 'INT_UNION'), // plain reader, writer union whose only branch it reads
     pair('LONG', 'INT_LONG_UNION'),
@@ -171,6 +184,14 @@ describe('checkReaderWriter: pairs Avro resolution rejects, with the rule and wh
     reject('FLOAT_UNION', 'UNION_INT_DOUBLE', 'MISSING_UNION_BRANCH', '/1', 'union'),
     reject('UNION_INT_RECORD1', 'UNION_INT_RECORD2', 'MISSING_UNION_BRANCH', '/1', 'union'),
     reject('NULL_UNION', 'INT', 'MISSING_UNION_BRANCH', '/', 'union'),
+    // a reader `[]` reads nothing: every writer that has a value is missing from it
+    reject('EMPTY_UNION', 'INT', 'MISSING_UNION_BRANCH', '/', 'union'),
+    reject('EMPTY_UNION', 'NULL', 'MISSING_UNION_BRANCH', '/', 'union'),
+    reject('EMPTY_UNION', 'A_INT_RECORD1', 'MISSING_UNION_BRANCH', '/', 'union'),
+    reject('EMPTY_UNION', 'INT_UNION', 'MISSING_UNION_BRANCH', '/0', 'union'),
+    reject('EMPTY_UNION_ARRAY', 'INT_ARRAY', 'MISSING_UNION_BRANCH', '/items', 'array[]'),
+    reject('A_EMPTY_UNION_RECORD1', 'A_INT_RECORD1', 'MISSING_UNION_BRANCH', '/fields/0/type', 'Record1.a'),
+    reject('A_EMPTY_UNION_RECORD1', 'EMPTY_RECORD1', 'READER_FIELD_MISSING_DEFAULT_VALUE', '/fields/0', 'Record1.a'),
     reject('INT_UNION', 'LONG', 'MISSING_UNION_BRANCH', '/', 'union'),
     reject('A_DINT_B_DINT_UNION_RECORD1', 'A_DINT_B_DINT_STRING_UNION_RECORD1', 'MISSING_UNION_BRANCH', '/fields/1/type/1', 'Record1.b'),
   ];
@@ -367,7 +388,8 @@ describe('checkReaderWriter: recursive records', () => {
 
 describe('checkReaderWriter agrees with avsc resolution on every pair of the Java-modelled schemas', () => {
   // avsc decides resolution eagerly in createResolver; with ignoreNamespaces it follows current Java.
-  const corpus = Object.entries(S);
+  // avsc cannot build a type with an empty union; those pairs are Java's cases above.
+  const corpus = Object.entries(S).filter(([name]) => !name.includes('EMPTY_UNION'));
   const cases = corpus.flatMap(([readerName, reader]) => corpus.map(([writerName, writer]) => [readerName, writerName, reader, writer] as const));
 
   it(`${cases.length} pairs`, () => {

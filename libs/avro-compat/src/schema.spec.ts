@@ -14,7 +14,14 @@ const money = {
 describe('parseSchema: validation', () => {
   it.each([
     ['text that is not JSON', '{"type": "record",', /not valid JSON/],
-    ['an empty union (Java parses it; avsc cannot use it)', '[]', /empty union/],
+    ['an empty union inside a union (a nested union)', ['int', []], /nested/],
+    ['a default for a field whose type is an empty union (it has no values)', { type: 'record', name: 'R', fields: [{ name: 'x', type: [], default: null }] }, /R\.x.*empty union/],
+    ['a default that reaches an empty union inside a record', {
+      type: 'record',
+      name: 'R',
+      fields: [{ name: 'inner', type: { type: 'record', name: 'Inner', fields: [{ name: 'never', type: [] }] }, default: { never: null } }],
+    }, /R\.inner.*empty union/],
+    ['an array default with items of an empty union', { type: 'record', name: 'R', fields: [{ name: 'xs', type: { type: 'array', items: [] }, default: [null] } ] }, /R\.xs/],
     ['an unknown type name', { type: 'record', name: 'R', fields: [{ name: 'x', type: 'Unknown' }] }, /undefined type name: Unknown/],
     ['a default that does not fit the field', { type: 'record', name: 'R', fields: [{ name: 'x', type: 'int', default: 'one' }] }, /incompatible field default/],
     ['a union default that does not fit the first branch', { type: 'record', name: 'R', fields: [{ name: 'x', type: ['null', 'int'], default: 1 }] }, /first branch/],
@@ -37,6 +44,10 @@ describe('parseSchema: validation', () => {
 
   it.each([
     ['a primitive as JSON text', '"string"'],
+    ['an empty union (Java parses it as a type with no values)', '[]'],
+    ['a field of an empty union without a default', { type: 'record', name: 'R', fields: [{ name: 'never', type: [] }] }],
+    ['an array of an empty union with an empty default', { type: 'record', name: 'R', fields: [{ name: 'xs', type: { type: 'array', items: [] }, default: [] }] }],
+    ['a map of an empty union', { type: 'map', values: [] }],
     ['a bare primitive name', 'long'],
     ['a primitive object with a logical type', { type: 'int', logicalType: 'date' }],
     ['a recursive record', { type: 'record', name: 'Node', fields: [{ name: 'next', type: ['null', 'Node'], default: null }] }],
@@ -179,5 +190,23 @@ describe('canonical form (identity)', () => {
     expect(a).toBeInstanceOf(ParsedSchema);
     expect(a.equals(b)).toBe(true);
     expect(String(a)).toBe(a.canonical);
+  });
+});
+
+describe('parseSchema: empty unions (valid Avro that avsc cannot use)', () => {
+  it('keeps an empty union in the graph and the canonical form, and says avsc cannot use it', () => {
+    const parsed = parseSchema('{"type":"record","name":"R","fields":[{"type":[],"name":"never"},{"name":"id","type":"string"}]}');
+    expect((parsed.root as RecordSchema).fields[0].type).toEqual({ type: 'union', branches: [] });
+    expect(parsed.canonical).toBe('{"type":"record","name":"R","fields":[{"name":"never","type":[]},{"name":"id","type":"string"}]}');
+    expect(canonicalForm(parsed.canonical)).toBe(parsed.canonical);
+    expect(parsed.hasEmptyUnion).toBe(true);
+    expect(parseSchema('[]').canonical).toBe('[]');
+    expect(parseSchema(money).hasEmptyUnion).toBe(false);
+  });
+
+  it('marks a schema whose reference has an empty union', () => {
+    const withEmpty = parseSchema({ type: 'record', name: 'Never', namespace: 'x', fields: [{ name: 'n', type: [] }] });
+    const user = parseSchema({ type: 'record', name: 'User', fields: [{ name: 'n', type: ['null', 'x.Never'], default: null }] }, { references: [withEmpty] });
+    expect(user.hasEmptyUnion).toBe(true);
   });
 });

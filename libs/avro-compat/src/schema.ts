@@ -127,6 +127,11 @@ export class ParsedSchema {
     readonly references: readonly ParsedSchema[],
     /** Every named type this schema defines (not those it takes from references), by full name. */
     readonly definedTypes: ReadonlyMap<string, NamedSchema>,
+    /**
+     * It (or a reference) contains an empty union: valid Avro that the registry accepts, but avsc,
+     * and so every Omnibus producer and consumer, cannot use it.
+     */
+    readonly hasEmptyUnion = false,
   ) {}
 
   /** Full name of the top-level type when it is named (record, enum, fixed). */
@@ -151,10 +156,10 @@ export function isNamed(schema: AvroSchema): schema is NamedSchema {
 }
 
 /**
- * Parses and validates a schema. Validation is avsc's `Type.forSchema` (names, defaults against
- * their types, duplicate fields/symbols/branches, undefined names), so whatever passes here can be
- * encoded and decoded by every Omnibus service. Consequence: an empty union `[]` is rejected, although
- * Java Avro parses it, because no avsc producer or consumer could use such a schema.
+ * Parses and validates a schema as Java Avro does. Validation is avsc's `Type.forSchema` (names,
+ * defaults against their types, duplicate fields/symbols/branches, undefined names), except for
+ * empty unions `[]`: Java parses them (a type with no values), avsc cannot, so they are checked here
+ * (see `validateEmptyUnions`). `ParsedSchema.hasEmptyUnion` says when avsc could not use the schema.
  */
 export function parseSchema(input: SchemaInput, options: ParseOptions = {}): ParsedSchema {
   if (input instanceof ParsedSchema) return input;
@@ -169,7 +174,9 @@ export function parseSchema(input: SchemaInput, options: ParseOptions = {}): Par
   const parser = new SchemaParser(names);
   const root = parser.parse(json, undefined);
   const canonical = JSON.stringify(new CanonicalWriter(referencedTypes).write(root, undefined));
-  return new ParsedSchema(root, canonical, json, references, parser.defined);
+  if (parser.sawEmptyUnion) validateEmptyUnionDefaults(root);
+  const hasEmptyUnion = parser.sawEmptyUnion || references.some((reference) => reference.hasEmptyUnion);
+  return new ParsedSchema(root, canonical, json, references, parser.defined, hasEmptyUnion);
 }
 
 /** Like `parseSchema` but returns the error instead of throwing it. */
@@ -220,15 +227,108 @@ function validateWithAvsc(json: unknown, references: readonly ParsedSchema[]): v
   const registry: Record<string, avro.Type> = {};
   for (const reference of allReferences(references)) {
     try {
-      avro.Type.forSchema(reference.json as avro.Schema, { registry });
+      avro.Type.forSchema(withoutEmptyUnions(reference.json) as avro.Schema, { registry });
     } catch (error) {
       throw new InvalidSchemaError(`referenced schema ${reference.fullName ?? ''} is invalid: ${(error as Error).message}`);
     }
   }
   try {
-    avro.Type.forSchema(json as avro.Schema, { registry });
+    avro.Type.forSchema(withoutEmptyUnions(json) as avro.Schema, { registry });
   } catch (error) {
     throw new InvalidSchemaError(`invalid Avro schema: ${(error as Error).message}`);
+  }
+}
+
+/**
+ * avsc refuses `[]`, Java Avro accepts it as a type with no values. For avsc's validation of the
+ * rest, each empty union that is not itself a union branch stands in as `"null"` (nothing can refer
+ * to it by name, so the stand-in changes no other verdict); an empty union directly inside a union
+ * is a nested union, refused as Java does. Defaults are checked afterwards on the
+ * real graph (`validateEmptyUnionDefaults`), because `null` would fit the stand-in.
+ */
+function withoutEmptyUnions(json: unknown, insideUnion = false): unknown {
+  if (Array.isArray(json)) {
+    if (json.length === 0 && insideUnion) {
+      throw new InvalidSchemaError('invalid Avro schema: nested union: an empty union [] cannot be a branch of a union');
+    }
+    if (json.length === 0) return 'null';
+    return json.map((branch) => withoutEmptyUnions(branch, true));
+  }
+  if (json === null || typeof json !== 'object') return json;
+  const object = json as Json;
+  switch (object.type) {
+    case 'record':
+    case 'error':
+      if (!Array.isArray(object.fields)) return object;
+      return {
+        ...object,
+        fields: object.fields.map((field: unknown) =>
+          field !== null && typeof field === 'object' && 'type' in field
+            ? { ...(field as Json), type: withoutEmptyUnions((field as Json).type) }
+            : field,
+        ),
+      };
+    case 'array':
+      return 'items' in object ? { ...object, items: withoutEmptyUnions(object.items) } : object;
+    case 'map':
+      return 'values' in object ? { ...object, values: withoutEmptyUnions(object.values) } : object;
+    default:
+      return object;
+  }
+}
+
+/**
+ * Java's rule: a default is valid when it is a value of the field's type, and a union's default may
+ * match any branch; an empty union has no branch and so no value. avsc has already checked every
+ * default against the stand-ins; this finds the defaults that reach an empty union.
+ */
+function validateEmptyUnionDefaults(root: AvroSchema): void {
+  const seen = new Set<RecordSchema>();
+  const visit = (schema: AvroSchema): void => {
+    switch (schema.type) {
+      case 'union':
+        return schema.branches.forEach(visit);
+      case 'array':
+        return visit(schema.items);
+      case 'map':
+        return visit(schema.values);
+      case 'record':
+        if (seen.has(schema)) return;
+        seen.add(schema);
+        for (const field of schema.fields) {
+          if (field.hasDefault && !isValueOf(field.type, field.default)) {
+            throw new InvalidSchemaError(
+              `invalid Avro schema: the default of field '${schema.fullName}.${field.name}' is not a value of its type ` +
+                `(it reaches an empty union, which has no values)`,
+            );
+          }
+          visit(field.type);
+        }
+        return;
+      default:
+        return;
+    }
+  };
+  visit(root);
+}
+
+/** False only where the value reaches an empty union; every other part avsc has validated. */
+function isValueOf(schema: AvroSchema, value: unknown): boolean {
+  switch (schema.type) {
+    case 'union':
+      // avsc matched the value against the first branch; an empty union matches nothing.
+      return schema.branches.length > 0 && isValueOf(schema.branches[0], value);
+    case 'array':
+      return !Array.isArray(value) || value.every((item) => isValueOf(schema.items, item));
+    case 'map':
+      return value === null || typeof value !== 'object' || Object.values(value).every((item) => isValueOf(schema.values, item));
+    case 'record':
+      if (value === null || typeof value !== 'object') return true;
+      return schema.fields.every((field) =>
+        field.name in (value as object) ? isValueOf(field.type, (value as Json)[field.name]) : true,
+      );
+    default:
+      return true;
   }
 }
 
@@ -242,12 +342,16 @@ type Json = Record<string, unknown>;
 /** Builds the schema graph; runs after avsc accepted the JSON, so it only guards, never re-validates. */
 class SchemaParser {
   readonly defined = new Map<string, NamedSchema>();
+  sawEmptyUnion = false;
 
   constructor(private readonly names: Map<string, NamedSchema>) {}
 
   parse(json: unknown, namespace: string | undefined): AvroSchema {
     if (typeof json === 'string') return this.parseName(json, namespace);
-    if (Array.isArray(json)) return { type: 'union', branches: json.map((branch) => this.parse(branch, namespace)) };
+    if (Array.isArray(json)) {
+      if (json.length === 0) this.sawEmptyUnion = true;
+      return { type: 'union', branches: json.map((branch) => this.parse(branch, namespace)) };
+    }
     if (json === null || typeof json !== 'object') throw new InvalidSchemaError(`not a schema: ${JSON.stringify(json)}`);
     const object = json as Json;
     const type = object.type;

@@ -40,6 +40,10 @@ export const ENUM_ABC_FIELD_DEFAULT_B_ENUM_DEFAULT_A_RECORD = record('Record', [
   field('Field', enumOf('Enum', ['A', 'B', 'C'], { default: 'A' }), { default: 'B' }),
 ]);
 
+// Java parses `[]`: a union with no branches, a type with no values.
+export const EMPTY_UNION: unknown[] = [];
+export const EMPTY_UNION_ARRAY = { type: 'array', items: [] };
+export const A_EMPTY_UNION_RECORD1 = record('Record1', [field('a', [])]);
 export const NULL_UNION = ['null'];
 export const INT_UNION = ['int'];
 export const LONG_UNION = ['long'];

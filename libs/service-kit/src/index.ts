@@ -12,3 +12,4 @@ export { DependencyProbe, ProbeResult } from './health/dependency-probe';
 export { kafkaProbe } from './health/kafka-probe';
 export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';
+export { buildOpenApiDocument, openApiPath, DocumentedRoute, RouteCatalogue } from './http/openapi';

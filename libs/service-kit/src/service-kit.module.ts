@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_GUARD } from '@nestjs/core';
+import { APP_GUARD, DiscoveryModule } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { TypeOrmModule, TypeOrmModuleOptions } from '@nestjs/typeorm';
 import { kafkaLogCreator, Logger } from '@omnibus/observability';
@@ -16,6 +16,7 @@ import { DependencyProbe } from './health/dependency-probe';
 import { HealthController, READINESS_PROBES, ReadinessProbes } from './health/health.controller';
 import { kafkaProbe } from './health/kafka-probe';
 import { MetricsController } from './http/metrics.controller';
+import { OpenApiController, RouteCatalogue } from './http/openapi';
 import { KAFKA_CLIENT, ROOT_LOGGER, SERVICE_CONFIG, SERVICE_NAME } from './tokens';
 
 export interface ServiceKitOptions {
@@ -59,6 +60,7 @@ export class ServiceKitModule {
           },
         }),
         TerminusModule.forRoot({ logger: false }),
+        DiscoveryModule,
         TypeOrmModule.forRootAsync({
           useFactory: (): TypeOrmModuleOptions => ({
             ...postgresOptions(name, config.DATABASE_URL, migrations, logger),
@@ -75,7 +77,7 @@ export class ServiceKitModule {
           },
         }),
       ],
-      controllers: [HealthController, MetricsController],
+      controllers: [HealthController, MetricsController, OpenApiController],
       providers: [
         { provide: SERVICE_CONFIG, useValue: config },
         { provide: SERVICE_NAME, useValue: name },
@@ -94,6 +96,7 @@ export class ServiceKitModule {
             ]),
         },
         { provide: APP_GUARD, useClass: AuthGuard },
+        RouteCatalogue,
       ],
       exports: [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, KAFKA_CLIENT],
     };

@@ -1,4 +1,4 @@
-import { ArgumentMetadata, BadRequestException, Body, Injectable, PipeTransform, Query } from '@nestjs/common';
+import { ArgumentMetadata, BadRequestException, Body, Injectable, Param, PipeTransform, Query } from '@nestjs/common';
 import { z } from 'zod';
 
 /** One failing field of a request, e.g. `{ path: 'lines.0.quantity', message: 'Expected number, received string' }`. */
@@ -26,8 +26,55 @@ export class ZodValidationPipe<S extends z.ZodTypeAny> implements PipeTransform<
   }
 }
 
+/** The zod schemas a route's request is validated with: what `GET /openapi.json` documents. */
+export interface RequestSchemas {
+  body?: z.ZodTypeAny;
+  query?: z.ZodTypeAny;
+  params?: z.ZodTypeAny;
+}
+
+const REQUEST_SCHEMAS = 'omnibus:request-schemas';
+
+/** The schemas recorded for a route handler by `@ValidBody`, `@ValidQuery`, `@ValidParams` or `@DescribeRequest`. */
+export function requestSchemasOf(handler: object): RequestSchemas {
+  return (Reflect.getMetadata(REQUEST_SCHEMAS, handler) as RequestSchemas | undefined) ?? {};
+}
+
+function recordSchemas(target: object, method: string | symbol | undefined, schemas: RequestSchemas): void {
+  if (method === undefined) return;
+  const handler = (target as Record<string | symbol, object>)[method];
+  Reflect.defineMetadata(REQUEST_SCHEMAS, { ...requestSchemasOf(handler), ...schemas }, handler);
+}
+
+/**
+ * Records the schemas of a handler that validates its request itself (e.g. after checking a
+ * webhook secret), so the OpenAPI document shows them. Prefer `@ValidBody`, which does both.
+ */
+export const DescribeRequest =
+  (schemas: RequestSchemas): MethodDecorator =>
+  (target, method) =>
+    recordSchemas(target, method, schemas);
+
 /** `@ValidBody(placeOrderSchema) order: PlaceOrder` */
-export const ValidBody = (schema: z.ZodTypeAny): ParameterDecorator => Body(new ZodValidationPipe(schema));
+export const ValidBody =
+  (schema: z.ZodTypeAny): ParameterDecorator =>
+  (target, method, index) => {
+    Body(new ZodValidationPipe(schema))(target, method, index);
+    recordSchemas(target, method, { body: schema });
+  };
 
 /** `@ValidQuery(availabilityQuery) query: AvailabilityQuery` */
-export const ValidQuery = (schema: z.ZodTypeAny): ParameterDecorator => Query(new ZodValidationPipe(schema));
+export const ValidQuery =
+  (schema: z.ZodTypeAny): ParameterDecorator =>
+  (target, method, index) => {
+    Query(new ZodValidationPipe(schema))(target, method, index);
+    recordSchemas(target, method, { query: schema });
+  };
+
+/** `@ValidParams(z.object({ orderId: z.string().uuid() })) params: { orderId: string }` */
+export const ValidParams =
+  (schema: z.ZodTypeAny): ParameterDecorator =>
+  (target, method, index) => {
+    Param(new ZodValidationPipe(schema))(target, method, index);
+    recordSchemas(target, method, { params: schema });
+  };

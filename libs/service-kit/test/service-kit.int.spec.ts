@@ -72,6 +72,29 @@ describe('request validation', () => {
   });
 });
 
+describe('GET /openapi.json', () => {
+  it('is public and lists every route of the service, the kit\'s own included, from Nest\'s route metadata', async () => {
+    const response = await service.request('/openapi.json');
+    expect(response.status).toBe(200);
+    const document = (await response.json()) as any;
+    expect(document.openapi).toBe('3.1.0');
+    const routes = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations as object).map((method) => `${method.toUpperCase()} ${path}`));
+    expect(routes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /openapi.json', 'GET /orders/{id}', 'POST /orders']);
+  });
+
+  it('documents the body the route validates, its scopes, and its 400/401/403 answers', async () => {
+    const document = (await (await service.request('/openapi.json')).json()) as any;
+    const place = document.paths['/orders'].post;
+    const body = place.requestBody.content['application/json'].schema;
+    expect(body.required).toEqual(['id', 'lines']);
+    expect(body.properties.lines.items.properties.quantity).toMatchObject({ type: 'integer', exclusiveMinimum: 0 });
+    expect(place.security).toEqual([{ bearerAuth: ['orders:write'] }]);
+    expect(Object.keys(place.responses).sort()).toEqual(['201', '400', '401', '403']);
+    expect(document.paths['/orders/{id}'].get.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path', required: true })]);
+    expect(document.paths['/health/live'].get.security).toEqual([]);
+  });
+});
+
 describe('tracing and metrics', () => {
   it("a request continues the caller's trace, and its span is named by route", async () => {
     const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';

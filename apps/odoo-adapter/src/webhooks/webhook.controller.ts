@@ -1,5 +1,5 @@
 import { BadRequestException, Body, Controller, Headers, HttpCode, Inject, NotFoundException, Param, Post, Query, UnauthorizedException } from '@nestjs/common';
-import { Public, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { DescribeRequest, Public, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { OdooAdapterConfig } from '../config';
 import { InboundSyncService } from '../inbound/inbound-sync.service';
 import { hintedChangeTime, odooWebhookPayload } from './webhook-payload';
@@ -20,6 +20,8 @@ export class OdooWebhookController {
 
   @Public()
   @Post(':model')
+  // Validated in the handler, after the secret check, so a caller without the secret learns nothing about the body.
+  @DescribeRequest({ body: odooWebhookPayload })
   @HttpCode(200)
   receive(
     @Param('model') model: string,

@@ -11,3 +11,4 @@ export * from './diff';
 export * from './codegen';
 export * from './registration';
 export * from './workspace';
+export * from './asyncapi';

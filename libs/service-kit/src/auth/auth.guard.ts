@@ -15,8 +15,10 @@ import { SERVICE_CONFIG } from '../tokens';
 import type { ServiceConfig } from '../config';
 import { InvalidTokenError, Principal, verifyToken } from './tokens';
 
-const PUBLIC = 'omnibus:public';
-const SCOPES = 'omnibus:scopes';
+export const PUBLIC_METADATA = 'omnibus:public';
+const PUBLIC = PUBLIC_METADATA;
+export const SCOPES_METADATA = 'omnibus:scopes';
+const SCOPES = SCOPES_METADATA;
 
 /** Opens a route or controller to callers without a token (health, metrics, signed webhooks). */
 export const Public = (): CustomDecorator => SetMetadata(PUBLIC, true);

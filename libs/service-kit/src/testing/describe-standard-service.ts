@@ -77,6 +77,17 @@ export function describeStandardService<S extends z.ZodType<ServiceConfig, any, 
       expect(text).toMatch(/http_server_request_duration_seconds_count\{[^}]*route="\/health\/live"[^}]*status_code="200"/);
     });
 
+    it('serves an OpenAPI 3.1 document at GET /openapi.json listing every route Express serves', async () => {
+      const response = await service.request('/openapi.json');
+      expect(response.status).toBe(200);
+      const document = (await response.json()) as { openapi: string; paths: Record<string, Record<string, unknown>> };
+      expect(document.openapi).toBe('3.1.0');
+      const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+        Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+      );
+      expect(documented.sort()).toEqual(expressRoutes(service).sort());
+    });
+
     it(`applied its migrations: ${tables.join(', ')}`, async () => {
       const client = new Client(service.database.config);
       await client.connect();
@@ -104,4 +115,25 @@ export function describeStandardService<S extends z.ZodType<ServiceConfig, any, 
 
     more?.(() => service);
   });
+}
+
+/** The routes Express itself serves (its router's stack), in OpenAPI form: what the document must list. */
+function expressRoutes(service: TestService<ServiceConfig>): string[] {
+  const express = service.app.getHttpAdapter().getInstance() as {
+    router?: { stack: RouterLayer[] };
+    _router?: { stack: RouterLayer[] };
+  };
+  const stack = (express.router ?? express._router)?.stack ?? [];
+  // Nest mounts middleware (request logging, tracing) as catch-all `/{*path}` routes: not routes of the API.
+  return stack.flatMap((layer) =>
+    layer.route && !layer.route.path.includes('*')
+      ? Object.keys(layer.route.methods)
+          .filter((method) => method !== '_all')
+          .map((method) => `${method.toUpperCase()} ${layer.route!.path.replace(/:([A-Za-z0-9_]+)/g, '{$1}')}`)
+      : [],
+  );
+}
+
+interface RouterLayer {
+  route?: { path: string; methods: Record<string, boolean> };
 }
