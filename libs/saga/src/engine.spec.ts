@@ -48,7 +48,7 @@ describe('the happy path', () => {
 });
 
 describe('a failure before the pivot', () => {
-  it.each([
+  it.each<{ failingStep: string; answers: Parameters<typeof runCheckout>[1]; undo: string[] }>([
     { failingStep: 'reserveStock', answers: { ReserveStock: { type: 'ReservationRejected' } }, undo: [] },
     { failingStep: 'authorisePayment', answers: { AuthorisePayment: { type: 'PaymentDeclined', payload: { why: 'insufficient funds' } } }, undo: ['ReleaseStock'] },
     { failingStep: 'releaseToWarehouse (the pivot itself)', answers: { ReleaseToWarehouse: { type: 'ReleaseRefused' } }, undo: ['markCancelled', 'VoidPayment', 'ReleaseStock'] },

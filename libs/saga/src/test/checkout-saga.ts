@@ -104,7 +104,7 @@ export function runCheckout(
   let state = newSaga(checkoutSaga, 'order-1', { orderId: 'order-1', ...data });
   const results: SagaResult<CheckoutData>[] = [];
   const effects: SagaEffect[] = [];
-  let pending: SagaInput[] = [{ kind: 'start', at: at(0) }];
+  const pending: SagaInput[] = [{ kind: 'start', at: at(0) }];
   let clock = 0;
   while (pending.length > 0) {
     const input = pending.shift()!;
