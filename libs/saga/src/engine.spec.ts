@@ -351,6 +351,11 @@ describe('definitions', () => {
     expect(() => advance(v2, state, reply('StockReserved', {}))).toThrow(/keep the old definition/);
   });
 
+  it('an input without a valid time is refused with a clear error, not a half-made deadline', () => {
+    const { state } = started();
+    expect(() => advance(checkoutSaga, state, { kind: 'reply', reply: { type: 'StockReserved', payload: {} }, at: 'yesterday' })).toThrow(/needs its time as an ISO string/);
+  });
+
   it('advance never changes the state it is given', () => {
     const { state } = started();
     const copy = JSON.parse(JSON.stringify(state));

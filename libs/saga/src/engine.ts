@@ -166,6 +166,9 @@ export function advance<D>(definition: SagaDefinition<D>, state: SagaState<D>, i
       `saga ${state.sagaId} was started by ${state.saga.name} v${state.saga.version} and cannot be advanced by ${definition.name} v${definition.version}: keep the old definition for instances in flight`,
     );
   }
+  if (typeof input.at !== 'string' || Number.isNaN(Date.parse(input.at))) {
+    throw new SagaStateError(`input ${input.kind} of saga ${state.sagaId} needs its time as an ISO string in 'at', got ${JSON.stringify(input.at)}`);
+  }
   return new Run(definition, structuredClone(state), input.at).handle(input);
 }
 
