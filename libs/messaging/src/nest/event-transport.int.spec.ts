@@ -110,7 +110,7 @@ describe('EventTransport: @EventPattern handlers fed by the consumer runtime', (
     const consume = tracing.memoryExporter!.getFinishedSpans().find((span) => span.spanContext().traceId === traceId)!;
     expect(consume.name).toBe(`process ${harness.topic}`);
     expect(consume.kind).toBe(SpanKind.CONSUMER);
-    expect(consume.parentSpanId).toBe('00f067aa0ba902b7');
+    expect(consume.parentSpanContext?.spanId).toBe('00f067aa0ba902b7');
     expect(consume.attributes).toMatchObject({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
