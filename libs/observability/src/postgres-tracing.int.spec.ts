@@ -34,6 +34,7 @@ describe('PostgreSQL tracing', () => {
     expect(query.kind).toBe(SpanKind.CLIENT);
     expect(query.parentSpanContext?.spanId).toBe(work.spanId);
     expect(query.attributes['db.namespace']).toBe(database.name);
+    expect(query.attributes['db.query.text']).toBe('SELECT $1::text AS sku');
     expect(JSON.stringify(query.attributes)).not.toContain('SKU-SECRET-1');
   });
 
