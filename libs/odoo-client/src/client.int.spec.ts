@@ -1,3 +1,5 @@
+import { createServer, request, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readChangesSince, BEGINNING_OF_TIME } from './changes';
 import { OdooClient } from './client';
 import {
@@ -198,30 +200,29 @@ describe('call limits', () => {
 class CountingProxy {
   requests: number[] = [];
   maxInFlight = 0;
+  url = '';
   private inFlight = 0;
+  private readonly server: Server;
 
-  private constructor(
-    private readonly server: import('node:http').Server,
-    readonly url: string,
-  ) {}
-
-  static async start(target: string): Promise<CountingProxy> {
-    const http = await import('node:http');
+  private constructor(target: string) {
     const upstream = new URL(target);
-    let proxy!: CountingProxy;
-    const server = http.createServer((req, res) => {
-      proxy.requests.push(performance.now());
-      proxy.maxInFlight = Math.max(proxy.maxInFlight, ++proxy.inFlight);
-      const forward = http.request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
+    this.server = createServer((req, res) => {
+      this.requests.push(performance.now());
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
         res.writeHead(reply.statusCode ?? 502, reply.headers);
         reply.pipe(res);
-        reply.on('end', () => proxy.inFlight--);
+        reply.on('end', () => this.inFlight--);
       });
-      forward.on('error', () => (proxy.inFlight--, res.destroy()));
+      forward.on('error', () => (this.inFlight--, res.destroy()));
       req.pipe(forward);
     });
-    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-    proxy = new CountingProxy(server, `http://127.0.0.1:${(server.address() as { port: number }).port}`);
+  }
+
+  static async start(target: string): Promise<CountingProxy> {
+    const proxy = new CountingProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
     return proxy;
   }
 
