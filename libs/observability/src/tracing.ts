@@ -1,6 +1,7 @@
 import { context, Context, isSpanContextValid, Span, SpanKind, SpanStatusCode, trace, Tracer } from '@opentelemetry/api';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import { Resource } from '@opentelemetry/resources';
+import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
+import { resourceFromAttributes } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   ConsoleSpanExporter,
@@ -10,6 +11,7 @@ import {
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
+import pg from 'pg';
 
 /**
  * Where finished spans go. `none` still records spans, so trace ids reach logs and Kafka headers;
@@ -44,10 +46,11 @@ export function startTracing({ serviceName, exporter = 'none' }: TracingOptions)
   if (running) return running;
   const memoryExporter = exporter === 'memory' ? new InMemorySpanExporter() : undefined;
   const provider = new NodeTracerProvider({
-    resource: new Resource({ [ATTR_SERVICE_NAME]: serviceName }),
+    resource: resourceFromAttributes({ [ATTR_SERVICE_NAME]: serviceName }),
     spanProcessors: spanProcessorsFor(exporter, memoryExporter),
   });
   provider.register();
+  tracePostgres(provider);
   running = {
     serviceName,
     provider,
@@ -58,6 +61,22 @@ export function startTracing({ serviceName, exporter = 'none' }: TracingOptions)
     },
   };
   return running;
+}
+
+/**
+ * A CLIENT span per PostgreSQL query (`@opentelemetry/instrumentation-pg`), only inside traced work
+ * (`requireParentSpan`): the relay's and pollers' idle queries outside any span cost one context
+ * lookup each and make no spans. No connect spans, no query parameters on spans.
+ */
+function tracePostgres(provider: NodeTracerProvider): void {
+  const instrumentation = new PgInstrumentation({ requireParentSpan: true, ignoreConnectSpans: true });
+  instrumentation.setTracerProvider(provider);
+  // The instrumentation's require hook patches `pg` only when it is required after this point, but
+  // services import it before they start tracing (and Jest's module registry bypasses the hook):
+  // so the loaded `pg` is patched here too (re-patching is idempotent).
+  for (const definition of instrumentation.getModuleDefinitions()) {
+    if (definition.name === 'pg') definition.patch?.(pg);
+  }
 }
 
 function spanProcessorsFor(kind: TraceExporterKind, memory?: InMemorySpanExporter): SpanProcessor[] {

@@ -1,3 +1,5 @@
+import { createServer, request, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { readChangesSince, BEGINNING_OF_TIME } from './changes';
 import { OdooClient } from './client';
 import {
@@ -156,6 +158,84 @@ describe.each(versions)('Odoo $version', ({ version, transports }) => {
     expect(seen.sort((a, b) => a - b)).toEqual(ids.sort((a, b) => a - b));
   });
 });
+
+describe('call limits', () => {
+  beforeAll(() => sim.reset(17));
+  beforeEach(() => sim.clearFaults());
+
+  it('keeps at most maxConcurrent calls in flight at Odoo; the others wait and all complete', async () => {
+    const proxy = await CountingProxy.start(sim.url);
+    try {
+      const odoo = client({ url: proxy.url, maxConcurrent: 2 });
+      await odoo.connect();
+      await sim.addFaults({ kind: 'latency', model: 'res.partner', method: 'search_count', latencyMs: 150, times: 6 });
+      proxy.reset();
+      const counts = await Promise.all(Array.from({ length: 6 }, () => odoo.searchCount('res.partner', [])));
+      expect(counts).toHaveLength(6);
+      expect(proxy.requests).toHaveLength(6);
+      expect(proxy.maxInFlight).toBe(2);
+    } finally {
+      await proxy.close();
+    }
+  });
+
+  it('starts calls 1/maxCallsPerSecond apart', async () => {
+    const proxy = await CountingProxy.start(sim.url);
+    try {
+      const odoo = client({ url: proxy.url, maxConcurrent: 4, maxCallsPerSecond: 20 });
+      await odoo.connect();
+      proxy.reset();
+      await Promise.all(Array.from({ length: 9 }, () => odoo.searchCount('res.partner', [])));
+      expect(proxy.requests).toHaveLength(9);
+      // Starts 50 ms apart at 20/s: the 9th reaches Odoo at least 8 × 50 ms after the 1st (less a
+      // little, as the 1st may reach the proxy late); without the limit all 9 arrive at once.
+      expect(proxy.requests[8] - proxy.requests[0]).toBeGreaterThanOrEqual(8 * 50 - 25);
+    } finally {
+      await proxy.close();
+    }
+  });
+});
+
+/** Forwards HTTP requests to Odoo and records when each arrived and how many were in flight at once. */
+class CountingProxy {
+  requests: number[] = [];
+  maxInFlight = 0;
+  url = '';
+  private inFlight = 0;
+  private readonly server: Server;
+
+  private constructor(target: string) {
+    const upstream = new URL(target);
+    this.server = createServer((req, res) => {
+      this.requests.push(performance.now());
+      this.maxInFlight = Math.max(this.maxInFlight, ++this.inFlight);
+      const forward = request({ host: upstream.hostname, port: upstream.port, path: req.url, method: req.method, headers: req.headers }, (reply) => {
+        res.writeHead(reply.statusCode ?? 502, reply.headers);
+        reply.pipe(res);
+        reply.on('end', () => this.inFlight--);
+      });
+      forward.on('error', () => (this.inFlight--, res.destroy()));
+      req.pipe(forward);
+    });
+  }
+
+  static async start(target: string): Promise<CountingProxy> {
+    const proxy = new CountingProxy(target);
+    await new Promise<void>((resolve) => proxy.server.listen(0, '127.0.0.1', resolve));
+    proxy.url = `http://127.0.0.1:${(proxy.server.address() as AddressInfo).port}`;
+    return proxy;
+  }
+
+  reset(): void {
+    this.requests = [];
+    this.maxInFlight = this.inFlight;
+  }
+
+  close(): Promise<void> {
+    this.server.closeAllConnections();
+    return new Promise((resolve) => this.server.close(() => resolve()));
+  }
+}
 
 describe('an unreachable Odoo', () => {
   it('is reported as unavailable, then the circuit opens and calls fail fast', async () => {

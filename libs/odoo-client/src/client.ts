@@ -1,7 +1,8 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import Bottleneck from 'bottleneck';
 import {
   BrokenCircuitError,
+  bulkhead,
+  BulkheadPolicy,
   circuitBreaker,
   CircuitBreakerPolicy,
   CircuitState,
@@ -31,6 +32,7 @@ import { Json2Transport } from './transports/json2';
 import { OdooTransport } from './transports/transport';
 import { XmlRpcTransport } from './transports/xmlrpc';
 import { odooClientOptionsSchema, OdooClientOptions, OdooClientOptionsInput } from './options';
+import { CallRateLimiter } from './rate-limit';
 import { OdooServerVersion, parseServerVersion } from './version';
 
 /** An Odoo domain in prefix notation, e.g. `[['write_date', '>=', '2024-05-01 00:00:00'], ['active', '=', true]]`. */
@@ -64,13 +66,17 @@ const tracer = trace.getTracer('@omnibus/odoo-client');
  * A typed client for Odoo's external API (16–19) over JSON-RPC, XML-RPC or JSON-2.
  *
  * Every call goes: retry (only what §2.5 calls retriable) → circuit breaker (opened by outages) →
- * rate limit (bottleneck) → transport; it is traced (one CLIENT span per call) and timed.
+ * concurrency limit (cockatiel bulkhead, `maxConcurrent`) → rate limit (`maxCallsPerSecond`) → transport; it is traced (one CLIENT span per call) and timed.
  * Writes that end with an unknown outcome are not repeated here: see {@link OdooClient.createOnce}.
  */
 export class OdooClient {
   readonly options: OdooClientOptions;
   private readonly http: OdooHttp;
-  private readonly limiter: Bottleneck;
+  /** At most `maxConcurrent` calls in flight; the rest wait in order. */
+  private readonly inFlight: BulkheadPolicy;
+  private readonly rateLimit?: CallRateLimiter;
+  /** Calls admitted to the transport, so close() lets them finish before closing the connections. */
+  private readonly admitted = new Set<Promise<unknown>>();
   private readonly breaker: CircuitBreakerPolicy;
   private readonly retryTransient: RetryPolicy;
   private readonly retryReads: RetryPolicy;
@@ -85,7 +91,8 @@ export class OdooClient {
     this.options = parsed.data;
     const { maxConcurrent, maxCallsPerSecond, timeoutMs, keepAliveTimeoutMs, retry: retrySettings, circuit } = this.options;
     this.http = new OdooHttp(this.options.url, { connections: maxConcurrent, timeoutMs, keepAliveTimeoutMs });
-    this.limiter = new Bottleneck({ maxConcurrent, minTime: maxCallsPerSecond ? Math.ceil(1000 / maxCallsPerSecond) : 0 });
+    this.inFlight = bulkhead(maxConcurrent, Infinity);
+    this.rateLimit = maxCallsPerSecond ? new CallRateLimiter(maxCallsPerSecond) : undefined;
     this.metrics = odooClientMetrics(dependencies.registry);
 
     this.breaker = circuitBreaker(handleWhen(isOutage), {
@@ -143,7 +150,7 @@ export class OdooClient {
   }
 
   async close(): Promise<void> {
-    await this.limiter.stop({ dropWaitingJobs: false }).catch(() => undefined);
+    await Promise.allSettled([...this.admitted]);
     await this.http.close();
   }
 
@@ -170,7 +177,7 @@ export class OdooClient {
               return await this.breaker.execute(async () => {
                 const { transport } = await this.connected();
                 transportName = transport.name;
-                return this.limiter.schedule(() => transport.execute(request));
+                return this.admit(() => transport.execute(request));
               });
             } catch (error) {
               previous = error;
@@ -327,6 +334,20 @@ export class OdooClient {
   }
 
   // ------------------------------------------------------------------ internals
+
+  /** Waits for a free slot (and, with a rate limit, for its turn), then runs the call. */
+  private admit<T>(execute: () => Promise<T>): Promise<T> {
+    const run = this.inFlight.execute(async () => {
+      await this.rateLimit?.take();
+      return execute();
+    });
+    this.admitted.add(run);
+    run.then(
+      () => this.admitted.delete(run),
+      () => this.admitted.delete(run),
+    );
+    return run;
+  }
 
   private connected(): Promise<{ info: OdooConnection; transport: OdooTransport }> {
     if (!this.connection) {

@@ -105,7 +105,7 @@ describe('tracing and metrics', () => {
       what: 'the server span',
     });
     expect(span.name).toBe('POST /orders');
-    expect(span.parentSpanId).toBe(callerSpan);
+    expect(span.parentSpanContext?.spanId).toBe(callerSpan);
     expect(span.attributes['http.response.status_code']).toBe(201);
   });
 
