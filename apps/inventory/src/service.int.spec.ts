@@ -1,4 +1,4 @@
-import { ReservationRejected, ReserveStock, StockReserved } from '@omnibus/contracts';
+import { CommitReservation, ReleaseReservation, ReservationRejected, ReserveStock, StockPositionChanged, StockReserved } from '@omnibus/contracts';
 import { createService, issueToken, RunningService } from '@omnibus/service-kit';
 import { describeStandardService, testServiceEnv, TestService } from '@omnibus/service-kit/testing';
 import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
@@ -9,7 +9,6 @@ import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSch
 import type { InventoryConfig } from './config';
 import { inventoryService } from './service';
 import { checkInvariants } from './stock/invariants';
-import { ExpirySweeper } from './reservations/expiry-sweeper';
 
 jest.setTimeout(90_000);
 
@@ -81,7 +80,7 @@ describeStandardService(
     });
     const answerOf = async (orderId: string, count = 1) => {
       const events = await waitFor(() => {
-        const answers = recorder.events.filter((event) => event.key === orderId && [StockReserved.type, ReservationRejected.type].includes(event.type));
+        const answers = recorder.events.filter((event) => event.key === orderId && ([StockReserved.type, ReservationRejected.type] as string[]).includes(event.type));
         return answers.length >= count ? answers : undefined;
       }, { timeoutMs: 30_000, what: `answer to the reservation of ${orderId}` });
       return events;
@@ -154,7 +153,7 @@ describeStandardService(
       it('answers available to promise per SKU with each location\'s parts and the freshness of its source', async () => {
         await feed([count('AV-1', 'wh-north', '10', { unavailable: '2' }), count('AV-1', 'store-1', '3'), count('AV-1', 'ds-acme', '4')]);
         const response = await service.request('/availability?skus=AV-1,AV-NONE&channel=web&region=eu-north', { headers: { authorization: `Bearer ${wms}` } });
-        const body = await response.json();
+        const body: any = await response.json();
         expect(response.status).toBe(200);
         // wh-north 10 − 2 unavailable = 8, store-1 3 − 1 safety stock = 2, ds-acme 4.
         expect(body.skus[0]).toMatchObject({ sku: 'AV-1', availableToPromise: '14' });
@@ -198,9 +197,49 @@ describeStandardService(
         expect((await answerOf(second.orderId))[0].type).toBe(StockReserved.type);
       });
 
-      it('the sweeper releases nothing before expiry and each due reservation once', async () => {
-        const sweeper = service.app.get(ExpirySweeper);
-        expect(await sweeper.sweep(new Date(Date.now() - 60_000))).toBe(0);
+      it('commit moves the stock from reserved to committed (no expiry); release gives it back; a repeated command changes nothing', async () => {
+        await feed([count('CMT-1', 'wh-north', '5')]);
+        const reserve = reserveCommand('CMT-1', 2);
+        await publisher.publish(ReserveStock, reserve, topics['inventory.commands']);
+        expect((await answerOf(reserve.orderId))[0].type).toBe(StockReserved.type);
+        const commit: CommitReservation = { commandId: uuidv7(), orderId: reserve.orderId, occurredAt: new Date() };
+        await publisher.publish(CommitReservation, commit, topics['inventory.commands']);
+        const [committed] = await recorder.waitFor(reserve.orderId, 'com.omnibus.reservation.ReservationCommitted');
+        expect(committed.value).toMatchObject({ lines: [{ sku: 'CMT-1', quantity: { milli: 2000 }, location: { locationId: 'wh-north' } }] });
+        expect(await position('CMT-1', 'wh-north')).toMatchObject({ reserved: 0, committed: 2000 });
+        expect(await db.query(`SELECT expires_at FROM reservations WHERE order_id = $1`, [reserve.orderId])).toEqual([{ expires_at: null }]);
+
+        const release: ReleaseReservation = { commandId: uuidv7(), orderId: reserve.orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() };
+        await publisher.publish(ReleaseReservation, release, topics['inventory.commands']);
+        const replay = await publisher.publish(ReleaseReservation, release, topics['inventory.commands']); // the same command, a new event id
+        const [released] = await recorder.waitFor(reserve.orderId, 'com.omnibus.reservation.ReservationReleased');
+        expect(released.value).toMatchObject({ reason: 'ORDER_CANCELLED', fullyReleased: true, lines: [{ sku: 'CMT-1', quantity: { milli: 2000 } }] });
+        await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [replay.headers.ce_id])).length === 1, { what: 'the replayed release to be handled' });
+        // The replay moved nothing and answered nothing new: one release in the ledger, one ReservationReleased.
+        expect(await db.query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = 'CMT-1' AND movement = 'release'`)).toEqual([{ n: 1 }]);
+        expect(await position('CMT-1', 'wh-north')).toMatchObject({ onHand: 5000, reserved: 0, committed: 0 });
+        expect(recorder.of(reserve.orderId, 'com.omnibus.reservation.ReservationReleased')).toHaveLength(1);
+        expect(await checkInvariants(db.manager)).toEqual([]);
+      });
+
+      it("applies Odoo's StockPositionChanged from retail.inventory, never an older observation over a newer one", async () => {
+        const change = (onHand: number, secondsAgo: number): StockPositionChanged => ({
+          sku: 'ODOO-1',
+          location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
+          onHand: { milli: onHand * 1000 },
+          inbound: { milli: 0 },
+          source: 'ODOO',
+          sourceReference: 'stock.quant/42',
+          observedAt: new Date(Date.now() - secondsAgo * 1000),
+          occurredAt: new Date(),
+        });
+        await publisher.publish(StockPositionChanged, change(9, 5), topics['retail.inventory']);
+        await waitFor(async () => (await position('ODOO-1', 'wh-west'))?.onHand === 9000, { what: 'Odoo stock applied' });
+        await publisher.publish(StockPositionChanged, change(3, 60), topics['retail.inventory']);
+        await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM stock_feed_events WHERE source = 'odoo' AND outcome = 'older_ignored'`))[0].n === 1, {
+          what: 'the older Odoo observation to be ignored',
+        });
+        expect(await position('ODOO-1', 'wh-west')).toMatchObject({ onHand: 9000 });
       });
 
       it('rejects with a reason per line when the stock is not there', async () => {

@@ -47,8 +47,9 @@ export async function lockPosition(manager: EntityManager, sku: string, location
 }
 
 /**
- * Appends the movements to the ledger and applies them to the current rows (which the caller has
- * locked), in one statement each: the ledger and the current row can never disagree.
+ * Appends the movements to the ledger and applies them to the current rows, in one statement: the
+ * ledger and the current row can never disagree. The rows exist and are locked by the caller
+ * (`lockPosition`, `lockPositionsOfSkus`).
  */
 export async function applyChanges(manager: EntityManager, changes: PositionChange[]): Promise<void> {
   if (changes.length === 0) return;
@@ -67,11 +68,10 @@ export async function applyChanges(manager: EntityManager, changes: PositionChan
               sum(unavailable_delta) AS unavailable, count(*) AS moves
          FROM entries GROUP BY sku, location_id
      )
-     INSERT INTO stock_positions AS p (sku, location_id, on_hand, reserved, committed, unavailable, version)
-     SELECT sku, location_id, on_hand, reserved, committed, unavailable, moves FROM sums
-     ON CONFLICT (sku, location_id) DO UPDATE SET
-       on_hand = p.on_hand + EXCLUDED.on_hand, reserved = p.reserved + EXCLUDED.reserved, committed = p.committed + EXCLUDED.committed,
-       unavailable = p.unavailable + EXCLUDED.unavailable, version = p.version + EXCLUDED.version, updated_at = now()`,
+     UPDATE stock_positions AS p SET
+       on_hand = p.on_hand + s.on_hand, reserved = p.reserved + s.reserved, committed = p.committed + s.committed,
+       unavailable = p.unavailable + s.unavailable, version = p.version + s.moves, updated_at = now()
+       FROM sums s WHERE p.sku = s.sku AND p.location_id = s.location_id`,
     values,
   );
 }
