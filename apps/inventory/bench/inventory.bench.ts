@@ -14,7 +14,6 @@ import { ReserveStock } from '@omnibus/contracts';
 import { createService, issueToken, RunningService } from '@omnibus/service-kit';
 import { testServiceEnv } from '@omnibus/service-kit/testing';
 import { createTestDatabase, uniqueName, waitFor } from '@omnibus/testing';
-import autocannon from 'autocannon';
 import path from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { DataSource } from 'typeorm';
@@ -22,6 +21,17 @@ import { v7 as uuidv7 } from 'uuid';
 import { createUniqueTopics, EventPublisher, startSchemaRegistry } from '../test/platform';
 import { inventoryService } from '../src/service';
 import { checkInvariants } from '../src/stock/invariants';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+// autocannon ships no type declarations (and @types/autocannon is not installed): the few fields used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<AutocannonResult>;
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
