@@ -18,6 +18,7 @@ export const COMMANDS = [
   'token',
   'acls',
   'demo',
+  'inventory',
 ];
 
 /**

@@ -12,6 +12,7 @@ import { inventoryProviders } from './messaging.providers';
 import { ExpirySweeper } from './reservations/expiry-sweeper';
 import { ReservationHandlers } from './reservations/reservation.handlers';
 import { ReservationService } from './reservations/reservation-service';
+import { InvariantMonitor, InvariantsController } from './stock/invariants.controller';
 
 /**
  * Stock positions per location, reservations and available-to-promise. The standard parts come
@@ -25,8 +26,8 @@ import { ReservationService } from './reservations/reservation-service';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController],
-  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds],
+  controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController],
+  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor],
   exports: [...inventoryProviders],
 })
 export class AppModule {}

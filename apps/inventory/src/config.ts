@@ -13,6 +13,7 @@ export const inventoryConfigSchema = serviceConfigSchema('inventory').extend({
     default: 'inventory',
   }),
   RESERVATION_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often expired reservations are looked for and released', default: 1000, min: 50 }),
+  INVARIANT_CHECK_INTERVAL_MS: setting.integer({ description: 'how often the stock invariants are checked (0 = only on demand)', default: 60_000 }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
 });
 

@@ -1,4 +1,4 @@
-import { counter, histogram } from '@omnibus/service-kit';
+import { counter, gauge, histogram } from '@omnibus/service-kit';
 
 /** Business metrics of inventory, beside the kit's HTTP and the runtime's consumer metrics. */
 export const inventoryMetrics = {
@@ -12,6 +12,7 @@ export const inventoryMetrics = {
     labelNames: ['source'],
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400, 86400],
   }),
+  invariantViolations: gauge({ name: 'inventory_invariant_violations', help: 'Stock invariant violations found by the last check (alert when above 0)' }),
   availabilityLatency: histogram({
     name: 'inventory_availability_seconds',
     help: 'Time to compute GET /availability, by number of SKUs asked (bucketed)',

@@ -5,6 +5,7 @@ import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
+import { runOmnibus } from '../test/run-omnibus';
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '../test/platform';
 import type { InventoryConfig } from './config';
 import { inventoryService } from './service';
@@ -146,6 +147,28 @@ describeStandardService(
         const [event] = await recorder.waitFor('FEED-4', 'com.omnibus.inventory.StockPositionChanged');
         expect(event.value).toMatchObject({ sku: 'FEED-4', location: { locationId: 'wh-west', locationType: 'WAREHOUSE' }, onHand: { milli: 12_500 }, source: 'WMS', sourceReference: update.eventId });
         expect(await position('FEED-4', 'wh-west')).toMatchObject({ onHand: 12_500, unavailable: 1_000 });
+      });
+    });
+
+    describe('invariant check', () => {
+      it('`omnibus inventory check` reports the invariants holding (exit 0), and a tampered row as a violation (exit 1)', async () => {
+        await feed([count('INV-1', 'wh-north', '3')]);
+        const clean = await runOmnibus(['inventory', 'check', '--url', service.url]);
+        expect(clean).toMatchObject({ code: 0, stdout: expect.stringMatching(/^stock invariants hold/) });
+
+        // A row changed behind the ledger's back (as a buggy script would): the check names it.
+        await db.query(`UPDATE stock_positions SET reserved = 1000 WHERE sku = 'INV-1'`);
+        try {
+          const broken = await runOmnibus(['inventory', 'check', '--url', service.url]);
+          expect(broken.code).toBe(1);
+          expect(broken.stdout).toMatch(/reserved_matches_reservations\s+INV-1\s+wh-north\s+reserved 1000 but held reservations 0/);
+          expect(broken.stdout).toMatch(/position_matches_ledger\s+INV-1\s+wh-north/);
+          expect(broken.stderr).toContain('omnibus: 2 stock invariant violation(s)');
+          const metrics = await (await service.request('/metrics')).text();
+          expect(metrics).toMatch(/inventory_invariant_violations\{[^}]*\} 2/);
+        } finally {
+          await db.query(`UPDATE stock_positions SET reserved = 0 WHERE sku = 'INV-1'`);
+        }
       });
     });
 
