@@ -4,6 +4,7 @@ import { KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { AvailabilityPublisher } from './availability/availability-publisher';
 import { AvailabilityController } from './availability/availability.controller';
 import { FeedsController } from './feeds/feeds.controller';
 import { OdooStockHandlers } from './feeds/odoo-stock.handlers';
@@ -27,7 +28,7 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
     }),
   ],
   controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController],
-  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor],
+  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher],
   exports: [...inventoryProviders],
 })
 export class AppModule {}

@@ -14,6 +14,11 @@ export const inventoryConfigSchema = serviceConfigSchema('inventory').extend({
   }),
   RESERVATION_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often expired reservations are looked for and released', default: 1000, min: 50 }),
   INVARIANT_CHECK_INTERVAL_MS: setting.integer({ description: 'how often the stock invariants are checked (0 = only on demand)', default: 60_000 }),
+  AVAILABILITY_COALESCE_MS: setting.integer({
+    description: 'window in which stock moves of one SKU become one AvailabilityChanged (crossing to zero or below the low-stock threshold is published at once)',
+    default: 5_000,
+  }),
+  AVAILABILITY_LOW_STOCK_MILLI: setting.integer({ description: 'low-stock threshold in thousandths of a unit (5000 = 5 units)', default: 5_000 }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
 });
 

@@ -13,6 +13,7 @@ export const inventoryMetrics = {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400, 86400],
   }),
   invariantViolations: gauge({ name: 'inventory_invariant_violations', help: 'Stock invariant violations found by the last check (alert when above 0)' }),
+  availabilityPublished: counter({ name: 'inventory_availability_published_total', help: 'AvailabilityChanged events published (coalesced per SKU)' }),
   availabilityLatency: histogram({
     name: 'inventory_availability_seconds',
     help: 'Time to compute GET /availability, by number of SKUs asked (bucketed)',

@@ -29,6 +29,7 @@ beforeAll(async () => {
     INVENTORY_CONSUMER_SERVICE: consumerService,
     INVENTORY_NETWORK_FILE: path.join(__dirname, '..', 'test', 'network.yaml'),
     RESERVATION_SWEEP_INTERVAL_MS: '200',
+    AVAILABILITY_COALESCE_MS: '4000',
   });
   [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.reservations'], topics['retail.inventory']], registry.url), EventPublisher.start(registry.url)]);
 }, 90_000);
@@ -45,7 +46,7 @@ describeStandardService(
   inventoryService,
   {
     main: path.join(__dirname, 'main.ts'),
-    tables: ['stock_positions', 'stock_ledger', 'reservations', 'reservation_lines', 'stock_feed_events', 'stock_source_marks', 'stock_freshness', 'outbox', 'messaging_inbox'],
+    tables: ['stock_positions', 'stock_ledger', 'availability_dirty', 'availability_published', 'reservations', 'reservation_lines', 'stock_feed_events', 'stock_source_marks', 'stock_freshness', 'outbox', 'messaging_inbox'],
   },
   (running) => {
     let service: TestService<InventoryConfig>;
@@ -187,6 +188,29 @@ describeStandardService(
           status: 400,
           body: { issues: [{ path: 'skus', message: 'must name 1 to 100 SKUs' }, { path: 'region', message: 'is required' }] },
         });
+      });
+    });
+
+    describe('availability changes', () => {
+      it('a burst of stock moves becomes one AvailabilityChanged; crossing to zero is published at once', async () => {
+        const events = () => recorder.of('AVC-1', 'com.omnibus.inventory.AvailabilityChanged');
+        const web = (event: { value: any }) => event.value.channels.find((channel: any) => channel.channelId === 'web').availableToPromise.milli;
+        await feed([count('AVC-1', 'wh-north', '20')]);
+        await waitFor(() => events().length === 1, { timeoutMs: 30_000, what: 'the first AvailabilityChanged' });
+        expect(events()[0].value).toMatchObject({ sku: 'AVC-1', totalAvailable: { milli: 20_000 }, locations: [{ location: { locationId: 'wh-north' }, available: { milli: 20_000 } }] });
+
+        for (let i = 0; i < 10; i++) {
+          await feed([{ eventId: uuidv7(), sku: 'AVC-1', locationId: 'wh-north', kind: 'delta', quantity: '-1', observedAt: observedAt() }]);
+        }
+        await waitFor(() => events().length === 2, { timeoutMs: 30_000, what: 'the coalesced AvailabilityChanged' });
+        expect(events().map(web)).toEqual([20_000, 10_000]);
+
+        const sentAt = Date.now();
+        await feed([{ eventId: uuidv7(), sku: 'AVC-1', locationId: 'wh-north', kind: 'delta', quantity: '-10', observedAt: observedAt() }]);
+        await waitFor(() => events().length === 3, { timeoutMs: 30_000, what: 'the zero crossing' });
+        expect(web(events()[2])).toBe(0);
+        // Published within the tick, not at the end of the 4 s window.
+        expect(events()[2].value.occurredAt.getTime() - sentAt).toBeLessThan(4_000);
       });
     });
 

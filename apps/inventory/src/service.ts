@@ -6,13 +6,14 @@ import { AppModule } from './app.module';
 import { inventoryConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { StockLedger1795700000100 } from './migrations/1795700000100-StockLedger';
+import { AvailabilityFeed1795700000200 } from './migrations/1795700000200-AvailabilityFeed';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const inventoryService = defineService({
   name: 'inventory',
   appModule: AppModule,
   configSchema: inventoryConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200],
   // The command and stock-event consumer runs in this process, beside the HTTP API.
   configure: (app, config) => {
     connectEventTransport(app, {

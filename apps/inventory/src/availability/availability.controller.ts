@@ -2,7 +2,8 @@ import { BadRequestException, Controller, Get, Inject } from '@nestjs/common';
 import { RequireScopes, ValidQuery } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { availableToPromise, countsForChannel, locationAvailable, ringFencedByOthers } from '../domain/atp';
+import { availableToPromise, countsForChannel, locationAvailable } from '../domain/atp';
+import { channelView } from '../domain/channel-view';
 import { Network } from '../domain/network';
 import { formatMilli } from '../domain/quantity';
 import { inventoryMetrics } from '../metrics';
@@ -46,9 +47,8 @@ export class AvailabilityController {
   @RequireScopes('availability:read')
   async availability(@ValidQuery(querySchema) query: AvailabilityQuery) {
     const started = process.hrtime.bigint();
-    const channel = this.network.channel(query.channel);
-    const rule = this.network.sourcingRule(query.channel, query.region);
-    if (!channel || !rule) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'invalid query', issues: [{ path: 'channel', message: `unknown channel ${query.channel}` }] });
+    const view = channelView(this.network, query.channel, query.region);
+    if (!view) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'invalid query', issues: [{ path: 'channel', message: `unknown channel ${query.channel}` }] });
     const [rows, freshness] = await Promise.all([
       this.dataSource.query(
         `SELECT sku, location_id AS "locationId", on_hand::float8 AS "onHand", reserved::float8 AS reserved, committed::float8 AS committed,
@@ -61,13 +61,6 @@ export class AvailabilityController {
       >,
     ]);
     const now = Date.now();
-    const view = {
-      channelId: query.channel,
-      allocation: channel.allocation,
-      inTransit: rule.inTransit,
-      kinds: rule.preference.filter((kind) => (kind !== 'store' || rule.shipFromStore) && (kind !== 'drop_ship' || rule.dropShip)),
-      othersRingFenced: ringFencedByOthers(query.channel, Object.fromEntries(Object.entries(this.network.config.channels).map(([id, c]) => [id, c.allocation]))),
-    };
     const skus = query.skus.map((sku) => {
       const positions = rows
         .filter((row) => row.sku === sku && this.network.location(row.locationId))

@@ -74,6 +74,8 @@ export async function applyChanges(manager: EntityManager, changes: PositionChan
        FROM sums s WHERE p.sku = s.sku AND p.location_id = s.location_id`,
     values,
   );
+  // The SKU's availability is republished (coalesced) by the AvailabilityPublisher.
+  await manager.query(`INSERT INTO availability_dirty (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [[...new Set(changes.map((change) => change.sku))].sort()]);
 }
 
 export async function readPositions(manager: EntityManager, skus: string[]): Promise<PositionRow[]> {
