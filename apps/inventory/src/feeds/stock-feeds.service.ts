@@ -7,7 +7,7 @@ import { InventoryConfig } from '../config';
 import { LocationKind, Network } from '../domain/network';
 import type { Milli } from '../domain/quantity';
 import { inventoryMetrics } from '../metrics';
-import { applyChanges, byPositionKey, lockPosition } from '../stock/stock-store';
+import { applyChanges, byPositionKey, lockPosition, markAvailabilityDirty } from '../stock/stock-store';
 import { EVENT_OUTBOX, NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
@@ -121,6 +121,7 @@ export class StockFeeds {
       inventoryMetrics.freshness.observe({ source }, Math.max(0, (now.getTime() - update.observedAt.getTime()) / 1000));
       if (source !== 'odoo') events.push(this.positionChanged(update, position.onHand + onHand, position.inbound, source, now));
     }
+    if (outcome.applied) await markAvailabilityDirty(manager, ordered.map((update) => update.sku));
     return { outcome, events };
   }
 

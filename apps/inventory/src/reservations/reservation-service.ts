@@ -20,7 +20,7 @@ import { InventoryConfig } from '../config';
 import { LocationKind, Network } from '../domain/network';
 import { allocate, AllocatedPart, Candidate } from '../domain/sourcing';
 import { inventoryMetrics } from '../metrics';
-import { applyChanges, byPositionKey, lockPositionsOfSkus, PositionChange } from '../stock/stock-store';
+import { applyChanges, byPositionKey, lockPositionsOfSkus, markAvailabilityDirty, PositionChange } from '../stock/stock-store';
 import { NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
@@ -99,6 +99,7 @@ export class ReservationService {
     await this.insertReservation(manager, command, reservationId, 'held', expiresAt, answer);
     await this.insertLines(manager, reservationId, result.parts);
     await applyChanges(manager, this.changes(result.parts, 'reserve', { reserved: 1 }, command.commandId, now));
+    await markAvailabilityDirty(manager, result.parts.map((part) => part.sku));
     inventoryMetrics.reservations.inc({ outcome: 'reserved', channel: command.channel.channelId });
     return [this.event(answer, command.orderId)];
   }
@@ -106,12 +107,15 @@ export class ReservationService {
   async release(manager: EntityManager, command: ReleaseReservation, now = new Date()): Promise<OutgoingEvent[]> {
     if (!(await this.firstTime(manager, command.commandId, command.orderId, 'release'))) return [];
     const held = await this.lockOpenReservations(manager, command.orderId);
+    // All positions of all the order's reservations at once, in key order.
+    await this.lockLinePositions(manager, held.flatMap((reservation) => reservation.lines));
     const events: OutgoingEvent[] = [];
     for (const reservation of held) {
       const bucket = reservation.status === 'committed' ? { committed: 1 as const } : { reserved: 1 as const };
       await this.close(manager, reservation, 'released', 'release', bucket, command.commandId, now);
       events.push(this.releasedEvent(reservation.reservationId, command.orderId, command.reason, reservation.lines, now));
     }
+    await markAvailabilityDirty(manager, held.flatMap((reservation) => reservation.lines.map((line) => line.sku)));
     // Nothing held (already released or expired): the saga still gets its answer.
     if (events.length === 0) events.push(this.releasedEvent((await this.latestReservationId(manager, command.orderId)) ?? command.commandId, command.orderId, command.reason, [], now));
     return events;
@@ -124,9 +128,9 @@ export class ReservationService {
       const payload: ReservationRejected = { orderId: command.orderId, reason: 'OTHER', shortLines: [], occurredAt: now };
       return [{ topic: topicFor(this.config, ReservationRejected.topic), type: ReservationRejected.type, key: command.orderId, payload }];
     }
+    await this.lockLinePositions(manager, held.flatMap((reservation) => reservation.lines));
     const events: OutgoingEvent[] = [];
     for (const reservation of held) {
-      await this.lockLinePositions(manager, reservation.lines);
       await manager.query(`UPDATE reservations SET status = 'committed', expires_at = NULL, updated_at = now() WHERE reservation_id = $1`, [reservation.reservationId]);
       const moves = [
         ...this.changes(reservation.lines, 'commit', { reserved: -1 }, command.commandId, now),
@@ -136,6 +140,7 @@ export class ReservationService {
       const payload: ReservationCommitted = { reservationId: reservation.reservationId, orderId: command.orderId, lines: this.reservedLines(reservation.lines), occurredAt: now };
       events.push({ topic: topicFor(this.config, ReservationCommitted.topic), type: ReservationCommitted.type, key: command.orderId, payload });
     }
+    await markAvailabilityDirty(manager, held.flatMap((reservation) => reservation.lines.map((line) => line.sku)));
     return events;
   }
 
@@ -154,7 +159,7 @@ export class ReservationService {
     await this.lockLinePositions(manager, reservations.flatMap((reservation) => reservation.lines));
     const events: OutgoingEvent[] = [];
     for (const reservation of reservations) {
-      await this.close(manager, reservation, 'expired', 'expire', { reserved: 1 }, `expiry:${reservation.reservationId}`, now, false);
+      await this.close(manager, reservation, 'expired', 'expire', { reserved: 1 }, `expiry:${reservation.reservationId}`, now);
       const payload: ReservationExpired = {
         reservationId: reservation.reservationId,
         orderId: reservation.orderId,
@@ -165,6 +170,7 @@ export class ReservationService {
       events.push({ topic: topicFor(this.config, ReservationExpired.topic), type: ReservationExpired.type, key: reservation.orderId, payload });
       inventoryMetrics.expired.inc({ channel: reservation.channelId });
     }
+    await markAvailabilityDirty(manager, reservations.flatMap((reservation) => reservation.lines.map((line) => line.sku)));
     return events;
   }
 
@@ -176,9 +182,8 @@ export class ReservationService {
     bucket: { reserved?: 1; committed?: 1 },
     eventId: string,
     now: Date,
-    lock = true,
   ): Promise<void> {
-    if (lock) await this.lockLinePositions(manager, reservation.lines);
+    // The caller has locked the positions (all of them, in key order).
     await manager.query(`UPDATE reservations SET status = $2, updated_at = now() WHERE reservation_id = $1`, [reservation.reservationId, status]);
     const negative = Object.fromEntries(Object.keys(bucket).map((key) => [key, -1])) as { reserved?: -1; committed?: -1 };
     await applyChanges(manager, this.changes(reservation.lines, movement, negative, eventId, now));

@@ -74,8 +74,16 @@ export async function applyChanges(manager: EntityManager, changes: PositionChan
        FROM sums s WHERE p.sku = s.sku AND p.location_id = s.location_id`,
     values,
   );
-  // The SKU's availability is republished (coalesced) by the AvailabilityPublisher.
-  await manager.query(`INSERT INTO availability_dirty (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [[...new Set(changes.map((change) => change.sku))].sort()]);
+}
+
+/**
+ * Marks SKUs whose availability the AvailabilityPublisher must republish (coalesced). Called once at
+ * the end of a transaction, after its last position lock: waiting on another transaction's mark
+ * while holding positions it needs would be a lock cycle.
+ */
+export async function markAvailabilityDirty(manager: EntityManager, skus: string[]): Promise<void> {
+  if (skus.length === 0) return;
+  await manager.query(`INSERT INTO availability_dirty (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [[...new Set(skus)].sort()]);
 }
 
 export async function readPositions(manager: EntityManager, skus: string[]): Promise<PositionRow[]> {
