@@ -71,13 +71,15 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
       const dirty: Array<{ sku: string; since: Date }> = await manager.query(`SELECT sku, since FROM availability_dirty ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED`, [BATCH]);
       if (dirty.length === 0) return 0;
       const skus = dirty.map((row) => row.sku);
-      const [positions, published, freshness] = await Promise.all([
-        readPositions(manager, skus),
-        manager.query(`SELECT sku, channel_id AS "channelId", available::float8 AS available FROM availability_published WHERE sku = ANY($1)`, [skus]) as Promise<
-          Array<{ sku: string; channelId: string; available: number }>
-        >,
-        manager.query(`SELECT location_id AS "locationId", min(last_observed_at) AS "observedAt" FROM stock_freshness GROUP BY location_id`) as Promise<Array<{ locationId: string; observedAt: Date }>>,
-      ]);
+      // One after another: the queries share the transaction's connection.
+      const positions = await readPositions(manager, skus);
+      const published: Array<{ sku: string; channelId: string; available: number }> = await manager.query(
+        `SELECT sku, channel_id AS "channelId", available::float8 AS available FROM availability_published WHERE sku = ANY($1)`,
+        [skus],
+      );
+      const freshness: Array<{ locationId: string; observedAt: Date }> = await manager.query(
+        `SELECT location_id AS "locationId", min(last_observed_at) AS "observedAt" FROM stock_freshness GROUP BY location_id`,
+      );
       let staged = 0;
       for (const { sku, since } of dirty) {
         const parts: PositionParts[] = positions
