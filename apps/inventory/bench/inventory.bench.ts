@@ -85,6 +85,14 @@ async function main(): Promise<void> {
     const live = await http('GET /health/live', `${first.url}/health/live`, {});
     const availability = await http('GET /availability (20 SKUs)', `${first.url}/availability?${query}`, headers);
     console.log(`availability throughput = ${((availability / live) * 100).toFixed(0)} % of /health/live`);
+    // Where the time goes: the handler (query and answer) against the whole request as the kit measures it.
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    const mean = (pattern: RegExp) => {
+      const sums = [...metrics.matchAll(new RegExp(`${pattern.source}_sum\\{[^}]*\\} ([0-9.e+-]+)`, 'g'))].reduce((total, m) => total + Number(m[1]), 0);
+      const counts = [...metrics.matchAll(new RegExp(`${pattern.source}_count\\{[^}]*\\} ([0-9.e+-]+)`, 'g'))].reduce((total, m) => total + Number(m[1]), 0);
+      return counts ? ((sums / counts) * 1000).toFixed(2) : '?';
+    };
+    console.log(`GET /availability handler mean ${mean(/inventory_availability_seconds/)} ms (the whole request is in http_server_request_duration_seconds)`);
 
     // Reservations: one line each, spread over the SKUs, through both instances.
     const commands: ReserveStock[] = Array.from({ length: LINES }, (_, i) => ({

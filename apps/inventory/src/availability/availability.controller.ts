@@ -29,6 +29,7 @@ interface Row {
   committed: number;
   unavailable: number;
   inbound: number;
+  sources: Array<{ source: string; observedAt: string }>;
 }
 
 /** Available to promise per SKU for a channel, explained per location with the freshness of its sources. */
@@ -49,17 +50,15 @@ export class AvailabilityController {
     const started = process.hrtime.bigint();
     const view = channelView(this.network, query.channel, query.region);
     if (!view) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'invalid query', issues: [{ path: 'channel', message: `unknown channel ${query.channel}` }] });
-    const [rows, freshness] = await Promise.all([
-      this.dataSource.query(
-        `SELECT sku, location_id AS "locationId", on_hand::float8 AS "onHand", reserved::float8 AS reserved, committed::float8 AS committed,
-                unavailable::float8 AS unavailable, inbound::float8 AS inbound
-           FROM stock_positions WHERE sku = ANY($1)`,
-        [query.skus],
-      ) as Promise<Row[]>,
-      this.dataSource.query(`SELECT source, location_id AS "locationId", last_observed_at AS "observedAt" FROM stock_freshness`) as Promise<
-        Array<{ source: string; locationId: string; observedAt: Date }>
-      >,
-    ]);
+    // One round trip: the rows and the freshness of their locations' sources.
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT p.sku, p.location_id AS "locationId", p.on_hand::float8 AS "onHand", p.reserved::float8 AS reserved, p.committed::float8 AS committed,
+              p.unavailable::float8 AS unavailable, p.inbound::float8 AS inbound,
+              (SELECT coalesce(json_agg(json_build_object('source', f.source, 'observedAt', f.last_observed_at) ORDER BY f.source), '[]')
+                 FROM stock_freshness f WHERE f.location_id = p.location_id) AS sources
+         FROM stock_positions p WHERE p.sku = ANY($1)`,
+      [query.skus],
+    );
     const now = Date.now();
     const skus = query.skus.map((sku) => {
       const positions = rows
@@ -85,9 +84,7 @@ export class AvailabilityController {
           inbound: formatMilli(position.inbound),
           available: formatMilli(locationAvailable(position)),
           ...(position.kind === 'in_transit' ? { expectedArrival: this.network.location(position.locationId)!.expectedArrival } : {}),
-          sources: freshness
-            .filter((entry) => entry.locationId === position.locationId)
-            .map((entry) => ({ source: entry.source, observedAt: new Date(entry.observedAt).toISOString(), ageSeconds: Math.max(0, Math.round((now - new Date(entry.observedAt).getTime()) / 1000)) })),
+          sources: position.sources.map((entry) => ({ source: entry.source, observedAt: new Date(entry.observedAt).toISOString(), ageSeconds: Math.max(0, Math.round((now - new Date(entry.observedAt).getTime()) / 1000)) })),
         })),
       };
     });
