@@ -19,7 +19,7 @@ describe('ACLs derived from schemas/catalogue.yaml', () => {
     expect(granted('order', 'topic:literal:retail.finance', 'write')).toBe(false);
     expect(granted('finance-posting', 'topic:literal:retail.finance', 'write')).toBe(true);
     expect(topicsOf('order', 'write')).toEqual(
-      ['odoo.commands', 'order.dlq', 'order.retry', 'retail.orders', 'retail.payments', 'retail.shipments'].sort(),
+      ['inventory.commands', 'odoo.commands', 'order.dlq', 'order.retry', 'retail.orders', 'retail.payments', 'retail.shipments'].sort(),
     );
   });
 

@@ -19,6 +19,7 @@ export const COMMANDS = [
   'token',
   'acls',
   'demo',
+  'inventory',
 ];
 
 /**

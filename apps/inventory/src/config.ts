@@ -1,7 +1,25 @@
-import { serviceConfigSchema } from '@omnibus/service-kit';
+import { serviceConfigSchema, setting } from '@omnibus/service-kit';
+import path from 'node:path';
 import type { z } from 'zod';
 
-/** The common service settings with the operator-contract defaults of inventory; its own settings extend this. */
-export const inventoryConfigSchema = serviceConfigSchema('inventory');
+/** The common service settings with the operator-contract defaults of inventory, plus its own. */
+export const inventoryConfigSchema = serviceConfigSchema('inventory').extend({
+  INVENTORY_NETWORK_FILE: setting.text({
+    description: 'YAML file of locations, regions and per-channel sourcing, expiry and allocation rules',
+    default: path.join(__dirname, '..', 'config', 'network.yaml'),
+  }),
+  INVENTORY_CONSUMER_SERVICE: setting.text({
+    description: 'name of the command and stock-event consumer: its group and its <name>.retry / <name>.dlq topics',
+    default: 'inventory',
+  }),
+  RESERVATION_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often expired reservations are looked for and released', default: 1000, min: 50 }),
+  INVARIANT_CHECK_INTERVAL_MS: setting.integer({ description: 'how often the stock invariants are checked (0 = only on demand)', default: 60_000 }),
+  AVAILABILITY_COALESCE_MS: setting.integer({
+    description: 'window in which stock moves of one SKU become one AvailabilityChanged (crossing to zero or below the low-stock threshold is published at once)',
+    default: 5_000,
+  }),
+  AVAILABILITY_LOW_STOCK_MILLI: setting.integer({ description: 'low-stock threshold in thousandths of a unit (5000 = 5 units)', default: 5_000 }),
+  TOPIC_OVERRIDES: setting.topicOverrides(),
+});
 
 export type InventoryConfig = z.infer<typeof inventoryConfigSchema>;

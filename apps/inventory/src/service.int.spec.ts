@@ -1,21 +1,345 @@
-import { describeStandardService } from '@omnibus/service-kit/testing';
+import { CommitReservation, ReleaseReservation, ReservationRejected, ReserveStock, StockPositionChanged, StockReserved } from '@omnibus/contracts';
+import { createService, issueToken, RunningService } from '@omnibus/service-kit';
+import { describeStandardService, testServiceEnv, TestService } from '@omnibus/service-kit/testing';
+import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { runOmnibus } from '../test/run-omnibus';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '../test/platform';
+import type { InventoryConfig } from './config';
 import { inventoryService } from './service';
+import { checkInvariants } from './stock/invariants';
 
-describeStandardService(inventoryService, { main: path.join(__dirname, 'main.ts'), tables: ['stock_positions', 'outbox'] }, (service) => {
-  it('keeps fractional quantities exactly and refuses a negative reservation', async () => {
-    const db = service().app.get(DataSource);
-    const upsert = (reserved: string) =>
-      db.query(
-        `INSERT INTO stock_positions (sku, location_id, location_type, on_hand, reserved, source, source_updated_at)
-         VALUES ('FABRIC-1', 'WH-1', 'warehouse', 12.3456, $1, 'odoo', now())
-         ON CONFLICT (sku, location_id) DO UPDATE SET reserved = EXCLUDED.reserved`,
-        [reserved],
-      );
-    await upsert('0.1');
-    await expect(upsert('-1')).rejects.toThrow(/stock_positions_reserved_check/);
-    const [position] = await db.query(`SELECT on_hand, reserved FROM stock_positions`);
-    expect(position).toEqual({ on_hand: '12.3456', reserved: '0.1000' });
+jest.setTimeout(90_000);
+
+const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory'] as const;
+const consumerService = uniqueName('inventory-test');
+const savedEnv = { ...process.env };
+let registry: AppProcess;
+let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
+let recorder: EventRecorder;
+let publisher: EventPublisher;
+
+beforeAll(async () => {
+  [registry, { topics }] = await Promise.all([startSchemaRegistry(), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
+  Object.assign(process.env, {
+    SCHEMA_REGISTRY_URL: registry.url,
+    TOPIC_OVERRIDES: JSON.stringify(topics),
+    INVENTORY_CONSUMER_SERVICE: consumerService,
+    INVENTORY_NETWORK_FILE: path.join(__dirname, '..', 'test', 'network.yaml'),
+    RESERVATION_SWEEP_INTERVAL_MS: '200',
+    AVAILABILITY_COALESCE_MS: '4000',
   });
+  [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.reservations'], topics['retail.inventory']], registry.url), EventPublisher.start(registry.url)]);
+}, 90_000);
+
+afterAll(async () => {
+  process.env = savedEnv;
+  await Promise.all([recorder?.stop(), publisher?.stop()]);
+  await registry?.stop();
 });
+
+const observedAt = (secondsAgo = 0) => new Date(Date.now() - secondsAgo * 1000).toISOString();
+
+describeStandardService(
+  inventoryService,
+  {
+    main: path.join(__dirname, 'main.ts'),
+    tables: ['stock_positions', 'stock_ledger', 'availability_dirty', 'availability_published', 'reservations', 'reservation_lines', 'stock_feed_events', 'stock_source_marks', 'stock_freshness', 'outbox', 'messaging_inbox'],
+  },
+  (running) => {
+    let service: TestService<InventoryConfig>;
+    let db: DataSource;
+    let wms: string;
+
+    beforeAll(async () => {
+      service = running() as TestService<InventoryConfig>;
+      db = service.app.get(DataSource);
+      wms = await issueToken({ sub: 'system:wms', scopes: ['stock:feed', 'availability:read'] });
+    });
+
+    const feed = (updates: unknown[], { token = wms, source = 'wms' } = {}) =>
+      service.request(`/stock/feeds/${source}`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}` }, body: JSON.stringify({ updates }) });
+    const count = (sku: string, locationId: string, quantity: string, extra: Record<string, unknown> = {}) => ({
+      eventId: uuidv7(),
+      sku,
+      locationId,
+      kind: 'absolute',
+      quantity,
+      observedAt: observedAt(),
+      ...extra,
+    });
+    const position = async (sku: string, locationId: string) =>
+      (await db.query(`SELECT on_hand::int AS "onHand", reserved::int AS reserved, committed::int AS committed, unavailable::int AS unavailable FROM stock_positions WHERE sku = $1 AND location_id = $2`, [sku, locationId]))[0];
+    const reserveCommand = (sku: string, quantity: number, channelId = 'web', orderId = uuidv7()): ReserveStock => ({
+      commandId: uuidv7(),
+      orderId,
+      channel: { channelId, kind: 'WEB' },
+      region: 'eu-north',
+      lines: [{ lineId: '1', sku, quantity: { milli: quantity * 1000 } }],
+      occurredAt: new Date(),
+    });
+    const answerOf = async (orderId: string, count = 1) => {
+      const events = await waitFor(() => {
+        const answers = recorder.events.filter((event) => event.key === orderId && ([StockReserved.type, ReservationRejected.type] as string[]).includes(event.type));
+        return answers.length >= count ? answers : undefined;
+      }, { timeoutMs: 30_000, what: `answer to the reservation of ${orderId}` });
+      return events;
+    };
+
+    describe('stock feeds', () => {
+      it('refuses a malformed batch with 400 naming each field, and applies none of it', async () => {
+        const response = await feed([count('FEED-1', 'wh-north', '5'), { ...count('FEED-1', 'wh-west', '2.5555'), observedAt: 'yesterday' }, count('FEED-1', 'nowhere', '1')]);
+        expect({ status: response.status, body: await response.json() }).toMatchObject({
+          status: 400,
+          body: {
+            message: 'invalid request body',
+            issues: [
+              { path: 'updates.1.quantity', message: 'must be a decimal quantity with at most 3 decimals, e.g. "12" or "2.5"' },
+              { path: 'updates.1.observedAt', message: 'must be an ISO 8601 timestamp with a time zone' },
+            ],
+          },
+        });
+        const unknownLocation = await feed([count('FEED-1', 'wh-north', '5'), count('FEED-1', 'nowhere', '1')]);
+        expect({ status: unknownLocation.status, body: await unknownLocation.json() }).toMatchObject({
+          status: 400,
+          body: { issues: [{ path: 'updates.1.locationId', message: 'unknown location nowhere' }] },
+        });
+        expect(await db.query(`SELECT * FROM stock_positions WHERE sku = 'FEED-1'`)).toEqual([]);
+        expect(await db.query(`SELECT * FROM stock_ledger WHERE sku = 'FEED-1'`)).toEqual([]);
+      });
+
+      it('a partner token may feed only its own locations: another partner\'s location is 403 and nothing is applied', async () => {
+        const acme = await issueToken({ sub: 'partner:acme', scopes: ['stock:feed'] });
+        const own = await feed([count('FEED-2', 'ds-acme', '7')], { token: acme, source: 'dropship' });
+        expect({ status: own.status, body: await own.json() }).toEqual({ status: 200, body: { applied: 1, duplicates: 0, olderIgnored: 0 } });
+        const foreign = await feed([count('FEED-2', 'ds-acme', '8'), count('FEED-2', 'ds-zeta', '3')], { token: acme, source: 'dropship' });
+        expect({ status: foreign.status, body: await foreign.json() }).toMatchObject({ status: 403, body: { message: 'partner acme may not feed location ds-zeta: nothing was applied' } });
+        expect(await position('FEED-2', 'ds-acme')).toMatchObject({ onHand: 7000 });
+        expect(await position('FEED-2', 'ds-zeta')).toBeUndefined();
+        const noScope = await feed([count('FEED-2', 'ds-acme', '8')], { token: await issueToken({ sub: 'partner:acme', scopes: ['availability:read'] }), source: 'dropship' });
+        expect(noScope.status).toBe(403);
+      });
+
+      it('out-of-order and duplicate updates never move a position backwards; older ones are counted as ignored', async () => {
+        const newest = count('FEED-3', 'wh-north', '10', { observedAt: observedAt(10) });
+        expect(await (await feed([newest])).json()).toEqual({ applied: 1, duplicates: 0, olderIgnored: 0 });
+        const late = await feed([count('FEED-3', 'wh-north', '4', { observedAt: observedAt(60) }), newest]);
+        expect(await late.json()).toEqual({ applied: 0, duplicates: 1, olderIgnored: 1 });
+        expect(await position('FEED-3', 'wh-north')).toMatchObject({ onHand: 10_000 });
+
+        // By sequence when the sender numbers its updates: 3 after 5 is older, whatever its timestamp says.
+        await feed([count('FEED-3', 'store-1', '5', { sequence: 5 })]);
+        const replayed = await feed([
+          { ...count('FEED-3', 'store-1', '1', { sequence: 3 }) },
+          { eventId: uuidv7(), sku: 'FEED-3', locationId: 'store-1', kind: 'delta', quantity: '-2', sequence: 6, observedAt: observedAt() },
+        ]);
+        expect(await replayed.json()).toEqual({ applied: 1, duplicates: 0, olderIgnored: 1 });
+        expect(await position('FEED-3', 'store-1')).toMatchObject({ onHand: 3_000 });
+        const [freshness] = await db.query(`SELECT ignored_older::int AS ignored FROM stock_freshness WHERE source = 'wms' AND location_id = 'store-1'`);
+        expect(freshness.ignored).toBe(1);
+        expect(await checkInvariants(db.manager)).toEqual([]);
+      });
+
+      it('publishes each applied position as StockPositionChanged on retail.inventory', async () => {
+        const update = count('FEED-4', 'wh-west', '12.5', { unavailable: '1' });
+        await feed([update]);
+        const [event] = await recorder.waitFor('FEED-4', 'com.omnibus.inventory.StockPositionChanged');
+        expect(event.value).toMatchObject({ sku: 'FEED-4', location: { locationId: 'wh-west', locationType: 'WAREHOUSE' }, onHand: { milli: 12_500 }, source: 'WMS', sourceReference: update.eventId });
+        expect(await position('FEED-4', 'wh-west')).toMatchObject({ onHand: 12_500, unavailable: 1_000 });
+      });
+    });
+
+    describe('invariant check', () => {
+      it('`omnibus inventory check` reports the invariants holding (exit 0), and a tampered row as a violation (exit 1)', async () => {
+        await feed([count('INV-1', 'wh-north', '3')]);
+        const clean = await runOmnibus(['inventory', 'check', '--url', service.url]);
+        expect(clean).toMatchObject({ code: 0, stdout: expect.stringMatching(/^stock invariants hold/) });
+
+        // A row changed behind the ledger's back (as a buggy script would): the check names it.
+        await db.query(`UPDATE stock_positions SET reserved = 1000 WHERE sku = 'INV-1'`);
+        try {
+          const broken = await runOmnibus(['inventory', 'check', '--url', service.url]);
+          expect(broken.code).toBe(1);
+          expect(broken.stdout).toMatch(/reserved_matches_reservations\s+INV-1\s+wh-north\s+reserved 1000 but held reservations 0/);
+          expect(broken.stdout).toMatch(/position_matches_ledger\s+INV-1\s+wh-north/);
+          expect(broken.stderr).toContain('omnibus: 2 stock invariant violation(s)');
+          const metrics = await (await service.request('/metrics')).text();
+          expect(metrics).toMatch(/inventory_invariant_violations\{[^}]*\} 2/);
+        } finally {
+          await db.query(`UPDATE stock_positions SET reserved = 0 WHERE sku = 'INV-1'`);
+        }
+      });
+    });
+
+    describe('availability', () => {
+      it('answers available to promise per SKU with each location\'s parts and the freshness of its source', async () => {
+        await feed([count('AV-1', 'wh-north', '10', { unavailable: '2' }), count('AV-1', 'store-1', '3'), count('AV-1', 'ds-acme', '4')]);
+        const response = await service.request('/availability?skus=AV-1,AV-NONE&channel=web&region=eu-north', { headers: { authorization: `Bearer ${wms}` } });
+        const body: any = await response.json();
+        expect(response.status).toBe(200);
+        // wh-north 10 − 2 unavailable = 8, store-1 3 − 1 safety stock = 2, ds-acme 4.
+        expect(body.skus[0]).toMatchObject({ sku: 'AV-1', availableToPromise: '14' });
+        expect(body.skus[0].locations[0]).toMatchObject({ locationId: 'store-1', available: '2', safetyStock: '1', countsForChannel: true, sources: [{ source: 'wms', ageSeconds: expect.any(Number) }] });
+        expect(body.skus[1]).toEqual({ sku: 'AV-NONE', availableToPromise: '0', locations: [] });
+        const bad = await service.request(`/availability?skus=${Array.from({ length: 101 }, (_, i) => `S${i}`).join(',')}&channel=web`, { headers: { authorization: `Bearer ${wms}` } });
+        expect({ status: bad.status, body: await bad.json() }).toMatchObject({
+          status: 400,
+          body: { issues: [{ path: 'skus', message: 'must name 1 to 100 SKUs' }, { path: 'region', message: 'is required' }] },
+        });
+      });
+    });
+
+    describe('availability changes', () => {
+      it('a burst of stock moves becomes one AvailabilityChanged; crossing to zero is published at once', async () => {
+        const events = () => recorder.of('AVC-1', 'com.omnibus.inventory.AvailabilityChanged');
+        const web = (event: { value: any }) => event.value.channels.find((channel: any) => channel.channelId === 'web').availableToPromise.milli;
+        await feed([count('AVC-1', 'wh-north', '20')]);
+        await waitFor(() => events().length === 1, { timeoutMs: 30_000, what: 'the first AvailabilityChanged' });
+        expect(events()[0].value).toMatchObject({ sku: 'AVC-1', totalAvailable: { milli: 20_000 }, locations: [{ location: { locationId: 'wh-north' }, available: { milli: 20_000 } }] });
+
+        for (let i = 0; i < 10; i++) {
+          await feed([{ eventId: uuidv7(), sku: 'AVC-1', locationId: 'wh-north', kind: 'delta', quantity: '-1', observedAt: observedAt() }]);
+        }
+        await waitFor(() => events().length === 2, { timeoutMs: 30_000, what: 'the coalesced AvailabilityChanged' });
+        expect(events().map(web)).toEqual([20_000, 10_000]);
+
+        const sentAt = Date.now();
+        await feed([{ eventId: uuidv7(), sku: 'AVC-1', locationId: 'wh-north', kind: 'delta', quantity: '-10', observedAt: observedAt() }]);
+        await waitFor(() => events().length === 3, { timeoutMs: 30_000, what: 'the zero crossing' });
+        expect(web(events()[2])).toBe(0);
+        // Published within the tick, not at the end of the 4 s window.
+        expect(events()[2].value.occurredAt.getTime() - sentAt).toBeLessThan(4_000);
+      });
+    });
+
+    describe('reservations', () => {
+      it('reserves through Kafka and answers StockReserved; a replayed command (new event id) or a redelivery reserves nothing twice', async () => {
+        await feed([count('RES-1', 'wh-north', '5')]);
+        const command = reserveCommand('RES-1', 2);
+        const record = await publisher.publish(ReserveStock, command, topics['inventory.commands']);
+        const [answer] = await answerOf(command.orderId);
+        expect(answer).toMatchObject({ type: StockReserved.type, value: { orderId: command.orderId, lines: [{ lineId: '1', sku: 'RES-1', quantity: { milli: 2000 }, location: { locationId: 'wh-north' } }] } });
+
+        await publisher.send(record); // the same record again: the inbox skips it
+        await publisher.publish(ReserveStock, command, topics['inventory.commands']); // the same command, a new event id
+        const answers = await answerOf(command.orderId, 2);
+        expect(answers[1].value).toEqual(answers[0].value);
+        expect(await position('RES-1', 'wh-north')).toMatchObject({ onHand: 5000, reserved: 2000 });
+        expect(await db.query(`SELECT count(*)::int AS n FROM reservations WHERE order_id = $1`, [command.orderId])).toEqual([{ n: 1 }]);
+      });
+
+      it('a reservation that expires is released within seconds and the stock is available again', async () => {
+        await feed([count('EXP-1', 'wh-north', '1')]);
+        const first = reserveCommand('EXP-1', 1, 'flash');
+        await publisher.publish(ReserveStock, first, topics['inventory.commands']);
+        expect((await answerOf(first.orderId))[0].type).toBe(StockReserved.type);
+        const [expired] = await recorder.waitFor(first.orderId, 'com.omnibus.reservation.ReservationExpired', 1, 30_000);
+        expect(expired.value).toMatchObject({ orderId: first.orderId, lines: [{ sku: 'EXP-1', quantity: { milli: 1000 } }] });
+        expect(expired.value.occurredAt.getTime() - expired.value.expiresAt.getTime()).toBeLessThan(10_000);
+        expect(await position('EXP-1', 'wh-north')).toMatchObject({ reserved: 0 });
+        const second = reserveCommand('EXP-1', 1, 'flash');
+        await publisher.publish(ReserveStock, second, topics['inventory.commands']);
+        expect((await answerOf(second.orderId))[0].type).toBe(StockReserved.type);
+      });
+
+      it('commit moves the stock from reserved to committed (no expiry); release gives it back; a repeated command changes nothing', async () => {
+        await feed([count('CMT-1', 'wh-north', '5')]);
+        const reserve = reserveCommand('CMT-1', 2);
+        await publisher.publish(ReserveStock, reserve, topics['inventory.commands']);
+        expect((await answerOf(reserve.orderId))[0].type).toBe(StockReserved.type);
+        const commit: CommitReservation = { commandId: uuidv7(), orderId: reserve.orderId, occurredAt: new Date() };
+        await publisher.publish(CommitReservation, commit, topics['inventory.commands']);
+        const [committed] = await recorder.waitFor(reserve.orderId, 'com.omnibus.reservation.ReservationCommitted');
+        expect(committed.value).toMatchObject({ lines: [{ sku: 'CMT-1', quantity: { milli: 2000 }, location: { locationId: 'wh-north' } }] });
+        expect(await position('CMT-1', 'wh-north')).toMatchObject({ reserved: 0, committed: 2000 });
+        expect(await db.query(`SELECT expires_at FROM reservations WHERE order_id = $1`, [reserve.orderId])).toEqual([{ expires_at: null }]);
+
+        const release: ReleaseReservation = { commandId: uuidv7(), orderId: reserve.orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() };
+        await publisher.publish(ReleaseReservation, release, topics['inventory.commands']);
+        const replay = await publisher.publish(ReleaseReservation, release, topics['inventory.commands']); // the same command, a new event id
+        const [released] = await recorder.waitFor(reserve.orderId, 'com.omnibus.reservation.ReservationReleased');
+        expect(released.value).toMatchObject({ reason: 'ORDER_CANCELLED', fullyReleased: true, lines: [{ sku: 'CMT-1', quantity: { milli: 2000 } }] });
+        await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [replay.headers.ce_id])).length === 1, { what: 'the replayed release to be handled' });
+        // The replay moved nothing and answered nothing new: one release in the ledger, one ReservationReleased.
+        expect(await db.query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = 'CMT-1' AND movement = 'release'`)).toEqual([{ n: 1 }]);
+        expect(await position('CMT-1', 'wh-north')).toMatchObject({ onHand: 5000, reserved: 0, committed: 0 });
+        expect(recorder.of(reserve.orderId, 'com.omnibus.reservation.ReservationReleased')).toHaveLength(1);
+        expect(await checkInvariants(db.manager)).toEqual([]);
+      });
+
+      it("applies Odoo's StockPositionChanged from retail.inventory, never an older observation over a newer one", async () => {
+        const change = (onHand: number, secondsAgo: number): StockPositionChanged => ({
+          sku: 'ODOO-1',
+          location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
+          onHand: { milli: onHand * 1000 },
+          inbound: { milli: 0 },
+          source: 'ODOO',
+          sourceReference: 'stock.quant/42',
+          observedAt: new Date(Date.now() - secondsAgo * 1000),
+          occurredAt: new Date(),
+        });
+        await publisher.publish(StockPositionChanged, change(9, 5), topics['retail.inventory']);
+        await waitFor(async () => (await position('ODOO-1', 'wh-west'))?.onHand === 9000, { what: 'Odoo stock applied' });
+        await publisher.publish(StockPositionChanged, change(3, 60), topics['retail.inventory']);
+        await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM stock_feed_events WHERE source = 'odoo' AND outcome = 'older_ignored'`))[0].n === 1, {
+          what: 'the older Odoo observation to be ignored',
+        });
+        expect(await position('ODOO-1', 'wh-west')).toMatchObject({ onHand: 9000 });
+      });
+
+      it('rejects with a reason per line when the stock is not there', async () => {
+        await feed([count('REJ-1', 'wh-north', '1')]);
+        const command = { ...reserveCommand('REJ-1', 3), lines: [{ lineId: '1', sku: 'REJ-1', quantity: { milli: 3000 } }, { lineId: '2', sku: 'REJ-UNKNOWN', quantity: { milli: 1000 } }] };
+        await publisher.publish(ReserveStock, command, topics['inventory.commands']);
+        const [answer] = await answerOf(command.orderId);
+        expect(answer).toMatchObject({
+          type: ReservationRejected.type,
+          value: {
+            reason: 'INSUFFICIENT_STOCK',
+            shortLines: [
+              { lineId: '1', sku: 'REJ-1', requested: { milli: 3000 }, available: { milli: 1000 } },
+              { lineId: '2', sku: 'REJ-UNKNOWN', requested: { milli: 1000 }, available: { milli: 0 } },
+            ],
+          },
+        });
+        expect(await position('REJ-1', 'wh-north')).toMatchObject({ reserved: 0 });
+      });
+
+      it('100 orders racing for 10 units across two inventory instances reserve exactly 10; 90 are rejected with a reason; the invariants hold', async () => {
+        const second: RunningService = await createService(inventoryService, { env: testServiceEnv(service.database.url) as Record<string, string> });
+        try {
+          const admin = testKafka('inventory-test-admin').admin();
+          await admin.connect();
+          try {
+            await waitFor(
+              async () => {
+                const { groups } = await admin.describeGroups([consumerService]);
+                return groups[0]?.state === 'Stable' && groups[0].members.length === 2;
+              },
+              { timeoutMs: 60_000, intervalMs: 250, what: 'both inventory instances in the consumer group' },
+            );
+          } finally {
+            await admin.disconnect();
+          }
+          await feed([count('RACE-1', 'wh-north', '6'), count('RACE-1', 'wh-west', '4')]);
+          const commands = Array.from({ length: 100 }, () => reserveCommand('RACE-1', 1));
+          await Promise.all(commands.map((command) => publisher.publish(ReserveStock, command, topics['inventory.commands'])));
+          const answers = (await Promise.all(commands.map((command) => answerOf(command.orderId)))).map(([answer]) => answer);
+          const reserved = answers.filter((answer) => answer.type === StockReserved.type);
+          const rejected = answers.filter((answer) => answer.type === ReservationRejected.type);
+          expect({ reserved: reserved.length, rejected: rejected.length }).toEqual({ reserved: 10, rejected: 90 });
+          for (const answer of rejected) expect(answer.value).toMatchObject({ reason: 'INSUFFICIENT_STOCK', shortLines: [{ sku: 'RACE-1', requested: { milli: 1000 }, available: { milli: 0 } }] });
+          expect([await position('RACE-1', 'wh-north'), await position('RACE-1', 'wh-west')]).toEqual([
+            { onHand: 6000, reserved: 6000, committed: 0, unavailable: 0 },
+            { onHand: 4000, reserved: 4000, committed: 0, unavailable: 0 },
+          ]);
+          expect(await checkInvariants(db.manager)).toEqual([]);
+        } finally {
+          await second.close();
+        }
+      });
+    });
+  },
+);

@@ -1,12 +1,33 @@
+import { connectEventTransport, inboxMigrations } from '@omnibus/messaging';
 import { outboxMigrations } from '@omnibus/outbox';
-import { defineService } from '@omnibus/service-kit';
+import { defineService, KAFKA_CLIENT, ROOT_LOGGER, topicFor } from '@omnibus/service-kit';
+import { DataSource } from 'typeorm';
 import { AppModule } from './app.module';
 import { inventoryConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
+import { StockLedger1795700000100 } from './migrations/1795700000100-StockLedger';
+import { AvailabilityFeed1795700000200 } from './migrations/1795700000200-AvailabilityFeed';
+import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const inventoryService = defineService({
   name: 'inventory',
   appModule: AppModule,
   configSchema: inventoryConfigSchema,
-  migrations: [...outboxMigrations, Initial1795700000000],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200],
+  // The command and stock-event consumer runs in this process, beside the HTTP API.
+  configure: (app, config) => {
+    connectEventTransport(app, {
+      kafka: app.get(KAFKA_CLIENT),
+      service: config.INVENTORY_CONSUMER_SERVICE,
+      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory')],
+      dataSource: app.get(DataSource),
+      decoder: app.get(EVENT_CODEC),
+      outbox: app.get(EVENT_OUTBOX),
+      logger: app.get(ROOT_LOGGER),
+      // One command per transaction: a transaction holding locks of several orders' positions could
+      // meet another instance's in a cycle; alone, each takes its locks in (sku, location) order.
+      maxEventsPerTransaction: 1,
+      consumerConfig: { maxWaitTimeInMs: 1_000 },
+    });
+  },
 });

@@ -6,15 +6,16 @@ import type { EventDefinition, ServiceTopicsDefinition, TopicDefinition } from '
 /** Services of Omnibus (schemas/catalogue.yaml serviceTopics.services). */
 export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' | 'odoo-adapter' | 'webhooks';
 /** Kafka topics of the catalogue. */
-export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results';
+export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
   retailOrders: 'retail.orders',
   retailInventory: 'retail.inventory',
   retailReservations: 'retail.reservations',
+  inventoryCommands: 'inventory.commands',
   retailReturns: 'retail.returns',
   retailCatalog: 'retail.catalog',
   retailCustomers: 'retail.customers',
@@ -40,6 +41,10 @@ export const eventTypes = {
   ReservationRejected: 'com.omnibus.reservation.ReservationRejected',
   ReservationReleased: 'com.omnibus.reservation.ReservationReleased',
   ReservationExpired: 'com.omnibus.reservation.ReservationExpired',
+  ReservationCommitted: 'com.omnibus.reservation.ReservationCommitted',
+  ReserveStock: 'com.omnibus.reservation.ReserveStock',
+  ReleaseReservation: 'com.omnibus.reservation.ReleaseReservation',
+  CommitReservation: 'com.omnibus.reservation.CommitReservation',
   ReturnRequested: 'com.omnibus.returns.ReturnRequested',
   ReturnAuthorized: 'com.omnibus.returns.ReturnAuthorized',
   ReturnReceived: 'com.omnibus.returns.ReturnReceived',
@@ -119,6 +124,24 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.reservation.ReservationRejected',
       'com.omnibus.reservation.ReservationReleased',
       'com.omnibus.reservation.ReservationExpired',
+      'com.omnibus.reservation.ReservationCommitted',
+    ],
+  },
+  {
+    topic: 'inventory.commands',
+    key: 'order id',
+    owner: 'inventory',
+    producers: ['order'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+    partitions: 6,
+    retentionMs: 604800000,
+    cleanupPolicy: 'delete',
+    minInsyncReplicas: 1,
+    events: [
+      'com.omnibus.reservation.ReserveStock',
+      'com.omnibus.reservation.ReleaseReservation',
+      'com.omnibus.reservation.CommitReservation',
     ],
   },
   {
@@ -392,6 +415,50 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     owner: 'inventory',
     producers: ['inventory'],
     consumers: ['order', 'webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.reservation.ReservationCommitted': {
+    type: 'com.omnibus.reservation.ReservationCommitted',
+    name: 'ReservationCommitted',
+    topic: 'retail.reservations',
+    subject: 'retail.reservations-com.omnibus.reservation.ReservationCommitted',
+    keyField: 'orderId',
+    owner: 'inventory',
+    producers: ['inventory'],
+    consumers: ['order', 'webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.reservation.ReserveStock': {
+    type: 'com.omnibus.reservation.ReserveStock',
+    name: 'ReserveStock',
+    topic: 'inventory.commands',
+    subject: 'inventory.commands-com.omnibus.reservation.ReserveStock',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.reservation.ReleaseReservation': {
+    type: 'com.omnibus.reservation.ReleaseReservation',
+    name: 'ReleaseReservation',
+    topic: 'inventory.commands',
+    subject: 'inventory.commands-com.omnibus.reservation.ReleaseReservation',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.reservation.CommitReservation': {
+    type: 'com.omnibus.reservation.CommitReservation',
+    name: 'CommitReservation',
+    topic: 'inventory.commands',
+    subject: 'inventory.commands-com.omnibus.reservation.CommitReservation',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['inventory'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.returns.ReturnRequested': {

@@ -341,6 +341,88 @@ export const ReservationExpired: EventContract<ReservationExpired, 'com.omnibus.
 );
 
 /**
+ * An order's reserved stock was committed for shipment: it no longer expires and counts as committed at its locations until the source reports it shipped.
+ * Topic `retail.reservations`, key `orderId`, owner inventory; subject `retail.reservations-com.omnibus.reservation.ReservationCommitted`.
+ */
+export interface ReservationCommitted {
+  /** Id of the reservation. */
+  reservationId: string;
+  /** Id of the order. The message key. */
+  orderId: string;
+  /** What is committed where. */
+  lines: ReservedLine[];
+  /** When the stock was committed. */
+  occurredAt: Date;
+}
+/** Contract of ReservationCommitted: topic, subject, key, schema and typed Avro encoding. */
+export const ReservationCommitted: EventContract<ReservationCommitted, 'com.omnibus.reservation.ReservationCommitted'> = defineContract(
+  eventCatalogue['com.omnibus.reservation.ReservationCommitted'],
+  eventSchemas['com.omnibus.reservation.ReservationCommitted'],
+);
+
+/**
+ * Command to inventory: hold stock for every line of an order at the best locations by the channel's sourcing rules. Inventory answers StockReserved or ReservationRejected on retail.reservations; a command repeated with the same commandId gets the same answer and reserves nothing twice.
+ * Topic `inventory.commands`, key `orderId`, owner order; subject `inventory.commands-com.omnibus.reservation.ReserveStock`.
+ */
+export interface ReserveStock {
+  /** Id of the command (UUIDv7): the idempotency key of the reservation. */
+  commandId: string;
+  /** Id of the order the stock is for. The message key. */
+  orderId: string;
+  /** The channel the order came from: it decides which locations may serve it, the sourcing rules and the expiry. */
+  channel: Channel;
+  /** Region the order ships to (e.g. 'eu-north'); locations in or near it are preferred. */
+  region: string;
+  /** The stock-tracked lines to reserve, each in full. */
+  lines: LineQuantity[];
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of ReserveStock: topic, subject, key, schema and typed Avro encoding. */
+export const ReserveStock: EventContract<ReserveStock, 'com.omnibus.reservation.ReserveStock'> = defineContract(
+  eventCatalogue['com.omnibus.reservation.ReserveStock'],
+  eventSchemas['com.omnibus.reservation.ReserveStock'],
+);
+
+/**
+ * Command to inventory: give back everything still held for an order (a compensation). Inventory answers ReservationReleased; releasing what is no longer held changes nothing and is answered the same way.
+ * Topic `inventory.commands`, key `orderId`, owner order; subject `inventory.commands-com.omnibus.reservation.ReleaseReservation`.
+ */
+export interface ReleaseReservation {
+  /** Id of the command (UUIDv7): its idempotency key. */
+  commandId: string;
+  /** Id of the order whose reservation is released. The message key. */
+  orderId: string;
+  /** Why the stock is released; carried into ReservationReleased. */
+  reason: ReleaseReason;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of ReleaseReservation: topic, subject, key, schema and typed Avro encoding. */
+export const ReleaseReservation: EventContract<ReleaseReservation, 'com.omnibus.reservation.ReleaseReservation'> = defineContract(
+  eventCatalogue['com.omnibus.reservation.ReleaseReservation'],
+  eventSchemas['com.omnibus.reservation.ReleaseReservation'],
+);
+
+/**
+ * Command to inventory: the order's reserved stock is committed (released to the warehouse for shipment): it no longer expires and moves from reserved to committed. Inventory answers ReservationCommitted.
+ * Topic `inventory.commands`, key `orderId`, owner order; subject `inventory.commands-com.omnibus.reservation.CommitReservation`.
+ */
+export interface CommitReservation {
+  /** Id of the command (UUIDv7): its idempotency key. */
+  commandId: string;
+  /** Id of the order whose reservation is committed. The message key. */
+  orderId: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of CommitReservation: topic, subject, key, schema and typed Avro encoding. */
+export const CommitReservation: EventContract<CommitReservation, 'com.omnibus.reservation.CommitReservation'> = defineContract(
+  eventCatalogue['com.omnibus.reservation.CommitReservation'],
+  eventSchemas['com.omnibus.reservation.CommitReservation'],
+);
+
+/**
  * A customer asked to return items of an order, online or in a store.
  * Topic `retail.returns`, key `returnId`, owner returns; subject `retail.returns-com.omnibus.returns.ReturnRequested`.
  */
@@ -1129,6 +1211,10 @@ export interface EventMap {
   'com.omnibus.reservation.ReservationRejected': ReservationRejected;
   'com.omnibus.reservation.ReservationReleased': ReservationReleased;
   'com.omnibus.reservation.ReservationExpired': ReservationExpired;
+  'com.omnibus.reservation.ReservationCommitted': ReservationCommitted;
+  'com.omnibus.reservation.ReserveStock': ReserveStock;
+  'com.omnibus.reservation.ReleaseReservation': ReleaseReservation;
+  'com.omnibus.reservation.CommitReservation': CommitReservation;
   'com.omnibus.returns.ReturnRequested': ReturnRequested;
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized;
   'com.omnibus.returns.ReturnReceived': ReturnReceived;
@@ -1171,6 +1257,10 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.reservation.ReservationRejected': ReservationRejected,
   'com.omnibus.reservation.ReservationReleased': ReservationReleased,
   'com.omnibus.reservation.ReservationExpired': ReservationExpired,
+  'com.omnibus.reservation.ReservationCommitted': ReservationCommitted,
+  'com.omnibus.reservation.ReserveStock': ReserveStock,
+  'com.omnibus.reservation.ReleaseReservation': ReleaseReservation,
+  'com.omnibus.reservation.CommitReservation': CommitReservation,
   'com.omnibus.returns.ReturnRequested': ReturnRequested,
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized,
   'com.omnibus.returns.ReturnReceived': ReturnReceived,
@@ -1205,7 +1295,8 @@ export type AnyEvent = { [K in EventType]: { type: K; value: EventMap[K] } }[Eve
 export interface TopicEventMap {
   'retail.orders': OrderPlaced | OrderAccepted | OrderConfirmed | OrderCancelled | OrderLineSubstituted | OrderCompleted | OrderFlaggedForReview;
   'retail.inventory': StockPositionChanged | AvailabilityChanged;
-  'retail.reservations': StockReserved | ReservationRejected | ReservationReleased | ReservationExpired;
+  'retail.reservations': StockReserved | ReservationRejected | ReservationReleased | ReservationExpired | ReservationCommitted;
+  'inventory.commands': ReserveStock | ReleaseReservation | CommitReservation;
   'retail.returns': ReturnRequested | ReturnAuthorized | ReturnReceived | ReturnDispositioned | ReturnRefunded;
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;

@@ -1662,6 +1662,276 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.reservation.ReservationCommitted': {
+    type: 'record',
+    name: 'ReservationCommitted',
+    namespace: 'com.omnibus.reservation',
+    doc: 'An order\'s reserved stock was committed for shipment: it no longer expires and counts as committed at its locations until the source reports it shipped.',
+    fields: [
+      {
+        name: 'reservationId',
+        type: 'string',
+        doc: 'Id of the reservation.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Id of the order. The message key.',
+      },
+      {
+        name: 'lines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'ReservedLine',
+            namespace: 'com.omnibus.reservation',
+            doc: 'Stock held for one order line at one location. An order line split over locations has one ReservedLine per location.',
+            fields: [
+              {
+                name: 'lineId',
+                type: 'string',
+                doc: 'Id of the order line, unique within its order.',
+              },
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit reserved.',
+              },
+              {
+                name: 'quantity',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Quantity held at this location (positive).',
+              },
+              {
+                name: 'location',
+                type: {
+                  type: 'record',
+                  name: 'Location',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A stock location: a store, a warehouse, a drop-ship partner, or stock in transit between them.',
+                  fields: [
+                    {
+                      name: 'locationId',
+                      type: 'string',
+                      doc: 'Omnibus id of the location, e.g. \'wh-hamburg\', \'store-berlin-01\', \'dropship-acme\'.',
+                    },
+                    {
+                      name: 'locationType',
+                      type: {
+                        type: 'enum',
+                        name: 'LocationType',
+                        namespace: 'com.omnibus.common',
+                        doc: 'Where stock physically is. Readers that do not know a newer symbol read OTHER.',
+                        symbols: ['STORE', 'WAREHOUSE', 'DROPSHIP', 'IN_TRANSIT', 'OTHER'],
+                        default: 'OTHER',
+                      },
+                      doc: 'What kind of location it is.',
+                    },
+                  ],
+                },
+                doc: 'Where the stock is held; the location that will fulfil the line.',
+              },
+            ],
+          },
+        },
+        doc: 'What is committed where.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the stock was committed.',
+      },
+    ],
+  },
+  'com.omnibus.reservation.ReserveStock': {
+    type: 'record',
+    name: 'ReserveStock',
+    namespace: 'com.omnibus.reservation',
+    doc: 'Command to inventory: hold stock for every line of an order at the best locations by the channel\'s sourcing rules. Inventory answers StockReserved or ReservationRejected on retail.reservations; a command repeated with the same commandId gets the same answer and reserves nothing twice.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv7): the idempotency key of the reservation.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Id of the order the stock is for. The message key.',
+      },
+      {
+        name: 'channel',
+        type: {
+          type: 'record',
+          name: 'Channel',
+          namespace: 'com.omnibus.common',
+          doc: 'The sales channel an order, a return or an availability figure belongs to.',
+          fields: [
+            {
+              name: 'channelId',
+              type: 'string',
+              doc: 'Omnibus id of the channel, e.g. \'web-eu\', \'amazon-de\', \'store-berlin-01\'.',
+            },
+            {
+              name: 'kind',
+              type: {
+                type: 'enum',
+                name: 'ChannelKind',
+                namespace: 'com.omnibus.common',
+                doc: 'The kind of sales channel. Readers that do not know a newer symbol read OTHER.',
+                symbols: ['WEB', 'MOBILE_APP', 'STORE', 'MARKETPLACE', 'CALL_CENTRE', 'SOCIAL', 'OTHER'],
+                default: 'OTHER',
+              },
+              doc: 'What kind of channel it is.',
+            },
+          ],
+        },
+        doc: 'The channel the order came from: it decides which locations may serve it, the sourcing rules and the expiry.',
+      },
+      {
+        name: 'region',
+        type: 'string',
+        doc: 'Region the order ships to (e.g. \'eu-north\'); locations in or near it are preferred.',
+      },
+      {
+        name: 'lines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'LineQuantity',
+            namespace: 'com.omnibus.common',
+            doc: 'A quantity of one SKU on one order line, e.g. what a shipment carries or what a reservation must cover.',
+            fields: [
+              {
+                name: 'lineId',
+                type: 'string',
+                doc: 'Id of the order line, unique within its order.',
+              },
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit of the product.',
+              },
+              {
+                name: 'quantity',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Quantity of the SKU on this line (positive).',
+              },
+            ],
+          },
+        },
+        doc: 'The stock-tracked lines to reserve, each in full.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.reservation.ReleaseReservation': {
+    type: 'record',
+    name: 'ReleaseReservation',
+    namespace: 'com.omnibus.reservation',
+    doc: 'Command to inventory: give back everything still held for an order (a compensation). Inventory answers ReservationReleased; releasing what is no longer held changes nothing and is answered the same way.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv7): its idempotency key.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Id of the order whose reservation is released. The message key.',
+      },
+      {
+        name: 'reason',
+        type: {
+          type: 'enum',
+          name: 'ReleaseReason',
+          namespace: 'com.omnibus.reservation',
+          doc: 'Why stock was released. Readers that do not know a newer symbol read OTHER.',
+          symbols: [
+            'ORDER_CANCELLED',
+            'PAYMENT_DECLINED',
+            'LINE_SUBSTITUTED',
+            'SHIPPED',
+            'OPERATOR',
+            'OTHER',
+          ],
+          default: 'OTHER',
+        },
+        doc: 'Why the stock is released; carried into ReservationReleased.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.reservation.CommitReservation': {
+    type: 'record',
+    name: 'CommitReservation',
+    namespace: 'com.omnibus.reservation',
+    doc: 'Command to inventory: the order\'s reserved stock is committed (released to the warehouse for shipment): it no longer expires and moves from reserved to committed. Inventory answers ReservationCommitted.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv7): its idempotency key.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Id of the order whose reservation is committed. The message key.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
   'com.omnibus.returns.ReturnRequested': {
     type: 'record',
     name: 'ReturnRequested',

@@ -1,0 +1,142 @@
+/**
+ * Inventory benchmark, self-contained: starts a schema registry and TWO inventory instances
+ * (in this process, one database, one consumer group) against the real Kafka and PostgreSQL, on
+ * topics of its own, then measures
+ *   1. GET /availability with 20 SKUs per request next to GET /health/live (autocannon);
+ *   2. order lines reserved per second through Kafka (ReserveStock → StockReserved), with an oversell check.
+ *
+ *   node -r @swc-node/register apps/inventory/bench/inventory.bench.ts
+ *
+ * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10) per HTTP run, BENCH_RATE (0 = as fast
+ * as it goes; e.g. 2000 for a fixed request rate), BENCH_LINES (2000) reservations, BENCH_SKUS (200).
+ */
+import { ReserveStock } from '@omnibus/contracts';
+import { createService, issueToken, RunningService } from '@omnibus/service-kit';
+import { testServiceEnv } from '@omnibus/service-kit/testing';
+import { createTestDatabase, uniqueName, waitFor } from '@omnibus/testing';
+import path from 'node:path';
+import { cpus, loadavg } from 'node:os';
+import { DataSource } from 'typeorm';
+import { v7 as uuidv7 } from 'uuid';
+import { createUniqueTopics, EventPublisher, startSchemaRegistry } from '../test/platform';
+import { inventoryService } from '../src/service';
+import { checkInvariants } from '../src/stock/invariants';
+
+interface AutocannonResult {
+  requests: { average: number };
+  latency: { p50: number; p99: number; max: number };
+  non2xx: number;
+  errors: number;
+  timeouts: number;
+}
+// autocannon ships no type declarations (and @types/autocannon is not installed): the few fields used here.
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<AutocannonResult>;
+
+const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
+const RATE = Number(process.env.BENCH_RATE ?? 0);
+const LINES = Number(process.env.BENCH_LINES ?? 2000);
+const SKU_COUNT = Number(process.env.BENCH_SKUS ?? 200);
+const LOCATIONS = ['wh-north', 'wh-west', 'store-1', 'ds-acme'];
+
+async function http(name: string, url: string, headers: Record<string, string>): Promise<number> {
+  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers, ...(RATE > 0 ? { overallRate: RATE } : {}) });
+  const failed = result.non2xx + result.errors + result.timeouts;
+  console.log(
+    `${name}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms` +
+      `${failed ? `, ${failed} failed` : ''} (${CONNECTIONS} connections, ${DURATION_S} s${RATE ? `, rate ${RATE}/s` : ''})`,
+  );
+  return result.requests.average;
+}
+
+async function main(): Promise<void> {
+  console.log(`inventory bench on ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`);
+  const consumer = uniqueName('inventory-bench');
+  const [registry, { topics }] = await Promise.all([startSchemaRegistry(), createUniqueTopics(['inventory.commands', 'retail.reservations', 'retail.inventory'], [consumer])]);
+  const database = await createTestDatabase('inventory_bench');
+  const env = {
+    ...(testServiceEnv(database.url) as Record<string, string>),
+    SCHEMA_REGISTRY_URL: registry.url,
+    TOPIC_OVERRIDES: JSON.stringify(topics),
+    INVENTORY_CONSUMER_SERVICE: consumer,
+    INVENTORY_NETWORK_FILE: path.join(__dirname, '..', 'test', 'network.yaml'),
+  };
+  const instances: RunningService[] = [];
+  const publisher = await EventPublisher.start(registry.url);
+  try {
+    instances.push(await createService(inventoryService, { env }), await createService(inventoryService, { env }));
+    const [first] = instances;
+    const token = await issueToken({ sub: 'system:bench', scopes: ['stock:feed', 'availability:read'] });
+    const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+
+    const skus = Array.from({ length: SKU_COUNT }, (_, i) => `BENCH-${String(i).padStart(5, '0')}`);
+    for (let i = 0; i < skus.length; i += 50) {
+      const updates = skus.slice(i, i + 50).flatMap((sku) =>
+        LOCATIONS.map((locationId) => ({ eventId: uuidv7(), sku, locationId, kind: 'absolute', quantity: '1000000', observedAt: new Date().toISOString() })),
+      );
+      const response = await fetch(`${first.url}/stock/feeds/wms`, { method: 'POST', headers, body: JSON.stringify({ updates }) });
+      if (response.status !== 200) throw new Error(`seeding answered ${response.status}: ${await response.text()}`);
+    }
+
+    const query = `skus=${skus.slice(0, 20).join(',')}&channel=web&region=eu-north`;
+    const check = await fetch(`${first.url}/availability?${query}`, { headers });
+    if (check.status !== 200) throw new Error(`GET /availability answered ${check.status}: ${await check.text()}`);
+    const live = await http('GET /health/live', `${first.url}/health/live`, {});
+    const availability = await http('GET /availability (20 SKUs)', `${first.url}/availability?${query}`, headers);
+    console.log(`availability throughput = ${((availability / live) * 100).toFixed(0)} % of /health/live`);
+    // Where the time goes: the handler (query and answer) against the whole request as the kit measures it.
+    const metrics = await (await fetch(`${first.url}/metrics`)).text();
+    const mean = (pattern: RegExp) => {
+      const sums = [...metrics.matchAll(new RegExp(`${pattern.source}_sum\\{[^}]*\\} ([0-9.e+-]+)`, 'g'))].reduce((total, m) => total + Number(m[1]), 0);
+      const counts = [...metrics.matchAll(new RegExp(`${pattern.source}_count\\{[^}]*\\} ([0-9.e+-]+)`, 'g'))].reduce((total, m) => total + Number(m[1]), 0);
+      return counts ? ((sums / counts) * 1000).toFixed(2) : '?';
+    };
+    console.log(`GET /availability handler mean ${mean(/inventory_availability_seconds/)} ms (the whole request is in http_server_request_duration_seconds)`);
+
+    // Reservations: one line each, spread over the SKUs, through both instances.
+    const commands: ReserveStock[] = Array.from({ length: LINES }, (_, i) => ({
+      commandId: uuidv7(),
+      orderId: uuidv7(),
+      channel: { channelId: 'web', kind: 'WEB' },
+      region: 'eu-north',
+      lines: [{ lineId: '1', sku: skus[i % skus.length], quantity: { milli: 1000 } }],
+      occurredAt: new Date(),
+    }));
+    const db = first.app.get(DataSource);
+    const started = Date.now();
+    for (let i = 0; i < commands.length; i += 200) {
+      await Promise.all(commands.slice(i, i + 200).map((command) => publisher.publish(ReserveStock, command, topics['inventory.commands'])));
+    }
+    const published = Date.now();
+    await waitFor(async () => (await db.query(`SELECT count(*)::int AS n FROM reservations`))[0].n >= LINES, {
+      timeoutMs: Math.max(60_000, LINES * 50),
+      intervalMs: 100,
+      what: `${LINES} reservations`,
+    });
+    const seconds = (Date.now() - started) / 1000;
+    const [{ held, span }] = await db.query(
+      `SELECT count(*) FILTER (WHERE status = 'held')::int AS held, extract(epoch FROM max(created_at) - min(created_at))::float8 AS span FROM reservations`,
+    );
+    const violations = await checkInvariants(db.manager);
+    console.log(
+      `reservations: ${LINES} order lines in ${seconds.toFixed(2)} s = ${(LINES / seconds).toFixed(0)} lines/s through Kafka with 2 instances ` +
+        `(publishing took ${((published - started) / 1000).toFixed(2)} s); decided at ${(LINES / Math.max(span, 0.001)).toFixed(0)} lines/s between the first and last ` +
+        `reservation; ${held} held, invariant violations: ${violations.length}`,
+    );
+    if (violations.length) console.log(violations.slice(0, 5));
+  } finally {
+    await publisher.stop();
+    for (const instance of instances) await instance.close();
+    await database.drop();
+    await registry.stop();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

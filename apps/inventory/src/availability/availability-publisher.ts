@@ -1,0 +1,154 @@
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { AvailabilityChanged, LocationType } from '@omnibus/contracts';
+import { EventOutbox } from '@omnibus/messaging';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { DataSource, EntityManager } from 'typeorm';
+import { InventoryConfig } from '../config';
+import { availableToPromise, locationAvailable, PositionParts } from '../domain/atp';
+import { channelView } from '../domain/channel-view';
+import { LocationKind, Network } from '../domain/network';
+import type { Milli } from '../domain/quantity';
+import { inventoryMetrics } from '../metrics';
+import { readPositions } from '../stock/stock-store';
+import { EVENT_OUTBOX, NETWORK } from '../tokens';
+
+const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
+const TICK_MS = 250;
+const BATCH = 500;
+
+/** Publish now, at the end of the window, or nothing (the figures did not change). */
+export function publishDecision(
+  previous: Map<string, Milli>,
+  current: Map<string, Milli>,
+  { dirtySinceMs, nowMs, windowMs, lowStock }: { dirtySinceMs: number; nowMs: number; windowMs: number; lowStock: Milli },
+): 'now' | 'wait' | 'unchanged' {
+  let changed = false;
+  for (const [channel, available] of current) {
+    const before = previous.get(channel) ?? 0;
+    if (before === available) continue;
+    changed = true;
+    if ((before > 0 && available === 0) || (before >= lowStock && available < lowStock)) return 'now';
+  }
+  if (!changed) return 'unchanged';
+  return nowMs - dirtySinceMs >= windowMs ? 'now' : 'wait';
+}
+
+/**
+ * Publishes AvailabilityChanged for SKUs whose stock moved, coalesced per SKU: all moves within
+ * AVAILABILITY_COALESCE_MS become one event with the latest figures, except that a channel crossing
+ * to zero or below the low-stock threshold is published at once (within a tick). SKUs are claimed
+ * with FOR UPDATE SKIP LOCKED, so instances share the work; the event is staged in the outbox in the
+ * same transaction that clears the mark.
+ */
+@Injectable()
+export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private stopped = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(NETWORK) private readonly network: Network,
+    @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
+    @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    this.schedule();
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    this.stopped = true;
+    clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** One pass over the marked SKUs; returns how many AvailabilityChanged were staged. */
+  async publishDue(now = new Date()): Promise<number> {
+    return this.dataSource.transaction(async (manager) => {
+      const dirty: Array<{ sku: string; since: Date }> = await manager.query(`SELECT sku, since FROM availability_dirty ORDER BY since LIMIT $1 FOR UPDATE SKIP LOCKED`, [BATCH]);
+      if (dirty.length === 0) return 0;
+      const skus = dirty.map((row) => row.sku);
+      // One after another: the queries share the transaction's connection.
+      const positions = await readPositions(manager, skus);
+      const published: Array<{ sku: string; channelId: string; available: number }> = await manager.query(
+        `SELECT sku, channel_id AS "channelId", available::float8 AS available FROM availability_published WHERE sku = ANY($1)`,
+        [skus],
+      );
+      const freshness: Array<{ locationId: string; observedAt: Date }> = await manager.query(
+        `SELECT location_id AS "locationId", min(last_observed_at) AS "observedAt" FROM stock_freshness GROUP BY location_id`,
+      );
+      let staged = 0;
+      for (const { sku, since } of dirty) {
+        const parts: PositionParts[] = positions
+          .filter((row) => row.sku === sku && this.network.location(row.locationId))
+          .map((row) => {
+            const location = this.network.location(row.locationId)!;
+            return { ...row, kind: location.kind, channels: location.channels, safetyStock: location.safetyStock };
+          });
+        const current = new Map<string, Milli>();
+        for (const channelId of Object.keys(this.network.config.channels)) {
+          const view = channelView(this.network, channelId, '')!;
+          current.set(channelId, availableToPromise(parts, view));
+        }
+        const previous = new Map(published.filter((row) => row.sku === sku).map((row) => [row.channelId, row.available]));
+        const decision = publishDecision(previous, current, {
+          dirtySinceMs: new Date(since).getTime(),
+          nowMs: now.getTime(),
+          windowMs: this.config.AVAILABILITY_COALESCE_MS,
+          lowStock: this.config.AVAILABILITY_LOW_STOCK_MILLI,
+        });
+        if (decision === 'wait') continue;
+        await manager.query(`DELETE FROM availability_dirty WHERE sku = $1`, [sku]);
+        if (decision === 'unchanged') continue;
+        await this.stage(manager, sku, parts, current, freshness, now);
+        staged++;
+      }
+      return staged;
+    });
+  }
+
+  private async stage(
+    manager: EntityManager,
+    sku: string,
+    parts: PositionParts[],
+    current: Map<string, Milli>,
+    freshness: Array<{ locationId: string; observedAt: Date }>,
+    now: Date,
+  ): Promise<void> {
+    const observed = parts.map((part) => freshness.find((entry) => entry.locationId === part.locationId)?.observedAt).filter((at): at is Date => at !== undefined);
+    const payload: AvailabilityChanged = {
+      sku,
+      totalAvailable: { milli: parts.reduce((sum, part) => sum + locationAvailable(part), 0) },
+      channels: [...current].map(([channelId, available]) => ({ channelId, availableToPromise: { milli: available } })),
+      locations: parts.map((part) => ({ location: { locationId: part.locationId, locationType: LOCATION_TYPE[part.kind] }, available: { milli: locationAvailable(part) } })),
+      oldestObservationAt: observed.length ? new Date(Math.min(...observed.map((at) => new Date(at).getTime()))) : now,
+      occurredAt: now,
+    };
+    const values: unknown[] = [sku, now];
+    const rows = [...current].map(([channelId, available], index) => {
+      values.push(channelId, available);
+      return `($1, $${index * 2 + 3}, $${index * 2 + 4}, $2)`;
+    });
+    await manager.query(
+      `INSERT INTO availability_published (sku, channel_id, available, published_at) VALUES ${rows.join(', ')}
+       ON CONFLICT (sku, channel_id) DO UPDATE SET available = EXCLUDED.available, published_at = EXCLUDED.published_at`,
+      values,
+    );
+    await this.outbox.stage(manager, { topic: topicFor(this.config, AvailabilityChanged.topic), type: AvailabilityChanged.type, key: sku, payload });
+    inventoryMetrics.availabilityPublished.inc();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => {
+      this.running = this.publishDue()
+        .catch((error) => this.logger.error({ err: error }, 'availability publishing failed; retrying next tick'))
+        .then(() => undefined)
+        .finally(() => this.schedule());
+    }, TICK_MS);
+    this.timer.unref();
+  }
+}

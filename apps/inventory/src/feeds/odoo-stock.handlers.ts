@@ -1,0 +1,45 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { StockPositionChanged } from '@omnibus/contracts';
+import { EventContext } from '@omnibus/messaging';
+import { ROOT_LOGGER } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { Network } from '../domain/network';
+import { inventoryMetrics } from '../metrics';
+import { NETWORK } from '../tokens';
+import { StockFeeds } from './stock-feeds.service';
+
+/**
+ * Odoo's stock, as the adapter's canonical StockPositionChanged events on retail.inventory: absolute
+ * counts, applied only when newer (observedAt) than what the position reflects from Odoo. Positions
+ * inventory itself published from HTTP feeds share the topic and are passed over.
+ */
+@Controller()
+export class OdooStockHandlers {
+  constructor(
+    private readonly feeds: StockFeeds,
+    @Inject(NETWORK) private readonly network: Network,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @EventPattern(StockPositionChanged.type)
+  async positionChanged(@Payload() change: StockPositionChanged, @Ctx() context: EventContext): Promise<void> {
+    if (change.source !== 'ODOO') return;
+    if (!this.network.location(change.location.locationId)) {
+      inventoryMetrics.feedUpdates.inc({ source: 'odoo', outcome: 'unknown_location' });
+      this.logger.warn({ sku: change.sku, locationId: change.location.locationId, eventId: context.event.id }, 'Odoo stock for a location not in the stock network; ignored');
+      return;
+    }
+    await this.feeds.apply(context.manager, 'odoo', [
+      {
+        eventId: context.event.id,
+        sku: change.sku,
+        locationId: change.location.locationId,
+        kind: 'absolute',
+        quantity: change.onHand.milli,
+        inbound: change.inbound.milli,
+        observedAt: change.observedAt,
+      },
+    ]);
+  }
+}

@@ -1,0 +1,56 @@
+import { Controller, Get, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { RequireScopes, ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { DataSource } from 'typeorm';
+import { InventoryConfig } from '../config';
+import { inventoryMetrics } from '../metrics';
+import { checkInvariants, InvariantViolation } from './invariants';
+
+export interface InvariantReport {
+  checkedAt: string;
+  ok: boolean;
+  violations: InvariantViolation[];
+}
+
+/** Runs the invariant check on demand and every INVARIANT_CHECK_INTERVAL_MS; a violation is an error log line and the `inventory_invariant_violations` gauge (alert on > 0). */
+@Injectable()
+export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
+  private timer?: NodeJS.Timeout;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.INVARIANT_CHECK_INTERVAL_MS === 0) return;
+    this.timer = setInterval(() => {
+      this.check().catch((error) => this.logger.warn({ err: error }, 'stock invariant check could not run; next interval'));
+    }, this.config.INVARIANT_CHECK_INTERVAL_MS);
+    this.timer.unref();
+  }
+
+  onApplicationShutdown(): void {
+    clearInterval(this.timer);
+  }
+
+  async check(): Promise<InvariantReport> {
+    const violations = await checkInvariants(this.dataSource.manager);
+    inventoryMetrics.invariantViolations.set(violations.length);
+    if (violations.length) this.logger.error({ violations: violations.slice(0, 20), count: violations.length }, 'stock invariants violated');
+    return { checkedAt: new Date().toISOString(), ok: violations.length === 0, violations };
+  }
+}
+
+@Controller('stock/invariants')
+export class InvariantsController {
+  constructor(private readonly monitor: InvariantMonitor) {}
+
+  /** The stock invariants now: `omnibus inventory check` calls this. */
+  @Get()
+  @RequireScopes('ops:read')
+  check(): Promise<InvariantReport> {
+    return this.monitor.check();
+  }
+}

@@ -1,0 +1,91 @@
+import type { EntityManager } from 'typeorm';
+import type { Milli } from '../domain/quantity';
+
+export interface PositionRow {
+  sku: string;
+  locationId: string;
+  onHand: Milli;
+  reserved: Milli;
+  committed: Milli;
+  unavailable: Milli;
+  inbound: Milli;
+  updatedAt: Date;
+}
+
+export type Movement = 'count' | 'delta' | 'reserve' | 'release' | 'expire' | 'commit';
+
+export interface PositionChange {
+  sku: string;
+  locationId: string;
+  movement: Movement;
+  onHand?: Milli;
+  reserved?: Milli;
+  committed?: Milli;
+  unavailable?: Milli;
+  source: string;
+  sourceEventId: string;
+  occurredAt: Date;
+}
+
+const POSITION_COLUMNS = `sku, location_id AS "locationId", on_hand::float8 AS "onHand", reserved::float8 AS reserved, committed::float8 AS committed,
+  unavailable::float8 AS unavailable, inbound::float8 AS inbound, updated_at AS "updatedAt"`;
+
+/** A fixed key order for every lock on positions: (sku, location id), so two transactions never wait on each other in a cycle. */
+export const byPositionKey = (a: { sku: string; locationId: string }, b: { sku: string; locationId: string }): number =>
+  a.sku < b.sku ? -1 : a.sku > b.sku ? 1 : a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0;
+
+/** Locks every position of these SKUs, in key order, and returns them. */
+export async function lockPositionsOfSkus(manager: EntityManager, skus: string[]): Promise<PositionRow[]> {
+  return manager.query(`SELECT ${POSITION_COLUMNS} FROM stock_positions WHERE sku = ANY($1) ORDER BY sku, location_id FOR UPDATE`, [[...new Set(skus)].sort()]);
+}
+
+/** Creates the position if missing and locks it. Callers lock several positions in `byPositionKey` order. */
+export async function lockPosition(manager: EntityManager, sku: string, locationId: string): Promise<PositionRow> {
+  await manager.query(`INSERT INTO stock_positions (sku, location_id) VALUES ($1, $2) ON CONFLICT DO NOTHING`, [sku, locationId]);
+  const [row] = await manager.query(`SELECT ${POSITION_COLUMNS} FROM stock_positions WHERE sku = $1 AND location_id = $2 FOR UPDATE`, [sku, locationId]);
+  return row;
+}
+
+/**
+ * Appends the movements to the ledger and applies them to the current rows, in one statement: the
+ * ledger and the current row can never disagree. The rows exist and are locked by the caller
+ * (`lockPosition`, `lockPositionsOfSkus`).
+ */
+export async function applyChanges(manager: EntityManager, changes: PositionChange[]): Promise<void> {
+  if (changes.length === 0) return;
+  const columns = ['sku', 'location_id', 'movement', 'on_hand_delta', 'reserved_delta', 'committed_delta', 'unavailable_delta', 'source', 'source_event_id', 'occurred_at'];
+  const values: unknown[] = [];
+  const rows = changes.map((change, index) => {
+    values.push(change.sku, change.locationId, change.movement, change.onHand ?? 0, change.reserved ?? 0, change.committed ?? 0, change.unavailable ?? 0, change.source, change.sourceEventId, change.occurredAt);
+    return `(${columns.map((_, column) => `$${index * columns.length + column + 1}`).join(', ')})`;
+  });
+  await manager.query(
+    `WITH entries AS (
+       INSERT INTO stock_ledger (${columns.join(', ')}) VALUES ${rows.join(', ')}
+       RETURNING sku, location_id, on_hand_delta, reserved_delta, committed_delta, unavailable_delta
+     ), sums AS (
+       SELECT sku, location_id, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved, sum(committed_delta) AS committed,
+              sum(unavailable_delta) AS unavailable, count(*) AS moves
+         FROM entries GROUP BY sku, location_id
+     )
+     UPDATE stock_positions AS p SET
+       on_hand = p.on_hand + s.on_hand, reserved = p.reserved + s.reserved, committed = p.committed + s.committed,
+       unavailable = p.unavailable + s.unavailable, version = p.version + s.moves, updated_at = now()
+       FROM sums s WHERE p.sku = s.sku AND p.location_id = s.location_id`,
+    values,
+  );
+}
+
+/**
+ * Marks SKUs whose availability the AvailabilityPublisher must republish (coalesced). Called once at
+ * the end of a transaction, after its last position lock: waiting on another transaction's mark
+ * while holding positions it needs would be a lock cycle.
+ */
+export async function markAvailabilityDirty(manager: EntityManager, skus: string[]): Promise<void> {
+  if (skus.length === 0) return;
+  await manager.query(`INSERT INTO availability_dirty (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [[...new Set(skus)].sort()]);
+}
+
+export async function readPositions(manager: EntityManager, skus: string[]): Promise<PositionRow[]> {
+  return manager.query(`SELECT ${POSITION_COLUMNS} FROM stock_positions WHERE sku = ANY($1) ORDER BY sku, location_id`, [skus]);
+}
