@@ -10,6 +10,7 @@
  * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10) per HTTP run, BENCH_RATE (0 = as fast
  * as it goes; e.g. 2000 for a fixed request rate), BENCH_LINES (2000) reservations, BENCH_SKUS (200).
  */
+import autocannon from 'autocannon';
 import { ReserveStock } from '@omnibus/contracts';
 import { createService, issueToken, RunningService } from '@omnibus/service-kit';
 import { testServiceEnv } from '@omnibus/service-kit/testing';
@@ -22,16 +23,6 @@ import { createUniqueTopics, EventPublisher, startSchemaRegistry } from '../test
 import { inventoryService } from '../src/service';
 import { checkInvariants } from '../src/stock/invariants';
 
-interface AutocannonResult {
-  requests: { average: number };
-  latency: { p50: number; p99: number; max: number };
-  non2xx: number;
-  errors: number;
-  timeouts: number;
-}
-// autocannon ships no type declarations (and @types/autocannon is not installed): the few fields used here.
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const autocannon = require('autocannon') as (options: Record<string, unknown>) => Promise<AutocannonResult>;
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
