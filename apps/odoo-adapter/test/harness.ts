@@ -69,6 +69,14 @@ export interface CollectedEvent {
 
 export const CATALOGUE_TOPICS = ['odoo.commands', 'odoo.results', 'retail.catalog', 'retail.customers', 'retail.inventory'] as const;
 
+/** A record the test produced to a topic of the adapter. */
+export interface SentCommand {
+  topic: string;
+  key: string;
+  value: Buffer;
+  headers: Record<string, string>;
+}
+
 export interface AdapterUnderTest {
   adapter: RunningService<OdooAdapterConfig>;
   database: TestDatabase;
@@ -77,7 +85,11 @@ export interface AdapterUnderTest {
   consumerService: string;
   events: CollectedEvent[];
   eventsOf(type: string): CollectedEvent[];
-  publish<T>(contract: EventContract<T>, payload: T): Promise<void>;
+  publish<T>(contract: EventContract<T>, payload: T): Promise<SentCommand>;
+  /** Several commands in one produce request: they reach the adapter in one batch, in this order. */
+  publishTogether(commands: Array<{ contract: EventContract<unknown>; payload: unknown }>): Promise<SentCommand[]>;
+  /** The very same record once more (same `ce_id`): a redelivery after a crash before the offset commit. */
+  resend(command: SentCommand): Promise<void>;
   /** Every event the adapter staged so far has been published and collected. */
   published(): Promise<void>;
   stop(): Promise<void>;
@@ -143,6 +155,21 @@ export async function startAdapter(sim: OdooSimProcess, registry: RegistryProces
     },
   });
 
+  const publishTogether: AdapterUnderTest['publishTogether'] = async (commands) => {
+    const sent: SentCommand[] = [];
+    for (const { contract, payload } of commands) {
+      const topic = topics[contract.topic as keyof typeof topics];
+      const key = contract.keyOf(payload);
+      const value = await serde.encode(contract, payload, topic);
+      const { headers } = envelopeHeaders({ topic, type: contract.type, key, payload }, 'omnibus/test');
+      sent.push({ topic, key, value, headers: headers as Record<string, string> });
+    }
+    const byTopic = new Map<string, SentCommand[]>();
+    for (const command of sent) byTopic.set(command.topic, [...(byTopic.get(command.topic) ?? []), command]);
+    await producer.sendBatch({ topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages: messages.map(({ key, value, headers }) => ({ key, value, headers })) })) });
+    return sent;
+  };
+
   return {
     adapter: adapter as RunningService<OdooAdapterConfig>,
     database,
@@ -151,10 +178,11 @@ export async function startAdapter(sim: OdooSimProcess, registry: RegistryProces
     events,
     eventsOf: (type) => events.filter((event) => event.type === type),
     async publish(contract, payload) {
-      const topic = topics[contract.topic as keyof typeof topics];
-      const key = contract.keyOf(payload);
-      const value = await serde.encode(contract, payload, topic);
-      const { headers } = envelopeHeaders({ topic, type: contract.type, key, payload }, 'omnibus/test');
+      const [sent] = await publishTogether([{ contract: contract as EventContract<unknown>, payload }]);
+      return sent;
+    },
+    publishTogether,
+    async resend({ topic, key, value, headers }) {
       await producer.send({ topic, messages: [{ key, value, headers }] });
     },
     async published() {

@@ -5,6 +5,7 @@
 import { CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
+import { metricsRegistry } from '@omnibus/observability';
 import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
@@ -83,6 +84,14 @@ const saleOrdersFor = (orderId: string) =>
   });
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
+
+/** OdooCommandFailed events the order service's consumer dropped as already handled (its inbox). */
+const failuresSkippedAsDuplicates = async () => {
+  const metric = await metricsRegistry.getSingleMetric('omnibus_consumer_events_total')?.get();
+  return (metric?.values ?? [])
+    .filter(({ labels }) => labels.consumer_group === orderConsumer && labels.event_type === OdooCommandFailed.type && labels.outcome === 'duplicate')
+    .reduce((sum, { value }) => sum + value, 0);
+};
 
 describe('the order journey through Odoo', () => {
   let placed: any;
@@ -166,5 +175,22 @@ describe('the order journey through Odoo', () => {
     expect(flagged.review).toEqual({ failure: 'MISSING_RECORD', message: expect.stringContaining('NOPE-404') });
     expect(recorder.of(refused.body.orderId, OdooCommandFailed.type)).toHaveLength(1);
     expect(await saleOrdersFor(refused.body.orderId)).toHaveLength(0);
+
+    // The refused command once more, the very same record (a redelivery: the adapter's inbox does not
+    // hold a dead-lettered command, so it runs again): the same OdooCommandFailed event id is published,
+    // and the order service's inbox drops it instead of handling the failure a second time.
+    const [command] = recorder.of(refused.body.orderId, CreateSaleOrder.type);
+    const duplicatesBefore = await failuresSkippedAsDuplicates();
+    await publisher.send({ topic: command.topic, key: command.key, value: command.raw, headers: command.headers });
+    const failures = await waitFor(
+      () => {
+        const all = recorder.of(refused.body.orderId, OdooCommandFailed.type);
+        return all.length >= 2 ? all : undefined;
+      },
+      { timeoutMs: 30_000, what: 'the redelivered command refused again' },
+    );
+    expect(failures[1].headers.ce_id).toBe(failures[0].headers.ce_id);
+    await waitFor(async () => (await failuresSkippedAsDuplicates()) > duplicatesBefore, { timeoutMs: 30_000, what: "the order service's inbox to drop the repeated failure" });
+    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(2);
   });
 });

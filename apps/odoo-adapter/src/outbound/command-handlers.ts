@@ -10,7 +10,7 @@ import {
   PostJournalEntry,
   ValidateDelivery,
 } from '@omnibus/contracts';
-import { DependencyUnavailableError, EventContext, EventOutbox, PermanentError } from '@omnibus/messaging';
+import { DependencyUnavailableError, EventContext, PermanentError } from '@omnibus/messaging';
 import { counter } from '@omnibus/observability';
 import {
   isOutage,
@@ -22,13 +22,13 @@ import {
 } from '@omnibus/odoo-client';
 import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
 import { MappingError, UnmappedError } from '../mapping/mapping';
 import { OdooRuntime } from '../odoo/odoo-runtime';
 import type { OdooAdapterConfig } from '../config';
-import { EVENT_OUTBOX, ODOO_RUNTIME } from '../tokens';
+import { ODOO_RUNTIME } from '../tokens';
 import { CommandOutcome, CommandRejectedError, OdooCommands } from './odoo-commands';
 import { OdooDirectory } from './odoo-directory';
+import { resultEventId } from './result-ids';
 
 const commandsApplied = counter({
   name: 'odoo_adapter_commands_total',
@@ -44,9 +44,11 @@ interface CommandInfo {
 }
 
 /**
- * `odoo.commands` → Odoo writes. Results go to `odoo.results` in the delivery's transaction (with the
- * inbox record). A refusal that retrying cannot change is published as OdooCommandFailed and the command
- * is dead-lettered with Odoo's message; an Odoo outage pauses the partition, so commands wait in Kafka.
+ * `odoo.commands` → Odoo writes. Successes go to `odoo.results` in the delivery's transaction (with the
+ * inbox record). A refusal that retrying cannot change dead-letters the command with Odoo's message and
+ * publishes OdooCommandFailed in the transaction that records the dead letter, in the order's key order.
+ * Result ids derive from the command's event id, so a redelivery republishes the same event. An Odoo
+ * outage pauses the partition, so commands wait in Kafka.
  */
 @Controller()
 export class OdooCommandHandlers {
@@ -54,10 +56,8 @@ export class OdooCommandHandlers {
 
   constructor(
     @Inject(ODOO_RUNTIME) private readonly runtime: OdooRuntime,
-    @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(SERVICE_CONFIG) private readonly config: OdooAdapterConfig,
-    private readonly dataSource: DataSource,
   ) {}
 
   // An order's commands stay in sequence: a ValidateDelivery never overtakes the CreateSaleOrder it needs.
@@ -101,7 +101,7 @@ export class OdooCommandHandlers {
     try {
       outcome = await work(await this.odooCommands());
     } catch (error) {
-      throw await this.failed(info, context, error);
+      throw this.failed(info, context, error);
     }
     commandsApplied.inc({ type: info.type, result: outcome.alreadyApplied ? 'already_applied' : 'succeeded' });
     const succeeded: OdooCommandSucceeded = {
@@ -116,11 +116,17 @@ export class OdooCommandHandlers {
       attempts: context.event.attempt,
       occurredAt: new Date(),
     };
-    await context.emit({ topic: topicFor(this.config, OdooCommandSucceeded.topic), type: OdooCommandSucceeded.type, key: info.aggregateId, payload: succeeded });
+    await context.emit({
+      id: resultEventId(context.event.id, 'succeeded'),
+      topic: topicFor(this.config, OdooCommandSucceeded.topic),
+      type: OdooCommandSucceeded.type,
+      key: info.aggregateId,
+      payload: succeeded,
+    });
   }
 
-  /** Turns a failure into what the runtime should do, publishing OdooCommandFailed for refusals. */
-  private async failed(info: CommandInfo, context: EventContext, error: unknown): Promise<Error> {
+  /** Turns a failure into what the runtime should do; a refusal carries its OdooCommandFailed to the dead letter. */
+  private failed(info: CommandInfo, context: EventContext, error: unknown): Error {
     if (error instanceof DependencyUnavailableError || isOutage(error)) {
       commandsApplied.inc({ type: info.type, result: 'waiting' });
       return error instanceof DependencyUnavailableError ? error : new DependencyUnavailableError(`Odoo unavailable: ${(error as Error).message}`, { cause: error });
@@ -140,12 +146,21 @@ export class OdooCommandHandlers {
       attempts: context.event.attempt,
       occurredAt: new Date(),
     };
-    // Its own transaction: the delivery's is rolled back when the command goes to dead letters.
-    await this.dataSource.transaction((manager) =>
-      this.outbox.stage(manager, { topic: topicFor(this.config, OdooCommandFailed.topic), type: OdooCommandFailed.type, key: info.aggregateId, payload: failed }, { causedBy: context.event }),
-    );
     this.logger.warn({ commandId: info.commandId, type: info.type, failure: refusal.kind, error: refusal.message }, 'Odoo refused a command');
-    return new PermanentError(`${refusal.kind}: ${refusal.message}`, { cause: error });
+    // Staged by the runtime with the dead letter (the delivery's transaction is rolled back, so a
+    // re-drive still runs), after the results of the commands before it and before those behind it.
+    return new PermanentError(`${refusal.kind}: ${refusal.message}`, {
+      cause: error,
+      emitOnDeadLetter: [
+        {
+          id: resultEventId(context.event.id, 'failed'),
+          topic: topicFor(this.config, OdooCommandFailed.topic),
+          type: OdooCommandFailed.type,
+          key: info.aggregateId,
+          payload: failed,
+        },
+      ],
+    });
   }
 
   private async odooCommands(): Promise<OdooCommands> {

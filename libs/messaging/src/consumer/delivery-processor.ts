@@ -2,7 +2,7 @@ import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '@omnibus/observability';
 import type { EventDecoder } from '../codec';
-import type { EventOutbox } from '../publishing/event-outbox';
+import type { EventOutbox, OutgoingEvent } from '../publishing/event-outbox';
 import { consumedEventOf, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
 import {
   buildFailureRecord,
@@ -377,11 +377,15 @@ export class DeliveryProcessor {
     } catch (sendError) {
       throw new PartitionBlocked(sendError);
     }
-    if (key || alsoInTransaction) {
+    // A PermanentError's `emitOnDeadLetter`, staged with the parking of the key, in the key's order.
+    const announcements = escalation.to === 'dead-letter' ? ((error as { emitOnDeadLetter?: OutgoingEvent[] } | null)?.emitOnDeadLetter ?? []) : [];
+    if (announcements.length > 0 && !this.options.outbox) throw new PartitionBlocked(new Error('this consumer has no EventOutbox configured: pass `outbox` to emit events on dead letter'));
+    if (key || alsoInTransaction || announcements.length > 0) {
       try {
         await this.options.dataSource.transaction(async (manager) => {
           if (key) await this.parking.parkKey(manager, key.topic, key.key, delivery.envelope!.id);
           await alsoInTransaction?.(manager);
+          if (announcements.length > 0) await this.options.outbox!.stage(manager, announcements, { causedBy: delivery.envelope });
         });
       } catch (parkError) {
         throw new PartitionBlocked(parkError);

@@ -1,14 +1,22 @@
 import { isUndecodable } from '../codec';
 import { MalformedEnvelopeError } from '../envelope/envelope';
+import type { OutgoingEvent } from '../publishing/event-outbox';
 
 /**
  * Thrown by a handler when retrying cannot help: the event breaks a business rule or fails
  * validation. The event goes to dead letters without retries.
+ *
+ * `emitOnDeadLetter`: events announcing the failure (e.g. a command's "failed" result). They are
+ * staged in the transaction that records the dead letter, after the events before this one have
+ * committed and before those behind it run, so they keep the key's order; the handler's own
+ * transaction is rolled back, so that a re-drive is not taken for a duplicate by the inbox.
  */
 export class PermanentError extends Error {
   override readonly name: string = 'PermanentError';
-  constructor(message: string, options?: { cause?: unknown }) {
+  readonly emitOnDeadLetter: OutgoingEvent[];
+  constructor(message: string, options?: { cause?: unknown; emitOnDeadLetter?: OutgoingEvent[] }) {
     super(message, options);
+    this.emitOnDeadLetter = options?.emitOnDeadLetter ?? [];
   }
 }
 
