@@ -6,7 +6,7 @@ import { readHeaders } from '../envelope/headers';
 import type { EventOutbox } from '../publishing/event-outbox';
 import type { RunnableHandler } from './delivery';
 import { DeliveryAbandoned, DeliveryProcessor, PartitionControl } from './delivery-processor';
-import { deadLetterTopicOf, defaultRetrySchedule, retryTopicOf, RetrySchedule } from './failure-routing';
+import { deadLetterTopicOf, defaultRetrySchedule, redriveTopicFor, retryTierTopicsOf, RetrySchedule } from './failure-routing';
 import { describeError } from './failures';
 import { purgeInbox } from './inbox';
 import { consumerMetrics } from './metrics';
@@ -16,11 +16,14 @@ import type { ConsumedRecord, HandlerRegistration, Middleware } from './types';
 
 export interface EventConsumerOptions {
   kafka: Kafka;
-  /** The service: it consumes its retries from `<service>.retry` and dead-letters to `<service>.dlq`. */
+  /**
+   * The service: it consumes its retries from `<service>.retry-1` … `-<n>` (one per retry delay),
+   * re-drives from `<service>.retry`, and dead-letters to `<service>.dlq`.
+   */
   service: string;
   /** Consumer group (default: the service name). Inbox, parking and retries are per group. */
   groupId?: string;
-  /** The aggregate streams to consume. The retry topic is added automatically. */
+  /** The aggregate streams to consume. The retry-tier and re-drive topics are added automatically. */
   topics: string[];
   /** The service database: inbox, parking tables and the handlers' effects live there (see `inboxMigrations`). */
   dataSource: DataSource;
@@ -73,7 +76,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export class EventConsumer {
   readonly groupId: string;
-  readonly retryTopic: string;
+  /** `<service>.retry-<tier>`, one per `retryTopicDelaysMs` entry. */
+  readonly retryTierTopics: string[];
+  /** `<service>.retry`: operator re-drives, due at once. */
+  readonly redriveTopic: string;
   readonly deadLetterTopic: string;
   private readonly logger: Logger;
   private readonly processor: DeliveryProcessor;
@@ -87,7 +93,9 @@ export class EventConsumer {
 
   constructor(private readonly options: EventConsumerOptions) {
     this.groupId = options.groupId ?? options.service;
-    this.retryTopic = retryTopicOf(options.service);
+    const schedule = { ...defaultRetrySchedule, ...options.retry };
+    this.retryTierTopics = retryTierTopicsOf(options.service, schedule.retryTopicDelaysMs.length);
+    this.redriveTopic = redriveTopicFor(options.service);
     this.deadLetterTopic = deadLetterTopicOf(options.service);
     this.logger = (options.logger ?? createLogger({ service: options.service })).child({ consumerGroup: this.groupId });
     const { tracing = true, handlerLatency = true } = options.instrumentation ?? {};
@@ -113,8 +121,9 @@ export class EventConsumer {
       decoder: options.decoder,
       handlers,
       outbox: options.outbox,
-      schedule: { ...defaultRetrySchedule, ...options.retry },
-      retryTopic: this.retryTopic,
+      schedule,
+      retryTierTopics: this.retryTierTopics,
+      redriveTopic: this.redriveTopic,
       deadLetterTopic: this.deadLetterTopic,
       maxEventsPerTransaction: options.maxEventsPerTransaction ?? 500,
       sendFailureRecord: (record) => this.sendFailureRecord(record),
@@ -141,7 +150,7 @@ export class EventConsumer {
     );
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topics: [...this.options.topics, this.retryTopic],
+      topics: [...this.options.topics, ...this.retryTierTopics, this.redriveTopic],
       fromBeginning: this.options.fromBeginning ?? true,
     });
     await this.consumer.run({
@@ -160,7 +169,7 @@ export class EventConsumer {
       });
     }
     void this.releaser.sweep().catch((error) => this.logger.warn({ error: describeError(error).message }, 'parked-key sweep failed'));
-    this.logger.info({ topics: this.options.topics, retryTopic: this.retryTopic }, 'event consumer started');
+    this.logger.info({ topics: this.options.topics, retryTierTopics: this.retryTierTopics, redriveTopic: this.redriveTopic }, 'event consumer started');
   }
 
   /**
