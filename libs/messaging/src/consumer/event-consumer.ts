@@ -90,6 +90,9 @@ export class EventConsumer {
   private consumer?: Consumer;
   private producer?: Producer;
   private stopping?: Promise<void>;
+  private started = false;
+  /** Why this consumer no longer consumes although nobody stopped it (kafkajs crash without restart, run loop ended). */
+  private failure?: string;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.groupId = options.groupId ?? options.service;
@@ -145,9 +148,13 @@ export class EventConsumer {
       heartbeatInterval: 3_000,
       ...this.options.consumerConfig,
     });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      this.logger.error({ error: payload.error?.message, restart: payload.restart }, 'kafka consumer crashed'),
-    );
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ error: payload.error?.message, restart: payload.restart }, 'kafka consumer crashed');
+      if (!payload.restart) this.failure = `crashed and will not restart: ${payload.error?.message ?? 'unknown error'}`;
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      if (!this.stopping) this.failure ??= 'its run loop ended';
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({
       topics: [...this.options.topics, ...this.retryTierTopics, this.redriveTopic],
@@ -159,6 +166,7 @@ export class EventConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
+    this.started = true;
     this.every(this.options.parkedSweepIntervalMs ?? 30_000, () => this.releaser.sweep());
     const purgeInterval = this.options.inboxPurgeIntervalMs ?? 60 * 60 * 1000;
     if (purgeInterval > 0) {
@@ -170,6 +178,14 @@ export class EventConsumer {
     }
     void this.releaser.sweep().catch((error) => this.logger.warn({ error: describeError(error).message }, 'parked-key sweep failed'));
     this.logger.info({ topics: this.options.topics, retryTierTopics: this.retryTierTopics, redriveTopic: this.redriveTopic }, 'event consumer started');
+  }
+
+  /** For readiness: whether this consumer is consuming, and if not why (its group is named by the probe). */
+  health(): { up: boolean; message?: string } {
+    if (this.failure) return { up: false, message: this.failure };
+    if (this.stopping) return { up: false, message: 'stopped' };
+    if (!this.started) return { up: false, message: 'not started yet' };
+    return { up: true };
   }
 
   /**
