@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, INestApplication, INestMicroservice, RpcExceptionFilter } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { NestMicroservice } from '@nestjs/microservices/nest-microservice';
 import { lastValueFrom, Observable, throwError } from 'rxjs';
@@ -156,8 +157,9 @@ export function connectEventTransport(app: INestApplication, options: EventTrans
 
 /** The service kit's readiness probes, when the app is built with it. */
 function readinessOf(app: INestApplication): ReadinessProbes | undefined {
+  // Through ModuleRef: a miss on the application itself would end the process (Nest's abortOnError).
   try {
-    return app.get<ReadinessProbes>(READINESS_PROBES, { strict: false });
+    return app.get(ModuleRef).get<ReadinessProbes>(READINESS_PROBES, { strict: false });
   } catch {
     return undefined; // an app without the service kit: no /health/ready to join
   }
