@@ -35,13 +35,15 @@ import {
   AvroEventCodec,
   AvroSerde,
   deadLetterTopicOf,
+  defaultRetrySchedule,
   envelopeHeaders,
   EventConsumer,
   EventHandler,
   inboxMigrations,
   InMemorySchemaRegistry,
   readHeaders,
-  retryTopicOf,
+  redriveTopicFor,
+  retryTierTopicsOf,
   SchemaRegistryClient,
 } from '@omnibus/messaging';
 
@@ -180,7 +182,7 @@ async function runRuntime(
   const admin = kafka.admin();
   await admin.connect();
   await createTestTopics(admin, [
-    { topic: retryTopicOf(service), numPartitions: 3 },
+    ...[redriveTopicFor(service), ...retryTierTopicsOf(service, defaultRetrySchedule.retryTopicDelaysMs.length)].map((t) => ({ topic: t, numPartitions: 3 })),
     { topic: deadLetterTopicOf(service), numPartitions: 3 },
   ]);
   const reserve: EventHandler<StockReserved> = async (event, { manager }) => {
@@ -211,7 +213,7 @@ async function runRuntime(
   await until(() => held.events >= EVENTS);
   const measured = result(name, started, held);
   await consumer.stop();
-  await admin.deleteTopics({ topics: [retryTopicOf(service), deadLetterTopicOf(service)] });
+  await admin.deleteTopics({ topics: [redriveTopicFor(service), ...retryTierTopicsOf(service, defaultRetrySchedule.retryTopicDelaysMs.length), deadLetterTopicOf(service)] });
   await admin.disconnect();
   return measured;
 }

@@ -8,7 +8,7 @@ import {
 } from 'kafkajs';
 import { z } from 'zod';
 import type { Catalogue } from './catalogue';
-import { topicSpecs } from './topics';
+import { retryTiersOf, retryTopicNames, topicSpecs } from './topics';
 
 /**
  * Least-privilege Kafka ACLs derived from schemas/catalogue.yaml, for a cluster whose clients
@@ -19,7 +19,8 @@ import { topicSpecs } from './topics';
  *   topic's owner when the event names none) and its `producers` — so `odoo.commands` is written by
  *   the services that issue commands, not by the adapter that executes them.
  * - consumers of a topic (topic or event level): Topic READ.
- * - every service: WRITE on `<service>.retry` and `<service>.dlq`, READ on `<service>.retry`, and
+ * - every service: WRITE and READ on its retry topics (`<service>.retry` for re-drives and
+ *   `<service>.retry-1` … `-<tiers>`, one per delay tier), WRITE on `<service>.dlq`, and
  *   Group READ on its own group ids: `<service>` (the messaging default) and the prefix `<service>.`.
  * - admin: CREATE, DESCRIBE, DESCRIBE_CONFIGS, ALTER_CONFIGS and ALTER (partitions) on the catalogue's
  *   topics, by name — topic set-up only, no data.
@@ -104,8 +105,10 @@ export function catalogueAcls(catalogue: Catalogue, options: CatalogueAclOptions
   }
 
   for (const service of services) {
-    grant(service, 'topic', 'literal', `${service}.retry`, 'write', 'its retry topic');
-    grant(service, 'topic', 'literal', `${service}.retry`, 'read', 'its retry topic');
+    for (const retryTopic of retryTopicNames(service, retryTiersOf(catalogue))) {
+      grant(service, 'topic', 'literal', retryTopic, 'write', 'its retry topic');
+      grant(service, 'topic', 'literal', retryTopic, 'read', 'its retry topic');
+    }
     grant(service, 'topic', 'literal', `${service}.dlq`, 'write', 'its dead letters');
     grant(service, 'group', 'literal', service, 'read', 'its consumer group');
     grant(service, 'group', 'prefixed', `${service}.`, 'read', 'its consumer groups');

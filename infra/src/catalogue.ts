@@ -24,7 +24,8 @@ const catalogueSchema = z.object({
   serviceTopics: z
     .object({
       services: z.array(z.string().min(1)),
-      retry: topicSettings.passthrough().default({}),
+      /** Settings of every retry topic; `tiers` = how many delay tiers (`<service>.retry-1` … `-<tiers>`). */
+      retry: topicSettings.extend({ tiers: z.number().int().min(0).max(20).optional() }).passthrough().default({}),
       deadLetter: topicSettings.passthrough().default({}),
     })
     .passthrough()

@@ -40,6 +40,23 @@ export function topicSpecOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): T
   return { replicationFactor: number('KAFKA_REPLICATION_FACTOR'), minInsyncReplicas: number('KAFKA_MIN_INSYNC_REPLICAS') };
 }
 
+/** Delay tiers of the messaging runtime's default schedule (10 s, 2 min, 15 min) when the catalogue names none. */
+export const DEFAULT_RETRY_TIERS = 3;
+
+/**
+ * A service's retry topics, as @omnibus/messaging names them: `<service>.retry` (operator re-drives,
+ * due at once) and `<service>.retry-1` … `-<tiers>` (one delay topic per retry tier, so a long delay
+ * never holds back a short one). Written out here because infra does not depend on the runtime.
+ */
+export function retryTopicNames(service: string, tiers: number): string[] {
+  return [`${service}.retry`, ...Array.from({ length: tiers }, (_, index) => `${service}.retry-${index + 1}`)];
+}
+
+export function retryTiersOf(catalogue: Pick<Catalogue, 'serviceTopics'>): number {
+  const tiers = (catalogue.serviceTopics?.retry as { tiers?: number } | undefined)?.tiers;
+  return tiers ?? DEFAULT_RETRY_TIERS;
+}
+
 /** Catalogue → the topics the broker should have: the aggregate streams, then each service's retry and dead-letter topics. */
 export function topicSpecs(catalogue: Catalogue, options: TopicSpecOptions = {}): TopicSpec[] {
   const replicationFactor = options.replicationFactor ?? 1;
@@ -66,7 +83,7 @@ export function topicSpecs(catalogue: Catalogue, options: TopicSpecOptions = {})
   const specs = catalogue.topics.map((entry) => spec((entry.topic ?? entry.name)!, catalogue.defaults, entry));
   const perService = catalogue.serviceTopics;
   for (const service of perService?.services ?? []) {
-    specs.push(spec(`${service}.retry`, catalogue.defaults, perService!.retry));
+    for (const name of retryTopicNames(service, retryTiersOf(catalogue))) specs.push(spec(name, catalogue.defaults, perService!.retry));
     specs.push(spec(`${service}.dlq`, catalogue.defaults, perService!.deadLetter));
   }
   const seen = new Set<string>();

@@ -19,7 +19,7 @@ describe('ACLs derived from schemas/catalogue.yaml', () => {
     expect(granted('order', 'topic:literal:retail.finance', 'write')).toBe(false);
     expect(granted('finance-posting', 'topic:literal:retail.finance', 'write')).toBe(true);
     expect(topicsOf('order', 'write')).toEqual(
-      ['inventory.commands', 'odoo.commands', 'order.dlq', 'order.retry', 'retail.orders', 'retail.payments', 'retail.shipments'].sort(),
+      ['inventory.commands', 'odoo.commands', 'order.dlq', 'order.retry', 'order.retry-1', 'order.retry-2', 'order.retry-3', 'retail.orders', 'retail.payments', 'retail.shipments'].sort(),
     );
   });
 
@@ -45,6 +45,10 @@ describe('ACLs derived from schemas/catalogue.yaml', () => {
       expect(granted(service, `group:prefixed:${service}.`, 'read')).toBe(true);
       expect(granted(service, `topic:literal:${service}.retry`, 'read')).toBe(true);
       expect(granted(service, `topic:literal:${service}.retry`, 'write')).toBe(true);
+      for (const tier of [1, 2, 3]) {
+        expect(granted(service, `topic:literal:${service}.retry-${tier}`, 'read')).toBe(true);
+        expect(granted(service, `topic:literal:${service}.retry-${tier}`, 'write')).toBe(true);
+      }
       expect(granted(service, `topic:literal:${service}.dlq`, 'write')).toBe(true);
       expect(granted(service, `topic:literal:${service}.dlq`, 'read')).toBe(false);
     }

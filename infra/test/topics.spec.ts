@@ -33,9 +33,13 @@ describe('catalogue → topic specs', () => {
     expect(catalog).toMatchObject({ partitions: 12, configs: { 'cleanup.policy': 'compact', 'retention.ms': '-1' } });
   });
 
-  it('adds a retry and a dead-letter topic per service, after the streams', () => {
+  it('adds per service a re-drive topic, one delay topic per retry tier and a dead-letter topic, after the streams', () => {
     const names = topicSpecs(catalogue).map((s) => s.name);
-    expect(names).toEqual(['retail.orders', 'retail.catalog', 'order.retry', 'order.dlq', 'odoo-adapter.retry', 'odoo-adapter.dlq']);
+    const retries = (service: string) => [`${service}.retry`, `${service}.retry-1`, `${service}.retry-2`, `${service}.retry-3`];
+    expect(names).toEqual(['retail.orders', 'retail.catalog', ...retries('order'), 'order.dlq', ...retries('odoo-adapter'), 'odoo-adapter.dlq']);
+    expect(topicSpecs(catalogue).find((s) => s.name === 'order.retry-3')).toMatchObject({ partitions: 3, configs: { 'retention.ms': '86400000' } });
+    const twoTiers = parseCatalogue('serviceTopics:\n  services: [order]\n  retry: { tiers: 2 }\n');
+    expect(topicSpecs(twoTiers).map((s) => s.name)).toEqual(['order.retry', 'order.retry-1', 'order.retry-2', 'order.dlq']);
     const dlq = topicSpecs(catalogue).find((s) => s.name === 'order.dlq')!;
     expect(dlq).toMatchObject({ partitions: 1, configs: { 'retention.ms': '2592000000', 'cleanup.policy': 'delete' } });
   });

@@ -112,6 +112,8 @@ export async function startAdapter(sim: OdooSimProcess, registry: RegistryProces
   await createTestTopics(admin, [
     ...Object.values(topics).map((topic) => ({ topic, numPartitions: 4 })),
     { topic: `${consumerService}.retry`, numPartitions: 1 },
+    // One delay topic per retry tier (the default schedule has three).
+    ...[1, 2, 3].map((tier) => ({ topic: `${consumerService}.retry-${tier}`, numPartitions: 1 })),
     { topic: `${consumerService}.dlq`, numPartitions: 1 },
   ]);
   await admin.disconnect();

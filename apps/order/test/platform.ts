@@ -91,6 +91,8 @@ export async function createUniqueTopics<T extends string>(
       ...Object.values<string>(topics).map((topic) => ({ topic, numPartitions: 3 })),
       ...consumerServices.flatMap((service) => [
         { topic: `${service}.retry`, numPartitions: 1 },
+        // One delay topic per retry tier (the default schedule has three).
+        ...[1, 2, 3].map((tier) => ({ topic: `${service}.retry-${tier}`, numPartitions: 1 })),
         { topic: `${service}.dlq`, numPartitions: 1 },
       ]),
     ]);

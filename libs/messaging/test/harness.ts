@@ -15,7 +15,8 @@ import {
   EventHandler,
   inboxMigrations,
   readHeaders,
-  retryTopicOf,
+  redriveTopicFor,
+  retryTierTopicsOf,
 } from '../src';
 
 export const StockReservationRequested = 'omnibus.test.StockReservationRequested';
@@ -97,14 +98,17 @@ export interface Harness {
   producer: Producer;
   service: string;
   topic: string;
+  /** The re-drive topic (`<service>.retry`). */
   retryTopic: string;
+  /** `<service>.retry-1` … `-3`: enough for schedules of up to three delays. */
+  retryTierTopics: string[];
   deadLetterTopic: string;
   codec: FramedJsonCodec;
   /** Publishes reservation requests keyed by order id; returns their event ids in order. */
   publish(requests: ReservationRequest[]): Promise<string[]>;
   reservations(): Promise<Reservation[]>;
   consumer(overrides?: Partial<EventConsumerOptions> & { name?: string }): EventConsumer;
-  deadLetters(): Promise<Array<{ key: string | null; headers: Record<string, string> }>>;
+  deadLetters(): Promise<Array<{ key: string | null; headers: Record<string, string>; value: Buffer | null }>>;
   close(): Promise<void>;
 }
 
@@ -141,7 +145,8 @@ export async function createHarness({ partitions = 3, name = 'inventory' } = {})
   const topic = uniqueName('retail.orders');
   await createTestTopics(admin, [
     { topic, numPartitions: partitions },
-    { topic: retryTopicOf(service), numPartitions: 2 },
+    { topic: redriveTopicFor(service), numPartitions: 2 },
+    ...retryTierTopicsOf(service, 3).map((tier) => ({ topic: tier, numPartitions: 2 })),
     { topic: deadLetterTopicOf(service), numPartitions: 2 },
   ]);
   const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
@@ -158,7 +163,8 @@ export async function createHarness({ partitions = 3, name = 'inventory' } = {})
     producer,
     service,
     topic,
-    retryTopic: retryTopicOf(service),
+    retryTopic: redriveTopicFor(service),
+    retryTierTopics: retryTierTopicsOf(service, 3),
     deadLetterTopic: deadLetterTopicOf(service),
     codec,
     async publish(requests) {
@@ -204,7 +210,7 @@ export async function createHarness({ partitions = 3, name = 'inventory' } = {})
     async close() {
       await Promise.allSettled(consumers.map((consumer) => consumer.stop()));
       await producer.disconnect();
-      await admin.deleteTopics({ topics: [topic, retryTopicOf(service), deadLetterTopicOf(service)] }).catch(() => undefined);
+      await admin.deleteTopics({ topics: [topic, redriveTopicFor(service), ...retryTierTopicsOf(service, 3), deadLetterTopicOf(service)] }).catch(() => undefined);
       await admin.disconnect();
       await dataSource.destroy();
       await db.drop();

@@ -9,6 +9,7 @@ export { Migrations, ensureDatabase, migrate, redactUrl } from './database';
 export { AuthGuard, Public, RequireScopes, CurrentPrincipal } from './auth/auth.guard';
 export { issueToken, verifyToken, InvalidTokenError, Principal, IssueTokenOptions } from './auth/tokens';
 export { DependencyProbe, ProbeResult } from './health/dependency-probe';
+export { READINESS_PROBES, ReadinessProbes } from './health/health.controller';
 export { kafkaProbe } from './health/kafka-probe';
 export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';

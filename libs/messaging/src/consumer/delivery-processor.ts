@@ -11,7 +11,9 @@ import {
   readRetryDirective,
   RetrySchedule,
 } from './failure-routing';
-import { classifyFailure, describeError, FailureKind } from './failures';
+import { classifyFailure, describeError, FailureKind, sqlState, TransactionAbortedError } from './failures';
+
+const IN_FAILED_SQL_TRANSACTION = '25P02';
 import { Inbox } from './inbox';
 import { consumerMetrics, DeliveryOutcome } from './metrics';
 import { ParkingLot } from './parking';
@@ -35,6 +37,17 @@ export class DeliveryFailure extends Error {
 export class PartitionBlocked extends Error {
   constructor(override readonly cause: unknown) {
     super(`partition blocked: ${describeError(cause).message}`);
+  }
+}
+
+/**
+ * Several handlers shared a transaction that a database error aborted, and none of them threw it
+ * (one caught it). PostgreSQL would turn the COMMIT into a rollback; the chunk is re-run event by
+ * event to find the one that did it.
+ */
+class ChunkAborted extends Error {
+  constructor(override readonly cause: unknown) {
+    super(`transaction aborted by a caught database error: ${describeError(cause).message}`);
   }
 }
 
@@ -68,7 +81,10 @@ export interface DeliveryProcessorOptions {
   handlers: ReadonlyMap<string, RunnableHandler>;
   outbox?: EventOutbox;
   schedule: RetrySchedule;
-  retryTopic: string;
+  /** The delay topics, tier 1 first (`retryTierTopicsOf`): paused while their head record is not due. */
+  retryTierTopics: string[];
+  /** Operator re-drives (`redriveTopicFor`): due at once, never paused. */
+  redriveTopic: string;
   deadLetterTopic: string;
   maxEventsPerTransaction: number;
   /** Produces a retry or dead-letter record and resolves once the broker has acknowledged it. */
@@ -89,7 +105,10 @@ export class DeliveryProcessor {
   readonly inbox: Inbox;
   readonly parking: ParkingLot;
 
+  private readonly retryTierTopicSet: ReadonlySet<string | undefined>;
+
   constructor(private readonly options: DeliveryProcessorOptions) {
+    this.retryTierTopicSet = new Set(options.retryTierTopics);
     this.inbox = new Inbox(options.consumerGroup);
     this.parking = new ParkingLot(options.consumerGroup);
   }
@@ -104,7 +123,9 @@ export class DeliveryProcessor {
 
   /** Processes the records of one partition, committing offsets as transactions commit. */
   async processBatch(records: ConsumedRecord[], control: PartitionControl): Promise<BatchResult> {
-    const { retryTopic, maxEventsPerTransaction, consumerGroup } = this.options;
+    const { maxEventsPerTransaction, consumerGroup } = this.options;
+    const isTierTopic = this.retryTierTopicSet.has(records[0]?.topic);
+    const isAddressed = isTierTopic || records[0]?.topic === this.options.redriveTopic;
     let index = 0;
     try {
       while (index < records.length) {
@@ -114,14 +135,16 @@ export class DeliveryProcessor {
         let waitUntil: number | undefined;
         while (index < records.length && chunk.length < maxEventsPerTransaction) {
           const record = records[index];
-          if (record.topic === retryTopic) {
+          if (isAddressed) {
             const directive = readRetryDirective(record.headers);
             if (directive.consumerGroup !== consumerGroup) {
               coveredOffset = record.offset;
               index++;
               continue;
             }
-            if (directive.notBefore !== undefined && directive.notBefore > Date.now()) {
+            // Records of one tier topic share its delay, so they come due in order: the partition
+            // waits for its head. The re-drive topic never waits.
+            if (isTierTopic && directive.notBefore !== undefined && directive.notBefore > Date.now()) {
               waitUntil = directive.notBefore;
               break;
             }
@@ -165,6 +188,12 @@ export class DeliveryProcessor {
     try {
       await this.transact(deliveries);
     } catch (error) {
+      if (error instanceof ChunkAborted) {
+        // Alone, the handler that ran is named (DeliveryFailure); none ran means our own statement broke.
+        if (deliveries.length === 1) throw new PartitionBlocked(error.cause);
+        for (const delivery of deliveries) await this.runChunk([delivery]);
+        return;
+      }
       if (!(error instanceof DeliveryFailure)) throw new PartitionBlocked(error);
       const failedAt = deliveries.indexOf(error.delivery);
       if (classifyFailure(error.cause) === 'unavailable') throw new PartitionBlocked(error.cause);
@@ -217,7 +246,24 @@ export class DeliveryProcessor {
       applied.outcomes.push([delivery, 'handled']);
     }
     for (const head of applied.succeededHeads) await this.parking.headSucceeded(manager, head.topic, head.key);
+    await this.assertNotAborted(manager, applied);
     return applied;
+  }
+
+  /**
+   * A handler may catch a database error and return normally; the transaction is then aborted and
+   * its COMMIT silently rolls back, while the offsets would move on. One cheap statement per chunk
+   * tells: in an aborted transaction it fails with 25P02 (in_failed_sql_transaction).
+   */
+  private async assertNotAborted(manager: EntityManager, applied: AppliedDeliveries): Promise<void> {
+    try {
+      await manager.query('SELECT 1');
+    } catch (error) {
+      if (sqlState(error) !== IN_FAILED_SQL_TRANSACTION) throw error;
+      const handled = applied.outcomes.filter(([, outcome]) => outcome === 'handled').map(([delivery]) => delivery);
+      if (handled.length === 1) throw new DeliveryFailure(handled[0], new TransactionAbortedError(error));
+      throw new ChunkAborted(error);
+    }
   }
 
   /** What to do once the transaction of `apply` has committed. */
@@ -369,7 +415,11 @@ export class DeliveryProcessor {
         sequenced: !!key,
       },
       escalation,
-      { retryTopic: this.options.retryTopic, deadLetterTopic: this.options.deadLetterTopic },
+      {
+        retryTopicOfRound: (round) => this.options.retryTierTopics[round - 1],
+        deadLetterTopic: this.options.deadLetterTopic,
+        redriveTopic: this.options.redriveTopic,
+      },
       now,
     );
     try {

@@ -1,12 +1,13 @@
 import type { Consumer, ConsumerConfig, EachBatchPayload, Kafka, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { createLogger, Logger } from '@omnibus/observability';
+import { watchParkedKeys } from '../operations/parked-keys-metrics';
 import type { EventDecoder } from '../codec';
 import { readHeaders } from '../envelope/headers';
 import type { EventOutbox } from '../publishing/event-outbox';
 import type { RunnableHandler } from './delivery';
 import { DeliveryAbandoned, DeliveryProcessor, PartitionControl } from './delivery-processor';
-import { deadLetterTopicOf, defaultRetrySchedule, retryTopicOf, RetrySchedule } from './failure-routing';
+import { deadLetterTopicOf, defaultRetrySchedule, redriveTopicFor, retryTierTopicsOf, RetrySchedule } from './failure-routing';
 import { describeError } from './failures';
 import { purgeInbox } from './inbox';
 import { consumerMetrics } from './metrics';
@@ -16,11 +17,14 @@ import type { ConsumedRecord, HandlerRegistration, Middleware } from './types';
 
 export interface EventConsumerOptions {
   kafka: Kafka;
-  /** The service: it consumes its retries from `<service>.retry` and dead-letters to `<service>.dlq`. */
+  /**
+   * The service: it consumes its retries from `<service>.retry-1` … `-<n>` (one per retry delay),
+   * re-drives from `<service>.retry`, and dead-letters to `<service>.dlq`.
+   */
   service: string;
   /** Consumer group (default: the service name). Inbox, parking and retries are per group. */
   groupId?: string;
-  /** The aggregate streams to consume. The retry topic is added automatically. */
+  /** The aggregate streams to consume. The retry-tier and re-drive topics are added automatically. */
   topics: string[];
   /** The service database: inbox, parking tables and the handlers' effects live there (see `inboxMigrations`). */
   dataSource: DataSource;
@@ -73,7 +77,10 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  */
 export class EventConsumer {
   readonly groupId: string;
-  readonly retryTopic: string;
+  /** `<service>.retry-<tier>`, one per `retryTopicDelaysMs` entry. */
+  readonly retryTierTopics: string[];
+  /** `<service>.retry`: operator re-drives, due at once. */
+  readonly redriveTopic: string;
   readonly deadLetterTopic: string;
   private readonly logger: Logger;
   private readonly processor: DeliveryProcessor;
@@ -84,10 +91,16 @@ export class EventConsumer {
   private consumer?: Consumer;
   private producer?: Producer;
   private stopping?: Promise<void>;
+  private started = false;
+  private stopWatchingParked?: () => void;
+  /** Why this consumer no longer consumes although nobody stopped it (kafkajs crash without restart, run loop ended). */
+  private failure?: string;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.groupId = options.groupId ?? options.service;
-    this.retryTopic = retryTopicOf(options.service);
+    const schedule = { ...defaultRetrySchedule, ...options.retry };
+    this.retryTierTopics = retryTierTopicsOf(options.service, schedule.retryTopicDelaysMs.length);
+    this.redriveTopic = redriveTopicFor(options.service);
     this.deadLetterTopic = deadLetterTopicOf(options.service);
     this.logger = (options.logger ?? createLogger({ service: options.service })).child({ consumerGroup: this.groupId });
     const { tracing = true, handlerLatency = true } = options.instrumentation ?? {};
@@ -113,8 +126,9 @@ export class EventConsumer {
       decoder: options.decoder,
       handlers,
       outbox: options.outbox,
-      schedule: { ...defaultRetrySchedule, ...options.retry },
-      retryTopic: this.retryTopic,
+      schedule,
+      retryTierTopics: this.retryTierTopics,
+      redriveTopic: this.redriveTopic,
       deadLetterTopic: this.deadLetterTopic,
       maxEventsPerTransaction: options.maxEventsPerTransaction ?? 500,
       sendFailureRecord: (record) => this.sendFailureRecord(record),
@@ -136,12 +150,16 @@ export class EventConsumer {
       heartbeatInterval: 3_000,
       ...this.options.consumerConfig,
     });
-    this.consumer.on(this.consumer.events.CRASH, ({ payload }) =>
-      this.logger.error({ error: payload.error?.message, restart: payload.restart }, 'kafka consumer crashed'),
-    );
+    this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
+      this.logger.error({ error: payload.error?.message, restart: payload.restart }, 'kafka consumer crashed');
+      if (!payload.restart) this.failure = `crashed and will not restart: ${payload.error?.message ?? 'unknown error'}`;
+    });
+    this.consumer.on(this.consumer.events.STOP, () => {
+      if (!this.stopping) this.failure ??= 'its run loop ended';
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({
-      topics: [...this.options.topics, this.retryTopic],
+      topics: [...this.options.topics, ...this.retryTierTopics, this.redriveTopic],
       fromBeginning: this.options.fromBeginning ?? true,
     });
     await this.consumer.run({
@@ -150,6 +168,9 @@ export class EventConsumer {
       partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
       eachBatch: (payload) => this.consumeBatch(payload),
     });
+    this.started = true;
+    // parked_keys gauges on /metrics, counted at scrape time from this group's parking tables.
+    this.stopWatchingParked = watchParkedKeys(this.options.dataSource, this.groupId, this.logger);
     this.every(this.options.parkedSweepIntervalMs ?? 30_000, () => this.releaser.sweep());
     const purgeInterval = this.options.inboxPurgeIntervalMs ?? 60 * 60 * 1000;
     if (purgeInterval > 0) {
@@ -160,7 +181,15 @@ export class EventConsumer {
       });
     }
     void this.releaser.sweep().catch((error) => this.logger.warn({ error: describeError(error).message }, 'parked-key sweep failed'));
-    this.logger.info({ topics: this.options.topics, retryTopic: this.retryTopic }, 'event consumer started');
+    this.logger.info({ topics: this.options.topics, retryTierTopics: this.retryTierTopics, redriveTopic: this.redriveTopic }, 'event consumer started');
+  }
+
+  /** For readiness: whether this consumer is consuming, and if not why (its group is named by the probe). */
+  health(): { up: boolean; message?: string } {
+    if (this.failure) return { up: false, message: this.failure };
+    if (this.stopping) return { up: false, message: 'stopped' };
+    if (!this.started) return { up: false, message: 'not started yet' };
+    return { up: true };
   }
 
   /**
@@ -171,6 +200,7 @@ export class EventConsumer {
   stop(): Promise<void> {
     this.stopping ??= (async () => {
       this.abort.abort();
+      this.stopWatchingParked?.();
       for (const timer of this.timers) clearTimeout(timer);
       this.timers.clear();
       await this.consumer?.disconnect();

@@ -3,15 +3,23 @@ import {
   chooseEscalation,
   defaultRetrySchedule,
   FailedDelivery,
+  isRetryTopic,
   readFailureHistory,
   readOrigin,
   readRetryDirective,
+  redriveTopicFor,
+  retryTierTopicOf,
+  retryTierTopicsOf,
 } from './failure-routing';
 import { FailureHeader } from '../envelope/headers';
 import type { ConsumedRecord } from './types';
 
 const now = new Date('2026-03-01T10:00:00.000Z');
-const topics = { retryTopic: 'inventory.retry', deadLetterTopic: 'inventory.dlq' };
+const topics = {
+  retryTopicOfRound: (round: number) => retryTierTopicOf('inventory', round),
+  deadLetterTopic: 'inventory.dlq',
+  redriveTopic: redriveTopicFor('inventory'),
+};
 const record: ConsumedRecord = {
   topic: 'retail.orders',
   partition: 4,
@@ -82,10 +90,12 @@ describe('the record handed to the retry topic or the dead letters', () => {
 
   it('carries the history of a retry round: origin and first failure survive, the round and due time are set', () => {
     const first = buildFailureRecord(failed(), { to: 'retry-topic', round: 1, notBefore: new Date(now.getTime() + 10_000) }, topics, now);
-    expect(first.topic).toBe('inventory.retry');
+    expect(first.topic).toBe('inventory.retry-1');
+    expect(first.headers[FailureHeader.retryTopic]).toBe('inventory.retry-1');
+    expect(buildFailureRecord(failed(), { to: 'retry-topic', round: 3, notBefore: now }, topics, now).topic).toBe('inventory.retry-3');
     expect(readRetryDirective(first.headers)).toEqual({ consumerGroup: 'inventory', notBefore: now.getTime() + 10_000 });
 
-    const fromRetryTopic: ConsumedRecord = { ...record, topic: 'inventory.retry', partition: 0, offset: '12', headers: first.headers };
+    const fromRetryTopic: ConsumedRecord = { ...record, topic: 'inventory.retry-1', partition: 0, offset: '12', headers: first.headers };
     const later = new Date(now.getTime() + 15_000);
     const second = buildFailureRecord(
       failed({ record: fromRetryTopic, origin: readOrigin(fromRetryTopic), history: readFailureHistory(first.headers), attempts: 8, sequenced: true }),
@@ -110,5 +120,18 @@ describe('the record handed to the retry topic or the dead letters', () => {
   it('bounds a huge error message', () => {
     const dead = buildFailureRecord(failed({ error: new Error('x'.repeat(10_000)) }), { to: 'dead-letter' }, topics, now);
     expect(dead.headers[FailureHeader.errorMessage]).toHaveLength(2_000);
+  });
+});
+
+describe('retry and re-drive topic names', () => {
+  it('gives each delay tier its own topic and re-drives a topic of their own', () => {
+    expect(retryTierTopicsOf('inventory', 3)).toEqual(['inventory.retry-1', 'inventory.retry-2', 'inventory.retry-3']);
+    expect(redriveTopicFor('inventory')).toBe('inventory.retry');
+    expect(() => retryTierTopicOf('inventory', 0)).toThrow(/positive integer/);
+  });
+
+  it('recognises retry and re-drive topics (replays leave them alone) and nothing else', () => {
+    expect(['inventory.retry', 'inventory.retry-2', 'order.odoo-results.retry-10'].every(isRetryTopic)).toBe(true);
+    expect(['retail.orders', 'inventory.dlq', 'inventory.retry-x', 'retail.retrying'].some(isRetryTopic)).toBe(false);
   });
 });

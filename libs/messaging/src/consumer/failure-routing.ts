@@ -2,9 +2,41 @@ import { EventHeaders, FailureHeader, withoutFailureHeaders } from '../envelope/
 import { describeError, FailureKind } from './failures';
 import type { ConsumedRecord, RecordPosition } from './types';
 
-/** `<service>.retry`: the delay topic a service consumes its own retries (and re-drives) from. */
-export function retryTopicOf(service: string): string {
+/**
+ * `<service>.retry-<tier>` (tier 1, 2, 3… = the index of its delay in `retryTopicDelaysMs`): one
+ * delay topic per tier, so every record of a topic partition waits the same delay and is due in
+ * the order it was written. A 15-minute retry at the head of a partition can only hold back other
+ * 15-minute retries, never a 10-second one or a re-drive. Named by index rather than by delay so
+ * tuning a delay does not move the topic.
+ */
+export function retryTierTopicOf(service: string, tier: number): string {
+  if (!Number.isInteger(tier) || tier < 1) throw new Error(`retry tier must be a positive integer, got ${tier}`);
+  return `${service}.retry-${tier}`;
+}
+
+/** The delay topics of a schedule with `tiers` delays: `<service>.retry-1` … `<service>.retry-<tiers>`. */
+export function retryTierTopicsOf(service: string, tiers: number): string[] {
+  return Array.from({ length: tiers }, (_, index) => retryTierTopicOf(service, index + 1));
+}
+
+/**
+ * Where an operator's re-drive of one of `service`'s dead letters goes: `<service>.retry`, a topic
+ * the consumer reads without ever pausing (a re-drive is due at once). The record must carry
+ * `omnibus-consumer-group` (only that group handles it; other groups of the service skip it). The
+ * name is the one every tier shared before the tiers had their own topics, so dead letters that
+ * already name it in `omnibus-retry-topic` still re-drive correctly. Dead letters written now name
+ * it there too.
+ */
+export function redriveTopicFor(service: string): string {
   return `${service}.retry`;
+}
+
+/** @deprecated the re-drive topic: use `redriveTopicFor` (retries have one topic per tier, `retryTierTopicOf`). */
+export const retryTopicOf = redriveTopicFor;
+
+/** True for `<service>.retry` and `<service>.retry-<n>`: topics a replay leaves alone unless named. */
+export function isRetryTopic(topic: string): boolean {
+  return /\.retry(-\d+)?$/.test(topic);
 }
 
 /** `<service>.dlq`: where a service's failed events wait for an operator. */
@@ -103,13 +135,22 @@ export interface OutgoingRecord {
 
 const MAX_ERROR_MESSAGE_LENGTH = 2_000;
 
-/** The record that carries a failed event to the retry topic or the dead-letter topic. */
+export interface FailureTopics {
+  /** The delay topic of retry round `round` (1-based). */
+  retryTopicOfRound(round: number): string;
+  deadLetterTopic: string;
+  /** Named in a dead letter's `omnibus-retry-topic`: where its re-drive goes. */
+  redriveTopic: string;
+}
+
+/** The record that carries a failed event to the retry topic of its round or the dead-letter topic. */
 export function buildFailureRecord(
   failed: FailedDelivery,
   escalation: Escalation,
-  topics: { retryTopic: string; deadLetterTopic: string },
+  topics: FailureTopics,
   now: Date,
 ): OutgoingRecord {
+  const retryTopic = escalation.to === 'retry-topic' ? topics.retryTopicOfRound(escalation.round) : topics.redriveTopic;
   const { errorClass, message } = describeError(failed.error);
   const headers: EventHeaders = {
     ...withoutFailureHeaders(failed.record.headers),
@@ -118,7 +159,7 @@ export function buildFailureRecord(
     [FailureHeader.originalOffset]: failed.origin.offset,
     [FailureHeader.originalTimestamp]: failed.origin.timestamp,
     [FailureHeader.consumerGroup]: failed.consumerGroup,
-    [FailureHeader.retryTopic]: topics.retryTopic,
+    [FailureHeader.retryTopic]: retryTopic,
     [FailureHeader.errorClass]: errorClass,
     [FailureHeader.errorMessage]: message.slice(0, MAX_ERROR_MESSAGE_LENGTH),
     [FailureHeader.errorKind]: failed.kind,
@@ -131,7 +172,7 @@ export function buildFailureRecord(
   if (escalation.to === 'retry-topic') {
     headers[FailureHeader.retryRound] = String(escalation.round);
     headers[FailureHeader.notBefore] = escalation.notBefore.toISOString();
-    return { topic: topics.retryTopic, key: failed.record.key, value: failed.record.value, headers };
+    return { topic: retryTopic, key: failed.record.key, value: failed.record.value, headers };
   }
   headers[FailureHeader.retryRound] = String(failed.history.retryRound);
   headers[FailureHeader.deadLetteredAt] = now.toISOString();

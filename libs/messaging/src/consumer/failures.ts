@@ -33,6 +33,18 @@ export class DependencyUnavailableError extends Error {
 }
 
 /**
+ * A handler caught a database error and returned as if it had succeeded; the transaction was
+ * aborted, so its effects cannot commit (PostgreSQL would turn COMMIT into a rollback). The event
+ * is failed like any transient error: retried alone, then through the retry topics, then dead-lettered.
+ */
+export class TransactionAbortedError extends Error {
+  override readonly name: string = 'TransactionAbortedError';
+  constructor(cause: unknown) {
+    super('the handler caught a database error and returned: its transaction was aborted and its effects would be lost', { cause });
+  }
+}
+
+/**
  * - `transient`: retried in place, then through the retry topic, then dead-lettered;
  * - `permanent`: dead-lettered at once (PermanentError, validation errors);
  * - `undecodable`: the record cannot be read (bad bytes, unknown schema id, no envelope): dead-lettered at once;
@@ -46,30 +58,63 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'BrokenCircuitError', // cockatiel circuit breaker open
   'IsolatedCircuitError',
 ]);
-// Network-level failures reaching PostgreSQL (or anything else) and PostgreSQL's own
-// "connection exception" / "operator intervention" classes: the database is not there right now.
+// Network-level failures reaching PostgreSQL (or anything else): the database is not there right now.
 const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_SQLSTATE_CLASSES = ['08', '57', '53'];
 const UNAVAILABLE_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
+
+/**
+ * What a PostgreSQL SQLSTATE says about retrying (https://www.postgresql.org/docs/current/errcodes-appendix.html).
+ * A statement timeout (57014) is the query's own fault, not an outage: treating it as one would
+ * stall the partition forever behind a poison query, so it is retried and then dead-lettered.
+ */
+export function classifySqlState(code: string): FailureKind | undefined {
+  if (code === '57014') return 'transient'; // query_canceled: statement_timeout, lock_timeout's cousin, pg_cancel_backend
+  const sqlClass = code.slice(0, 2);
+  switch (sqlClass) {
+    case '08': // connection exception
+    case '53': // insufficient resources (disk full, out of memory, too many connections)
+    case '57': // operator intervention: admin/crash shutdown, cannot connect now
+    case '58': // system error (I/O)
+      return 'unavailable';
+    case '40': // transaction rollback: serialization failure 40001, deadlock 40P01
+    case '55': // object not in prerequisite state: lock_not_available 55P03
+    case '25': // invalid transaction state: in_failed_sql_transaction 25P02 after a caught error
+      return 'transient';
+    case '22': // data exception: bad value, out of range, invalid text representation
+    case '23': // integrity constraint violation: unique, foreign key, not null, check
+      return 'permanent';
+    default:
+      // Syntax errors, missing tables or columns (42), …: a bug to fix and re-drive; retried, then dead-lettered.
+      return undefined;
+  }
+}
+
+/** The SQLSTATE of a pg error, also when TypeORM wraps it (QueryFailedError.driverError) or it is a cause. */
+export function sqlState(error: unknown): string | undefined {
+  if (!(error instanceof Error)) return undefined;
+  for (const candidate of [error, (error as { driverError?: unknown }).driverError, error.cause]) {
+    const code = (candidate as { code?: unknown } | undefined)?.code;
+    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
+  }
+  return undefined;
+}
 
 export function classifyFailure(error: unknown): FailureKind {
   if (isUndecodable(error) || error instanceof MalformedEnvelopeError) return 'undecodable';
   if (!(error instanceof Error)) return 'transient';
+  if (error instanceof TransactionAbortedError) return 'transient';
   if (error instanceof PermanentError || PERMANENT_ERROR_NAMES.has(error.name)) return 'permanent';
   if (error instanceof DependencyUnavailableError || UNAVAILABLE_ERROR_NAMES.has(error.name)) return 'unavailable';
   if (isConnectionFailure(error)) return 'unavailable';
-  return 'transient';
+  const code = sqlState(error);
+  return (code && classifySqlState(code)) || 'transient';
 }
 
 function isConnectionFailure(error: Error): boolean {
-  // TypeORM wraps driver errors (QueryFailedError.driverError); pg errors carry a SQLSTATE `code`.
   for (const candidate of [error, (error as { driverError?: unknown }).driverError, error.cause]) {
     if (!(candidate instanceof Error)) continue;
     const code = (candidate as { code?: unknown }).code;
-    if (typeof code === 'string') {
-      if (UNAVAILABLE_CODES.has(code)) return true;
-      if (/^[0-9A-Z]{5}$/.test(code) && UNAVAILABLE_SQLSTATE_CLASSES.includes(code.slice(0, 2))) return true;
-    }
+    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
     if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(candidate.message))) return true;
   }
   return false;

@@ -23,6 +23,7 @@ export const tracingMiddleware: Middleware = async (event, context, next) => {
       attributes: {
         'messaging.system': 'kafka',
         'messaging.operation.type': 'process',
+        'messaging.operation.name': 'process',
         'messaging.destination.name': event.origin.topic,
       },
     },
@@ -36,6 +37,7 @@ export const tracingMiddleware: Middleware = async (event, context, next) => {
       'messaging.message.id': event.id,
       'cloudevents.event_type': event.type,
     });
+    if (event.correlationId) span.setAttribute('messaging.message.conversation_id', event.correlationId);
     if (event.key !== null) span.setAttribute('messaging.kafka.message.key', event.key);
   }
   try {

@@ -114,6 +114,8 @@ describe('EventTransport: @EventPattern handlers fed by the consumer runtime', (
     expect(consume.attributes).toMatchObject({
       'messaging.system': 'kafka',
       'messaging.operation.type': 'process',
+      'messaging.operation.name': 'process',
+      'messaging.message.conversation_id': 'journey-8',
       'messaging.destination.name': harness.topic,
       'messaging.consumer.group.name': harness.service,
       'messaging.kafka.message.key': 'order-8',

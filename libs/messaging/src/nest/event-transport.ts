@@ -1,4 +1,5 @@
 import { ArgumentsHost, Catch, INestApplication, INestMicroservice, RpcExceptionFilter } from '@nestjs/common';
+import { ModuleRef } from '@nestjs/core';
 import { BaseRpcContext, CustomTransportStrategy, MessageHandler, Server } from '@nestjs/microservices';
 import type { NestMicroservice } from '@nestjs/microservices/nest-microservice';
 import { lastValueFrom, Observable, throwError } from 'rxjs';
@@ -7,6 +8,7 @@ import type { EventEnvelope } from '../envelope/envelope';
 import { EventConsumer, EventConsumerOptions } from '../consumer/event-consumer';
 import type { ConsumedEvent, HandlerContext, HandlerRegistration } from '../consumer/types';
 import type { OutgoingEvent } from '../publishing/event-outbox';
+import { DependencyProbe, READINESS_PROBES, ReadinessProbes } from '@omnibus/service-kit';
 
 /** What `@Ctx()` gives an `@EventPattern` handler: the event's metadata and the delivery's transaction. */
 export class EventContext extends BaseRpcContext<[ConsumedEvent, HandlerContext]> {
@@ -65,6 +67,19 @@ export class EventTransport extends Server implements CustomTransportStrategy {
 
   async close(): Promise<void> {
     await this.consumer?.stop();
+  }
+
+  /** `consumer:<group>` for `/health/ready`: down until the consumer runs, and once it crashed or its run loop ended. */
+  readinessProbe(): DependencyProbe {
+    const group = this.options.groupId ?? this.options.service;
+    return new DependencyProbe(
+      `consumer:${group}`,
+      async () => {
+        const health = this.consumer?.health() ?? { up: false, message: 'not started yet' };
+        if (!health.up) throw new Error(health.message);
+      },
+      { cacheMs: 0 },
+    );
   }
 
   on(): never {
@@ -127,8 +142,10 @@ export class EventHandlerErrorFilter implements RpcExceptionFilter<unknown> {
 export function connectEventTransport(app: INestApplication, options: EventTransportOptions): INestMicroservice {
   // Deferred, so that the filter is in place before Nest wraps the handlers; then registered as
   // connectMicroservice would have (the application has run, or will run, the init hooks).
+  const transport = new EventTransport(options);
+  readinessOf(app)?.add(transport.readinessProbe());
   const microservice = app.connectMicroservice(
-    { strategy: new EventTransport(options) },
+    { strategy: transport },
     { inheritAppConfig: false, deferInitialization: true },
   ) as NestMicroservice;
   microservice.useGlobalFilters(new EventHandlerErrorFilter());
@@ -136,4 +153,14 @@ export function connectEventTransport(app: INestApplication, options: EventTrans
   microservice.setIsInitialized(true);
   microservice.setIsInitHookCalled(true);
   return microservice;
+}
+
+/** The service kit's readiness probes, when the app is built with it. */
+function readinessOf(app: INestApplication): ReadinessProbes | undefined {
+  // Through ModuleRef: a miss on the application itself would end the process (Nest's abortOnError).
+  try {
+    return app.get(ModuleRef).get<ReadinessProbes>(READINESS_PROBES, { strict: false });
+  } catch {
+    return undefined; // an app without the service kit: no /health/ready to join
+  }
 }

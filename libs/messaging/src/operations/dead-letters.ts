@@ -115,7 +115,9 @@ export function hasConsumerGroup(dl: DeadLetter): boolean {
  * today the group's retry topic named in the dead letter (or derived from the dead-letter topic).
  */
 export function redriveTopicOf(dl: DeadLetter): string {
-  return dl.retryTopic;
+  // Re-drives are due at once, so they go to the never-paused re-drive topic, not a delay tier
+  // (a dead letter may name the tier it last went through).
+  return dl.retryTopic.replace(/\.retry-\d+$/, '.retry');
 }
 
 /**

@@ -4,7 +4,7 @@ import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { databaseUrl, kafkaSettingsFromEnv, omnibusHome, postgresServerFromEnv } from '@omnibus/infra';
 import { kafkaClientConfig } from '@omnibus/service-kit/kafka';
-import { deadLetterTopicOf, retryTopicOf } from '../consumer/failure-routing';
+import { deadLetterTopicOf, isRetryTopic, retryTopicOf } from '../consumer/failure-routing';
 import { ActionReport, AuditEntry, AuditFilter, AuditTrail, currentOperator } from './audit';
 import {
   DeadLetter,
@@ -291,7 +291,7 @@ export class OperatorConsole {
           return {
             outcome: 'refused',
             summary:
-              `the head ${parked.headEventId} of key ${parked.key} is neither in ${deadLetterTopicOf(request.service)} nor in ${retryTopicOf(request.service)} ` +
+              `the head ${parked.headEventId} of key ${parked.key} is neither in ${deadLetterTopicOf(request.service)} nor in its retry topics (${retryTopicOf(request.service)}, -1…) ` +
               `(parked since ${parked.parkedAt.toISOString()}: past their retention?), so it cannot be re-driven. ` +
               `omnibus parked skip drops it and releases the ${parked.waiting} waiting event(s)`,
             value: plan,
@@ -380,7 +380,11 @@ export class OperatorConsole {
     const latest = (list: DeadLetter[]) => list.at(-1);
     const dead = latest((await readDeadLetters(deps, deadLetterTopicOf(service), filter)).deadLetters);
     if (dead) return { from: 'dead-letter', record: dead };
-    const retrying = latest((await readDeadLetters(deps, retryTopicOf(service), filter)).deadLetters);
+    // A retry record waits on one of the service's delay-tier topics (or, re-driven, on its re-drive topic).
+    const retryTopics = (await this.admin.listTopics()).filter((topic) => topic.startsWith(`${service}.`) && isRetryTopic(topic));
+    const found: DeadLetter[] = [];
+    for (const topic of retryTopics.sort()) found.push(...(await readDeadLetters(deps, topic, filter)).deadLetters);
+    const retrying = latest(found.sort((a, b) => Date.parse(a.lastFailureAt ?? '') - Date.parse(b.lastFailureAt ?? '')));
     return retrying ? { from: 'retry', record: retrying } : undefined;
   }
 

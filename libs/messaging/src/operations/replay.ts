@@ -1,4 +1,5 @@
 import type { Admin } from 'kafkajs';
+import { isRetryTopic } from '../consumer/failure-routing';
 
 /** Where to rewind a consumer group to. */
 export type ReplayTarget =
@@ -51,7 +52,7 @@ export async function planReplay(
   const { groups } = await admin.describeGroups([groupId]);
   const group = groups[0];
   const committed = await admin.fetchOffsets({ groupId, ...(topics ? { topics } : {}) });
-  const selected = committed.filter((t) => (topics ? topics.includes(t.topic) : !t.topic.endsWith('.retry')));
+  const selected = committed.filter((t) => (topics ? topics.includes(t.topic) : !isRetryTopic(t.topic)));
   if (selected.length === 0) {
     throw new Error(
       topics

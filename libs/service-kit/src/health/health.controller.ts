@@ -10,6 +10,11 @@ export const READINESS_PROBES = Symbol.for('omnibus:readiness-probes');
 export class ReadinessProbes implements OnApplicationShutdown {
   constructor(readonly probes: DependencyProbe[]) {}
 
+  /** Parts of the service that join readiness once they exist (an event consumer: `consumer:<group>`). */
+  add(probe: DependencyProbe): void {
+    this.probes.push(probe);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.probes.map((probe) => probe.close()));
   }

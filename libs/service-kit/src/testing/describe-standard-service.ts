@@ -64,8 +64,14 @@ export function describeStandardService<S extends z.ZodType<ServiceConfig, any, 
       const up = { status: 'up' };
       expect({ status: response.status, body }).toEqual({
         status: 200,
-        body: expect.objectContaining({ status: 'ok', info: usesKafka ? { database: up, kafka: up } : { database: up } }),
+        body: expect.objectContaining({ status: 'ok', info: expect.objectContaining(usesKafka ? { database: up, kafka: up } : { database: up }) }),
       });
+      // Besides database and Kafka, only the service's event consumers (`consumer:<group>`), all up.
+      const others = Object.entries((body as { info: Record<string, unknown> }).info).filter(([name]) => name !== 'database' && name !== 'kafka');
+      for (const [name, state] of others) {
+        expect(name).toMatch(/^consumer:/);
+        expect(state).toEqual(up);
+      }
     });
 
     it('exposes Prometheus metrics: Node defaults and HTTP request durations by route', async () => {
