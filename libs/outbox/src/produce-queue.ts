@@ -9,6 +9,8 @@ export interface OutgoingMessage {
 interface Submission {
   messages: OutgoingMessage[];
   bytes: number;
+  /** The partitions ("topic/partition") its messages go to, or undefined when not known yet. */
+  partitions?: Set<string>;
   resolve(): void;
   reject(error: unknown): void;
 }
@@ -28,7 +30,11 @@ interface Lane {
  *
  * If a merged request is refused (a missing topic, a record too large for its topic), each
  * submission is retried alone on the same, still healthy producer, so only the shard whose records
- * the broker refuses fails. If the producer itself broke (connection, timeout, sequence), every
+ * the broker refuses fails. The broker may have written the other partitions of the failed request,
+ * and kafkajs then rewinds their sequence numbers; so submissions are merged only when they go to
+ * different partitions (and their partitions are known): the retry alone then repeats exactly the
+ * batch each written partition already has, which the idempotent broker acknowledges without
+ * writing it twice. If the producer itself broke (connection, timeout, sequence), every
  * submission of the request fails at once: their shards retry on the fresh producer that replaces it.
  * Each producer has its own lane, so a request hanging on a retired producer never holds back the
  * sends of its replacement.
@@ -42,11 +48,11 @@ export class ProduceQueue {
     private readonly ackTimeoutMs = 30_000,
   ) {}
 
-  send(producer: Producer, messages: OutgoingMessage[], bytes: number): Promise<void> {
+  send(producer: Producer, messages: OutgoingMessage[], bytes: number, partitions?: Set<string>): Promise<void> {
     return new Promise((resolve, reject) => {
       let lane = this.lanes.get(producer);
       if (!lane) this.lanes.set(producer, (lane = { queue: [], draining: false }));
-      lane.queue.push({ messages, bytes, resolve, reject });
+      lane.queue.push({ messages, bytes, partitions, resolve, reject });
       if (!lane.draining) void this.drain(producer, lane);
     });
   }
@@ -75,14 +81,20 @@ export class ProduceQueue {
     }
   }
 
-  /** The oldest submissions that fit one request. */
+  /** The oldest submissions that fit one request and share no partition. */
   private takeRequest(lane: Lane): Submission[] {
     const first = lane.queue.shift()!;
     const merged = [first];
+    if (!first.partitions) return merged;
+    const partitions = new Set(first.partitions);
     let bytes = first.bytes;
-    while (lane.queue.length > 0 && bytes + lane.queue[0].bytes <= this.maxRequestBytes) {
-      const next = lane.queue.shift()!;
+    for (;;) {
+      const next = lane.queue[0];
+      if (!next?.partitions || bytes + next.bytes > this.maxRequestBytes) break;
+      if ([...next.partitions].some((partition) => partitions.has(partition))) break;
+      lane.queue.shift();
       merged.push(next);
+      next.partitions.forEach((partition) => partitions.add(partition));
       bytes += next.bytes;
     }
     return merged;

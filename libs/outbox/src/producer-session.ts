@@ -1,4 +1,4 @@
-import { Kafka, Producer, ProducerConfig, RetryOptions } from 'kafkajs';
+import { Kafka, Partitioners, Producer, ProducerConfig, RetryOptions } from 'kafkajs';
 
 /** One send's hold on the producer: the producer is not disconnected while a send holds it. */
 export interface ProducerUse {
@@ -32,6 +32,8 @@ export class ProducerSession {
   constructor(
     private readonly kafka: Kafka,
     private readonly retry: RetryOptions,
+    /** Filled with each topic's partition count as the producers learn it (see ProduceQueue's merge rule). */
+    readonly partitionCounts = new Map<string, number>(),
   ) {}
 
   /** The current producer, connected, held until `release()`. */
@@ -87,6 +89,14 @@ export class ProducerSession {
       maxInFlightRequests: 1,
       allowAutoTopicCreation: false,
       retry: this.retry,
+      // Kafka's (and kafkajs') default partitioning, recording the partition count it sees per topic.
+      createPartitioner: () => {
+        const partition = Partitioners.DefaultPartitioner();
+        return (args) => {
+          this.partitionCounts.set(args.topic, args.partitionMetadata.length);
+          return partition(args);
+        };
+      },
     };
     const producer = this.kafka.producer(config);
     const session: Session = { producer, ready: undefined as unknown as Promise<Producer>, uses: 0, retired: false };

@@ -17,7 +17,7 @@ import { ProducerSession, ProducerUse } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
 import { ProduceQueue } from './produce-queue';
 import { recordBytes, splitBySize } from './sizes';
-import { DEFAULT_SHARD_COUNT } from './shard';
+import { DEFAULT_SHARD_COUNT, shardOf } from './shard';
 import { linkToProducer } from './tracing';
 
 export interface OutboxRetention {
@@ -629,14 +629,18 @@ export class OutboxRelay {
     try {
       for (const request of splitBySize(rows, this.maxRequestBytes)) {
         let bytes = 0;
+        let partitions: Set<string> | undefined = new Set<string>();
         const messages = request.map((row) => {
           bytes += recordBytes(row);
+          const count = this.producers.partitionCounts.get(row.topic);
+          if (count === undefined) partitions = undefined;
+          else partitions?.add(`${row.topic}/${shardOf(row.key, count)}`);
           spans.get(row.topic)!.count++;
           // One timestamp for the whole batch, taken before the first request: the broker-side fence
           // (message.timestamp.before.max.ms) then counts from the start of the send, like the deadline.
           return { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers, timestamp: String(timestamp) } };
         });
-        await this.produceQueue.send(producer, messages, bytes);
+        await this.produceQueue.send(producer, messages, bytes, partitions);
       }
     } catch (error) {
       spans.forEach(({ span }) => {
