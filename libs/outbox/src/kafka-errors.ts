@@ -47,3 +47,12 @@ export function breaksProducer(error: unknown, depth = 0): boolean {
   if (Array.isArray(e.errors) && e.errors.some((inner) => breaksProducer(inner, depth + 1))) return true;
   return breaksProducer(e.cause, depth + 1) || breaksProducer(e.originalError, depth + 1);
 }
+
+/** The broker (or kafkajs' metadata) does not know a topic of the request. */
+export function isUnknownTopic(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { type?: string; name?: string; cause?: unknown; originalError?: unknown; errors?: unknown[] };
+  if (e.type === 'UNKNOWN_TOPIC_OR_PARTITION' || e.name === 'KafkaJSTopicMetadataNotLoaded') return true;
+  if (Array.isArray(e.errors) && e.errors.some((inner) => isUnknownTopic(inner, depth + 1))) return true;
+  return isUnknownTopic(e.cause, depth + 1) || isUnknownTopic(e.originalError, depth + 1);
+}

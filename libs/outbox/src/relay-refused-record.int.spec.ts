@@ -1,23 +1,11 @@
 import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
-import { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { appendToOutbox, OutboxRecord } from './append';
 import { OutboxRelay } from './relay';
 import { shardOf } from './shard';
-import { consumeTopic, messagesInTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger, unpublishedCount } from './test/fixtures';
+import { consumeTopic, countingProducers, messagesInTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger, unpublishedCount } from './test/fixtures';
 
 jest.setTimeout(120_000);
-
-/** The real client, counting the producers the relay makes from it (each replacement is a new one). */
-function countingProducers(kafka: Kafka): { kafka: Kafka; created: () => number } {
-  let created = 0;
-  const counting = Object.create(kafka) as Kafka;
-  counting.producer = (config) => {
-    created++;
-    return kafka.producer(config);
-  };
-  return { kafka: counting, created: () => created };
-}
 
 describe('a record the broker refuses for good', () => {
   let db: OutboxTestDatabase;

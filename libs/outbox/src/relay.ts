@@ -4,14 +4,14 @@ import { randomBytes } from 'node:crypto';
 import { metricsRegistry } from '@omnibus/observability';
 import { Link, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { ExponentialBackoff, IBackoff, TaskCancelledError, timeout, TimeoutStrategy } from 'cockatiel';
-import { Kafka, RetryOptions } from 'kafkajs';
+import { Admin, Kafka, RetryOptions } from 'kafkajs';
 import { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { OutboxError } from './append';
 import { defaultLogger, OutboxLogger } from './logger';
 import { outboxMetrics, OutboxMetrics } from './metrics';
-import { breaksProducer, SendDeadlineExceeded } from './kafka-errors';
+import { breaksProducer, isUnknownTopic, SendDeadlineExceeded } from './kafka-errors';
 import { NotifyListener } from './notify-listener';
 import { ProducerSession, ProducerUse } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
@@ -146,6 +146,8 @@ export class OutboxRelay {
   private readonly sendTimeoutMs: number;
   private readonly stallAlertMs: number;
   private readonly sendDeadline: ReturnType<typeof timeout>;
+  /** Asked only after an "unknown topic" refusal, to tell a missing topic from a stale producer. */
+  private admin?: Admin;
   private listener?: NotifyListener;
   private pool!: Pool;
   private readonly maxConcurrentShards: number;
@@ -280,6 +282,7 @@ export class OutboxRelay {
     }
     await this.listener?.close();
     await this.producers.close();
+    await this.admin?.disconnect().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
     this.state = 'stopped';
     this.logger.info({ instanceId: this.instanceId, released: shards }, 'outbox relay stopped');
@@ -586,11 +589,27 @@ export class OutboxRelay {
       await this.sendDeadline.execute(() => this.send(use, rows, timestamp));
     } catch (error) {
       const failure = error instanceof TaskCancelledError ? new SendDeadlineExceeded(this.sendTimeoutMs) : error;
-      if (breaksProducer(failure)) {
+      if (breaksProducer(failure) || (isUnknownTopic(failure) && (await this.topicsExist(rows)))) {
         this.producers.retire(use.producer);
         this.metrics.producerReplaced.inc();
       }
       throw failure;
+    }
+  }
+
+  /**
+   * "Unknown topic" for a send whose topics all exist comes from another topic: kafkajs keeps
+   * refreshing the metadata of every topic its producer ever sent to, so one deleted topic fails
+   * all its later sends, and only a fresh producer forgets it.
+   */
+  private async topicsExist(rows: OutboxRow[]): Promise<boolean> {
+    try {
+      this.admin ??= this.options.kafka.admin();
+      await this.admin.connect();
+      const existing = new Set(await this.admin.listTopics());
+      return rows.every((row) => existing.has(row.topic));
+    } catch {
+      return false;
     }
   }
 

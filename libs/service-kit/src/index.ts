@@ -10,5 +10,6 @@ export { AuthGuard, Public, RequireScopes, CurrentPrincipal } from './auth/auth.
 export { issueToken, verifyToken, InvalidTokenError, Principal, IssueTokenOptions } from './auth/tokens';
 export { DependencyProbe, ProbeResult } from './health/dependency-probe';
 export { kafkaProbe } from './health/kafka-probe';
+export { READINESS_PROBES, ReadinessProbes } from './health/health.controller';
 export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';

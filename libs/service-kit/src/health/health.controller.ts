@@ -10,6 +10,11 @@ export const READINESS_PROBES = Symbol.for('omnibus:readiness-probes');
 export class ReadinessProbes implements OnApplicationShutdown {
   constructor(readonly probes: DependencyProbe[]) {}
 
+  /** A module's own readiness (e.g. the outbox relay), reported by name beside the dependencies. */
+  add(probe: DependencyProbe): void {
+    this.probes.push(probe);
+  }
+
   async onApplicationShutdown(): Promise<void> {
     await Promise.all(this.probes.map((probe) => probe.close()));
   }
