@@ -62,8 +62,11 @@ describe('per-key order with several relays', () => {
         dataSource: db.dataSource,
         kafka,
         instanceId,
-        batchSize: 40,
-        leaseTtlMs: 2000,
+        // Small batches, so a backlog spans several of them and batch order matters too.
+        batchSize: 10,
+        // A generous send deadline: a loaded machine must not turn slow acks into republished (counted) events.
+        leaseTtlMs: 6000,
+        sendTimeoutMs: 3000,
         logger: recordingLogger(),
         onPublished: (batch) => publishedBy.set(instanceId, (publishedBy.get(instanceId) ?? 0) + batch.records.length),
       };
