@@ -10,7 +10,11 @@
  *     naive: send() call to broker ack; relay: database commit to broker ack.
  * Settings: BENCH_EVENTS (default 100000), BENCH_RATE (2000), BENCH_SECONDS (10),
  * BENCH_BATCH (relay batchSize, 2000), BENCH_SHARDS (8), BENCH_CONCURRENCY (relay maxConcurrentShards, 4),
- * BENCH_PHASES (max,steady), BENCH_ROUNDS (alternating naive/relay max-throughput rounds, 3).
+ * BENCH_PHASES (max,steady,stalled), BENCH_ROUNDS (alternating naive/relay max-throughput rounds, 3).
+ *  3. `stalled`: both again (one max round each, then the steady load) with one shard stalled by a
+ *     record its topic refuses (above the topic's max.message.bytes): the relay keeps retrying that
+ *     shard while the others publish; kafkajs direct sends the refused record on its producer every
+ *     100 ms beside the load. The load itself uses only keys of the other shards.
  */
 import { readFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
@@ -21,7 +25,7 @@ import { CompressionTypes, Kafka, logLevel, Message } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { appendToOutbox, outboxMigrations, OutboxRecord, OutboxRelay, PublishedBatch } from '@omnibus/outbox';
+import { appendToOutbox, outboxMigrations, OutboxRecord, OutboxRelay, PublishedBatch, shardOf } from '@omnibus/outbox';
 
 const EVENTS = Number(process.env.BENCH_EVENTS ?? 100_000);
 const RATE = Number(process.env.BENCH_RATE ?? 2000);
@@ -34,6 +38,12 @@ const PARTITIONS = 8;
 const EVENTS_PER_TRANSACTION = 2;
 const KEYS = 5000;
 
+/** The shard the `stalled` phase stalls, and the keys the load uses then (all of the other shards). */
+const STALLED_SHARD = 0;
+let stalledVariant = false;
+const HEALTHY_KEYS = Array.from({ length: KEYS * 2 }, (_, i) => `SKU-${i}`).filter((key) => shardOf(key, SHARDS) !== STALLED_SHARD).slice(0, KEYS);
+const keyOf = (n: number) => (stalledVariant ? HEALTHY_KEYS[n % KEYS] : `SKU-${n % KEYS}`);
+
 const silent = process.env.BENCH_DEBUG ? { info: console.error, warn: console.error, error: console.error } : { info() {}, warn() {}, error() {} };
 
 /** A realistic event: ~200 bytes of Avro in Confluent framing and the CloudEvents/trace headers. */
@@ -41,7 +51,7 @@ function stockEvent(topic: string, n: number): OutboxRecord {
   const id = uuidv7();
   return {
     topic,
-    key: `SKU-${n % KEYS}`,
+    key: keyOf(n),
     value: Buffer.concat([Buffer.from([0, 0, 0, 0, 7]), randomBytes(195)]),
     headers: {
       ce_id: id,
@@ -49,7 +59,7 @@ function stockEvent(topic: string, n: number): OutboxRecord {
       ce_source: 'omnibus/inventory',
       ce_time: new Date().toISOString(),
       ce_specversion: '1.0',
-      ce_subject: `SKU-${n % KEYS}`,
+      ce_subject: keyOf(n),
       'content-type': 'application/avro',
       'correlation-id': id,
       traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`,
@@ -85,6 +95,37 @@ async function newTopic(kafka: Kafka, prefix: string): Promise<string> {
   }
 }
 
+/** A topic that refuses records above 1 KiB, and the 4 KiB record it refuses (key in the stalled shard). */
+async function refusingTopic(kafka: Kafka): Promise<{ topic: string; record: OutboxRecord }> {
+  const topic = uniqueName('bench.refusing');
+  const admin = kafka.admin();
+  await admin.connect();
+  try {
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1, configEntries: [{ name: 'max.message.bytes', value: '1024' }] }] });
+  } finally {
+    await admin.disconnect();
+  }
+  const key = Array.from({ length: 100 }, (_, i) => `SKU-${i}`).find((k) => shardOf(k, SHARDS) === STALLED_SHARD)!;
+  return { topic, record: { topic, key, value: Buffer.alloc(4096, 1), headers: { ce_id: uuidv7() } } };
+}
+
+let refused: { topic: string; record: OutboxRecord } | undefined;
+
+/** The relay side of a stall: the refused record waits at the head of its shard. */
+async function stallOneShard(dataSource: DataSource): Promise<void> {
+  if (!refused) return;
+  await dataSource.transaction((manager) => appendToOutbox(manager, [refused!.record], { shardCount: SHARDS }));
+}
+
+/** The naive side of a stall: the same refused record sent on the producer every 100 ms until stopped. */
+function keepSendingRefused(producer: ReturnType<Kafka['producer']>): () => void {
+  if (!refused) return () => undefined;
+  const timer = setInterval(() => {
+    void producer.send({ topic: refused!.topic, messages: [asMessage(refused!.record)], acks: -1 }).catch(() => undefined);
+  }, 100);
+  return () => clearInterval(timer);
+}
+
 async function deleteTopics(kafka: Kafka, topics: string[]): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
@@ -117,6 +158,7 @@ function cpuMs(): number {
 async function naiveThroughput(kafka: Kafka, topic: string): Promise<{ rate: number; cpuMsPer1k: number }> {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
+  const stopRefused = keepSendingRefused(producer);
   const events = Array.from({ length: EVENTS }, (_, n) => asMessage(stockEvent(topic, n)));
   const batch = 1000;
   const inFlight = 4;
@@ -133,6 +175,7 @@ async function naiveThroughput(kafka: Kafka, topic: string): Promise<{ rate: num
   );
   const seconds = (performance.now() - started) / 1000;
   const cpuMsPer1k = ((cpuMs() - cpuBefore) / EVENTS) * 1000;
+  stopRefused();
   await producer.disconnect();
   return { rate: EVENTS / seconds, cpuMsPer1k };
 }
@@ -152,6 +195,7 @@ async function relayThroughput(
   kafka: Kafka,
   topic: string,
 ): Promise<{ rate: number; cpuMsPer1k: number; postgresMsPer1k: number; append: number }> {
+  await stallOneShard(dataSource);
   const append = await fillOutbox(dataSource, topic);
   await dataSource.query('VACUUM ANALYZE outbox');
   let published = 0;
@@ -220,6 +264,7 @@ async function offerSteadyLoad(tick: (n: number) => Promise<void>): Promise<{ of
 async function naiveLatency(kafka: Kafka, topic: string) {
   const producer = kafka.producer({ allowAutoTopicCreation: false });
   await producer.connect();
+  const stopRefused = keepSendingRefused(producer);
   const samples: number[] = [];
   const load = await offerSteadyLoad(async (n) => {
     const messages = Array.from({ length: EVENTS_PER_TRANSACTION }, (_, i) => asMessage(stockEvent(topic, n * 2 + i)));
@@ -228,6 +273,7 @@ async function naiveLatency(kafka: Kafka, topic: string) {
     const acked = performance.now() - sent;
     for (let i = 0; i < messages.length; i++) samples.push(acked);
   });
+  stopRefused();
   await producer.disconnect();
   return { ...load, ...latencySummary(samples) };
 }
@@ -239,6 +285,7 @@ async function relayLatency(dataSource: DataSource, kafka: Kafka, topic: string)
   const takes: number[] = [];
   const sends: number[] = [];
   let early = 0;
+  await stallOneShard(dataSource);
   const relay = benchRelay(dataSource, kafka, (batch) => {
     takes.push(batch.takenAt - batch.startedAt);
     sends.push(batch.ackedAt - batch.takenAt);
@@ -304,7 +351,7 @@ async function main(): Promise<void> {
     `relay: shards ${SHARDS}, batchSize ${RELAY_BATCH}, maxConcurrentShards ${CONCURRENCY}; events ~200 B + 9 headers; ` +
       `${EVENTS} events for throughput, ${RATE}/s for ${SECONDS} s (${EVENTS_PER_TRANSACTION} per transaction) for latency\n`,
   );
-  const phases = (process.env.BENCH_PHASES ?? 'max,steady').split(',');
+  const phases = (process.env.BENCH_PHASES ?? 'max,steady,stalled').split(',');
   const fmt = (n: number) => (Number.isNaN(n) ? 'n/a' : Math.round(n).toLocaleString('en-US'));
   const ms = (n: number) => (Number.isNaN(n) ? 'n/a' : n.toFixed(1));
   try {
@@ -337,6 +384,25 @@ async function main(): Promise<void> {
       relayMax = median(relayRounds);
     }
     const [naive, relay] = [naiveMax.rate, relayMax.rate];
+    let naiveStalledMax = skipped;
+    let relayStalledMax = skipped;
+    let naiveStalled: typeof skippedSteady = skippedSteady;
+    let relayStalled: typeof skippedSteady = skippedSteady;
+    if (phases.includes('stalled')) {
+      refused = await refusingTopic(kafka);
+      topics.push(refused.topic);
+      stalledVariant = true;
+      await dataSource.query('TRUNCATE outbox');
+      progress('naive steady load, one shard stalled');
+      naiveStalled = { ...(await naiveLatency(kafka, await topic('bench.naive.stalled'))), early: 0 };
+      progress('relay steady load, one shard stalled');
+      relayStalled = await relayLatency(dataSource, kafka, await topic('bench.relay.stalled'));
+      await dataSource.query('TRUNCATE outbox');
+      progress('naive max throughput, one shard stalled');
+      naiveStalledMax = { ...(await naiveThroughput(kafka, await topic('bench.naive.stalled.max'))), postgresMsPer1k: 0, append: NaN };
+      progress('relay max throughput, one shard stalled');
+      relayStalledMax = await relayThroughput(dataSource, kafka, await topic('bench.relay.stalled.max'));
+    }
 
     console.log('| | naive (kafkajs direct) | outbox relay | relay / naive |');
     console.log('| --- | --- | --- | --- |');
@@ -350,6 +416,12 @@ async function main(): Promise<void> {
     console.log(`| latency p99 at ${RATE}/s (ms) | ${ms(naiveSteady.p99)} | ${ms(relaySteady.p99)} | |`);
     console.log(`| latency max at ${RATE}/s (ms) | ${ms(naiveSteady.max)} | ${ms(relaySteady.max)} | |`);
     console.log(`| offered load achieved (events/s) | ${fmt(naiveSteady.offered)} | ${fmt(relaySteady.offered)} | |`);
+    console.log(
+      `| one shard stalled: max throughput (events/s), one round | ${fmt(naiveStalledMax.rate)} | ${fmt(relayStalledMax.rate)} | ${(relayStalledMax.rate / naiveStalledMax.rate).toFixed(2)} |`,
+    );
+    console.log(`| one shard stalled: latency p50 at ${RATE}/s (ms) | ${ms(naiveStalled.p50)} | ${ms(relayStalled.p50)} | |`);
+    console.log(`| one shard stalled: latency p99 at ${RATE}/s (ms) | ${ms(naiveStalled.p99)} | ${ms(relayStalled.p99)} | |`);
+    console.log(`| one shard stalled: latency max at ${RATE}/s (ms) | ${ms(naiveStalled.max)} | ${ms(relayStalled.max)} | |`);
     console.log('');
     console.log('naive latency = send() call to broker ack; relay latency = COMMIT returned to broker ack (same process)');
     console.log(`append to outbox (500 per transaction, one writer): ${fmt(relayMax.append)} events/s`);
@@ -361,7 +433,9 @@ async function main(): Promise<void> {
     const goals = [
       [`relay >= 20k events/s`, relay >= 20_000],
       [`p99 commit-to-ack < 50 ms at ${RATE}/s`, relaySteady.p99 < 50],
-      ['relay >= half of naive throughput', relay >= naive / 2],
+      ['relay >= 0.7 of naive throughput', relay >= naive * 0.7],
+      [`one shard stalled: p99 < 50 ms at ${RATE}/s`, relayStalled.p99 < 50],
+      ['one shard stalled: relay >= 0.7 of naive throughput', relayStalledMax.rate >= naiveStalledMax.rate * 0.7],
     ] as const;
     console.log(`goals: ${goals.map(([goal, met]) => `${goal}: ${met ? 'met' : 'MISSED'}`).join('; ')}`);
   } finally {

@@ -14,6 +14,11 @@ const topicSettings = z.object({
   retentionMs: z.number().int().min(-1).optional(),
   cleanupPolicy: z.enum(['delete', 'compact', 'compact,delete', 'delete,compact']).optional(),
   minInsyncReplicas: z.number().int().positive().optional(),
+  /**
+   * message.timestamp.before.max.ms: the broker refuses records stamped longer ago than this. On the
+   * streams the outbox relays publish it fences a send that outlived its deadline (see libs/outbox).
+   */
+  timestampBeforeMaxMs: z.number().int().positive().optional(),
 });
 
 const catalogueSchema = z.object({

@@ -24,10 +24,11 @@ const BUILT_IN: Required<TopicSettings> = {
   retentionMs: 604_800_000,
   cleanupPolicy: 'delete',
   minInsyncReplicas: 1,
+  timestampBeforeMaxMs: 0, // 0: the broker's default (no fence)
 };
 
 /** The broker configs the catalogue manages; others on a topic are left as they are. */
-export const MANAGED_CONFIGS = ['retention.ms', 'cleanup.policy', 'min.insync.replicas'] as const;
+export const MANAGED_CONFIGS = ['retention.ms', 'cleanup.policy', 'min.insync.replicas', 'message.timestamp.before.max.ms'] as const;
 
 export function topicSpecOptionsFromEnv(env: NodeJS.ProcessEnv = process.env): TopicSpecOptions {
   const number = (name: string): number | undefined => {
@@ -76,6 +77,7 @@ export function topicSpecs(catalogue: Catalogue, options: TopicSpecOptions = {})
         'retention.ms': String(settings.retentionMs),
         'cleanup.policy': settings.cleanupPolicy,
         'min.insync.replicas': String(minInsyncReplicas),
+        ...(settings.timestampBeforeMaxMs ? { 'message.timestamp.before.max.ms': String(settings.timestampBeforeMaxMs) } : {}),
       },
     };
   };
@@ -83,8 +85,10 @@ export function topicSpecs(catalogue: Catalogue, options: TopicSpecOptions = {})
   const specs = catalogue.topics.map((entry) => spec((entry.topic ?? entry.name)!, catalogue.defaults, entry));
   const perService = catalogue.serviceTopics;
   for (const service of perService?.services ?? []) {
-    for (const name of retryTopicNames(service, retryTiersOf(catalogue))) specs.push(spec(name, catalogue.defaults, perService!.retry));
-    specs.push(spec(`${service}.dlq`, catalogue.defaults, perService!.deadLetter));
+    // Retry and dead-letter records keep their original timestamp, so the relay's timestamp fence must not apply.
+    const serviceDefaults = { ...catalogue.defaults, timestampBeforeMaxMs: undefined };
+    for (const name of retryTopicNames(service, retryTiersOf(catalogue))) specs.push(spec(name, serviceDefaults, perService!.retry));
+    specs.push(spec(`${service}.dlq`, serviceDefaults, perService!.deadLetter));
   }
   const seen = new Set<string>();
   for (const { name } of specs) {

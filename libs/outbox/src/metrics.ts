@@ -8,6 +8,7 @@ export interface OutboxMetrics {
   published: Counter<'topic'>;
   publishFailures: Counter;
   shardsHeld: Gauge;
+  producerReplaced: Counter;
 }
 
 export function outboxMetrics(registry: Registry): OutboxMetrics {
@@ -53,6 +54,15 @@ export function outboxMetrics(registry: Registry): OutboxMetrics {
     shardsHeld: reuse(
       'outbox_shards_held',
       () => new Gauge({ name: 'outbox_shards_held', help: 'Outbox shards this process leases and publishes', registers }),
+    ),
+    producerReplaced: reuse(
+      'outbox_producer_replaced_total',
+      () =>
+        new Counter({
+          name: 'outbox_producer_replaced_total',
+          help: 'Kafka producers the relay retired after a connection, timeout or sequence error (refused records do not count)',
+          registers,
+        }),
     ),
   };
 }

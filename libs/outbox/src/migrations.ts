@@ -70,5 +70,26 @@ export class VacuumOutboxOften1767225600001 implements MigrationInterface {
   }
 }
 
+/**
+ * A lease epoch, incremented on every takeover of a shard: a batch renews its lease and commits only
+ * under the epoch its pump started with (`holder = me AND epoch = myEpoch`), so a relay that lost a
+ * shard, even one that took it back later, can never mark rows under a lease it no longer holds.
+ */
+export class OutboxLeaseEpoch1767225600002 implements MigrationInterface {
+  name = 'OutboxLeaseEpoch1767225600002';
+
+  async up(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE outbox_shard_leases ADD COLUMN epoch bigint NOT NULL DEFAULT 0`);
+  }
+
+  async down(queryRunner: QueryRunner): Promise<void> {
+    await queryRunner.query(`ALTER TABLE outbox_shard_leases DROP COLUMN epoch`);
+  }
+}
+
 /** Add these to the service DataSource's `migrations` (never `synchronize`). */
-export const outboxMigrations: Array<new () => MigrationInterface> = [CreateOutbox1767225600000, VacuumOutboxOften1767225600001];
+export const outboxMigrations: Array<new () => MigrationInterface> = [
+  CreateOutbox1767225600000,
+  VacuumOutboxOften1767225600001,
+  OutboxLeaseEpoch1767225600002,
+];

@@ -7,6 +7,7 @@ import { Client } from 'pg';
 import { DataSource } from 'typeorm';
 import type { Logger } from 'pino';
 import { appendToOutbox } from './append';
+import { shardOf } from './shard';
 import { outboxMigrations } from './migrations';
 import { OUTBOX_RELAY, OutboxRelayModule } from './nest';
 import { OutboxRelay } from './relay';
@@ -23,6 +24,8 @@ jest.setTimeout(60_000);
         kafka,
         logger: logger.child({ component: 'outbox-relay' }),
         instanceId: 'order-under-test',
+        stallAlertMs: 1000,
+        backoff: { initialDelayMs: 20, maxDelayMs: 100 },
       }),
     }),
   ],
@@ -40,6 +43,35 @@ describe('the relay in a service-kit service', () => {
     await service?.database.drop();
   });
 
+  it('says on /health/ready, by name, which shard has not advanced, and is ready again once it does', async () => {
+    const kafka = service.app.get<Kafka>(KAFKA_CLIENT);
+    const missing = uniqueName('outbox.nest.missing');
+    const key = 'order-stuck';
+    await service.app.get(DataSource).transaction((manager) =>
+      appendToOutbox(manager, [{ topic: missing, key, value: Buffer.from('waits'), headers: {} }]),
+    );
+    const down = await waitFor(
+      async () => {
+        const response = await service.request('/health/ready');
+        return response.status === 503 ? ((await response.json()) as { error: Record<string, { status: string; message: string }> }) : undefined;
+      },
+      { what: '/health/ready to report the stalled shard' },
+    );
+    expect(down.error['outbox-relay'].status).toBe('down');
+    expect(down.error['outbox-relay'].message).toMatch(
+      new RegExp(`^shard ${shardOf(key)} has not advanced for \\d+ s, oldest unpublished event \\d+ s old; last error: `),
+    );
+    const admin = kafka.admin();
+    await admin.connect();
+    try {
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic: missing }] });
+      await waitFor(async () => (await service.request('/health/ready')).status === 200, { what: 'ready again' });
+    } finally {
+      await admin.deleteTopics({ topics: [missing] }).catch(() => undefined);
+      await admin.disconnect();
+    }
+  });
+
   it('publishes what the service commits, reports on /metrics, and gives its shards back on shutdown', async () => {
     const relay = service.app.get<OutboxRelay>(OUTBOX_RELAY);
     expect(relay.heldShards).toHaveLength(8);
@@ -51,6 +83,9 @@ describe('the relay in a service-kit service', () => {
         appendToOutbox(manager, [{ topic, key: 'order-1', value: Buffer.from('placed'), headers: {} }]),
       );
       await waitFor(() => consumer.received.length === 1, { what: 'the event' });
+      const ready = await service.request('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(((await ready.json()) as { info: object }).info).toMatchObject({ 'outbox-relay': { status: 'up' } });
       const metrics = await (await service.request('/metrics')).text();
       expect(metrics).toMatch(new RegExp(`^outbox_published_total\\{topic="${topic.replace(/\./g, '\\.')}",service="order"\\} 1$`, 'm'));
       expect(metrics).toMatch(/^outbox_shards_held\{service="order"\} 8$/m);

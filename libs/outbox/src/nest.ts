@@ -6,8 +6,10 @@ import {
   Module,
   ModuleMetadata,
   OnApplicationBootstrap,
+  Optional,
   OptionalFactoryDependency,
 } from '@nestjs/common';
+import { DependencyProbe, READINESS_PROBES, ReadinessProbes } from '@omnibus/service-kit';
 import { OutboxRelay, OutboxRelayOptions } from './relay';
 
 /** Injection token of the service's OutboxRelay (e.g. for a readiness check or a test). */
@@ -20,7 +22,18 @@ export interface OutboxRelayModuleOptions {
 }
 
 class OutboxRelayLifecycle implements OnApplicationBootstrap, BeforeApplicationShutdown {
-  constructor(@Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay) {}
+  constructor(
+    @Inject(OUTBOX_RELAY) private readonly relay: OutboxRelay,
+    @Optional() @Inject(READINESS_PROBES) readiness?: ReadinessProbes,
+  ) {
+    // /health/ready reports `outbox-relay` down, naming the shards, while a held shard does not advance.
+    readiness?.add(
+      new DependencyProbe('outbox-relay', async () => {
+        const { up, message } = relay.health();
+        if (!up) throw new Error(message);
+      }),
+    );
+  }
 
   /** The app starts only once the relay holds its shards (a wrong shard count fails the start). */
   onApplicationBootstrap(): Promise<void> {
@@ -35,7 +48,8 @@ class OutboxRelayLifecycle implements OnApplicationBootstrap, BeforeApplicationS
 
 /**
  * Runs the outbox relay inside a Nest service: started after bootstrap, stopped on shutdown before
- * the database closes. With @omnibus/service-kit:
+ * the database closes; in a service-kit service its health() is the `outbox-relay` readiness check.
+ * With @omnibus/service-kit:
  *
  *   OutboxRelayModule.forRootAsync({
  *     inject: [DataSource, KAFKA_CLIENT, ROOT_LOGGER],

@@ -1,4 +1,5 @@
 import { CompressionTypes, Message, Producer, TopicMessages } from 'kafkajs';
+import { breaksProducer } from './kafka-errors';
 
 export interface OutgoingMessage {
   topic: string;
@@ -6,11 +7,18 @@ export interface OutgoingMessage {
 }
 
 interface Submission {
-  producer: Producer;
   messages: OutgoingMessage[];
   bytes: number;
+  /** The partitions ("topic/partition") its messages go to, or undefined when not known yet. */
+  partitions?: Set<string>;
   resolve(): void;
   reject(error: unknown): void;
+}
+
+/** Submissions waiting for one producer, drained one request at a time. */
+interface Lane {
+  queue: Submission[];
+  draining: boolean;
 }
 
 /**
@@ -20,72 +28,88 @@ interface Submission {
  * Per-key order holds: a shard submits its next batch only after the previous one was acknowledged,
  * and a submission's messages keep their order inside the merged request.
  *
- * If a merged request fails, each submission is retried alone, so one shard whose records the
- * broker refuses (a missing topic) does not fail the shards it happened to be merged with.
+ * If a merged request is refused (a missing topic, a record too large for its topic), each
+ * submission is retried alone on the same, still healthy producer, so only the shard whose records
+ * the broker refuses fails. The broker may have written the other partitions of the failed request,
+ * and kafkajs then rewinds their sequence numbers; so submissions are merged only when they go to
+ * different partitions (and their partitions are known): the retry alone then repeats exactly the
+ * batch each written partition already has, which the idempotent broker acknowledges without
+ * writing it twice. If the producer itself broke (connection, timeout, sequence), every
+ * submission of the request fails at once: their shards retry on the fresh producer that replaces it.
+ * Each producer has its own lane, so a request hanging on a retired producer never holds back the
+ * sends of its replacement.
  */
 export class ProduceQueue {
-  private queue: Submission[] = [];
-  private draining = false;
+  private readonly lanes = new Map<Producer, Lane>();
 
-  constructor(private readonly maxRequestBytes: number) {}
+  constructor(
+    private readonly maxRequestBytes: number,
+    /** Broker-side acknowledgement timeout of a produce request. */
+    private readonly ackTimeoutMs = 30_000,
+  ) {}
 
-  send(producer: Producer, messages: OutgoingMessage[], bytes: number): Promise<void> {
+  send(producer: Producer, messages: OutgoingMessage[], bytes: number, partitions?: Set<string>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ producer, messages, bytes, resolve, reject });
-      if (!this.draining) void this.drain();
+      let lane = this.lanes.get(producer);
+      if (!lane) this.lanes.set(producer, (lane = { queue: [], draining: false }));
+      lane.queue.push({ messages, bytes, partitions, resolve, reject });
+      if (!lane.draining) void this.drain(producer, lane);
     });
   }
 
-  private async drain(): Promise<void> {
-    this.draining = true;
+  private async drain(producer: Producer, lane: Lane): Promise<void> {
+    lane.draining = true;
     try {
-      while (this.queue.length > 0) {
-        const merged = this.takeRequest();
+      while (lane.queue.length > 0) {
+        const merged = this.takeRequest(lane);
         try {
-          await produce(merged[0].producer, merged);
+          await this.produce(producer, merged);
           merged.forEach((submission) => submission.resolve());
         } catch (error) {
-          if (merged.length === 1) {
-            merged[0].reject(error);
+          if (merged.length === 1 || breaksProducer(error)) {
+            merged.forEach((submission) => submission.reject(error));
             continue;
           }
           for (const submission of merged) {
-            await produce(submission.producer, [submission]).then(() => submission.resolve(), submission.reject);
+            await this.produce(producer, [submission]).then(() => submission.resolve(), submission.reject);
           }
         }
       }
     } finally {
-      this.draining = false;
+      lane.draining = false;
+      if (this.lanes.get(producer) === lane && lane.queue.length === 0) this.lanes.delete(producer);
     }
   }
 
-  /** The oldest submissions that fit one request and share its producer. */
-  private takeRequest(): Submission[] {
-    const first = this.queue.shift()!;
+  /** The oldest submissions that fit one request and share no partition. */
+  private takeRequest(lane: Lane): Submission[] {
+    const first = lane.queue.shift()!;
     const merged = [first];
+    if (!first.partitions) return merged;
+    const partitions = new Set(first.partitions);
     let bytes = first.bytes;
-    while (
-      this.queue.length > 0 &&
-      this.queue[0].producer === first.producer &&
-      bytes + this.queue[0].bytes <= this.maxRequestBytes
-    ) {
-      const next = this.queue.shift()!;
+    for (;;) {
+      const next = lane.queue[0];
+      if (!next?.partitions || bytes + next.bytes > this.maxRequestBytes) break;
+      if ([...next.partitions].some((partition) => partitions.has(partition))) break;
+      lane.queue.shift();
       merged.push(next);
+      next.partitions.forEach((partition) => partitions.add(partition));
       bytes += next.bytes;
     }
     return merged;
   }
-}
 
-function produce(producer: Producer, submissions: Submission[]): Promise<unknown> {
-  const byTopic = new Map<string, Message[]>();
-  for (const { messages } of submissions) {
-    for (const { topic, message } of messages) {
-      let list = byTopic.get(topic);
-      if (!list) byTopic.set(topic, (list = []));
-      list.push(message);
+  private produce(producer: Producer, submissions: Submission[]): Promise<unknown> {
+    const byTopic = new Map<string, Message[]>();
+    for (const { messages } of submissions) {
+      for (const { topic, message } of messages) {
+        let list = byTopic.get(topic);
+        if (!list) byTopic.set(topic, (list = []));
+        list.push(message);
+      }
     }
+    const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+    return producer.sendBatch({ acks: -1, timeout: this.ackTimeoutMs, compression: CompressionTypes.None, topicMessages });
   }
-  const topicMessages: TopicMessages[] = [...byTopic].map(([topic, messages]) => ({ topic, messages }));
-  return producer.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages });
 }

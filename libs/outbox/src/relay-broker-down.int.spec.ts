@@ -6,7 +6,7 @@ import { appendToOutbox } from './append';
 import { OutboxRelay } from './relay';
 import { shardOf } from './shard';
 import { outboxStatus } from './status';
-import { consumeTopic, messagesInTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger, unpublishedCount } from './test/fixtures';
+import { consumeTopic, countingProducers, messagesInTopic, outboxTestDatabase, OutboxTestDatabase, recordingLogger, unpublishedCount } from './test/fixtures';
 
 jest.setTimeout(60_000);
 
@@ -106,8 +106,9 @@ describe('a topic that does not exist', () => {
   });
   afterAll(() => db.close());
 
-  it('stalls only its shard, with one log line, until the topic is created', async () => {
+  it('stalls only its shard, with one log line and the producer kept, until the topic is created', async () => {
     const kafka = testKafka('outbox-missing-topic-test');
+    const counted = countingProducers(kafka);
     const existing = uniqueName('outbox.exists');
     const missing = uniqueName('outbox.missing');
     const consumer = await consumeTopic(kafka, existing);
@@ -115,7 +116,7 @@ describe('a topic that does not exist', () => {
     const log = recordingLogger();
     const relay = new OutboxRelay({
       dataSource: db.dataSource,
-      kafka,
+      kafka: counted.kafka,
       registry,
       logger: log,
       producerRetry: { retries: 1, initialRetryTime: 50, maxRetryTime: 100 },
@@ -138,6 +139,8 @@ describe('a topic that does not exist', () => {
       const warnings = log.lines.filter((line) => line.level !== 'info');
       expect(warnings).toHaveLength(1);
       expect(warnings[0].details).toMatchObject({ topics: [missing] });
+      // The other shards' producer was never replaced for this shard's refusal.
+      expect(counted.created()).toBe(1);
 
       const admin = kafka.admin();
       await admin.connect();

@@ -5,7 +5,7 @@ import { consumeTopic, messagesInTopic, outboxTestDatabase, OutboxTestDatabase, 
 
 jest.setTimeout(60_000);
 
-const WRITERS = 3;
+const WRITERS = 4;
 const KEYS = 60;
 const EVENTS_PER_KEY = 40;
 const TOTAL = KEYS * EVENTS_PER_KEY;
@@ -14,41 +14,45 @@ describe('per-key order with several relays', () => {
   let db: OutboxTestDatabase;
   beforeAll(async () => {
     db = await outboxTestDatabase('outbox_order', 16);
+    // The aggregate each writer updates in the transaction that appends its event (as services do).
+    await db.dataSource.query(`CREATE TABLE stock_level (sku text PRIMARY KEY, version int NOT NULL DEFAULT 0)`);
+    await db.dataSource.query(`INSERT INTO stock_level (sku) SELECT 'sku-' || i FROM generate_series(0, ${KEYS - 1}) i`);
   });
   afterAll(() => db.close());
 
   let topic: string;
 
   /**
-   * Each writer owns some SKUs and appends their stock events in sequence (from..to), a few SKUs and
-   * 1-3 events of each per transaction, interleaved with the other writers — as services do when
-   * each aggregate update locks the aggregate's row.
+   * Every writer updates every SKU, concurrently with the others: each transaction bumps the version
+   * of a few SKUs (which row-locks them, in a fixed order so writers never deadlock) and appends one
+   * event per bump carrying the new version. So events of one SKU come from different writers, and
+   * their order is the order in which the writers' transactions got the SKU's row lock.
    */
-  async function write(writer: number, from: number, to: number): Promise<void> {
-    const next = new Map<string, number>();
-    for (let i = writer; i < KEYS; i += WRITERS) next.set(`sku-${i}`, from);
-    for (let round = 0; next.size > 0; round++) {
-      const keys = [...next.keys()];
-      const offset = round % keys.length;
-      const chosen = [...keys.slice(offset), ...keys.slice(0, offset)].slice(0, 4);
-      const records: OutboxRecord[] = [];
-      for (const key of chosen) {
-        const seq = next.get(key)!;
-        const last = Math.min(seq + (round % 3), to);
-        for (let s = seq; s <= last; s++) {
-          records.push({ topic, key, value: Buffer.from(String(s)), headers: { ce_id: `${key}-${s}` } });
+  async function write(writer: number, eventsPerKey: number): Promise<void> {
+    const left = new Map<string, number>();
+    for (let i = 0; i < KEYS; i++) left.set(`sku-${i}`, eventsPerKey);
+    for (let round = 0; left.size > 0; round++) {
+      const keys = [...left.keys()];
+      const offset = (round * 7 + writer * 13) % keys.length;
+      const chosen = [...keys.slice(offset), ...keys.slice(0, offset)].slice(0, 4).sort();
+      await db.dataSource.transaction(async (manager) => {
+        const records: OutboxRecord[] = [];
+        for (const key of chosen) {
+          const [[{ version }]] = await manager.query(`UPDATE stock_level SET version = version + 1 WHERE sku = $1 RETURNING version`, [key]);
+          records.push({ topic, key, value: Buffer.from(String(version)), headers: { ce_id: `${key}-${version}` } });
+          const remaining = left.get(key)! - 1;
+          if (remaining === 0) left.delete(key);
+          else left.set(key, remaining);
         }
-        if (last === to) next.delete(key);
-        else next.set(key, last + 1);
-      }
-      await db.dataSource.transaction((manager) => appendToOutbox(manager, records));
+        await appendToOutbox(manager, records);
+      });
     }
   }
 
-  const writeAll = (from: number, to: number) =>
-    Promise.all(Array.from({ length: WRITERS }, (_, writer) => write(writer, from, to)));
+  const writeAll = (eventsPerKeyEach: number) =>
+    Promise.all(Array.from({ length: WRITERS }, (_, writer) => write(writer, eventsPerKeyEach)));
 
-  it('keeps every SKU\'s events in order with two relays running, one of them replaced mid-stream', async () => {
+  it('keeps every SKU\'s events in order, written concurrently by several writers, with two relays running, one of them replaced mid-stream', async () => {
     const kafka = testKafka('outbox-order-test');
     topic = uniqueName('outbox.order');
     const consumer = await consumeTopic(kafka, topic, 4);
@@ -58,8 +62,11 @@ describe('per-key order with several relays', () => {
         dataSource: db.dataSource,
         kafka,
         instanceId,
-        batchSize: 40,
-        leaseTtlMs: 2000,
+        // Small batches, so a backlog spans several of them and batch order matters too.
+        batchSize: 10,
+        // A generous send deadline: a loaded machine must not turn slow acks into republished (counted) events.
+        leaseTtlMs: 6000,
+        sendTimeoutMs: 3000,
         logger: recordingLogger(),
         onPublished: (batch) => publishedBy.set(instanceId, (publishedBy.get(instanceId) ?? 0) + batch.records.length),
       };
@@ -70,7 +77,7 @@ describe('per-key order with several relays', () => {
     const c = relay('relay-c');
     await Promise.all([a.start(), b.start()]);
     try {
-      const firstHalf = writeAll(1, EVENTS_PER_KEY / 2);
+      const firstHalf = writeAll(EVENTS_PER_KEY / WRITERS / 2);
       await waitFor(() => (publishedBy.get('relay-a') ?? 0) > 0 && (publishedBy.get('relay-b') ?? 0) > 0, {
         what: 'both relays to publish',
       });
@@ -79,7 +86,7 @@ describe('per-key order with several relays', () => {
       await c.start();
       await firstHalf;
       await waitFor(() => b.heldShards.length === 4 && c.heldShards.length === 4, { what: 'B and C to share the shards' });
-      await writeAll(EVENTS_PER_KEY / 2 + 1, EVENTS_PER_KEY);
+      await writeAll(EVENTS_PER_KEY / WRITERS / 2);
       await waitFor(async () => (await unpublishedCount(db.dataSource)) === 0, { timeoutMs: 30_000, what: 'an empty outbox' });
       expect(await messagesInTopic(kafka, topic)).toBe(TOTAL);
       await waitFor(() => consumer.received.length === TOTAL, { what: 'every event consumed' });

@@ -3,20 +3,21 @@ import { performance } from 'node:perf_hooks';
 import { randomBytes } from 'node:crypto';
 import { metricsRegistry } from '@omnibus/observability';
 import { Link, Span, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { ExponentialBackoff, IBackoff } from 'cockatiel';
-import { Kafka, Producer, RetryOptions } from 'kafkajs';
-import { Pool, PoolConfig, QueryResult, QueryResultRow } from 'pg';
+import { ExponentialBackoff, IBackoff, TaskCancelledError, timeout, TimeoutStrategy } from 'cockatiel';
+import { Admin, Kafka, RetryOptions } from 'kafkajs';
+import { Pool, PoolClient, PoolConfig, QueryResult, QueryResultRow } from 'pg';
 import { Registry } from 'prom-client';
 import { DataSource } from 'typeorm';
 import { OutboxError } from './append';
 import { defaultLogger, OutboxLogger } from './logger';
 import { outboxMetrics, OutboxMetrics } from './metrics';
+import { breaksProducer, isUnknownTopic, SendDeadlineExceeded } from './kafka-errors';
 import { NotifyListener } from './notify-listener';
-import { ProducerSession } from './producer-session';
+import { ProducerSession, ProducerUse } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
 import { ProduceQueue } from './produce-queue';
 import { recordBytes, splitBySize } from './sizes';
-import { DEFAULT_SHARD_COUNT } from './shard';
+import { DEFAULT_SHARD_COUNT, shardOf } from './shard';
 import { linkToProducer } from './tracing';
 
 export interface OutboxRetention {
@@ -56,8 +57,15 @@ export interface OutboxRelayOptions {
   maxConcurrentShards?: number;
   /** Backoff between failed batches (broker or database down). Defaults 100 ms to 10 s, with jitter. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
-  /** Retries of one send inside kafkajs before the relay's own backoff takes over. */
+  /**
+   * Longest wait for the broker's acknowledgement of one batch; past it the batch rolls back and the
+   * producer is replaced. Must stay well below leaseTtlMs (at most half). Default min(5 s, leaseTtlMs / 3).
+   */
+  sendTimeoutMs?: number;
+  /** Retries of one send inside kafkajs (all within sendTimeoutMs) before the relay's own backoff takes over. */
   producerRetry?: RetryOptions;
+  /** A held shard with unpublished rows that has not advanced for this long makes health() report down. Default 60 s. */
+  stallAlertMs?: number;
   /** prom-client registry for the relay metrics; default the process registry service-kit serves on /metrics. */
   registry?: Registry;
   logger?: OutboxLogger;
@@ -86,6 +94,9 @@ interface OutboxRow {
 }
 
 type BatchOutcome = { published: number } | 'lease-lost' | 'stopped';
+
+/** SQLSTATE the commit fence raises when the batch's lease (holder and epoch) is no longer ours. */
+const LEASE_FENCED = 'OB001';
 
 class BrokerError extends Error {
   constructor(
@@ -132,6 +143,11 @@ export class OutboxRelay {
   private readonly backoffFactory: ExponentialBackoff<unknown>;
   private readonly slots: Semaphore;
   private readonly pumps = new Map<number, ShardPump>();
+  private readonly sendTimeoutMs: number;
+  private readonly stallAlertMs: number;
+  private readonly sendDeadline: ReturnType<typeof timeout>;
+  /** Asked only after an "unknown topic" refusal, to tell a missing topic from a stale producer. */
+  private admin?: Admin;
   private listener?: NotifyListener;
   private pool!: Pool;
   private readonly maxConcurrentShards: number;
@@ -150,7 +166,6 @@ export class OutboxRelay {
     this.batchSize = options.batchSize ?? 2000;
     this.pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.maxRequestBytes = options.maxRequestBytes ?? 512 * 1024;
-    this.produceQueue = new ProduceQueue(this.maxRequestBytes);
     this.leaseTtlMs = options.leaseTtlMs ?? 15_000;
     this.keepPublishedMs = options.retention?.keepPublishedMs ?? 7 * 24 * 3600_000;
     this.purgeIntervalMs = options.retention?.purgeIntervalMs ?? 60_000;
@@ -158,10 +173,14 @@ export class OutboxRelay {
     this.metricsIntervalMs = options.metricsIntervalMs ?? 5000;
     this.logger = options.logger ?? defaultLogger();
     this.metrics = outboxMetrics(options.registry ?? metricsRegistry);
+    this.sendTimeoutMs = options.sendTimeoutMs ?? Math.min(5_000, Math.floor(this.leaseTtlMs / 3));
+    this.stallAlertMs = options.stallAlertMs ?? 60_000;
+    this.sendDeadline = timeout(this.sendTimeoutMs, TimeoutStrategy.Aggressive);
     this.producers = new ProducerSession(
       options.kafka,
-      options.producerRetry ?? { retries: 5, initialRetryTime: 100, maxRetryTime: 2000 },
+      options.producerRetry ?? { retries: 3, initialRetryTime: 100, maxRetryTime: Math.max(100, Math.floor(this.sendTimeoutMs / 4)) },
     );
+    this.produceQueue = new ProduceQueue(this.maxRequestBytes, this.sendTimeoutMs);
     this.backoffFactory = new ExponentialBackoff({
       initialDelay: options.backoff?.initialDelayMs ?? 100,
       maxDelay: options.backoff?.maxDelayMs ?? 10_000,
@@ -171,9 +190,26 @@ export class OutboxRelay {
     if (!Number.isInteger(this.shardCount) || this.shardCount < 1 || this.shardCount > 1024) {
       throw new OutboxError(`outbox relay shardCount must be an integer between 1 and 1024, got ${this.shardCount}`);
     }
+    if (!(this.sendTimeoutMs > 0 && this.sendTimeoutMs * 2 <= this.leaseTtlMs)) {
+      throw new OutboxError(
+        `outbox relay sendTimeoutMs (${this.sendTimeoutMs}) must be positive and at most half of leaseTtlMs (${this.leaseTtlMs})`,
+      );
+    }
     if (!Number.isInteger(this.batchSize) || this.batchSize < 1) {
       throw new OutboxError(`outbox relay batchSize must be a positive integer, got ${this.batchSize}`);
     }
+  }
+
+  /**
+   * Down while a held shard with unpublished rows has not advanced for stallAlertMs (its message
+   * names the shards, their oldest event's age and the last error), or while the relay is not running.
+   * Service-kit serves it on /health/ready as the `outbox-relay` indicator.
+   */
+  health(): { up: boolean; message?: string } {
+    if (this.state !== 'running') return { up: false, message: `outbox relay ${this.state}` };
+    const now = performance.now();
+    const stalled = [...this.pumps.values()].flatMap((pump) => pump.stall(now, this.stallAlertMs) ?? []);
+    return stalled.length === 0 ? { up: true } : { up: false, message: stalled.join('; ') };
   }
 
   /** Shards this instance currently publishes. */
@@ -246,6 +282,7 @@ export class OutboxRelay {
     }
     await this.listener?.close();
     await this.producers.close();
+    await this.admin?.disconnect().catch(() => undefined);
     await this.pool.end().catch(() => undefined);
     this.state = 'stopped';
     this.logger.info({ instanceId: this.instanceId, released: shards }, 'outbox relay stopped');
@@ -348,12 +385,14 @@ export class OutboxRelay {
         WHERE holder = $1 AND shard IN (SELECT shard FROM outbox_shard_leases WHERE holder = $1 FOR UPDATE SKIP LOCKED)`,
       [this.instanceId, this.leaseTtlMs],
     );
-    const { rows: heldRows } = await this.sql<{ shard: number }>(
-      `SELECT shard FROM outbox_shard_leases WHERE holder = $1 ORDER BY shard`,
+    const { rows: heldRows } = await this.sql<{ shard: number; epoch: string }>(
+      `SELECT shard, epoch FROM outbox_shard_leases WHERE holder = $1 ORDER BY shard`,
       [this.instanceId],
     );
-    const held = new Set(heldRows.map((row) => Number(row.shard)));
-    const lost = this.heldShards.filter((shard) => !held.has(shard));
+    // Epoch per held shard: a pump publishes only under the epoch it was started with.
+    const epochs = new Map(heldRows.map((row) => [Number(row.shard), String(row.epoch)]));
+    const held = new Set(epochs.keys());
+    const lost = this.heldShards.filter((shard) => !held.has(shard) || this.pumps.get(shard)!.epoch !== epochs.get(shard));
     for (const shard of lost) await this.dropPump(shard, 'lost');
 
     if (held.size > fairShare) {
@@ -366,15 +405,17 @@ export class OutboxRelay {
       excess.forEach((shard) => held.delete(shard));
       await this.sql(`SELECT pg_notify('${REBALANCE_CHANNEL}', $1)`, [this.instanceId]);
     } else if (held.size < fairShare) {
-      const { rows: taken } = await this.sql<{ shard: number }>(
-        `UPDATE outbox_shard_leases SET holder = $1, lease_until = now() + $2 * interval '1 millisecond'
+      // Every takeover starts a new epoch: batches of an older holder (or an older pump) are fenced off.
+      const { rows: taken } = await this.sql<{ shard: number; epoch: string }>(
+        `UPDATE outbox_shard_leases SET holder = $1, epoch = epoch + 1, lease_until = now() + $2 * interval '1 millisecond'
           WHERE shard IN (SELECT shard FROM outbox_shard_leases
                            WHERE holder IS NULL OR lease_until < now()
                            ORDER BY shard LIMIT $3 FOR UPDATE SKIP LOCKED)
-          RETURNING shard`,
+          RETURNING shard, epoch`,
         [this.instanceId, this.leaseTtlMs, fairShare - held.size],
       );
       const acquired = taken.map((row) => Number(row.shard)).sort((a, b) => a - b);
+      taken.forEach((row) => epochs.set(Number(row.shard), String(row.epoch)));
       acquired.forEach((shard) => held.add(shard));
       if (acquired.length > 0) {
         this.logger.info({ instanceId: this.instanceId, acquired, live, fairShare }, 'outbox relay acquired shards');
@@ -383,7 +424,7 @@ export class OutboxRelay {
     if (this.state !== 'running') return;
     for (const shard of held) {
       if (!this.pumps.has(shard)) {
-        const pump = new ShardPump(shard, this);
+        const pump = new ShardPump(shard, epochs.get(shard)!, this);
         this.pumps.set(shard, pump);
         pump.start();
       }
@@ -403,8 +444,8 @@ export class OutboxRelay {
   }
 
   /** Called by a pump that found its lease taken over (it stops publishing that shard). */
-  leaseLost(shard: number): void {
-    if (this.pumps.has(shard)) {
+  leaseLost(shard: number, epoch: string): void {
+    if (this.pumps.get(shard)?.epoch === epoch) {
       this.pumps.delete(shard);
       this.failingShards.delete(shard);
       this.metrics.shardsHeld.set(this.pumps.size);
@@ -428,22 +469,35 @@ export class OutboxRelay {
   /**
    * One batch of one shard in one transaction: renew (and row-lock) the lease, read the oldest
    * unpublished rows, send them, mark them published, commit.
+   *
+   * Why the send is bounded. The lease row lock keeps other relays off the shard only while this
+   * transaction lives. A send against a hung broker used to outlive it: kafkajs retried for minutes,
+   * PostgreSQL ended the idle transaction (idle_in_transaction_session_timeout), the lease had long
+   * expired, another relay took the shard and republished, and then the old send (or a kafkajs retry
+   * of it) still reached the broker: a duplicate after newer events of the same keys. Now a send past
+   * `sendTimeoutMs` (at most half the lease) is abandoned: the batch rolls back, the producer is
+   * retired (no more retries of that request) and the shard keeps its lease and tries again. The
+   * records carry the time the send started, so a topic with `message.timestamp.before.max.ms` at or
+   * below sendTimeoutMs makes the broker refuse a request that reaches it after the relay gave up.
+   * The commit is fenced too: it re-checks `holder = me AND epoch = myEpoch` in the same round trip
+   * as COMMIT and a stale batch rolls back instead of marking rows another relay now owns.
    */
-  async publishBatch(shard: number, abandoned: Promise<'stopped'>): Promise<BatchOutcome> {
-    let producer: Producer;
+  async publishBatch(shard: number, epoch: string, abandoned: Promise<'stopped'>): Promise<BatchOutcome> {
+    let use: ProducerUse;
     try {
       // While the broker is unreachable this waits in connect; a stopping pump must not wait with it.
-      const ready = await Promise.race([this.producers.get(), abandoned]);
+      const ready = await Promise.race([this.producers.acquire(), abandoned]);
       if (ready === 'stopped') return 'stopped';
-      producer = ready;
+      use = ready;
     } catch (error) {
       throw new BrokerError(error);
     }
     const startedAt = performance.now();
-    const client = await this.pool.connect();
+    let client: PoolClient | undefined;
     let connectionBroken: unknown;
     let inTransaction = false;
     try {
+      client = await this.pool.connect();
       // synchronous_commit off: a mark lost in a database crash only means a republish, which the
       // inbox absorbs anyway, and not waiting for the WAL flush keeps the batch loop short.
       // One round trip opens the transaction, renews (and row-locks) the lease, and takes and marks
@@ -453,14 +507,15 @@ export class OutboxRelay {
       // keeps the plan on the primary key; `id IN (…)` lets the planner hash-join a full table scan. The outer
       // `published_at IS NULL` is re-checked on the newest row version, so rows another transaction
       // marked while this one waited for the lease lock are never taken twice.
+      const lease = `shard = ${shard} AND holder = ${client.escapeLiteral(this.instanceId)} AND epoch = ${BigInt(epoch)}`;
       inTransaction = true;
       const results = (await client.query(`
         BEGIN;
         SET LOCAL synchronous_commit = off;
-        SET LOCAL idle_in_transaction_session_timeout = ${this.idleInTransactionLimitMs()};
+        SET LOCAL idle_in_transaction_session_timeout = ${this.leaseTtlMs};
         WITH lease AS (
           UPDATE outbox_shard_leases SET lease_until = now() + ${this.leaseTtlMs} * interval '1 millisecond'
-           WHERE shard = ${shard} AND holder = ${client.escapeLiteral(this.instanceId)}
+           WHERE ${lease}
           RETURNING shard
         ), taken AS (
           UPDATE outbox SET published_at = clock_timestamp()
@@ -486,30 +541,76 @@ export class OutboxRelay {
       rows.sort(byId);
       const takenAt = performance.now();
       try {
-        await this.send(producer, rows);
+        await this.sendWithinDeadline(use, rows, Date.now());
       } catch (error) {
         await client.query('ROLLBACK');
         inTransaction = false;
-        await this.producers.reset(producer);
+        this.pumps.get(shard)?.failedWith(rows, error);
         throw new BrokerError(error, [...new Set(rows.map((row) => row.topic))]);
       }
       const ackedAt = performance.now();
-      await client.query('COMMIT');
+      try {
+        await client.query(`
+          DO $fence$ BEGIN
+            UPDATE outbox_shard_leases SET lease_until = now() + ${this.leaseTtlMs} * interval '1 millisecond' WHERE ${lease};
+            IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = '${LEASE_FENCED}', MESSAGE = 'outbox lease of shard ${shard} lost (epoch ${BigInt(epoch)})'; END IF;
+          END $fence$;
+          COMMIT`);
+      } catch (error) {
+        if ((error as { code?: string }).code !== LEASE_FENCED) throw error;
+        await client.query('ROLLBACK');
+        inTransaction = false;
+        this.logger.error(
+          { instanceId: this.instanceId, shard, epoch, events: rows.length },
+          'outbox relay: commit refused, the shard was taken over during the batch; its new holder publishes these rows',
+        );
+        return 'lease-lost';
+      }
       inTransaction = false;
       this.recordPublished(shard, rows, { startedAt, takenAt, ackedAt });
       return { published: rows.length };
     } catch (error) {
       if (!(error instanceof BrokerError)) connectionBroken = error;
-      if (inTransaction) await client.query('ROLLBACK').catch(() => undefined);
+      if (inTransaction) await client?.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
-      client.release(connectionBroken !== undefined); // a connection that failed is discarded, not reused
+      use.release();
+      client?.release(connectionBroken !== undefined); // a connection that failed is discarded, not reused
     }
   }
 
-  /** A batch's transaction may wait for one send; PostgreSQL ends it if the relay hangs far longer. */
-  private idleInTransactionLimitMs(): number {
-    return Math.max(60_000, this.leaseTtlMs * 4);
+  /**
+   * The send, abandoned at the deadline. A failure that shows the producer is unfit (connection,
+   * timeout, sequence) retires it; a refusal of these records (missing topic, too large) leaves it
+   * to the other shards.
+   */
+  private async sendWithinDeadline(use: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
+    try {
+      await this.sendDeadline.execute(() => this.send(use, rows, timestamp));
+    } catch (error) {
+      const failure = error instanceof TaskCancelledError ? new SendDeadlineExceeded(this.sendTimeoutMs) : error;
+      if (breaksProducer(failure) || (isUnknownTopic(failure) && (await this.topicsExist(rows)))) {
+        this.producers.retire(use.producer);
+        this.metrics.producerReplaced.inc();
+      }
+      throw failure;
+    }
+  }
+
+  /**
+   * "Unknown topic" for a send whose topics all exist comes from another topic: kafkajs keeps
+   * refreshing the metadata of every topic its producer ever sent to, so one deleted topic fails
+   * all its later sends, and only a fresh producer forgets it.
+   */
+  private async topicsExist(rows: OutboxRow[]): Promise<boolean> {
+    try {
+      this.admin ??= this.options.kafka.admin();
+      await this.admin.connect();
+      const existing = new Set(await this.admin.listTopics());
+      return rows.every((row) => existing.has(row.topic));
+    } catch {
+      return false;
+    }
   }
 
   /**
@@ -517,7 +618,7 @@ export class OutboxRelay {
    * one shard often share a partition, and the broker refuses a partition's record batch above
    * message.max.bytes (1 MiB by default).
    */
-  private async send(producer: Producer, rows: OutboxRow[]): Promise<void> {
+  private async send({ producer }: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
     const spans = new Map<string, { span: Span; count: number }>();
     const links = new Map<string, Link[]>();
     for (const row of rows) {
@@ -529,12 +630,14 @@ export class OutboxRelay {
       }
     }
     for (const [topic, topicLinks] of links) {
-      const span = tracer.startSpan(`publish ${topic}`, {
-        kind: SpanKind.PRODUCER,
+      // A batch send whose messages were created elsewhere (the producing spans, linked): per the
+      // messaging conventions a "send" span of kind CLIENT, not PRODUCER.
+      const span = tracer.startSpan(`send ${topic}`, {
+        kind: SpanKind.CLIENT,
         links: topicLinks,
         attributes: {
           'messaging.system': 'kafka',
-          'messaging.operation.name': 'publish',
+          'messaging.operation.name': 'send',
           'messaging.operation.type': 'send',
           'messaging.destination.name': topic,
           'messaging.client.id': this.instanceId,
@@ -545,12 +648,18 @@ export class OutboxRelay {
     try {
       for (const request of splitBySize(rows, this.maxRequestBytes)) {
         let bytes = 0;
+        let partitions: Set<string> | undefined = new Set<string>();
         const messages = request.map((row) => {
           bytes += recordBytes(row);
+          const count = this.producers.partitionCounts.get(row.topic);
+          if (count === undefined) partitions = undefined;
+          else partitions?.add(`${row.topic}/${shardOf(row.key, count)}`);
           spans.get(row.topic)!.count++;
-          return { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers } };
+          // One timestamp for the whole batch, taken before the first request: the broker-side fence
+          // (message.timestamp.before.max.ms) then counts from the start of the send, like the deadline.
+          return { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers, timestamp: String(timestamp) } };
         });
-        await this.produceQueue.send(producer, messages, bytes);
+        await this.produceQueue.send(producer, messages, bytes, partitions);
       }
     } catch (error) {
       spans.forEach(({ span }) => {
@@ -700,9 +809,16 @@ class ShardPump {
   private readonly wakeup = new Wakeup();
   private signalStopped!: (value: 'stopped') => void;
   private readonly stopped = new Promise<'stopped'>((resolve) => (this.signalStopped = resolve));
+  /** When the shard last advanced (a batch committed, or found nothing to publish). */
+  private progressAt = performance.now();
+  private idle = false;
+  /** From the last failed batch: when its oldest row was appended (performance clock), and why it failed. */
+  private oldestFailedAt?: number;
+  private lastError?: string;
 
   constructor(
     readonly shard: number,
+    readonly epoch: string,
     private readonly relay: OutboxRelay,
   ) {}
 
@@ -712,6 +828,21 @@ class ShardPump {
 
   wake(): void {
     this.wakeup.wake();
+  }
+
+  /** A batch of these rows failed to publish. */
+  failedWith(rows: Array<{ age_ms: number }>, error: unknown): void {
+    this.oldestFailedAt = performance.now() - Number(rows[0]?.age_ms ?? 0);
+    this.lastError = errorMessage(error);
+  }
+
+  /** What health() says about this shard when it has not advanced for `limitMs`, else undefined. */
+  stall(now: number, limitMs: number): string | undefined {
+    const since = now - this.progressAt;
+    if (this.idle || since <= limitMs) return undefined;
+    const oldest = this.oldestFailedAt === undefined ? '' : `, oldest unpublished event ${Math.round((now - this.oldestFailedAt) / 1000)} s old`;
+    const why = this.lastError ? `; last error: ${this.lastError}` : '';
+    return `shard ${this.shard} has not advanced for ${Math.round(since / 1000)} s${oldest}${why}`;
   }
 
   /** Stops after the batch in flight (which then commits or rolls back as usual). */
@@ -729,8 +860,9 @@ class ShardPump {
       await this.relay.concurrency.acquire();
       try {
         if (!this.active) break;
-        outcome = await this.relay.publishBatch(this.shard, this.stopped);
+        outcome = await this.relay.publishBatch(this.shard, this.epoch, this.stopped);
       } catch (error) {
+        this.lastError = errorMessage(error);
         this.relay.publishFailed(this.shard, error);
         backoff = this.relay.nextBackoff(backoff);
         await this.wakeup.sleep(backoff.duration, () => !this.active);
@@ -741,12 +873,20 @@ class ShardPump {
       if (outcome === 'stopped') break;
       if (outcome === 'lease-lost') {
         this.active = false;
-        this.relay.leaseLost(this.shard);
+        this.relay.leaseLost(this.shard, this.epoch);
         break;
       }
       if (backoff) this.relay.publishRecovered(this.shard);
       backoff = undefined;
-      if (outcome.published < this.relay.fullBatch) await this.wakeup.wait(this.relay.pollInterval);
+      this.progressAt = performance.now();
+      this.oldestFailedAt = this.lastError = undefined;
+      if (outcome.published < this.relay.fullBatch) {
+        // Caught up: an idle shard is not a stalled one.
+        this.idle = true;
+        await this.wakeup.wait(this.relay.pollInterval);
+        this.idle = false;
+        this.progressAt = performance.now();
+      }
     }
   }
 }

@@ -98,7 +98,8 @@ export class ServiceKitModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         RouteCatalogue,
       ],
-      exports: [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, KAFKA_CLIENT],
+      // READINESS_PROBES: modules add their own readiness (the outbox relay) to /health/ready.
+      exports: [SERVICE_CONFIG, SERVICE_NAME, ROOT_LOGGER, KAFKA_CLIENT, READINESS_PROBES],
     };
   }
 }

@@ -90,3 +90,14 @@ export async function unpublishedCount(dataSource: DataSource): Promise<number> 
   const [{ n }] = await dataSource.query(`SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL`);
   return n;
 }
+
+/** The real client, counting the producers the relay makes from it (each replacement is a new one). */
+export function countingProducers(kafka: Kafka): { kafka: Kafka; created: () => number } {
+  let created = 0;
+  const counting = Object.create(kafka) as Kafka;
+  counting.producer = (config) => {
+    created++;
+    return kafka.producer(config);
+  };
+  return { kafka: counting, created: () => created };
+}

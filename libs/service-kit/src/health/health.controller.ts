@@ -10,7 +10,7 @@ export const READINESS_PROBES = Symbol.for('omnibus:readiness-probes');
 export class ReadinessProbes implements OnApplicationShutdown {
   constructor(readonly probes: DependencyProbe[]) {}
 
-  /** Parts of the service that join readiness once they exist (an event consumer: `consumer:<group>`). */
+  /** Parts of the service that report their own readiness by name beside the dependencies (the outbox relay, each event consumer `consumer:<group>`). */
   add(probe: DependencyProbe): void {
     this.probes.push(probe);
   }
