@@ -184,7 +184,11 @@ export async function describeBrokerTopics(admin: Admin, names: string[]): Promi
   for (const resource of configs.resources) {
     const topic = result.get(resource.resourceName);
     if (!topic) continue;
-    for (const entry of resource.configEntries) topic.configs[entry.configName] = entry.configValue;
+    for (const entry of resource.configEntries) {
+      // The fence is optional: reported only where a topic sets it, not the broker's default (none).
+      if (entry.configName === 'message.timestamp.before.max.ms' && entry.configSource !== ConfigSource.TOPIC_CONFIG) continue;
+      topic.configs[entry.configName] = entry.configValue;
+    }
   }
   return result;
 }

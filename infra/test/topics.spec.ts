@@ -44,6 +44,22 @@ describe('catalogue → topic specs', () => {
     expect(dlq).toMatchObject({ partitions: 1, configs: { 'retention.ms': '2592000000', 'cleanup.policy': 'delete' } });
   });
 
+  it('fences late relay sends on the aggregate streams only: retry and dead-letter records keep their original timestamps', () => {
+    const fenced = parseCatalogue(`
+defaults: { partitions: 1, timestampBeforeMaxMs: 5000 }
+topics:
+  - topic: retail.orders
+serviceTopics:
+  services: [order]
+`);
+    const byName = new Map(topicSpecs(fenced).map((spec) => [spec.name, spec.configs]));
+    expect(byName.get('retail.orders')?.['message.timestamp.before.max.ms']).toBe('5000');
+    for (const name of ['order.retry', 'order.retry-1', 'order.dlq']) {
+      expect(byName.get(name)).toBeDefined();
+      expect(byName.get(name)?.['message.timestamp.before.max.ms']).toBeUndefined();
+    }
+  });
+
   it('takes the replication factor and min.insync.replicas from the environment', () => {
     const options = topicSpecOptionsFromEnv({ KAFKA_REPLICATION_FACTOR: '3', KAFKA_MIN_INSYNC_REPLICAS: '2' });
     const [orders] = topicSpecs(catalogue, options);
