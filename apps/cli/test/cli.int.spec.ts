@@ -2,7 +2,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { testKafka, uniqueName } from '@omnibus/testing';
-import { runOmnibus as omnibus } from './run-omnibus';
+import { runOmnibus as omnibus } from '@omnibus/testing';
 
 jest.setTimeout(60_000);
 

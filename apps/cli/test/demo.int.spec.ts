@@ -1,5 +1,5 @@
 import { createServer } from 'node:net';
-import { runOmnibus as omnibus } from './run-omnibus';
+import { runOmnibus as omnibus } from '@omnibus/testing';
 
 jest.setTimeout(30_000);
 

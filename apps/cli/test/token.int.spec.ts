@@ -1,7 +1,7 @@
 import { decodeJwt } from 'jose';
 import { verifyToken } from '@omnibus/service-kit';
 import { ttlSeconds } from '../src/commands/token';
-import { runOmnibus as omnibus } from './run-omnibus';
+import { runOmnibus as omnibus } from '@omnibus/testing';
 
 
 const SECRET = 'a-test-secret-of-at-least-32-characters!';

@@ -19,7 +19,7 @@ import path from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { createUniqueTopics, EventPublisher, startSchemaRegistry } from '../test/platform';
+import { createUniqueTopics, EventPublisher, startSchemaRegistry } from '@omnibus/messaging/testing';
 import { inventoryService } from '../src/service';
 import { checkInvariants } from '../src/stock/invariants';
 
@@ -44,7 +44,7 @@ async function http(name: string, url: string, headers: Record<string, string>):
 async function main(): Promise<void> {
   console.log(`inventory bench on ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`);
   const consumer = uniqueName('inventory-bench');
-  const [registry, { topics }] = await Promise.all([startSchemaRegistry(), createUniqueTopics(['inventory.commands', 'retail.reservations', 'retail.inventory'], [consumer])]);
+  const [registry, { topics }] = await Promise.all([startSchemaRegistry('inventory'), createUniqueTopics(['inventory.commands', 'retail.reservations', 'retail.inventory'], [consumer])]);
   const database = await createTestDatabase('inventory_bench');
   const env = {
     ...(testServiceEnv(database.url) as Record<string, string>),

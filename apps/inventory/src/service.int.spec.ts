@@ -5,8 +5,8 @@ import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { runOmnibus } from '../test/run-omnibus';
-import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '../test/platform';
+import { runOmnibus } from '@omnibus/testing';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '@omnibus/messaging/testing';
 import type { InventoryConfig } from './config';
 import { inventoryService } from './service';
 import { checkInvariants } from './stock/invariants';
@@ -22,7 +22,7 @@ let recorder: EventRecorder;
 let publisher: EventPublisher;
 
 beforeAll(async () => {
-  [registry, { topics }] = await Promise.all([startSchemaRegistry(), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
+  [registry, { topics }] = await Promise.all([startSchemaRegistry('inventory'), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
   Object.assign(process.env, {
     SCHEMA_REGISTRY_URL: registry.url,
     TOPIC_OVERRIDES: JSON.stringify(topics),

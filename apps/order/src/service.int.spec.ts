@@ -7,7 +7,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { webOrderRequest } from '../test/orders';
-import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '../test/platform';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '@omnibus/messaging/testing';
 import type { OrderConfig } from './config';
 import { orderService } from './service';
 
@@ -26,7 +26,7 @@ let publisher: EventPublisher;
 // Before the standard checks boot the service: a registry, and topics of its own (the service reads
 // SCHEMA_REGISTRY_URL, TOPIC_OVERRIDES and ORDER_CONSUMER_SERVICE from the environment).
 beforeAll(async () => {
-  [registry, { topics }] = await Promise.all([startSchemaRegistry(), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
+  [registry, { topics }] = await Promise.all([startSchemaRegistry('order'), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
   Object.assign(process.env, { SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics), ORDER_CONSUMER_SERVICE: consumerService });
   [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.orders'], topics['odoo.commands']], registry.url), EventPublisher.start(registry.url)]);
 }, 90_000);

@@ -15,7 +15,7 @@ import { v7 as uuidv7 } from 'uuid';
 import type { OrderConfig } from '../src/config';
 import { orderService } from '../src/service';
 import { webOrderRequest } from './orders';
-import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from './platform';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
 
 jest.setTimeout(60_000);
 
@@ -36,7 +36,7 @@ let channel: string;
 beforeAll(async () => {
   let suffix: string;
   [registry, sim, { topics, suffix }] = await Promise.all([
-    startSchemaRegistry(),
+    startSchemaRegistry('order'),
     OdooSimProcess.start({ version: 17 }),
     createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer]),
   ]);

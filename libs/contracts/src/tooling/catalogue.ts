@@ -33,6 +33,8 @@ const topicSchema = z
     retentionMs: z.number().int().optional(),
     cleanupPolicy: z.string().optional(),
     minInsyncReplicas: z.number().int().positive().optional(),
+    /** Topic setting read by infra (the outbox relay's fence on late sends). */
+    timestampBeforeMaxMs: z.number().int().positive().optional(),
     deprecated: deprecation.optional(),
     events: z
       .array(eventSchema)
@@ -49,6 +51,7 @@ const catalogueSchema = z
         retentionMs: z.number().int(),
         cleanupPolicy: z.string(),
         minInsyncReplicas: z.number().int().positive(),
+        timestampBeforeMaxMs: z.number().int().positive().optional(),
         compatibility: level,
       })
       .strict(),

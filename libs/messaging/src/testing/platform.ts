@@ -1,14 +1,18 @@
-// Integration set-up of the order service: the real Kafka and PostgreSQL, other apps as child
-// processes (apps never import each other), unique topics per test file, and a reader of what lands
-// on them.
+// Integration set-up shared by the services' tests: the real Kafka and PostgreSQL, other apps as child
+// processes (a test starts apps/<app>/src/main.ts by path: apps never import each other), unique
+// topics per test file, and a reader and a writer of what lands on them.
 import { contractFor, EventContract } from '@omnibus/contracts';
-import { AvroSerde, envelopeHeaders, readHeaders, SchemaRegistryClient, StageOptions } from '@omnibus/messaging';
 import { createTestDatabase, createTestTopics, testKafka, TestDatabase, uniqueName, waitFor } from '@omnibus/testing';
 import type { Consumer, Producer } from 'kafkajs';
 import { ChildProcess, spawn } from 'node:child_process';
 import path from 'node:path';
+import { deadLetterTopicOf, defaultRetrySchedule, redriveTopicFor, retryTierTopicsOf } from '../consumer/failure-routing';
+import { readHeaders } from '../envelope/headers';
+import { envelopeHeaders, StageOptions } from '../publishing/event-outbox';
+import { AvroSerde } from '../serde/avro-serde';
+import { SchemaRegistryClient } from '../serde/registry-client';
 
-const ROOT = path.resolve(__dirname, '../../..');
+const ROOT = path.resolve(__dirname, '../../../..');
 
 export interface AppProcess {
   url: string;
@@ -66,8 +70,8 @@ export async function startApp(
 }
 
 /** apps/schema-registry on its own fresh database. */
-export async function startSchemaRegistry(): Promise<AppProcess> {
-  const database: TestDatabase = await createTestDatabase('registry_order');
+export async function startSchemaRegistry(testedService = 'test'): Promise<AppProcess> {
+  const database: TestDatabase = await createTestDatabase(`registry_${testedService.replace(/-/g, '_')}`);
   return startApp('schema-registry', { DATABASE_URL: database.url, SCHEMA_REGISTRY_PORT: '' }, { cleanup: () => database.drop() }).catch(async (error) => {
     await database.drop();
     throw error;
@@ -84,17 +88,16 @@ export async function createUniqueTopics<T extends string>(
 ): Promise<{ topics: Record<T, string>; suffix: string }> {
   const suffix = uniqueName('t').slice(2);
   const topics = Object.fromEntries(catalogueTopics.map((topic) => [topic, `${topic}.${suffix}`])) as Record<T, string>;
-  const admin = testKafka(`order-test-admin-${suffix}`).admin();
+  const admin = testKafka(`test-admin-${suffix}`).admin();
   await admin.connect();
   try {
     await createTestTopics(admin, [
       ...Object.values<string>(topics).map((topic) => ({ topic, numPartitions: 3 })),
-      ...consumerServices.flatMap((service) => [
-        { topic: `${service}.retry`, numPartitions: 1 },
-        // One delay topic per retry tier (the default schedule has three).
-        ...[1, 2, 3].map((tier) => ({ topic: `${service}.retry-${tier}`, numPartitions: 1 })),
-        { topic: `${service}.dlq`, numPartitions: 1 },
-      ]),
+      ...consumerServices.flatMap((service) =>
+        [redriveTopicFor(service), ...retryTierTopicsOf(service, defaultRetrySchedule.retryTopicDelaysMs.length), deadLetterTopicOf(service)].map(
+          (topic) => ({ topic, numPartitions: 1 }),
+        ),
+      ),
     ]);
   } finally {
     await admin.disconnect();
@@ -120,7 +123,7 @@ export class EventRecorder {
 
   static async start(topics: string[], registryUrl: string): Promise<EventRecorder> {
     const serde = new AvroSerde({ registry: new SchemaRegistryClient({ url: registryUrl }) });
-    const consumer = testKafka('order-test-recorder').consumer({ groupId: uniqueName('order-test-recorder'), maxWaitTimeInMs: 50 });
+    const consumer = testKafka('test-recorder').consumer({ groupId: uniqueName('test-recorder'), maxWaitTimeInMs: 50 });
     const recorder = new EventRecorder(consumer);
     await consumer.connect();
     await consumer.subscribe({ topics, fromBeginning: true });
@@ -156,7 +159,7 @@ export interface PublishedRecord {
   headers: Record<string, string>;
 }
 
-/** Publishes events as another service would (Avro, CloudEvents headers), to test the order service's consumer. */
+/** Publishes events as another service would (Avro, CloudEvents headers), to test a service's consumer. */
 export class EventPublisher {
   private constructor(
     private readonly producer: Producer,
@@ -164,7 +167,7 @@ export class EventPublisher {
   ) {}
 
   static async start(registryUrl: string): Promise<EventPublisher> {
-    const producer = testKafka('order-test-publisher').producer({ idempotent: true, maxInFlightRequests: 1 });
+    const producer = testKafka('test-publisher').producer({ idempotent: true, maxInFlightRequests: 1 });
     await producer.connect();
     return new EventPublisher(producer, new AvroSerde({ registry: new SchemaRegistryClient({ url: registryUrl }), autoRegister: true }));
   }
