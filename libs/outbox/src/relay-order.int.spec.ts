@@ -52,6 +52,36 @@ describe('per-key order with several relays', () => {
   const writeAll = (eventsPerKeyEach: number) =>
     Promise.all(Array.from({ length: WRITERS }, (_, writer) => write(writer, eventsPerKeyEach)));
 
+  it('publishes a backlog committed before any relay ran in append order, batch after batch', async () => {
+    const kafka = testKafka('outbox-order-backlog-test');
+    topic = uniqueName('outbox.backlog');
+    const consumer = await consumeTopic(kafka, topic, 4);
+    // The whole backlog is there before the relay starts, so every batch is full and several
+    // batches of one shard follow each other: taking rows in any other order than by id shows.
+    const backlogKeys = 8;
+    const perKey = 30;
+    for (let version = 1; version <= perKey; version++) {
+      await db.dataSource.transaction((manager) =>
+        appendToOutbox(
+          manager,
+          Array.from({ length: backlogKeys }, (_, k) => ({ topic, key: `backlog-${k}`, value: Buffer.from(String(version)), headers: { ce_id: `backlog-${k}-${version}` } })),
+        ),
+      );
+    }
+    const relay = new OutboxRelay({ dataSource: db.dataSource, kafka, instanceId: 'relay-backlog', batchSize: 7, logger: recordingLogger() });
+    await relay.start();
+    try {
+      await waitFor(() => consumer.received.length >= backlogKeys * perKey, { what: 'the backlog consumed' });
+    } finally {
+      await relay.stop();
+      await consumer.stop();
+    }
+    const sequences = new Map<string, number[]>();
+    for (const event of consumer.received) sequences.set(event.key, [...(sequences.get(event.key) ?? []), Number(event.value)]);
+    expect(sequences.size).toBe(backlogKeys);
+    for (const [, seqs] of sequences) expect(seqs).toEqual(Array.from({ length: perKey }, (_, i) => i + 1));
+  });
+
   it('keeps every SKU\'s events in order, written concurrently by several writers, with two relays running, one of them replaced mid-stream', async () => {
     const kafka = testKafka('outbox-order-test');
     topic = uniqueName('outbox.order');
