@@ -66,10 +66,10 @@ export function describeStandardService<S extends z.ZodType<ServiceConfig, any, 
         status: 200,
         body: expect.objectContaining({ status: 'ok', info: expect.objectContaining(usesKafka ? { database: up, kafka: up } : { database: up }) }),
       });
-      // Besides database and Kafka, only the service's event consumers (`consumer:<group>`), all up.
+      // Besides database and Kafka, only the service's own parts (its event consumers `consumer:<group>`, its outbox relay), all up.
       const others = Object.entries((body as { info: Record<string, unknown> }).info).filter(([name]) => name !== 'database' && name !== 'kafka');
       for (const [name, state] of others) {
-        expect(name).toMatch(/^consumer:/);
+        expect(name).toMatch(/^(consumer:.+|outbox-relay)$/);
         expect(state).toEqual(up);
       }
     });
