@@ -14,3 +14,4 @@ export { kafkaProbe } from './health/kafka-probe';
 export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';
 export { buildOpenApiDocument, openApiPath, DocumentedRoute, RouteCatalogue } from './http/openapi';
+export { PeriodicTask, runPeriodically } from './periodic';

@@ -1,7 +1,7 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AvailabilityChanged, LocationType } from '@omnibus/contracts';
 import { EventOutbox } from '@omnibus/messaging';
-import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
+import { PeriodicTask, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { InventoryConfig } from '../config';
@@ -43,9 +43,7 @@ export function publishDecision(
  */
 @Injectable()
 export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
-  private stopped = false;
+  private task?: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -56,13 +54,15 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task = runPeriodically(
+      TICK_MS,
+      () => this.publishDue(),
+      (error) => this.logger.error({ err: error }, 'availability publishing failed; retrying next tick'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    await this.task?.stop();
   }
 
   /** One pass over the marked SKUs; returns how many AvailabilityChanged were staged. */
@@ -139,16 +139,5 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
     );
     await this.outbox.stage(manager, { topic: topicFor(this.config, AvailabilityChanged.topic), type: AvailabilityChanged.type, key: sku, payload });
     inventoryMetrics.availabilityPublished.inc();
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.publishDue()
-        .catch((error) => this.logger.error({ err: error }, 'availability publishing failed; retrying next tick'))
-        .then(() => undefined)
-        .finally(() => this.schedule());
-    }, TICK_MS);
-    this.timer.unref();
   }
 }

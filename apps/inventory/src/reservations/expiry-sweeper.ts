@@ -1,6 +1,6 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { EventOutbox } from '@omnibus/messaging';
-import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { PeriodicTask, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config';
@@ -16,8 +16,7 @@ const BATCH = 200;
  */
 @Injectable()
 export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
-  private running?: Promise<void>;
+  private task?: PeriodicTask;
   private stopped = false;
 
   constructor(
@@ -29,13 +28,19 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
   ) {}
 
   onApplicationBootstrap(): void {
-    this.schedule();
+    this.task = runPeriodically(
+      this.config.RESERVATION_SWEEP_INTERVAL_MS,
+      async () => {
+        const released = await this.sweep();
+        if (released) this.logger.info({ released }, 'expired reservations released');
+      },
+      (error) => this.logger.error({ err: error }, 'reservation expiry sweep failed; retrying next interval'),
+    );
   }
 
   async onApplicationShutdown(): Promise<void> {
-    this.stopped = true;
-    clearTimeout(this.timer);
-    await this.running;
+    this.stopped = true; // ends a sweep between batches
+    await this.task?.stop();
   }
 
   /** One pass: releases everything due (batch after batch). Returns how many were released. */
@@ -50,18 +55,5 @@ export class ExpirySweeper implements OnApplicationBootstrap, OnApplicationShutd
       released += count;
       if (count < BATCH || this.stopped) return released;
     }
-  }
-
-  private schedule(): void {
-    if (this.stopped) return;
-    this.timer = setTimeout(() => {
-      this.running = this.sweep()
-        .then((released) => {
-          if (released) this.logger.info({ released }, 'expired reservations released');
-        })
-        .catch((error) => this.logger.error({ err: error }, 'reservation expiry sweep failed; retrying next interval'))
-        .finally(() => this.schedule());
-    }, this.config.RESERVATION_SWEEP_INTERVAL_MS);
-    this.timer.unref();
   }
 }

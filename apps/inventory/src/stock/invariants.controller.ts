@@ -1,5 +1,5 @@
 import { Controller, Get, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { RequireScopes, ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { PeriodicTask, RequireScopes, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config';
@@ -15,7 +15,7 @@ export interface InvariantReport {
 /** Runs the invariant check on demand and every INVARIANT_CHECK_INTERVAL_MS; a violation is an error log line and the `inventory_invariant_violations` gauge (alert on > 0). */
 @Injectable()
 export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
+  private task?: PeriodicTask;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -25,14 +25,15 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
 
   onApplicationBootstrap(): void {
     if (this.config.INVARIANT_CHECK_INTERVAL_MS === 0) return;
-    this.timer = setInterval(() => {
-      this.check().catch((error) => this.logger.warn({ err: error }, 'stock invariant check could not run; next interval'));
-    }, this.config.INVARIANT_CHECK_INTERVAL_MS);
-    this.timer.unref();
+    this.task = runPeriodically(
+      this.config.INVARIANT_CHECK_INTERVAL_MS,
+      () => this.check(),
+      (error) => this.logger.warn({ err: error }, 'stock invariant check could not run; next interval'),
+    );
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onApplicationShutdown(): Promise<void> {
+    await this.task?.stop();
   }
 
   async check(): Promise<InvariantReport> {
