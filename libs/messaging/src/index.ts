@@ -8,7 +8,6 @@ export { PermanentError, DependencyUnavailableError, FailureKind, classifyFailur
 export {
   RetrySchedule,
   defaultRetrySchedule,
-  retryTopicOf,
   retryTierTopicOf,
   retryTierTopicsOf,
   redriveTopicFor,

@@ -31,8 +31,6 @@ export function redriveTopicFor(service: string): string {
   return `${service}.retry`;
 }
 
-/** @deprecated the re-drive topic: use `redriveTopicFor` (retries have one topic per tier, `retryTierTopicOf`). */
-export const retryTopicOf = redriveTopicFor;
 
 /** True for `<service>.retry` and `<service>.retry-<n>`: topics a replay leaves alone unless named. */
 export function isRetryTopic(topic: string): boolean {

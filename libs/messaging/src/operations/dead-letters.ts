@@ -2,7 +2,7 @@ import type { Admin, Kafka, KafkaMessage, Producer } from 'kafkajs';
 import type { DataSource } from 'typeorm';
 import { randomBytes } from 'node:crypto';
 import { EventHeaders, FailureHeader, readHeaders } from '../envelope/headers';
-import { retryTopicOf } from '../consumer/failure-routing';
+import { redriveTopicFor } from '../consumer/failure-routing';
 
 /** A record of a dead-letter topic, with what its headers say about the failure. */
 export interface DeadLetter {
@@ -54,7 +54,7 @@ export interface DeadLetterFilter {
 
 /** `inventory.dlq` → `inventory.retry`: the fallback when an old record has no retry-topic header. */
 function retryTopicForDeadLetterTopic(deadLetterTopic: string): string {
-  return deadLetterTopic.endsWith('.dlq') ? retryTopicOf(deadLetterTopic.slice(0, -'.dlq'.length)) : `${deadLetterTopic}.retry`;
+  return deadLetterTopic.endsWith('.dlq') ? redriveTopicFor(deadLetterTopic.slice(0, -'.dlq'.length)) : `${deadLetterTopic}.retry`;
 }
 
 export function toDeadLetter(

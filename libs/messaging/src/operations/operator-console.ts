@@ -4,7 +4,7 @@ import { Admin, Kafka, logLevel, Producer } from 'kafkajs';
 import { DataSource } from 'typeorm';
 import { databaseUrl, kafkaSettingsFromEnv, omnibusHome, postgresServerFromEnv } from '@omnibus/infra';
 import { kafkaClientConfig } from '@omnibus/service-kit/kafka';
-import { deadLetterTopicOf, isRetryTopic, retryTopicOf } from '../consumer/failure-routing';
+import { deadLetterTopicOf, isRetryTopic, redriveTopicFor } from '../consumer/failure-routing';
 import { ActionReport, AuditEntry, AuditFilter, AuditTrail, currentOperator } from './audit';
 import {
   DeadLetter,
@@ -291,7 +291,7 @@ export class OperatorConsole {
           return {
             outcome: 'refused',
             summary:
-              `the head ${parked.headEventId} of key ${parked.key} is neither in ${deadLetterTopicOf(request.service)} nor in its retry topics (${retryTopicOf(request.service)}, -1…) ` +
+              `the head ${parked.headEventId} of key ${parked.key} is neither in ${deadLetterTopicOf(request.service)} nor in its retry topics (${redriveTopicFor(request.service)}, -1…) ` +
               `(parked since ${parked.parkedAt.toISOString()}: past their retention?), so it cannot be re-driven. ` +
               `omnibus parked skip drops it and releases the ${parked.waiting} waiting event(s)`,
             value: plan,
