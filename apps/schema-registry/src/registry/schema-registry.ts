@@ -180,7 +180,7 @@ export class SchemaRegistry {
 
       if (mode !== 'IMPORT') {
         const level = (await this.effectiveSetting(tx, 'compatibility', subject)) as CompatibilityLevel;
-        const previous = await Promise.all(live.map((row) => this.parsedSchema(tx, row.schemaId)));
+        const previous = await oneAtATime(live, (row) => this.parsedSchema(tx, row.schemaId));
         const report = checkCompatibility(level, candidate.parsed, previous, {
           describePrevious: (index) => `version ${live[index].version}`,
         });
@@ -397,7 +397,7 @@ export class SchemaRegistry {
     const [row] = await sql.query('SELECT id, schema, refs FROM schemas WHERE id = $1', [id]);
     if (!row) throw errors.store(`schema ${id} is referenced but missing`);
     const stored = toStoredSchema(row);
-    const references = await Promise.all(stored.references.map((reference) => this.referencedSchema(sql, reference, true)));
+    const references = await oneAtATime(stored.references, (reference) => this.referencedSchema(sql, reference, true));
     const parsed = parseSchema(stored.schema, { references });
     this.parsedById.set(id, parsed);
     return parsed;
@@ -481,4 +481,14 @@ function selectVersion(subject: string, rows: VersionRow[], selector: VersionSel
 
 export function isRegistryError(error: unknown): error is RegistryError {
   return error instanceof RegistryError;
+}
+
+/**
+ * Maps in order, one call at a time. `sql` may be a transaction's single connection, which must not
+ * be given a second query while one is running (pg deprecates its client-side queue for that).
+ */
+async function oneAtATime<T, R>(items: readonly T[], fn: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = [];
+  for (const item of items) results.push(await fn(item));
+  return results;
 }
