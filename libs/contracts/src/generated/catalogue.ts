@@ -6,9 +6,9 @@ import type { EventDefinition, ServiceTopicsDefinition, TopicDefinition } from '
 /** Services of Omnibus (schemas/catalogue.yaml serviceTopics.services). */
 export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' | 'odoo-adapter' | 'webhooks';
 /** Kafka topics of the catalogue. */
-export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results';
+export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -24,6 +24,9 @@ export const topics = {
   retailFinance: 'retail.finance',
   odooCommands: 'odoo.commands',
   odooResults: 'odoo.results',
+  odooStockSnapshots: 'odoo.stock-snapshots',
+  retailLocations: 'retail.locations',
+  inventoryChecks: 'inventory.checks',
 } as const;
 
 /** Event type (full name) by short name. */
@@ -68,8 +71,13 @@ export const eventTypes = {
   ValidateDelivery: 'com.omnibus.odoo.ValidateDelivery',
   PostJournalEntry: 'com.omnibus.odoo.PostJournalEntry',
   CreateCreditNote: 'com.omnibus.odoo.CreateCreditNote',
+  ReadStockSnapshot: 'com.omnibus.odoo.ReadStockSnapshot',
   OdooCommandSucceeded: 'com.omnibus.odoo.OdooCommandSucceeded',
   OdooCommandFailed: 'com.omnibus.odoo.OdooCommandFailed',
+  StockSnapshotPart: 'com.omnibus.odoo.StockSnapshotPart',
+  StockLocationUpserted: 'com.omnibus.inventory.StockLocationUpserted',
+  StockDriftDetected: 'com.omnibus.inventory.StockDriftDetected',
+  StockInvariantViolated: 'com.omnibus.inventory.StockInvariantViolated',
 } as const;
 
 /** Every topic with its configuration, owner, producers, consumers and event types (defaults resolved). */
@@ -242,7 +250,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     topic: 'odoo.commands',
     key: 'aggregate id (order id, journal entry id, return id)',
     owner: 'odoo-adapter',
-    producers: ['order', 'finance-posting', 'returns'],
+    producers: ['order', 'finance-posting', 'returns', 'inventory'],
     consumers: ['odoo-adapter'],
     compatibility: 'FULL_TRANSITIVE',
     partitions: 6,
@@ -255,6 +263,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.odoo.ValidateDelivery',
       'com.omnibus.odoo.PostJournalEntry',
       'com.omnibus.odoo.CreateCreditNote',
+      'com.omnibus.odoo.ReadStockSnapshot',
     ],
   },
   {
@@ -269,6 +278,45 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     cleanupPolicy: 'delete',
     minInsyncReplicas: 1,
     events: ['com.omnibus.odoo.OdooCommandSucceeded', 'com.omnibus.odoo.OdooCommandFailed'],
+  },
+  {
+    topic: 'odoo.stock-snapshots',
+    key: 'snapshot id',
+    owner: 'odoo-adapter',
+    producers: ['odoo-adapter'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+    partitions: 6,
+    retentionMs: 604800000,
+    cleanupPolicy: 'delete',
+    minInsyncReplicas: 1,
+    events: ['com.omnibus.odoo.StockSnapshotPart'],
+  },
+  {
+    topic: 'retail.locations',
+    key: 'location id',
+    owner: 'odoo-adapter',
+    producers: ['odoo-adapter'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+    partitions: 6,
+    retentionMs: 604800000,
+    cleanupPolicy: 'delete',
+    minInsyncReplicas: 1,
+    events: ['com.omnibus.inventory.StockLocationUpserted'],
+  },
+  {
+    topic: 'inventory.checks',
+    key: 'location id',
+    owner: 'inventory',
+    producers: ['inventory'],
+    consumers: ['webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+    partitions: 6,
+    retentionMs: 604800000,
+    cleanupPolicy: 'delete',
+    minInsyncReplicas: 1,
+    events: ['com.omnibus.inventory.StockDriftDetected', 'com.omnibus.inventory.StockInvariantViolated'],
   },
 ];
 
@@ -714,6 +762,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     consumers: ['odoo-adapter'],
     compatibility: 'FULL_TRANSITIVE',
   },
+  'com.omnibus.odoo.ReadStockSnapshot': {
+    type: 'com.omnibus.odoo.ReadStockSnapshot',
+    name: 'ReadStockSnapshot',
+    topic: 'odoo.commands',
+    subject: 'odoo.commands-com.omnibus.odoo.ReadStockSnapshot',
+    keyField: 'snapshotId',
+    owner: 'inventory',
+    producers: ['inventory'],
+    consumers: ['odoo-adapter'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
   'com.omnibus.odoo.OdooCommandSucceeded': {
     type: 'com.omnibus.odoo.OdooCommandSucceeded',
     name: 'OdooCommandSucceeded',
@@ -734,6 +793,50 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     owner: 'odoo-adapter',
     producers: ['odoo-adapter'],
     consumers: ['order', 'finance-posting', 'returns'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.odoo.StockSnapshotPart': {
+    type: 'com.omnibus.odoo.StockSnapshotPart',
+    name: 'StockSnapshotPart',
+    topic: 'odoo.stock-snapshots',
+    subject: 'odoo.stock-snapshots-com.omnibus.odoo.StockSnapshotPart',
+    keyField: 'snapshotId',
+    owner: 'odoo-adapter',
+    producers: ['odoo-adapter'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.inventory.StockLocationUpserted': {
+    type: 'com.omnibus.inventory.StockLocationUpserted',
+    name: 'StockLocationUpserted',
+    topic: 'retail.locations',
+    subject: 'retail.locations-com.omnibus.inventory.StockLocationUpserted',
+    keyField: 'locationId',
+    owner: 'odoo-adapter',
+    producers: ['odoo-adapter'],
+    consumers: ['inventory'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.inventory.StockDriftDetected': {
+    type: 'com.omnibus.inventory.StockDriftDetected',
+    name: 'StockDriftDetected',
+    topic: 'inventory.checks',
+    subject: 'inventory.checks-com.omnibus.inventory.StockDriftDetected',
+    keyField: 'locationId',
+    owner: 'inventory',
+    producers: ['inventory'],
+    consumers: ['webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.inventory.StockInvariantViolated': {
+    type: 'com.omnibus.inventory.StockInvariantViolated',
+    name: 'StockInvariantViolated',
+    topic: 'inventory.checks',
+    subject: 'inventory.checks-com.omnibus.inventory.StockInvariantViolated',
+    keyField: 'locationId',
+    owner: 'inventory',
+    producers: ['inventory'],
+    consumers: ['webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
 };

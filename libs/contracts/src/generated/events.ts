@@ -4,7 +4,7 @@
 import { EventContract, defineContract } from '../runtime/contract';
 import { EventType, TopicName, eventCatalogue } from './catalogue';
 import { eventSchemas } from './schemas';
-import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, ShipmentLine, ShortLine, SourceDocument, StockSource, SubstitutionReason } from './types';
+import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, ShipmentLine, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
 
 /**
  * A channel placed an order and Omnibus recorded it (idempotently by the channel's idempotency key). Carries the whole order, so inventory, finance, the Odoo adapter and subscribers never call back for it.
@@ -1133,6 +1133,26 @@ export const CreateCreditNote: EventContract<CreateCreditNote, 'com.omnibus.odoo
 );
 
 /**
+ * Command to the Odoo adapter: read Odoo's on-hand stock (stock.quant) per SKU and mapped location now, and answer with StockSnapshotPart events on odoo.stock-snapshots. Issued by inventory's drift check.
+ * Topic `odoo.commands`, key `snapshotId`, owner inventory; subject `odoo.commands-com.omnibus.odoo.ReadStockSnapshot`.
+ */
+export interface ReadStockSnapshot {
+  /** Id of the snapshot asked for (UUIDv7); the answer carries it. The message key. */
+  snapshotId: string;
+  /** Omnibus locations to read; empty = every location the adapter maps. */
+  locationIds: string[];
+  /** Who asked: an operator token's subject, or 'schedule'. */
+  requestedBy: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of ReadStockSnapshot: topic, subject, key, schema and typed Avro encoding. */
+export const ReadStockSnapshot: EventContract<ReadStockSnapshot, 'com.omnibus.odoo.ReadStockSnapshot'> = defineContract(
+  eventCatalogue['com.omnibus.odoo.ReadStockSnapshot'],
+  eventSchemas['com.omnibus.odoo.ReadStockSnapshot'],
+);
+
+/**
  * The Odoo adapter carried out a command; the record exists in Odoo.
  * Topic `odoo.results`, key `aggregateId`, owner odoo-adapter; subject `odoo.results-com.omnibus.odoo.OdooCommandSucceeded`.
  */
@@ -1196,6 +1216,118 @@ export const OdooCommandFailed: EventContract<OdooCommandFailed, 'com.omnibus.od
   eventSchemas['com.omnibus.odoo.OdooCommandFailed'],
 );
 
+/**
+ * One part of the Odoo adapter's answer to ReadStockSnapshot: Odoo's on-hand per SKU and location, read in one pass. A large snapshot comes in several parts with the same snapshotId; a position not in any part is 0 in Odoo.
+ * Topic `odoo.stock-snapshots`, key `snapshotId`, owner odoo-adapter; subject `odoo.stock-snapshots-com.omnibus.odoo.StockSnapshotPart`.
+ */
+export interface StockSnapshotPart {
+  /** Id of the snapshot (from the command). The message key. */
+  snapshotId: string;
+  /** Number of this part, from 1. */
+  part: number;
+  /** How many parts the snapshot has. */
+  parts: number;
+  /** Omnibus locations the snapshot covers (the same in every part). */
+  locationIds: string[];
+  /** Positions in this part. */
+  positions: SnapshotPosition[];
+  /** When the adapter began reading Odoo: the snapshot shows Odoo as of this time or a little later. */
+  takenAt: Date;
+  /** Why no snapshot could be read (then positions is empty and parts is 1); null on success. */
+  error: string | null;
+  /** When the part was published. */
+  occurredAt: Date;
+}
+/** Contract of StockSnapshotPart: topic, subject, key, schema and typed Avro encoding. */
+export const StockSnapshotPart: EventContract<StockSnapshotPart, 'com.omnibus.odoo.StockSnapshotPart'> = defineContract(
+  eventCatalogue['com.omnibus.odoo.StockSnapshotPart'],
+  eventSchemas['com.omnibus.odoo.StockSnapshotPart'],
+);
+
+/**
+ * A stock location as Odoo has it: one Odoo warehouse (its stock location and everything below it), published by the Odoo adapter when it appears or changes. Inventory keeps it as a location; region, brand and channels come from inventory's own configuration.
+ * Topic `retail.locations`, key `locationId`, owner odoo-adapter; subject `retail.locations-com.omnibus.inventory.StockLocationUpserted`.
+ */
+export interface StockLocationUpserted {
+  /** Omnibus id of the location: the adapter's mapping entry for the warehouse, else derived from the warehouse code (e.g. 'odoo-wh2'). The message key. */
+  locationId: string;
+  /** What kind of location it is (the mapping's type; WAREHOUSE for a warehouse the mapping does not list). */
+  locationType: LocationType;
+  /** The warehouse's name in Odoo. */
+  name: string;
+  /** Odoo warehouse short name (code), e.g. 'WH'. */
+  warehouseCode: string | null;
+  /** Odoo stock.warehouse id. */
+  odooWarehouseId: number | null;
+  /** Odoo stock.location id stock rolls up to (the warehouse's lot_stock_id). */
+  odooLocationId: number;
+  /** Full name of that Odoo location, e.g. 'WH/Stock'. */
+  odooLocationName: string;
+  /** Name of the Odoo company owning the warehouse. */
+  odooCompany: string;
+  /** Omnibus company id of that Odoo company when the adapter's mapping lists it. */
+  companyId: string | null;
+  /** Brand the mapping gives that company, when it sells one. */
+  brand: string | null;
+  /** False when the warehouse is archived in Odoo: no stock is promised from it. */
+  active: boolean;
+  /** The warehouse's write_date in Odoo. */
+  sourceUpdatedAt: Date;
+  /** When the adapter read it. */
+  occurredAt: Date;
+}
+/** Contract of StockLocationUpserted: topic, subject, key, schema and typed Avro encoding. */
+export const StockLocationUpserted: EventContract<StockLocationUpserted, 'com.omnibus.inventory.StockLocationUpserted'> = defineContract(
+  eventCatalogue['com.omnibus.inventory.StockLocationUpserted'],
+  eventSchemas['com.omnibus.inventory.StockLocationUpserted'],
+);
+
+/**
+ * A drift check found SKUs whose on-hand at one location differs between inventory and Odoo, and the difference is settled (not a movement still on its way). One event per location and check run.
+ * Topic `inventory.checks`, key `locationId`, owner inventory; subject `inventory.checks-com.omnibus.inventory.StockDriftDetected`.
+ */
+export interface StockDriftDetected {
+  /** The location. The message key. */
+  locationId: string;
+  /** Id of the drift check run (also the snapshot id). */
+  runId: string;
+  /** When Odoo was read; inventory's figures are as of this time. */
+  snapshotTakenAt: Date;
+  /** The differing SKUs, by SKU. */
+  lines: DriftLine[];
+  /** When the check compared. */
+  occurredAt: Date;
+}
+/** Contract of StockDriftDetected: topic, subject, key, schema and typed Avro encoding. */
+export const StockDriftDetected: EventContract<StockDriftDetected, 'com.omnibus.inventory.StockDriftDetected'> = defineContract(
+  eventCatalogue['com.omnibus.inventory.StockDriftDetected'],
+  eventSchemas['com.omnibus.inventory.StockDriftDetected'],
+);
+
+/**
+ * The stock invariant check found a violation: published once when first found, not again while it persists (again only if it recurs after it was gone).
+ * Topic `inventory.checks`, key `locationId`, owner inventory; subject `inventory.checks-com.omnibus.inventory.StockInvariantViolated`.
+ */
+export interface StockInvariantViolated {
+  /** Id of this occurrence of the violation (UUIDv7). */
+  violationId: string;
+  /** Which invariant is violated. */
+  rule: StockInvariantRule;
+  /** Stock keeping unit of the position. */
+  sku: string;
+  /** Location of the position. The message key. */
+  locationId: string;
+  /** The figures that disagree, for the operator. */
+  detail: string;
+  /** When the check first found it. */
+  occurredAt: Date;
+}
+/** Contract of StockInvariantViolated: topic, subject, key, schema and typed Avro encoding. */
+export const StockInvariantViolated: EventContract<StockInvariantViolated, 'com.omnibus.inventory.StockInvariantViolated'> = defineContract(
+  eventCatalogue['com.omnibus.inventory.StockInvariantViolated'],
+  eventSchemas['com.omnibus.inventory.StockInvariantViolated'],
+);
+
 /** Event value by event type. */
 export interface EventMap {
   'com.omnibus.order.OrderPlaced': OrderPlaced;
@@ -1238,8 +1370,13 @@ export interface EventMap {
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery;
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry;
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote;
+  'com.omnibus.odoo.ReadStockSnapshot': ReadStockSnapshot;
   'com.omnibus.odoo.OdooCommandSucceeded': OdooCommandSucceeded;
   'com.omnibus.odoo.OdooCommandFailed': OdooCommandFailed;
+  'com.omnibus.odoo.StockSnapshotPart': StockSnapshotPart;
+  'com.omnibus.inventory.StockLocationUpserted': StockLocationUpserted;
+  'com.omnibus.inventory.StockDriftDetected': StockDriftDetected;
+  'com.omnibus.inventory.StockInvariantViolated': StockInvariantViolated;
 }
 
 /** Every contract by event type. */
@@ -1284,8 +1421,13 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery,
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry,
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote,
+  'com.omnibus.odoo.ReadStockSnapshot': ReadStockSnapshot,
   'com.omnibus.odoo.OdooCommandSucceeded': OdooCommandSucceeded,
   'com.omnibus.odoo.OdooCommandFailed': OdooCommandFailed,
+  'com.omnibus.odoo.StockSnapshotPart': StockSnapshotPart,
+  'com.omnibus.inventory.StockLocationUpserted': StockLocationUpserted,
+  'com.omnibus.inventory.StockDriftDetected': StockDriftDetected,
+  'com.omnibus.inventory.StockInvariantViolated': StockInvariantViolated,
 };
 
 /** Any event with its type; switch on `type` to narrow `value`. */
@@ -1303,8 +1445,11 @@ export interface TopicEventMap {
   'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | RefundIssued;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
-  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote;
+  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | ReadStockSnapshot;
   'odoo.results': OdooCommandSucceeded | OdooCommandFailed;
+  'odoo.stock-snapshots': StockSnapshotPart;
+  'retail.locations': StockLocationUpserted;
+  'inventory.checks': StockDriftDetected | StockInvariantViolated;
 }
 
 /** Contracts of the events on a topic. */

@@ -4857,6 +4857,40 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.odoo.ReadStockSnapshot': {
+    type: 'record',
+    name: 'ReadStockSnapshot',
+    namespace: 'com.omnibus.odoo',
+    doc: 'Command to the Odoo adapter: read Odoo\'s on-hand stock (stock.quant) per SKU and mapped location now, and answer with StockSnapshotPart events on odoo.stock-snapshots. Issued by inventory\'s drift check.',
+    fields: [
+      {
+        name: 'snapshotId',
+        type: 'string',
+        doc: 'Id of the snapshot asked for (UUIDv7); the answer carries it. The message key.',
+      },
+      {
+        name: 'locationIds',
+        type: {
+          type: 'array',
+          items: 'string',
+        },
+        doc: 'Omnibus locations to read; empty = every location the adapter maps.',
+      },
+      {
+        name: 'requestedBy',
+        type: 'string',
+        doc: 'Who asked: an operator token\'s subject, or \'schedule\'.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
   'com.omnibus.odoo.OdooCommandSucceeded': {
     type: 'record',
     name: 'OdooCommandSucceeded',
@@ -4993,6 +5027,346 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the adapter gave up.',
+      },
+    ],
+  },
+  'com.omnibus.odoo.StockSnapshotPart': {
+    type: 'record',
+    name: 'StockSnapshotPart',
+    namespace: 'com.omnibus.odoo',
+    doc: 'One part of the Odoo adapter\'s answer to ReadStockSnapshot: Odoo\'s on-hand per SKU and location, read in one pass. A large snapshot comes in several parts with the same snapshotId; a position not in any part is 0 in Odoo.',
+    fields: [
+      {
+        name: 'snapshotId',
+        type: 'string',
+        doc: 'Id of the snapshot (from the command). The message key.',
+      },
+      {
+        name: 'part',
+        type: 'int',
+        doc: 'Number of this part, from 1.',
+      },
+      {
+        name: 'parts',
+        type: 'int',
+        doc: 'How many parts the snapshot has.',
+      },
+      {
+        name: 'locationIds',
+        type: {
+          type: 'array',
+          items: 'string',
+        },
+        doc: 'Omnibus locations the snapshot covers (the same in every part).',
+      },
+      {
+        name: 'positions',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'SnapshotPosition',
+            namespace: 'com.omnibus.odoo',
+            doc: 'Odoo\'s on-hand quantity of one SKU at one mapped location: the sum of its quants in the location and below.',
+            fields: [
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit (the product\'s default_code).',
+              },
+              {
+                name: 'locationId',
+                type: 'string',
+                doc: 'Omnibus location the quants roll up to.',
+              },
+              {
+                name: 'onHand',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Sum of the quants\' quantity.',
+              },
+              {
+                name: 'odooUpdatedAt',
+                type: {
+                  type: 'long',
+                  logicalType: 'timestamp-millis',
+                },
+                doc: 'Latest write_date among those quants: how recently Odoo\'s figure changed.',
+              },
+            ],
+          },
+        },
+        doc: 'Positions in this part.',
+      },
+      {
+        name: 'takenAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the adapter began reading Odoo: the snapshot shows Odoo as of this time or a little later.',
+      },
+      {
+        name: 'error',
+        type: ['null', 'string'],
+        doc: 'Why no snapshot could be read (then positions is empty and parts is 1); null on success.',
+        default: null,
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the part was published.',
+      },
+    ],
+  },
+  'com.omnibus.inventory.StockLocationUpserted': {
+    type: 'record',
+    name: 'StockLocationUpserted',
+    namespace: 'com.omnibus.inventory',
+    doc: 'A stock location as Odoo has it: one Odoo warehouse (its stock location and everything below it), published by the Odoo adapter when it appears or changes. Inventory keeps it as a location; region, brand and channels come from inventory\'s own configuration.',
+    fields: [
+      {
+        name: 'locationId',
+        type: 'string',
+        doc: 'Omnibus id of the location: the adapter\'s mapping entry for the warehouse, else derived from the warehouse code (e.g. \'odoo-wh2\'). The message key.',
+      },
+      {
+        name: 'locationType',
+        type: {
+          type: 'enum',
+          name: 'LocationType',
+          namespace: 'com.omnibus.common',
+          doc: 'Where stock physically is. Readers that do not know a newer symbol read OTHER.',
+          symbols: ['STORE', 'WAREHOUSE', 'DROPSHIP', 'IN_TRANSIT', 'OTHER'],
+          default: 'OTHER',
+        },
+        doc: 'What kind of location it is (the mapping\'s type; WAREHOUSE for a warehouse the mapping does not list).',
+      },
+      {
+        name: 'name',
+        type: 'string',
+        doc: 'The warehouse\'s name in Odoo.',
+      },
+      {
+        name: 'warehouseCode',
+        type: ['null', 'string'],
+        doc: 'Odoo warehouse short name (code), e.g. \'WH\'.',
+        default: null,
+      },
+      {
+        name: 'odooWarehouseId',
+        type: ['null', 'long'],
+        doc: 'Odoo stock.warehouse id.',
+        default: null,
+      },
+      {
+        name: 'odooLocationId',
+        type: 'long',
+        doc: 'Odoo stock.location id stock rolls up to (the warehouse\'s lot_stock_id).',
+      },
+      {
+        name: 'odooLocationName',
+        type: 'string',
+        doc: 'Full name of that Odoo location, e.g. \'WH/Stock\'.',
+      },
+      {
+        name: 'odooCompany',
+        type: 'string',
+        doc: 'Name of the Odoo company owning the warehouse.',
+      },
+      {
+        name: 'companyId',
+        type: ['null', 'string'],
+        doc: 'Omnibus company id of that Odoo company when the adapter\'s mapping lists it.',
+        default: null,
+      },
+      {
+        name: 'brand',
+        type: ['null', 'string'],
+        doc: 'Brand the mapping gives that company, when it sells one.',
+        default: null,
+      },
+      {
+        name: 'active',
+        type: 'boolean',
+        doc: 'False when the warehouse is archived in Odoo: no stock is promised from it.',
+      },
+      {
+        name: 'sourceUpdatedAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'The warehouse\'s write_date in Odoo.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the adapter read it.',
+      },
+    ],
+  },
+  'com.omnibus.inventory.StockDriftDetected': {
+    type: 'record',
+    name: 'StockDriftDetected',
+    namespace: 'com.omnibus.inventory',
+    doc: 'A drift check found SKUs whose on-hand at one location differs between inventory and Odoo, and the difference is settled (not a movement still on its way). One event per location and check run.',
+    fields: [
+      {
+        name: 'locationId',
+        type: 'string',
+        doc: 'The location. The message key.',
+      },
+      {
+        name: 'runId',
+        type: 'string',
+        doc: 'Id of the drift check run (also the snapshot id).',
+      },
+      {
+        name: 'snapshotTakenAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When Odoo was read; inventory\'s figures are as of this time.',
+      },
+      {
+        name: 'lines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'DriftLine',
+            namespace: 'com.omnibus.inventory',
+            doc: 'One SKU whose on-hand at a location differs between inventory and Odoo.',
+            fields: [
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit.',
+              },
+              {
+                name: 'inventoryOnHand',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Inventory\'s on-hand as of the snapshot\'s time.',
+              },
+              {
+                name: 'odooOnHand',
+                type: 'com.omnibus.common.Quantity',
+                doc: 'Odoo\'s on-hand in the snapshot (sum of quants).',
+              },
+              {
+                name: 'difference',
+                type: 'com.omnibus.common.Quantity',
+                doc: 'inventoryOnHand minus odooOnHand.',
+              },
+              {
+                name: 'odooUpdatedAt',
+                type: [
+                  'null',
+                  {
+                    type: 'long',
+                    logicalType: 'timestamp-millis',
+                  },
+                ],
+                doc: 'When Odoo\'s figure last changed (null when Odoo has no quant).',
+                default: null,
+              },
+            ],
+          },
+        },
+        doc: 'The differing SKUs, by SKU.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the check compared.',
+      },
+    ],
+  },
+  'com.omnibus.inventory.StockInvariantViolated': {
+    type: 'record',
+    name: 'StockInvariantViolated',
+    namespace: 'com.omnibus.inventory',
+    doc: 'The stock invariant check found a violation: published once when first found, not again while it persists (again only if it recurs after it was gone).',
+    fields: [
+      {
+        name: 'violationId',
+        type: 'string',
+        doc: 'Id of this occurrence of the violation (UUIDv7).',
+      },
+      {
+        name: 'rule',
+        type: {
+          type: 'enum',
+          name: 'StockInvariantRule',
+          namespace: 'com.omnibus.inventory',
+          doc: 'Which invariant. Readers that do not know a newer symbol read OTHER.',
+          symbols: [
+            'RESERVED_MATCHES_RESERVATIONS',
+            'COMMITTED_MATCHES_RESERVATIONS',
+            'POSITION_MATCHES_LEDGER',
+            'AVAILABLE_NOT_NEGATIVE',
+            'OTHER',
+          ],
+          default: 'OTHER',
+        },
+        doc: 'Which invariant is violated.',
+      },
+      {
+        name: 'sku',
+        type: 'string',
+        doc: 'Stock keeping unit of the position.',
+      },
+      {
+        name: 'locationId',
+        type: 'string',
+        doc: 'Location of the position. The message key.',
+      },
+      {
+        name: 'detail',
+        type: 'string',
+        doc: 'The figures that disagree, for the operator.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the check first found it.',
       },
     ],
   },

@@ -107,6 +107,23 @@ export interface DispositionLine {
 }
 
 /**
+ * One SKU whose on-hand at a location differs between inventory and Odoo.
+ * Avro: com.omnibus.inventory.DriftLine.
+ */
+export interface DriftLine {
+  /** Stock keeping unit. */
+  sku: string;
+  /** Inventory's on-hand as of the snapshot's time. */
+  inventoryOnHand: Quantity;
+  /** Odoo's on-hand in the snapshot (sum of quants). */
+  odooOnHand: Quantity;
+  /** inventoryOnHand minus odooOnHand. */
+  difference: Quantity;
+  /** When Odoo's figure last changed (null when Odoo has no quant). */
+  odooUpdatedAt: Date | null;
+}
+
+/**
  * Delivery or collection. Readers that do not know a newer symbol read OTHER.
  * Avro: com.omnibus.order.FulfilmentMode.
  */
@@ -447,6 +464,21 @@ export interface ShortLine {
 }
 
 /**
+ * Odoo's on-hand quantity of one SKU at one mapped location: the sum of its quants in the location and below.
+ * Avro: com.omnibus.odoo.SnapshotPosition.
+ */
+export interface SnapshotPosition {
+  /** Stock keeping unit (the product's default_code). */
+  sku: string;
+  /** Omnibus location the quants roll up to. */
+  locationId: string;
+  /** Sum of the quants' quantity. */
+  onHand: Quantity;
+  /** Latest write_date among those quants: how recently Odoo's figure changed. */
+  odooUpdatedAt: Date;
+}
+
+/**
  * The operational fact a journal entry accounts for; one source document gets at most one entry per posting rule (exactly-once posting).
  * Avro: com.omnibus.finance.SourceDocument.
  */
@@ -466,6 +498,14 @@ export interface SourceDocument {
 export type SourceDocumentKind = 'ORDER' | 'SHIPMENT' | 'PAYMENT_CAPTURE' | 'REFUND' | 'RETURN' | 'OTHER';
 /** The symbols of SourceDocumentKind in schema order; readers map unknown symbols to 'OTHER'. */
 export const SourceDocumentKindSymbols: readonly SourceDocumentKind[] = ['ORDER', 'SHIPMENT', 'PAYMENT_CAPTURE', 'REFUND', 'RETURN', 'OTHER'];
+
+/**
+ * Which invariant. Readers that do not know a newer symbol read OTHER.
+ * Avro: com.omnibus.inventory.StockInvariantRule.
+ */
+export type StockInvariantRule = 'RESERVED_MATCHES_RESERVATIONS' | 'COMMITTED_MATCHES_RESERVATIONS' | 'POSITION_MATCHES_LEDGER' | 'AVAILABLE_NOT_NEGATIVE' | 'OTHER';
+/** The symbols of StockInvariantRule in schema order; readers map unknown symbols to 'OTHER'. */
+export const StockInvariantRuleSymbols: readonly StockInvariantRule[] = ['RESERVED_MATCHES_RESERVATIONS', 'COMMITTED_MATCHES_RESERVATIONS', 'POSITION_MATCHES_LEDGER', 'AVAILABLE_NOT_NEGATIVE', 'OTHER'];
 
 /**
  * The system a stock observation came from; stock freshness is measured per source. Readers that do not know a newer symbol read OTHER.
