@@ -10,8 +10,11 @@ import { EVENT_OUTBOX, ODOO_RUNTIME } from '../tokens';
 import { WebhookHints } from '../webhooks/webhook-hints';
 import { InboundSync, InboundMetrics } from './inbound-sync';
 import { inboundStreams, OdooLookups, StreamName } from './streams';
+import { discoverWarehouses } from './warehouses';
+import { readStockSnapshot, SnapshotOfOdoo } from './stock-snapshot';
+import type { ReadStockSnapshot } from '@omnibus/contracts';
 
-const FOLLOWED_MODELS: StreamName[] = ['product.product', 'product.template', 'product.pricelist.item', 'res.partner', 'stock.quant'];
+const FOLLOWED_MODELS: StreamName[] = ['product.product', 'product.template', 'product.pricelist.item', 'res.partner', 'stock.quant', 'stock.warehouse'];
 
 export function inboundMetrics(): InboundMetrics {
   return {
@@ -32,6 +35,7 @@ export function inboundMetrics(): InboundMetrics {
 @Injectable()
 export class InboundSyncService implements OnApplicationBootstrap, OnApplicationShutdown {
   private sync?: Promise<InboundSync>;
+  private lookups?: OdooLookups;
   private readonly hints: WebhookHints;
   private resyncTimer?: NodeJS.Timeout;
   private stopped = false;
@@ -56,8 +60,10 @@ export class InboundSyncService implements OnApplicationBootstrap, OnApplication
 
   /** The sync engine, built once the Odoo session exists (waits while Odoo is unreachable). */
   engine(): Promise<InboundSync> {
-    this.sync ??= this.runtime.ready().then((session) => {
+    this.sync ??= this.runtime.ready().then(async (session) => {
+      await discoverWarehouses(this.runtime.client, session.mapping);
       const lookups = new OdooLookups(this.runtime.client, session.mapping);
+      this.lookups = lookups;
       const streams = inboundStreams(this.runtime.client, session.mapping, lookups, session.availableFields, (topic) => topicFor(this.config, topic));
       return new InboundSync(
         this.runtime.client,
@@ -71,6 +77,7 @@ export class InboundSyncService implements OnApplicationBootstrap, OnApplication
             'product.template': this.config.ODOO_CATALOG_POLL_INTERVAL_MS,
             'product.pricelist.item': this.config.ODOO_CATALOG_POLL_INTERVAL_MS,
             'res.partner': this.config.ODOO_CATALOG_POLL_INTERVAL_MS,
+            'stock.warehouse': this.config.ODOO_CATALOG_POLL_INTERVAL_MS,
           },
           overlapSeconds: this.config.ODOO_SYNC_OVERLAP_SECONDS,
           sweepWindowSeconds: this.config.ODOO_SYNC_SWEEP_WINDOW_SECONDS,
@@ -83,6 +90,13 @@ export class InboundSyncService implements OnApplicationBootstrap, OnApplication
     });
     this.sync.catch(() => (this.sync = undefined));
     return this.sync;
+  }
+
+  /** Odoo's on-hand per SKU and mapped location now, for inventory's drift check (ReadStockSnapshot). */
+  async stockSnapshot(command: ReadStockSnapshot): Promise<SnapshotOfOdoo> {
+    await this.engine();
+    const session = await this.runtime.ready();
+    return readStockSnapshot(this.runtime.client, session.mapping, this.lookups!, command.locationIds, this.config.ODOO_SYNC_PAGE_SIZE);
   }
 
   async fullResync(): Promise<{ published: number }> {

@@ -3,7 +3,7 @@
  * three ways — polled by write_date cursor, fetched on a webhook hint, walked by a full re-sync — and
  * always ends in `factsOf(records)`, so the three cannot disagree.
  */
-import { CustomerUpserted, PriceChanged, ProductUpserted, StockPositionChanged } from '@omnibus/contracts';
+import { CustomerUpserted, PriceChanged, ProductUpserted, StockLocationUpserted, StockPositionChanged } from '@omnibus/contracts';
 import { OdooClient, OdooDomain, OdooRecord, parseOdooDatetime, secondOf } from '@omnibus/odoo-client';
 import type { OutgoingEvent } from '@omnibus/messaging';
 import { contentHash } from '../shared/content-hash';
@@ -23,8 +23,9 @@ import {
   stockPositions,
 } from './canonical';
 import { Fact } from './sync-store';
+import { OdooWarehouse, WAREHOUSE_FIELDS, warehouseFacts } from './warehouses';
 
-export type StreamName = 'product.product' | 'product.template' | 'product.pricelist.item' | 'res.partner' | 'stock.quant';
+export type StreamName = 'product.product' | 'product.template' | 'product.pricelist.item' | 'res.partner' | 'stock.quant' | 'stock.warehouse';
 
 export type InboundFact = Fact<OutgoingEvent> & { observedAt: Date };
 
@@ -93,6 +94,11 @@ export class OdooLookups {
     const stale = odooLocationIds.some((id) => !this.roots.has(id)) && Date.now() - this.rootsLoadedAt > 1_000;
     if (this.rootsLoadedAt === 0 || stale) await this.loadLocationTree();
     return (id) => this.roots.get(id) ?? undefined;
+  }
+
+  /** A location was added to the mapping (a discovered warehouse): read the tree again on next need. */
+  forgetLocationTree(): void {
+    this.rootsLoadedAt = 0;
   }
 
   mappedRootIds(): number[] {
@@ -312,7 +318,28 @@ export function inboundStreams(
     },
   };
 
-  return [products, templates, prices, customers, stock];
+  // Warehouses become locations; a newly discovered one brings its current stock along, since the
+  // stock cursor may already be past its quants.
+  const warehouses: InboundStream = {
+    model: 'stock.warehouse',
+    fields: WAREHOUSE_FIELDS,
+    domain: () => [],
+    async factsOf(records, now) {
+      const facts = await warehouseFacts(odoo, mapping, records as unknown as OdooWarehouse[], now, (payload) => event(StockLocationUpserted, payload));
+      const discovered = facts.filter((fact) => fact.discovered);
+      const stockFacts: InboundFact[] = [];
+      if (discovered.length > 0) {
+        lookups.forgetLocationTree();
+        const quants = await odoo.searchRead('stock.quant', [['location_id', 'child_of', discovered.map((fact) => fact.location.odooLocationId)]], {
+          fields: ['product_id', 'location_id', 'quantity', 'write_date'],
+        });
+        stockFacts.push(...(await stock.factsOf(quants, now)));
+      }
+      return [...facts.map(({ discovered: _discovered, location: _location, ...fact }) => fact), ...stockFacts];
+    },
+  };
+
+  return [products, templates, prices, customers, stock, warehouses];
 }
 
 function stockFact(event: EventOf, payload: StockPositionChanged, observedAt: Date, onlyIfKnown: boolean): InboundFact {

@@ -43,6 +43,17 @@ export const mappingSchema = z.object({
         }),
     )
     .min(1),
+  /**
+   * Odoo warehouses the `locations` above do not list: published as locations (StockLocationUpserted)
+   * with id `<locationIdPrefix><code in lower case>`, and their stock followed like a mapped warehouse's.
+   */
+  warehouses: z
+    .object({
+      discover: z.boolean().default(true),
+      locationIdPrefix: z.string().regex(/^[a-z0-9-]*$/, 'lower-case letters, digits and dashes').default('odoo-'),
+    })
+    .strict()
+    .default({}),
   priceLists: z
     .array(
       z.object({
@@ -81,6 +92,8 @@ export interface ResolvedLocation {
   /** The Odoo location stock rolls up to (a warehouse's stock location, or the one named). */
   odooLocationId: number;
   odooWarehouseId?: number;
+  /** Learned from Odoo (`warehouses.discover`), not listed in the mapping file. */
+  discovered?: boolean;
 }
 
 export interface ResolvedPriceList {
@@ -118,6 +131,17 @@ export class ResolvedMapping {
 
   companyByOdooId(odooCompanyId: number | undefined): ResolvedCompany {
     return this.companies.find((candidate) => candidate.odooCompanyId === odooCompanyId) ?? this.companies[0];
+  }
+
+  /** A warehouse found in Odoo that the mapping file does not list; its stock is followed from now on. */
+  addDiscoveredLocation(location: ResolvedLocation): void {
+    if (this.locations.some((known) => known.locationId === location.locationId || known.odooLocationId === location.odooLocationId)) return;
+    (this.locations as ResolvedLocation[]).push({ ...location, discovered: true });
+  }
+
+  /** The mapped location of an Odoo warehouse, whether listed in the file or discovered. */
+  locationOfWarehouse(odooWarehouseId: number): ResolvedLocation | undefined {
+    return this.locations.find((candidate) => candidate.odooWarehouseId === odooWarehouseId);
   }
 
   location(locationId: string): ResolvedLocation {

@@ -13,3 +13,8 @@ export type CommandResultOutcome = 'succeeded' | 'failed';
 export function resultEventId(commandEventId: string, outcome: CommandResultOutcome): string {
   return uuidv5(`${commandEventId.toLowerCase()}:${outcome}`, RESULT_ID_NAMESPACE);
 }
+
+/** The `ce_id` of part `part` of a snapshot answering a ReadStockSnapshot (0 = the failure answer), stable across redeliveries. */
+export function snapshotPartEventId(commandEventId: string, part: number): string {
+  return uuidv5(`${commandEventId.toLowerCase()}:snapshot-part-${part}`, RESULT_ID_NAMESPACE);
+}

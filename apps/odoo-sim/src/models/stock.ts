@@ -578,12 +578,43 @@ export function stockModels(version: OdooVersion): ModelDef[] {
         pick_type_id: many2one('stock.picking.type', 'Pick Type'),
       },
       hooks: {
+        // Odoo's create builds the warehouse's locations itself: a view location named by the code under
+        // "Physical Locations" and its "Stock" below it (stock_warehouse.py create / _get_locations_values).
+        beforeCreate: (env, vals) => {
+          if (typeof vals.code === 'string') vals.code = vals.code.slice(0, 5); // Char(size=5) truncates, it does not refuse
+          const company = (vals.company_id as number | undefined) ?? env.companyId();
+          if (!vals.view_location_id) {
+            const physical = [...env.db.table('stock.location').values()].find((row) => row.usage === 'view' && !row.location_id && row.name === 'Physical Locations');
+            vals.view_location_id = create(env, 'stock.location', [{ name: vals.code ?? '', usage: 'view', location_id: physical?.id ?? false, company_id: company }])[0];
+          }
+          if (!vals.lot_stock_id) {
+            vals.lot_stock_id = create(env, 'stock.location', [{ name: 'Stock', usage: 'internal', location_id: vals.view_location_id, company_id: company }])[0];
+          }
+        },
+        afterCreate: (env, ids) => {
+          for (const id of ids) {
+            const row = env.db.get('stock.warehouse', id) as Row;
+            if (row.in_type_id) continue;
+            const stock = row.lot_stock_id as number;
+            const customers = [...env.db.table('stock.location').values()].find((location) => location.usage === 'customer')?.id ?? false;
+            const vendors = [...env.db.table('stock.location').values()].find((location) => location.usage === 'supplier')?.id ?? false;
+            const [inType, outType, intType] = create(env, 'stock.picking.type', [
+              { name: 'Receipts', code: 'incoming', sequence_code: 'IN', warehouse_id: id, default_location_src_id: vendors, default_location_dest_id: stock, company_id: row.company_id },
+              { name: 'Delivery Orders', code: 'outgoing', sequence_code: 'OUT', warehouse_id: id, default_location_src_id: stock, default_location_dest_id: customers, company_id: row.company_id },
+              { name: 'Internal Transfers', code: 'internal', sequence_code: 'INT', warehouse_id: id, default_location_src_id: stock, default_location_dest_id: stock, company_id: row.company_id },
+            ]);
+            env.db.update('stock.warehouse', id, { in_type_id: inType, out_type_id: outType, int_type_id: intType });
+          }
+        },
         constrain: (env, ids) => {
           for (const id of ids) {
             const row = env.db.get('stock.warehouse', id) as Row;
             for (const other of env.db.table('stock.warehouse').values()) {
               if (other.id !== id && other.company_id === row.company_id && other.code === row.code) {
                 throw validationError('The operation cannot be completed: The short name of the warehouse must be unique per company!');
+              }
+              if (other.id !== id && other.company_id === row.company_id && other.name === row.name) {
+                throw validationError('The operation cannot be completed: The name of the warehouse must be unique per company!');
               }
             }
           }
