@@ -6,9 +6,12 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AvailabilityPublisher } from './availability/availability-publisher';
 import { AvailabilityController } from './availability/availability.controller';
+import { DriftCheck } from './drift/drift-check';
+import { DriftController, StockSnapshotHandlers } from './drift/drift.controller';
 import { FeedsController } from './feeds/feeds.controller';
 import { OdooStockHandlers } from './feeds/odoo-stock.handlers';
 import { StockFeeds } from './feeds/stock-feeds.service';
+import { LocationsController, OdooLocationHandlers, OdooLocations } from './locations/odoo-locations.service';
 import { inventoryProviders } from './messaging.providers';
 import { ExpirySweeper } from './reservations/expiry-sweeper';
 import { ReservationHandlers } from './reservations/reservation.handlers';
@@ -18,7 +21,8 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
 /**
  * Stock positions per location, reservations and available-to-promise. The standard parts come
  * from the service kit; this module adds the reservation commands, the stock feeds (HTTP and
- * Odoo's events), the availability API, the expiry sweeper and the outbox relay.
+ * Odoo's events), the availability API, the expiry sweeper, the locations learned from Odoo, the drift
+ * check against Odoo and the outbox relay.
  */
 @Module({
   imports: [
@@ -27,8 +31,8 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController],
-  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher],
+  controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController, OdooLocationHandlers, LocationsController, StockSnapshotHandlers, DriftController],
+  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher, OdooLocations, DriftCheck],
   exports: [...inventoryProviders],
 })
 export class AppModule {}

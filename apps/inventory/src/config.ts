@@ -19,6 +19,12 @@ export const inventoryConfigSchema = serviceConfigSchema('inventory').extend({
     default: 5_000,
   }),
   AVAILABILITY_LOW_STOCK_MILLI: setting.integer({ description: 'low-stock threshold in thousandths of a unit (5000 = 5 units)', default: 5_000 }),
+  DRIFT_CHECK_INTERVAL_MS: setting.integer({ description: 'how often inventory is compared with Odoo\'s quants through the odoo-adapter (0 = only on demand)', default: 3_600_000 }),
+  DRIFT_SETTLE_SECONDS: setting.integer({
+    description: 'a difference with Odoo is drift only if neither side moved within this many seconds before the snapshot (else it may be in flight)',
+    default: 60,
+  }),
+  DRIFT_ANSWER_TIMEOUT_MS: setting.integer({ description: 'a drift check without the odoo-adapter\'s snapshot after this long is reported timed out', default: 300_000, min: 1_000 }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
 });
 

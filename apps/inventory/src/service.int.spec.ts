@@ -13,7 +13,7 @@ import { checkInvariants } from './stock/invariants';
 
 jest.setTimeout(90_000);
 
-const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory'] as const;
+const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks'] as const;
 const consumerService = uniqueName('inventory-test');
 const savedEnv = { ...process.env };
 let registry: AppProcess;

@@ -7,19 +7,20 @@ import { inventoryConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { StockLedger1795700000100 } from './migrations/1795700000100-StockLedger';
 import { AvailabilityFeed1795700000200 } from './migrations/1795700000200-AvailabilityFeed';
+import { OdooLocationsDriftAlerts1795700000500 } from './migrations/1795700000500-OdooLocationsDriftAlerts';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const inventoryService = defineService({
   name: 'inventory',
   appModule: AppModule,
   configSchema: inventoryConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, OdooLocationsDriftAlerts1795700000500],
   // The command and stock-event consumer runs in this process, beside the HTTP API.
   configure: (app, config) => {
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.INVENTORY_CONSUMER_SERVICE,
-      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory')],
+      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory'), topicFor(config, 'retail.locations'), topicFor(config, 'odoo.stock-snapshots')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),

@@ -67,7 +67,7 @@ export interface CollectedEvent {
   receivedAt: number;
 }
 
-export const CATALOGUE_TOPICS = ['odoo.commands', 'odoo.results', 'retail.catalog', 'retail.customers', 'retail.inventory'] as const;
+export const CATALOGUE_TOPICS = ['odoo.commands', 'odoo.results', 'retail.catalog', 'retail.customers', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots'] as const;
 
 /** A record the test produced to a topic of the adapter. */
 export interface SentCommand {
@@ -122,7 +122,10 @@ export async function startAdapter(sim: OdooSimProcess, registry: RegistryProces
   const events: CollectedEvent[] = [];
   const consumer: Consumer = kafka.consumer({ groupId: `collector-${suffix}`, maxWaitTimeInMs: 50 });
   await consumer.connect();
-  await consumer.subscribe({ topics: [topics['odoo.results'], topics['retail.catalog'], topics['retail.customers'], topics['retail.inventory'], `${consumerService}.dlq`], fromBeginning: true });
+  await consumer.subscribe({
+    topics: [topics['odoo.results'], topics['retail.catalog'], topics['retail.customers'], topics['retail.inventory'], topics['retail.locations'], topics['odoo.stock-snapshots'], `${consumerService}.dlq`],
+    fromBeginning: true,
+  });
   await consumer.run({
     eachMessage: async ({ topic, message }) => {
       const headers = readHeaders(message.headers as never) as Record<string, string>;

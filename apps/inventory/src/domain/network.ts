@@ -61,6 +61,31 @@ const channelSchema = z
   })
   .strict();
 
+/** Part of a location's settings given per Odoo company or warehouse; merged over `defaults`. */
+const odooLocationSettingsSchema = z
+  .object({
+    region: z.string().min(1).optional(),
+    brand: z.string().min(1).optional(),
+    channels: z.array(z.string().min(1)).min(1, 'must serve at least one channel').optional(),
+    safetyStock: nonNegativeQuantity.optional(),
+  })
+  .strict();
+export type OdooLocationSettings = z.infer<typeof odooLocationSettingsSchema>;
+
+/**
+ * Locations learned from Odoo's warehouses (StockLocationUpserted): their region, brand and channels,
+ * by default, per company (Omnibus company id or Odoo company name) and per warehouse code, the most
+ * specific winning. A location of the same id in `locations` takes precedence over all of it.
+ */
+const odooLocationsSchema = z
+  .object({
+    defaults: odooLocationSettingsSchema.default({}),
+    companies: z.record(odooLocationSettingsSchema).default({}),
+    warehouses: z.record(odooLocationSettingsSchema).default({}),
+  })
+  .strict();
+export type OdooLocationsConfig = z.infer<typeof odooLocationsSchema>;
+
 export const networkSchema = z
   .object({
     regions: z
@@ -69,9 +94,20 @@ export const networkSchema = z
       .default({ distances: [] }),
     locations: z.array(locationSchema).min(1),
     channels: z.record(channelSchema),
+    odooLocations: odooLocationsSchema.default({}),
   })
   .strict()
   .superRefine((network, context) => {
+    const settings: Array<[Array<string | number>, OdooLocationSettings]> = [
+      [['odooLocations', 'defaults'], network.odooLocations.defaults],
+      ...Object.entries(network.odooLocations.companies).map(([key, value]): [Array<string | number>, OdooLocationSettings] => [['odooLocations', 'companies', key], value]),
+      ...Object.entries(network.odooLocations.warehouses).map(([key, value]): [Array<string | number>, OdooLocationSettings] => [['odooLocations', 'warehouses', key], value]),
+    ];
+    for (const [path, value] of settings) {
+      value.channels?.forEach((channel, index) => {
+        if (!network.channels[channel]) context.addIssue({ code: 'custom', path: [...path, 'channels', index], message: `unknown channel ${channel}` });
+      });
+    }
     const seen = new Set<string>();
     network.locations.forEach((location, index) => {
       if (seen.has(location.id)) context.addIssue({ code: 'custom', path: ['locations', index, 'id'], message: `duplicate location ${location.id}` });
@@ -93,6 +129,21 @@ export class Network {
 
   constructor(readonly config: NetworkConfig) {
     for (const location of config.locations) this.locations.set(location.id, location);
+  }
+
+  /** Whether the location is in the configuration file (which takes precedence over what Odoo says). */
+  isConfigured(id: string): boolean {
+    return this.config.locations.some((location) => location.id === id);
+  }
+
+  /** A location learned from Odoo; a configured one of the same id is kept as configured. */
+  learn(location: LocationConfig): void {
+    if (!this.isConfigured(location.id)) this.locations.set(location.id, location);
+  }
+
+  /** A learned location Odoo archived (or that no longer resolves): no longer used. */
+  forget(id: string): void {
+    if (!this.isConfigured(id)) this.locations.delete(id);
   }
 
   location(id: string): LocationConfig | undefined {

@@ -1,9 +1,13 @@
 import { Controller, Get, Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
-import { PeriodicTask, RequireScopes, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG } from '@omnibus/service-kit';
+import { StockInvariantViolated } from '@omnibus/contracts';
+import type { EventOutbox } from '@omnibus/messaging';
+import { PeriodicTask, RequireScopes, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config';
 import { inventoryMetrics } from '../metrics';
+import { EVENT_OUTBOX } from '../tokens';
+import { announceViolations } from './invariant-alerts';
 import { checkInvariants, InvariantViolation } from './invariants';
 
 export interface InvariantReport {
@@ -12,7 +16,11 @@ export interface InvariantReport {
   violations: InvariantViolation[];
 }
 
-/** Runs the invariant check on demand and every INVARIANT_CHECK_INTERVAL_MS; a violation is an error log line and the `inventory_invariant_violations` gauge (alert on > 0). */
+/**
+ * Runs the invariant check on demand and every INVARIANT_CHECK_INTERVAL_MS; a violation is an error log
+ * line, the `inventory_invariant_violations` gauge (alert on > 0) and, once per violation, a
+ * StockInvariantViolated event on inventory.checks.
+ */
 @Injectable()
 export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private task?: PeriodicTask;
@@ -21,6 +29,7 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
     private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,7 +46,11 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async check(): Promise<InvariantReport> {
-    const violations = await checkInvariants(this.dataSource.manager);
+    const violations = await this.dataSource.transaction(async (manager) => {
+      const found = await checkInvariants(manager);
+      await announceViolations(manager, found, topicFor(this.config, StockInvariantViolated.topic), (events) => this.outbox.stage(manager, events));
+      return found;
+    });
     inventoryMetrics.invariantViolations.set(violations.length);
     if (violations.length) this.logger.error({ violations: violations.slice(0, 20), count: violations.length }, 'stock invariants violated');
     return { checkedAt: new Date().toISOString(), ok: violations.length === 0, violations };
