@@ -1,7 +1,7 @@
 import { ODOO_VERSIONS, type OdooVersion } from './orm/types';
 import { DEV_ADMIN_TOKEN, startOdooSim } from './server';
 
-/** `node -r @swc-node/register apps/odoo-sim/src/main.ts` — env: ODOO_SIM_PORT (or PORT), ODOO_SIM_VERSION, ODOO_SIM_ADMIN_TOKEN, ODOO_SIM_HOST, ODOO_SIM_SEED. */
+/** `node -r @swc-node/register apps/odoo-sim/src/main.ts` — env: ODOO_SIM_PORT (or PORT), ODOO_SIM_VERSION, ODOO_SIM_ADMIN_TOKEN, ODOO_SIM_HOST, ODOO_SIM_SEED, ODOO_SIM_PRODUCTS (seeded products, default 1000). */
 async function main(): Promise<void> {
   const version = Number(process.env.ODOO_SIM_VERSION ?? 17) as OdooVersion;
   if (!ODOO_VERSIONS.includes(version)) throw new Error(`ODOO_SIM_VERSION must be one of ${ODOO_VERSIONS.join(', ')}`);
@@ -13,6 +13,7 @@ async function main(): Promise<void> {
     version,
     adminToken,
     seed: process.env.ODOO_SIM_SEED ? Number(process.env.ODOO_SIM_SEED) : undefined,
+    productCount: process.env.ODOO_SIM_PRODUCTS ? Number(process.env.ODOO_SIM_PRODUCTS) : undefined,
     processMetrics: true,
   });
   if (!process.env.ODOO_SIM_ADMIN_TOKEN) console.warn('odoo-sim: using the dev admin token; set ODOO_SIM_ADMIN_TOKEN outside development');

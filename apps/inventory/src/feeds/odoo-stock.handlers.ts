@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import { Network } from '../domain/network';
 import { inventoryMetrics } from '../metrics';
 import { NETWORK } from '../tokens';
+import { OdooLocations } from '../locations/odoo-locations.service';
 import { StockFeeds } from './stock-feeds.service';
 
 /**
@@ -20,6 +21,7 @@ export class OdooStockHandlers {
     private readonly feeds: StockFeeds,
     @Inject(NETWORK) private readonly network: Network,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    private readonly odooLocations: OdooLocations,
   ) {}
 
   @EventPattern(StockPositionChanged.type)
@@ -27,7 +29,8 @@ export class OdooStockHandlers {
     if (change.source !== 'ODOO') return;
     if (!this.network.location(change.location.locationId)) {
       inventoryMetrics.feedUpdates.inc({ source: 'odoo', outcome: 'unknown_location' });
-      this.logger.warn({ sku: change.sku, locationId: change.location.locationId, eventId: context.event.id }, 'Odoo stock for a location not in the stock network; ignored');
+      this.logger.warn({ sku: change.sku, locationId: change.location.locationId, eventId: context.event.id }, 'Odoo stock for a location not in the stock network; parked until the location is known');
+      await this.odooLocations.park(context.manager, context.event.id, change);
       return;
     }
     await this.feeds.apply(context.manager, 'odoo', [

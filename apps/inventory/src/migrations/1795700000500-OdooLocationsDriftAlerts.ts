@@ -1,7 +1,7 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
- * Locations learned from Odoo's warehouses, the drift check against Odoo (runs, the snapshot's parts
+ * Locations learned from Odoo's warehouses (and Odoo stock parked until its location is known), the drift check against Odoo (runs, the snapshot's parts
  * and positions, the lines found), and the invariant violations already announced (published once).
  */
 export class OdooLocationsDriftAlerts1795700000500 implements MigrationInterface {
@@ -14,6 +14,18 @@ export class OdooLocationsDriftAlerts1795700000500 implements MigrationInterface
         fact              jsonb       NOT NULL,
         source_updated_at timestamptz NOT NULL,
         updated_at        timestamptz NOT NULL DEFAULT now()
+      )`);
+    // Odoo stock for a location not (yet) known: kept, latest per position, until the location is learned
+    // (a StockPositionChanged may overtake its location's StockLocationUpserted: they are on different topics).
+    await queryRunner.query(`
+      CREATE TABLE odoo_stock_parked (
+        sku         text        NOT NULL,
+        location_id text        NOT NULL,
+        event_id    text        NOT NULL,
+        on_hand     bigint      NOT NULL,
+        inbound     bigint      NOT NULL,
+        observed_at timestamptz NOT NULL,
+        PRIMARY KEY (location_id, sku)
       )`);
     await queryRunner.query(`
       CREATE TABLE drift_runs (
@@ -78,6 +90,7 @@ export class OdooLocationsDriftAlerts1795700000500 implements MigrationInterface
     await queryRunner.query(`DROP TABLE drift_snapshot_positions`);
     await queryRunner.query(`DROP TABLE drift_snapshot_parts`);
     await queryRunner.query(`DROP TABLE drift_runs`);
+    await queryRunner.query(`DROP TABLE odoo_stock_parked`);
     await queryRunner.query(`DROP TABLE odoo_locations`);
   }
 }

@@ -46,7 +46,7 @@ export class OdooSimProcess {
   ) {}
 
   /** Starts the simulator on a free port (or `port`) and waits until it listens. */
-  static async start(options: { version?: SimVersion; port?: number; seed?: number; timeoutMs?: number } = {}): Promise<OdooSimProcess> {
+  static async start(options: { version?: SimVersion; port?: number; seed?: number; products?: number; timeoutMs?: number } = {}): Promise<OdooSimProcess> {
     const adminToken = DEV_ADMIN_TOKEN;
     const child = spawn(process.execPath, ['-r', '@swc-node/register', SIM_MAIN], {
       cwd: REPOSITORY_ROOT,
@@ -56,6 +56,7 @@ export class OdooSimProcess {
         ODOO_SIM_VERSION: String(options.version ?? 17),
         ODOO_SIM_ADMIN_TOKEN: adminToken,
         ...(options.seed !== undefined ? { ODOO_SIM_SEED: String(options.seed) } : {}),
+        ...(options.products !== undefined ? { ODOO_SIM_PRODUCTS: String(options.products) } : {}),
       },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
