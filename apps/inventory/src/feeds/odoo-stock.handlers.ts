@@ -29,7 +29,7 @@ export class OdooStockHandlers {
     if (change.source !== 'ODOO') return;
     if (!this.network.location(change.location.locationId)) {
       inventoryMetrics.feedUpdates.inc({ source: 'odoo', outcome: 'unknown_location' });
-      this.logger.warn({ sku: change.sku, locationId: change.location.locationId, eventId: context.event.id }, 'Odoo stock for a location not in the stock network; parked until the location is known');
+      this.logger.debug({ sku: change.sku, locationId: change.location.locationId, eventId: context.event.id }, 'Odoo stock for a location not in the stock network; parked until the location is known');
       await this.odooLocations.park(context.manager, context.event.id, change);
       return;
     }

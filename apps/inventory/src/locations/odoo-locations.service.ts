@@ -69,7 +69,8 @@ export class OdooLocations implements OnApplicationBootstrap, OnApplicationShutd
   /** Applies the parked Odoo stock of locations now known (claimed with DELETE, so one instance applies each). */
   private async releaseParked(manager: EntityManager): Promise<number> {
     const known = [...this.network.locations.keys()];
-    const parked: Array<{ sku: string; location_id: string; event_id: string; on_hand: string; inbound: string; observed_at: Date }> = await manager.query(
+    // TypeORM answers a DELETE … RETURNING with [rows, count].
+    const [parked]: [Array<{ sku: string; location_id: string; event_id: string; on_hand: string; inbound: string; observed_at: Date }>] = await manager.query(
       `DELETE FROM odoo_stock_parked WHERE location_id = ANY($1) RETURNING *`,
       [known],
     );
