@@ -1,4 +1,4 @@
-import { CustomerUpserted, PriceChanged, ProductUpserted, StockPositionChanged } from '@omnibus/contracts';
+import { CustomerUpserted, PriceChanged, ProductUpserted, ReadStockSnapshot, StockLocationUpserted, StockPositionChanged, StockSnapshotPart } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
 import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor, WEBHOOK_SECRET } from './harness';
@@ -108,6 +108,43 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
     expect(metrics).toMatch(/odoo_adapter_stock_freshness_seconds_count\{[^}]*source="webhook"[^}]*\} [1-9]/);
     await sim.admin('DELETE', `/webhooks/${webhook.id}`);
   }, 30_000);
+
+  it('publishes every warehouse as a location, discovers a new one with its stock, and answers ReadStockSnapshot with the quants', async () => {
+    const locations = () => new Map(under.eventsOf(StockLocationUpserted.type).map((event) => [event.key, event.value as StockLocationUpserted]));
+    await waitFor(() => locations().size >= 6, { timeoutMs: 20_000, what: 'six StockLocationUpserted' });
+    expect(locations().get('store-outlet')).toMatchObject({ locationType: 'STORE', warehouseCode: 'OUTL', odooLocationName: 'OUTL/Stock', odooCompany: 'Omnibus Outlet', companyId: 'omnibus-outlet', brand: 'outlet', active: true });
+
+    const code = `X${version}`;
+    const warehouseId = await odoo.create('stock.warehouse', { name: `Overflow ${version}`, code });
+    const [warehouse] = await odoo.read<{ id: number; lot_stock_id: [number, string] }>('stock.warehouse', [warehouseId], ['lot_stock_id']);
+    const [product] = await odoo.searchRead<{ id: number }>('product.product', [['default_code', '=', 'ELC-10004']], { fields: ['id'] });
+    await odoo.create('stock.quant', { product_id: product.id, location_id: warehouse.lot_stock_id[0], inventory_quantity_auto_apply: 5 }, { context: { inventory_mode: true } });
+    const locationId = `odoo-x${version}`;
+    await waitFor(() => locations().get(locationId), { timeoutMs: 20_000, what: `the discovered ${locationId}` });
+    expect(locations().get(locationId)).toMatchObject({ locationType: 'WAREHOUSE', warehouseCode: code, odooLocationName: `${code}/Stock`, companyId: 'omnibus-retail' });
+    // Stock polling is nearly off in this suite: the discovering poll publishes the new warehouse's stock itself.
+    await waitFor(
+      () => under.eventsOf(StockPositionChanged.type).find((event) => event.key === 'ELC-10004' && (event.value as StockPositionChanged).location.locationId === locationId),
+      { timeoutMs: 20_000, what: `ELC-10004 at ${locationId}` },
+    );
+
+    const snapshotId = `snapshot-${version}`;
+    await under.publish(ReadStockSnapshot, { snapshotId, locationIds: ['wh-central', locationId], requestedBy: 'test', occurredAt: new Date() });
+    const [answer] = await waitFor(() => (under.eventsOf(StockSnapshotPart.type).length > 0 ? under.eventsOf(StockSnapshotPart.type) : undefined), { timeoutMs: 20_000, what: 'the snapshot' });
+    const part = answer.value as StockSnapshotPart;
+    expect(answer.key).toBe(snapshotId);
+    expect(part).toMatchObject({ snapshotId, part: 1, parts: 1, locationIds: [locationId, 'wh-central'].sort(), error: null });
+    expect(part.positions.filter((position) => position.locationId === locationId)).toEqual([{ sku: 'ELC-10004', locationId, onHand: { milli: 5_000 }, odooUpdatedAt: expect.any(Date) }]);
+    // The snapshot agrees with the positions the adapter published for the central warehouse.
+    const published = new Map<string, number>();
+    for (const event of under.eventsOf(StockPositionChanged.type)) {
+      const value = event.value as StockPositionChanged;
+      if (value.location.locationId === 'wh-central') published.set(value.sku, value.onHand.milli);
+    }
+    const central = part.positions.filter((position) => position.locationId === 'wh-central');
+    expect(central.length).toBeGreaterThan(100);
+    expect(Object.fromEntries(central.map((position) => [position.sku, position.onHand.milli]))).toEqual(Object.fromEntries([...published].filter(([, milli]) => milli !== 0)));
+  }, 60_000);
 
   it('refuses a webhook without the shared secret', async () => {
     const wrong = await fetch(`${under.adapter.url}/odoo/webhooks/stock.quant?secret=nope`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"_id": 1}' });
