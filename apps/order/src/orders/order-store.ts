@@ -82,7 +82,7 @@ export async function findOrderIdByChannelRef(manager: EntityManager, channelId:
 export async function loadOrder(manager: EntityManager, orderId: string): Promise<OrderRecord | undefined> {
   const [row] = await manager.query(
     `SELECT o.status, o.payment_status, o.fulfilment_status, o.document, s.state
-       FROM orders o LEFT JOIN saga_instance s ON s.id = o.id
+       FROM orders o LEFT JOIN saga_instance s ON s.id = o.id::text
       WHERE o.id = $1`,
     [orderId],
   );

@@ -1,4 +1,4 @@
-import { CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
+import { contractFor, CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
 import { webOrderRequest } from '../../../test/orders';
 import { buildOrder } from '../order';
@@ -26,13 +26,14 @@ function reply(state: SagaState<OrderSagaData>, type: string, payload: unknown, 
 /** The effect as its contract, checked against the Avro schema. */
 function command(effect: SagaEffect) {
   const mapped = sagaCommand(effect, order, new Date(at(0)));
-  const contract = { [ReserveStock.type]: ReserveStock, [ReleaseReservation.type]: ReleaseReservation, [CreateSaleOrder.type]: CreateSaleOrder, [CancelSaleOrder.type]: CancelSaleOrder }[mapped.type];
+  const contract = contractFor(mapped.type)!;
+  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type]).toContain(mapped.type);
   expect(contract.validate(mapped.payload as never)).toEqual([]);
   expect(contract.keyOf(mapped.payload as never)).toBe(order.orderId);
   return mapped;
 }
 const stockReserved = (): StockReserved => ({ reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, expiresAt: new Date(at(900)), occurredAt: new Date(at(1)) });
-const odooResult = (commandId: string, commandType = CreateSaleOrder.type): OdooCommandSucceeded => ({
+const odooResult = (commandId: string, commandType: string = CreateSaleOrder.type): OdooCommandSucceeded => ({
   commandId,
   commandType,
   aggregateId: order.orderId,
