@@ -23,6 +23,11 @@ export const orderConfigSchema = serviceConfigSchema('order').extend({
     description: 'name of the saga-reply consumer (retail.reservations, odoo.results): its group and its <name>.retry / <name>.dlq topics',
     default: 'order',
   }),
+  ORDER_CONSUMER_SESSION_TIMEOUT_MS: setting.integer({
+    description: 'how long Kafka waits for a silent (crashed) consumer instance before giving its partitions to another',
+    default: 30_000,
+    min: 6_000,
+  }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
   ORDER_RESERVATION_REGIONS: regions,
   ORDER_RESERVATION_TIMEOUT_MS: setting.integer({ description: 'how long the saga waits for inventory to answer ReserveStock (then resends once, then cancels)', default: 30_000, min: 100 }),

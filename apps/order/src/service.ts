@@ -27,7 +27,7 @@ export const orderService = defineService({
       logger: app.get(ROOT_LOGGER),
       // Stopping waits for the fetch in flight: with kafkajs' 5 s wait every shutdown took 5 s.
       // One idle fetch a second instead costs next to nothing; new results still arrive at once.
-      consumerConfig: { maxWaitTimeInMs: 1_000 },
+      consumerConfig: { maxWaitTimeInMs: 1_000, sessionTimeout: config.ORDER_CONSUMER_SESSION_TIMEOUT_MS },
     });
   },
 });
