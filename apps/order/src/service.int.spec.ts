@@ -3,7 +3,9 @@ import {
   OdooCommandFailed,
   OdooCommandSucceeded,
   OrderCancelled,
+  CommitReservation,
   ReleaseReservation,
+  ReservationCommitted,
   ReservationRejected,
   ReservationReleased,
   ReserveStock,
@@ -218,7 +220,7 @@ describeStandardService(
           return current.status === status ? current : undefined;
         }, { what: `order ${orderId} ${status}` });
 
-      it('StockReserved leads to CreateSaleOrder from the reserved locations, OdooCommandSucceeded to confirmed_in_odoo; the timeline names each cause; repeats change nothing', async () => {
+      it('StockReserved leads to CreateSaleOrder from the reserved locations, OdooCommandSucceeded to CommitReservation, ReservationCommitted to released_to_warehouse; the timeline names each cause; repeats change nothing', async () => {
         const { order, reserve } = await place('WEB-3101');
         const reservation = await publisher.publish(StockReserved, stockReserved(order.orderId), topics['retail.reservations'], {
           causedBy: { id: reserve.headers.ce_id, correlationId: order.orderId },
@@ -231,15 +233,21 @@ describeStandardService(
         const result = await publisher.publish(OdooCommandSucceeded, succeeded(command.value), topics['odoo.results'], {
           causedBy: { id: command.headers.ce_id, correlationId: order.orderId },
         });
-        const confirmed = await orderBecomes(order.orderId, 'confirmed_in_odoo');
-        expect(confirmed).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'stock_reserved', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
-        expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo']);
-        expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type, entry.cause.eventId])).toEqual([
+        const [commit] = await recorder.waitFor(order.orderId, CommitReservation.type);
+        expect(commit.headers['causation-id']).toBe(result.headers.ce_id);
+        expect(await getOrder(order.orderId)).toMatchObject({ status: 'confirmed_in_odoo', fulfilmentStatus: 'stock_reserved', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
+        const committed = await publisher.publish(ReservationCommitted, { reservationId: uuidv7(), orderId: order.orderId, lines: reservedLines, occurredAt: new Date() }, topics['retail.reservations']);
+        const released = await orderBecomes(order.orderId, 'released_to_warehouse');
+        expect(released).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
+        expect(released.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
+        expect(released.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type, entry.cause.eventId])).toEqual([
           ['reserveStock', 'started', 'order accepted', null],
           ['reserveStock', 'completed', StockReserved.type, reservation.headers.ce_id],
           ['createSaleOrder', 'started', StockReserved.type, reservation.headers.ce_id],
           ['createSaleOrder', 'completed', OdooCommandSucceeded.type, result.headers.ce_id],
-          [null, 'finished', OdooCommandSucceeded.type, result.headers.ce_id],
+          ['releaseToWarehouse', 'started', OdooCommandSucceeded.type, result.headers.ce_id],
+          ['releaseToWarehouse', 'completed', ReservationCommitted.type, committed.headers.ce_id],
+          [null, 'finished', ReservationCommitted.type, committed.headers.ce_id],
         ]);
 
         // A result for an order this service does not know is passed over.
@@ -252,8 +260,9 @@ describeStandardService(
         const repeated = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { alreadyApplied: true, attempts: 2 }), topics['odoo.results']);
         await handled(repeated.headers.ce_id);
         const after = await getOrder(order.orderId);
-        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 3, timeline: 5 });
+        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 4, timeline: 7 });
         expect(recorder.of(order.orderId, CreateSaleOrder.type)).toHaveLength(1);
+        expect(recorder.of(order.orderId, CommitReservation.type)).toHaveLength(1);
       });
 
       it('ReservationRejected cancels the order with inventory\'s reason and short lines, publishes OrderCancelled and sends nothing to Odoo', async () => {

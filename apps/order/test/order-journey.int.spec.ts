@@ -4,11 +4,13 @@
 // The schema registry, the Odoo simulator, inventory and the adapter run as child processes, the order
 // service in this process; every topic and consumer group is this file's own.
 import {
+  CommitReservation,
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
   OrderCancelled,
   ReleaseReservation,
+  ReservationCommitted,
   ReservationRejected,
   ReservationReleased,
   ReserveStock,
@@ -129,7 +131,7 @@ const stockAt = async (sku: string) => {
   const response = await fetch(`${inventory.url}/availability?skus=${sku}&channel=web-us&region=us-west`, { headers: { authorization: `Bearer ${stockToken}` } });
   const body = (await response.json()) as any;
   const location = body.skus[0].locations.find((candidate: any) => candidate.locationId === 'wh-central');
-  return { onHand: location.onHand, reserved: location.reserved };
+  return { onHand: location.onHand, reserved: location.reserved, committed: location.committed };
 };
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
@@ -153,25 +155,27 @@ describe('the order journey through inventory and Odoo', () => {
     expect(response.status).toBe(201);
     placed = response.body;
 
-    const confirmed = await orderReaches(placed.orderId, 'confirmed_in_odoo');
+    const confirmed = await orderReaches(placed.orderId, 'released_to_warehouse');
     const saleOrders = await saleOrdersFor(placed.orderId);
     expect(saleOrders).toHaveLength(1);
     expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
     expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
-    expect(confirmed).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'stock_reserved', cancellation: null, review: null });
-    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo']);
+    expect(confirmed).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
+    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
     expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type])).toEqual([
       ['reserveStock', 'started', 'order accepted'],
       ['reserveStock', 'completed', StockReserved.type],
       ['createSaleOrder', 'started', StockReserved.type],
       ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
-      [null, 'finished', OdooCommandSucceeded.type],
+      ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
+      ['releaseToWarehouse', 'completed', ReservationCommitted.type],
+      [null, 'finished', ReservationCommitted.type],
     ]);
 
-    // The stock stays held for the order at the warehouse the sale order ships from.
+    // The stock stays held for the order (committed: it no longer expires) at the warehouse the sale order ships from.
     const [reserved] = recorder.of(placed.orderId, StockReserved.type);
     expect(confirmed.reservation).toMatchObject({ reservationId: reserved.value.reservationId, lines: [{ sku: 'APP-10001', location: { locationId: 'wh-central' } }, { sku: 'FTW-10002' }] });
-    expect(await stockAt('APP-10001')).toEqual({ onHand: '10', reserved: '2' });
+    expect(await stockAt('APP-10001')).toEqual({ onHand: '10', reserved: '0', committed: '2' });
     expect(recorder.of(placed.orderId, ReservationReleased.type)).toEqual([]);
     const [command] = recorder.of(placed.orderId, CreateSaleOrder.type);
     expect(command.value.fulfilmentLocations.map((line: any) => line.location.locationId)).toEqual(['wh-central', 'wh-central']);
@@ -197,8 +201,8 @@ describe('the order journey through inventory and Odoo', () => {
     expect(retry).toEqual({ status: 200, body: placed });
     const db = order.app.get(DataSource);
     const rows = await db.query(`SELECT headers->>'ce_type' AS type FROM outbox WHERE key = $1 ORDER BY id`, [placed.orderId]);
-    // OrderPlaced, OrderAccepted, ReserveStock, CreateSaleOrder: once each
-    expect(rows.map((row: { type: string }) => row.type)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type]);
+    // Once each: OrderPlaced, OrderAccepted and the saga's commands
+    expect(rows.map((row: { type: string }) => row.type)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
     expect(await saleOrdersCreated()).toBe(createdBefore);
     expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
   });
@@ -229,7 +233,7 @@ describe('the order journey through inventory and Odoo', () => {
     await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [again.headers.ce_id])).length === 1, {
       what: 'the repeated result handled by the order service',
     });
-    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(3);
+    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(4);
   });
 
   it('an order inventory cannot cover is cancelled with the short lines; nothing is held and nothing reaches Odoo', async () => {
@@ -253,7 +257,7 @@ describe('the order journey through inventory and Odoo', () => {
     expect(event.value).toMatchObject({ reason: 'OUT_OF_STOCK', cancelledBy: 'saga' });
     expect(recorder.of(short.body.orderId, CreateSaleOrder.type)).toEqual([]);
     expect(await saleOrdersFor(short.body.orderId)).toHaveLength(0);
-    expect((await stockAt('FTW-10002')).reserved).toBe('1'); // the first order's, nothing more
+    expect(await stockAt('FTW-10002')).toEqual({ onHand: '3', reserved: '0', committed: '1' }); // the first order's, nothing more
   });
 
   it('an order Odoo refuses has its reservation released and is cancelled with Odoo\'s message', async () => {
@@ -273,7 +277,7 @@ describe('the order journey through inventory and Odoo', () => {
     const [released] = recorder.of(refused.body.orderId, ReservationReleased.type);
     expect(released.headers['causation-id']).toBe(release.headers.ce_id);
     expect(released.value).toMatchObject({ reason: 'ORDER_CANCELLED', fullyReleased: true, lines: [{ sku: 'NOPE-404', location: { locationId: 'wh-central' } }] });
-    expect(await stockAt('NOPE-404')).toEqual({ onHand: '4', reserved: '0' });
+    expect(await stockAt('NOPE-404')).toEqual({ onHand: '4', reserved: '0', committed: '0' });
     expect(await saleOrdersFor(refused.body.orderId)).toHaveLength(0);
 
     // The refused command once more, the very same record (a redelivery: the adapter's inbox does not

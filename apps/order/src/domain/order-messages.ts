@@ -1,6 +1,7 @@
 import {
   CancelSaleOrder,
   CancellationReason,
+  CommitReservation,
   CreateSaleOrder,
   OrderAccepted,
   OrderCancelled,
@@ -41,7 +42,7 @@ export function orderAccepted(order: Order): OrderAccepted {
 /** A command the saga emits, as its contract: the effect's deterministic id is the command id. */
 export interface SagaCommand {
   type: string;
-  payload: ReserveStock | ReleaseReservation | CreateSaleOrder | CancelSaleOrder;
+  payload: ReserveStock | ReleaseReservation | CommitReservation | CreateSaleOrder | CancelSaleOrder;
 }
 
 /**
@@ -55,6 +56,8 @@ export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date):
   switch (effect.name) {
     case ReserveStock.type:
       return { type: effect.name, payload: { ...(given as Omit<ReserveStock, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case CommitReservation.type:
+      return { type: effect.name, payload: { ...(given as Omit<CommitReservation, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
     case ReleaseReservation.type:
       return { type: effect.name, payload: { ...(given as Omit<ReleaseReservation, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
     case CancelSaleOrder.type:

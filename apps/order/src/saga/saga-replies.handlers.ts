@@ -5,6 +5,7 @@ import {
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
+  ReservationCommitted,
   ReservationRejected,
   ReservationReleased,
   StockReserved,
@@ -43,6 +44,11 @@ export class SagaReplyHandlers {
 
   @EventPattern(ReservationReleased.type, { sequenced: true })
   reservationReleased(@Payload() reply: ReservationReleased, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(ReservationCommitted.type, { sequenced: true })
+  reservationCommitted(@Payload() reply: ReservationCommitted, @Ctx() context: EventContext): Promise<void> {
     return this.reply(reply.orderId, reply, undefined, context);
   }
 

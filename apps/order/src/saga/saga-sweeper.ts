@@ -50,16 +50,27 @@ export class SagaTimeoutSweeper implements OnApplicationBootstrap, OnApplication
   async sweep(now = new Date()): Promise<number> {
     let fired = 0;
     for (;;) {
-      const count = await this.dataSource.transaction(async (manager) => {
+      const batch = await this.dataSource.transaction(async (manager) => {
+        let advanced = 0;
         const due = await dueTimeouts<OrderSagaData>(manager, BATCH, now);
         for (const stored of due) {
           const emit = (events: Parameters<EventOutbox['stage']>[1]) => this.outbox.stage(manager, events, { correlationId: stored.state.sagaId });
-          await this.runner.advanceStored(manager, stored, stored.input, { type: 'timeout', eventId: null }, emit);
+          // A savepoint per saga: one that fails (a bug) is logged and left due, and the others fire.
+          await manager.query('SAVEPOINT saga_timeout');
+          try {
+            await this.runner.advanceStored(manager, stored, stored.input, { type: 'timeout', eventId: null }, emit);
+            await manager.query('RELEASE SAVEPOINT saga_timeout');
+            advanced += 1;
+          } catch (error) {
+            await manager.query('ROLLBACK TO SAVEPOINT saga_timeout');
+            this.logger.error({ err: error, orderId: stored.state.sagaId }, 'order saga timeout failed; it stays due and is tried again next pass');
+          }
         }
-        return due.length;
+        return { due: due.length, advanced };
       });
-      fired += count;
-      if (count < BATCH || this.stopped) return fired;
+      fired += batch.advanced;
+      // A full batch may have more behind it, unless all of it failed (then the same ones come first again).
+      if (batch.due < BATCH || batch.advanced === 0 || this.stopped) return fired;
     }
   }
 }

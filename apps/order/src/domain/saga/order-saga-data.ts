@@ -17,6 +17,8 @@ export interface OrderSagaData {
   rejection: { reason: string; shortLines: Array<{ lineId: string; sku: string; requestedMilli: number; availableMilli: number }> } | null;
   saleOrder: { id: number; name: string | null } | null;
   odooRefusal: { failure: string; message: string } | null;
+  /** The reserved stock is committed for shipment (released to the warehouse). */
+  committed: boolean;
 }
 
 /** The saga's data of a new order; `regionOf` maps the ship-to country to an inventory region. */
@@ -32,5 +34,6 @@ export function orderSagaData(order: Order, regionOf: (countryCode: string) => s
     rejection: null,
     saleOrder: null,
     odooRefusal: null,
+    committed: false,
   };
 }

@@ -1,4 +1,4 @@
-import { contractFor, CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
+import { contractFor, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
 import { webOrderRequest } from '../../../test/orders';
 import { buildOrder } from '../order';
@@ -27,7 +27,7 @@ function reply(state: SagaState<OrderSagaData>, type: string, payload: unknown, 
 function command(effect: SagaEffect) {
   const mapped = sagaCommand(effect, order, new Date(at(0)));
   const contract = contractFor(mapped.type)!;
-  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type]).toContain(mapped.type);
+  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type]).toContain(mapped.type);
   expect(contract.validate(mapped.payload as never)).toEqual([]);
   expect(contract.keyOf(mapped.payload as never)).toBe(order.orderId);
   return mapped;
@@ -77,10 +77,30 @@ describe('the order saga', () => {
     // A result of another command (a CancelSaleOrder of another attempt) is stale.
     expect(reply(reserved.state, OdooCommandSucceeded.type, odooResult('another'), 2, 'another').ignored?.reason).toBe('stale');
     const confirmed = reply(reserved.state, OdooCommandSucceeded.type, odooResult(reserved.effects[0].id), 2, reserved.effects[0].id);
-    expect(confirmed.state.status).toBe('completed');
-    expect(confirmed.effects).toEqual([]);
-    expect(orderStatuses(confirmed.state)).toEqual({ status: 'confirmed_in_odoo', paymentStatus: 'pending', fulfilmentStatus: 'stock_reserved', detail: 'Odoo sale order S00042 (id 42) confirmed' });
-    expect(confirmed.timeline.map((entry) => [entry.step, entry.what])).toEqual([['createSaleOrder', 'completed'], [null, 'finished']]);
+    expect(confirmed.effects.map((effect) => command(effect))).toEqual([{ type: CommitReservation.type, payload: expect.objectContaining({ orderId: order.orderId }) }]);
+    expect(orderStatuses(confirmed.state)).toEqual({
+      status: 'confirmed_in_odoo',
+      paymentStatus: 'pending',
+      fulfilmentStatus: 'stock_reserved',
+      detail: 'Odoo sale order S00042 (id 42) confirmed; releasing to the warehouse',
+    });
+
+    const committed: ReservationCommitted = { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) };
+    const released = reply(confirmed.state, ReservationCommitted.type, committed, 3);
+    expect(released.state.status).toBe('completed');
+    expect(released.effects).toEqual([]);
+    expect(orderStatuses(released.state)).toMatchObject({ status: 'released_to_warehouse', fulfilmentStatus: 'released_to_warehouse' });
+    expect(released.timeline.map((entry) => [entry.step, entry.what])).toEqual([['releaseToWarehouse', 'completed'], [null, 'finished']]);
+  });
+
+  it('sends a lapsed reservation found at release to review instead of undoing the confirmed Odoo order', () => {
+    const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);
+    const confirmed = reply(reserved.state, OdooCommandSucceeded.type, odooResult(reserved.effects[0].id), 2, reserved.effects[0].id);
+    const lapsed = reply(confirmed.state, ReservationRejected.type, { orderId: order.orderId, reason: 'OTHER', shortLines: [], occurredAt: new Date(at(3)) }, 3);
+    expect(lapsed.effects).toEqual([]);
+    expect(lapsed.state.status).toBe('in_review');
+    expect(lapsed.review).toMatchObject([{ step: 'releaseToWarehouse', reason: 'RESERVATION_LAPSED', allowedActions: ['retry', 'cancel', 'accept'] }]);
+    expect(orderStatuses(lapsed.state)).toMatchObject({ status: 'flagged_for_review', fulfilmentStatus: 'stock_reserved' });
   });
 
   it('cancels the order with inventory\'s reason and short lines when the reservation is rejected; nothing to release, nothing sent to Odoo', () => {

@@ -1,6 +1,7 @@
 import { defineSaga, SagaDefinition } from '@omnibus/saga';
 import { createSaleOrder } from './create-sale-order';
 import type { OrderSagaData } from './order-saga-data';
+import { releaseToWarehouse } from './release-to-warehouse';
 import { reserveStock } from './reserve-stock';
 
 export interface OrderSagaTimeouts {
@@ -14,8 +15,8 @@ export type OrderSaga = SagaDefinition<OrderSagaData>;
 
 /**
  * The order journey as far as it runs today. Before the pivot a failure releases what was reserved
- * (newest first); once Odoo has the confirmed sale order, failures go to review. Payment, release to
- * the warehouse, shipments, capture and invoicing come next, under a new version.
+ * (newest first); once Odoo has the confirmed sale order, failures go to review. Payment, shipments,
+ * capture and invoicing come next, under a new version.
  */
 export function orderSaga(timeouts: OrderSagaTimeouts): OrderSaga {
   return defineSaga<OrderSagaData>({
@@ -24,6 +25,7 @@ export function orderSaga(timeouts: OrderSagaTimeouts): OrderSaga {
     steps: [
       reserveStock({ stepMs: timeouts.reservationMs, compensationMs: timeouts.compensationMs }),
       createSaleOrder({ stepMs: timeouts.odooMs, compensationMs: timeouts.compensationMs }),
+      releaseToWarehouse({ stepMs: timeouts.reservationMs }),
     ],
     pivot: 'createSaleOrder',
     reviewSlaMs: timeouts.reviewSlaMs,
