@@ -53,7 +53,9 @@ export function orderView(record: OrderRecord) {
     notes: order.notes,
     placedAt: order.placedAt.toISOString(),
     acceptedAt: order.acceptedAt.toISOString(),
-    reservation: saga?.data.reservation ?? null,
+    reservation: saga?.data.reservation
+      ? { ...saga.data.reservation, committed: saga.data.committed, lines: saga.data.reservation.lines.map((line) => ({ ...line, quantity: formatQuantity(line.quantity) })) }
+      : null,
     odoo: saga?.data.saleOrder ? { saleOrderId: saga.data.saleOrder.id, saleOrderName: saga.data.saleOrder.name } : null,
     cancellation: saga?.status === 'compensating' || saga?.status === 'compensated' ? saga.failure : null,
     review: saga?.review ? { id: saga.review.id, step: saga.review.step, reason: saga.review.reason, detail: saga.review.detail ?? null, dueBy: saga.review.dueBy, allowedActions: saga.review.allowedActions } : null,

@@ -7,6 +7,7 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
  *   from the saga and written with it, kept as columns so they can be searched and counted.
  * - `order_timeline`: every saga step of an order with its cause (the event that caused it, or a
  *   timeout, or the order's acceptance), written in the transaction that advanced the saga.
+ * - The columns of the sagaless first slice go: the saga's state has the sale order and the review.
  */
 export class OrderSaga1795700000200 implements MigrationInterface {
   name = 'OrderSaga1795700000200';
@@ -15,7 +16,12 @@ export class OrderSaga1795700000200 implements MigrationInterface {
     await queryRunner.query(`
       ALTER TABLE orders
         ADD COLUMN payment_status    text NOT NULL DEFAULT 'pending',
-        ADD COLUMN fulfilment_status text NOT NULL DEFAULT 'not_fulfilled'`);
+        ADD COLUMN fulfilment_status text NOT NULL DEFAULT 'not_fulfilled',
+        DROP COLUMN sale_order_command_id,
+        DROP COLUMN odoo_sale_order_id,
+        DROP COLUMN odoo_sale_order_name,
+        DROP COLUMN review_failure,
+        DROP COLUMN review_message`);
     await queryRunner.query(`
       CREATE TABLE order_timeline (
         id              bigserial   PRIMARY KEY,
@@ -33,6 +39,10 @@ export class OrderSaga1795700000200 implements MigrationInterface {
 
   async down(queryRunner: QueryRunner): Promise<void> {
     await queryRunner.query(`DROP TABLE order_timeline`);
-    await queryRunner.query(`ALTER TABLE orders DROP COLUMN payment_status, DROP COLUMN fulfilment_status`);
+    await queryRunner.query(`
+      ALTER TABLE orders
+        DROP COLUMN payment_status, DROP COLUMN fulfilment_status,
+        ADD COLUMN sale_order_command_id uuid, ADD COLUMN odoo_sale_order_id bigint, ADD COLUMN odoo_sale_order_name text,
+        ADD COLUMN review_failure text, ADD COLUMN review_message text`);
   }
 }
