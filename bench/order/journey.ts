@@ -4,10 +4,13 @@
  *
  *   node -r @swc-node/register bench/order/journey.ts
  *
- * Reports POST /orders latency and throughput at a fixed concurrency, then, once every order is
- * confirmed_in_odoo, the accepted → confirmed_in_odoo time per order from its status history (the
- * service's own clock at both ends, so no polling skew). Settings: BENCH_ORDERS (default 200),
- * BENCH_CONCURRENCY (10), ORDER_PORT / ORDER_URL, BENCH_TIMEOUT_S (120).
+ * Reports POST /orders latency and throughput at a fixed concurrency, then, once every order's saga
+ * has passed confirmed_in_odoo (stock reserved by inventory, sale order confirmed in Odoo), the
+ * accepted → confirmed_in_odoo time per order from its status history (the service's own clock at
+ * both ends, so no polling skew). Inventory must hold stock of the SKUs below for the channel
+ * (BENCH_CHANNEL, default web-us) in its network; an order it cannot cover is cancelled and stops the
+ * bench with the reason. Settings: BENCH_ORDERS (default 200), BENCH_CONCURRENCY (10),
+ * ORDER_PORT / ORDER_URL, BENCH_TIMEOUT_S (120).
  */
 import { issueToken } from '@omnibus/service-kit';
 import { randomUUID } from 'node:crypto';
@@ -19,12 +22,13 @@ const CONCURRENCY = Number(process.env.BENCH_CONCURRENCY ?? 10);
 const ORDER_URL = process.env.ORDER_URL ?? `http://127.0.0.1:${process.env.ORDER_PORT ?? 3001}`;
 const TIMEOUT_MS = Number(process.env.BENCH_TIMEOUT_S ?? 120) * 1000;
 const SKUS = ['APP-10001', 'FTW-10002', 'HOM-10003', 'ELC-10004', 'BTY-10005', 'TOY-10006'];
+const CHANNEL = process.env.BENCH_CHANNEL ?? 'web-us';
 
 function orderBody(run: string, n: number) {
   const address = { name: `Bench Customer ${n}`, line1: '1 Main Street', city: 'Springfield', postalCode: '62701', countryCode: 'US' };
   return {
     channelOrderRef: `BENCH-${run}-${n}`,
-    channel: { channelId: 'bench-web', kind: 'WEB' },
+    channel: { channelId: CHANNEL, kind: 'WEB' },
     brand: 'omnibus',
     companyId: 'omnibus-retail',
     currency: 'USD',
@@ -78,9 +82,16 @@ async function main(): Promise<void> {
   while (pending.size > 0) {
     if (Date.now() > deadline) throw new Error(`${pending.size} orders not confirmed in Odoo after ${TIMEOUT_MS / 1000} s`);
     for (const orderId of [...pending]) {
-      const order = (await (await fetch(`${ORDER_URL}/orders/${orderId}`, { headers })).json()) as { status: string; statusHistory: Array<{ status: string; at: string }> };
+      const order = (await (await fetch(`${ORDER_URL}/orders/${orderId}`, { headers })).json()) as {
+        status: string;
+        cancellation: { step: string; reason: string; detail: string | null } | null;
+        statusHistory: Array<{ status: string; at: string }>;
+      };
       if (order.status === 'flagged_for_review') throw new Error(`order ${orderId} was flagged for review`);
-      if (order.status !== 'confirmed_in_odoo') continue;
+      if (order.status === 'cancelling' || order.status === 'cancelled') {
+        throw new Error(`order ${orderId} was cancelled at ${order.cancellation?.step}: ${order.cancellation?.reason} ${order.cancellation?.detail ?? ''}`);
+      }
+      if (!order.statusHistory.some((entry) => entry.status === 'confirmed_in_odoo')) continue;
       const at = (status: string) => Date.parse(order.statusHistory.find((entry) => entry.status === status)!.at);
       toOdoo.push(at('confirmed_in_odoo') - at('accepted'));
       pending.delete(orderId);

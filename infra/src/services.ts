@@ -40,7 +40,7 @@ export const SERVICES: readonly ServiceDefinition[] = [
     extraEnv: (platform) => ({ ODOO_URL: platform.odooUrl }),
   },
   { name: 'webhooks', port: 3006, portEnv: 'WEBHOOKS_PORT', database: 'webhooks', tier: 1 },
-  { name: 'retail-sim', port: 3010, portEnv: 'RETAIL_SIM_PORT', tier: 2 },
+  { name: 'retail-sim', port: 3010, portEnv: 'RETAIL_SIM_PORT', tier: 2, dockerEnv: { RETAIL_SIM_HOST: '0.0.0.0' } },
 ];
 
 /** Where the apps find the platform: loopback addresses locally, service names under Docker. */

@@ -1,18 +1,24 @@
 import { Module } from '@nestjs/common';
 import { OutboxRelayModule } from '@omnibus/outbox';
-import { KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
+import { KAFKA_CLIENT, ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { OrderConfig } from './config';
+import { orderSaga } from './domain/saga/order-saga';
 import { messagingProviders } from './messaging.providers';
-import { OdooResultHandlers } from './odoo-results/odoo-results.handlers';
 import { OrderIntake } from './orders/order-intake.service';
 import { OrdersController } from './orders/orders.controller';
+import { SagaReplyHandlers } from './saga/saga-replies.handlers';
+import { SagaRunner } from './saga/saga-runner';
+import { SagaTimeoutSweeper } from './saga/saga-sweeper';
+import { ORDER_SAGA } from './tokens';
 
 /**
  * Order intake for channels and the order saga. The standard parts (config, logs, database, health,
- * metrics, auth) come from the service kit; this module adds the intake API, the Odoo-result handlers
- * and the outbox relay that publishes what the service stages.
+ * metrics, auth) come from the service kit; this module adds the intake API, the saga (its runner,
+ * the participants' reply handlers and the timeout sweeper) and the outbox relay that publishes what
+ * the service stages.
  */
 @Module({
   imports: [
@@ -21,8 +27,24 @@ import { OrdersController } from './orders/orders.controller';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, OdooResultHandlers],
-  providers: [...messagingProviders, OrderIntake],
+  controllers: [OrdersController, SagaReplyHandlers],
+  providers: [
+    ...messagingProviders,
+    {
+      provide: ORDER_SAGA,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: OrderConfig) =>
+        orderSaga({
+          reservationMs: config.ORDER_RESERVATION_TIMEOUT_MS,
+          odooMs: config.ORDER_ODOO_TIMEOUT_MS,
+          compensationMs: config.ORDER_COMPENSATION_TIMEOUT_MS,
+          reviewSlaMs: config.ORDER_REVIEW_SLA_MS,
+        }),
+    },
+    SagaRunner,
+    SagaTimeoutSweeper,
+    OrderIntake,
+  ],
   exports: [...messagingProviders],
 })
 export class AppModule {}

@@ -1,13 +1,49 @@
 import { serviceConfigSchema, setting } from '@omnibus/service-kit';
 import { z } from 'zod';
 
+/** Ship-to country → inventory region; a country not listed is its lower-case code. */
+const DEFAULT_REGIONS = 'US=us-west,CA=us-west,DE=eu-north,DK=eu-north,SE=eu-north,PL=eu-north,FR=eu-west,BE=eu-west,NL=eu-west,GB=eu-west,ES=eu-south,IT=eu-south,PT=eu-south';
+
+const regions = z
+  .string()
+  .default(DEFAULT_REGIONS)
+  .describe('ship-to country to inventory region, e.g. "US=us-west,DE=eu-north"')
+  .transform((text, context) => {
+    const entries = text.split(',').map((pair) => pair.trim().split('='));
+    if (entries.some((entry) => entry.length !== 2 || !/^[A-Z]{2}$/.test(entry[0]) || !entry[1])) {
+      context.addIssue({ code: 'custom', message: 'not a list of COUNTRY=region pairs, e.g. "US=us-west,DE=eu-north"' });
+      return z.NEVER;
+    }
+    return Object.fromEntries(entries) as Record<string, string>;
+  });
+
 /** The common service settings with the operator-contract defaults of order, plus its own. */
 export const orderConfigSchema = serviceConfigSchema('order').extend({
   ORDER_CONSUMER_SERVICE: setting.text({
-    description: 'name of the Odoo-results consumer: its group and its <name>.retry / <name>.dlq topics',
+    description: 'name of the saga-reply consumer (retail.reservations, odoo.results): its group and its <name>.retry / <name>.dlq topics',
     default: 'order',
   }),
+  ORDER_CONSUMER_SESSION_TIMEOUT_MS: setting.integer({
+    description: 'how long Kafka waits for a silent (crashed) consumer instance before giving its partitions to another',
+    default: 30_000,
+    min: 6_000,
+  }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
+  ORDER_RESERVATION_REGIONS: regions,
+  ORDER_RESERVATION_TIMEOUT_MS: setting.integer({ description: 'how long the saga waits for inventory to answer ReserveStock (then resends once, then cancels)', default: 30_000, min: 100 }),
+  ORDER_ODOO_TIMEOUT_MS: setting.integer({
+    description: 'how long the saga waits for the Odoo sale order (then resends once, then cancels it and releases the stock); above the adapter retry schedule',
+    default: 30 * 60_000,
+    min: 100,
+  }),
+  ORDER_COMPENSATION_TIMEOUT_MS: setting.integer({ description: 'how long a compensation waits for its confirmation (then resends twice, then goes to review)', default: 60_000, min: 100 }),
+  ORDER_REVIEW_SLA_MS: setting.integer({ description: 'how long an operator has for an order review item', default: 4 * 60 * 60_000, min: 1000 }),
+  ORDER_SAGA_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often due saga timeouts are looked for and fired', default: 1_000, min: 20 }),
 });
 
 export type OrderConfig = z.infer<typeof orderConfigSchema>;
+
+/** The inventory region of a ship-to country. */
+export function regionOf(config: Pick<OrderConfig, 'ORDER_RESERVATION_REGIONS'>, countryCode: string): string {
+  return config.ORDER_RESERVATION_REGIONS[countryCode] ?? countryCode.toLowerCase();
+}

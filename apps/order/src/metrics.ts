@@ -8,14 +8,20 @@ export const orderMetrics = {
     help: 'POST /orders retries answered from the Idempotency-Key (nothing created), by outcome (replayed, conflict)',
     labelNames: ['outcome'],
   }),
-  odooResults: counter({
-    name: 'orders_odoo_results_total',
-    help: 'Odoo results for orders, by what they did (confirmed_in_odoo, flagged_for_review, no_change)',
-    labelNames: ['outcome'],
+  sagaSteps: counter({
+    name: 'orders_saga_steps_total',
+    help: 'What happened in order sagas, by step and what (started, completed, failed, timed-out, resent, compensating, compensated, review-opened, finished)',
+    labelNames: ['step', 'what'],
   }),
+  sagaInputsIgnored: counter({
+    name: 'orders_saga_inputs_ignored_total',
+    help: 'Replies and timeouts that changed no saga (duplicate, stale, finished, unknown-order)',
+    labelNames: ['reason'],
+  }),
+  reviewsOpened: counter({ name: 'orders_review_opened_total', help: 'Order saga review items opened, by step and reason', labelNames: ['step', 'reason'] }),
   timeToOdoo: histogram({
     name: 'orders_accepted_to_confirmed_in_odoo_seconds',
-    help: 'Time from accepting an order to its Odoo sale order existing',
+    help: 'Time from accepting an order to its Odoo sale order being confirmed',
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
   }),
 };

@@ -1,4 +1,16 @@
-import { CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, OrderFlaggedForReview } from '@omnibus/contracts';
+import {
+  CreateSaleOrder,
+  OdooCommandFailed,
+  OdooCommandSucceeded,
+  OrderCancelled,
+  CommitReservation,
+  ReleaseReservation,
+  ReservationCommitted,
+  ReservationRejected,
+  ReservationReleased,
+  ReserveStock,
+  StockReserved,
+} from '@omnibus/contracts';
 import { issueToken } from '@omnibus/service-kit';
 import { describeStandardService, TestService } from '@omnibus/service-kit/testing';
 import { uniqueName, waitFor } from '@omnibus/testing';
@@ -15,7 +27,7 @@ jest.setTimeout(60_000);
 
 const json = (response: Response): Promise<any> => response.json();
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations'] as const;
 const consumerService = uniqueName('order-test');
 const savedEnv = { ...process.env };
 let registry: AppProcess;
@@ -28,7 +40,7 @@ let publisher: EventPublisher;
 beforeAll(async () => {
   [registry, { topics }] = await Promise.all([startSchemaRegistry('order'), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
   Object.assign(process.env, { SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics), ORDER_CONSUMER_SERVICE: consumerService });
-  [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.orders'], topics['odoo.commands']], registry.url), EventPublisher.start(registry.url)]);
+  [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.orders'], topics['odoo.commands'], topics['inventory.commands']], registry.url), EventPublisher.start(registry.url)]);
 }, 90_000);
 
 afterAll(async () => {
@@ -39,7 +51,7 @@ afterAll(async () => {
 
 describeStandardService(
   orderService,
-  { main: path.join(__dirname, 'main.ts'), tables: ['orders', 'order_status_history', 'order_idempotency_keys', 'outbox', 'messaging_inbox'] },
+  { main: path.join(__dirname, 'main.ts'), tables: ['orders', 'order_status_history', 'order_idempotency_keys', 'order_timeline', 'saga_instance', 'outbox', 'messaging_inbox'] },
   (running) => {
     let service: TestService<OrderConfig>;
     let channel: string;
@@ -59,6 +71,8 @@ describeStandardService(
       });
     const getOrder = async (orderId: string) => json(await service.request(`/orders/${orderId}`, { headers: { authorization: `Bearer ${channel}` } }));
     const count = async (sql: string, params: unknown[]) => Number((await db.query(sql, params))[0].count);
+    /** Types of what the service staged for an order, oldest first: the truth of what it sent. */
+    const staged = async (orderId: string) => (await db.query(`SELECT headers->>'ce_type' AS type FROM outbox WHERE key = $1 ORDER BY id`, [orderId])).map((row: { type: string }) => row.type);
 
     it('refuses callers without a token or without the orders:write scope', async () => {
       expect((await post(webOrderRequest(), { token: 'not-a-token' })).status).toBe(401);
@@ -89,7 +103,7 @@ describeStandardService(
       expect(await count(`SELECT count(*) FROM orders`, [])).toBe(0);
     });
 
-    it('accepts an order in one transaction: the order, its history and OrderPlaced, OrderAccepted, CreateSaleOrder, correlated by order id and on the request\'s trace', async () => {
+    it('accepts an order in one transaction: the order, its history, its saga and OrderPlaced, OrderAccepted, ReserveStock, correlated by order id and on the request\'s trace', async () => {
       const traceId = randomUUID().replace(/-/g, '');
       const response = await post(webOrderRequest({ channelOrderRef: 'WEB-3001' }), { headers: { traceparent: `00-${traceId}-00f067aa0ba902b7-01` } });
       const order = await json(response);
@@ -97,24 +111,30 @@ describeStandardService(
       expect(response.headers.get('location')).toBe(`/orders/${order.orderId}`);
       expect(order).toMatchObject({
         status: 'accepted',
+        paymentStatus: 'pending',
+        fulfilmentStatus: 'awaiting_stock',
         channelOrderRef: 'WEB-3001',
         totals: { grandTotal: { amountMinor: 2 * 3499 + 8999 - 1000 + 495, currency: 'USD' } },
         statusHistory: [{ status: 'accepted', detail: 'accepted from channel web-us as WEB-3001' }],
+        timeline: [{ step: 'reserveStock', what: 'started', cause: { type: 'order accepted', eventId: null } }],
+        reservation: null,
+        odoo: null,
       });
       expect(await getOrder(order.orderId)).toEqual(order);
 
       const [placed] = await recorder.waitFor(order.orderId, 'com.omnibus.order.OrderPlaced');
       const [accepted] = await recorder.waitFor(order.orderId, 'com.omnibus.order.OrderAccepted');
-      const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type);
-      expect([placed.topic, accepted.topic, command.topic]).toEqual([topics['retail.orders'], topics['retail.orders'], topics['odoo.commands']]);
+      const [command] = await recorder.waitFor(order.orderId, ReserveStock.type);
+      expect([placed.topic, accepted.topic, command.topic]).toEqual([topics['retail.orders'], topics['retail.orders'], topics['inventory.commands']]);
       for (const event of [placed, accepted, command]) {
         expect(event.headers).toMatchObject({ 'correlation-id': order.orderId, ce_source: 'omnibus/order', ce_subject: order.orderId });
         expect(event.headers.traceparent).toMatch(new RegExp(`^00-${traceId}-[0-9a-f]{16}-01$`));
       }
       expect(placed.value).toMatchObject({ orderId: order.orderId, lines: [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 2000 } }, { lineId: '2' }] });
-      expect(command.value).toMatchObject({ orderId: order.orderId, companyId: 'omnibus-retail', channelOrderRef: 'WEB-3001', confirm: true });
-      const [row] = await db.query(`SELECT sale_order_command_id FROM orders WHERE id = $1`, [order.orderId]);
-      expect(command.value.commandId).toBe(row.sale_order_command_id);
+      expect(command.value).toMatchObject({ orderId: order.orderId, channel: { channelId: 'web-us' }, region: 'us-west', lines: [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 2000 } }, { lineId: '2' }] });
+      const [row] = await db.query(`SELECT state FROM saga_instance WHERE id = $1`, [order.orderId]);
+      expect(row.state).toMatchObject({ status: 'running', step: 'reserveStock', awaiting: true, commandIds: [command.value.commandId] });
+      expect(await staged(order.orderId)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type]);
     });
 
     it('answers a retry with the same key and body with the first answer and creates nothing; another body under the key gets 409', async () => {
@@ -172,12 +192,15 @@ describeStandardService(
       expect((await service.request('/orders/not-an-id', { headers: { authorization: `Bearer ${channel}` } })).status).toBe(404);
     });
 
-    describe('Odoo results', () => {
+    describe('the order saga', () => {
       const place = async (ref: string) => {
         const order = await json(await post(webOrderRequest({ channelOrderRef: ref })));
-        const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type);
-        return { order, command };
+        const [reserve] = await recorder.waitFor(order.orderId, ReserveStock.type);
+        return { order, reserve };
       };
+      const reservedLines = [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 3000 }, location: { locationId: 'wh-central', locationType: 'WAREHOUSE' as const, name: null } }];
+      const stockReserved = (orderId: string): StockReserved => ({ reservationId: uuidv7(), orderId, lines: reservedLines, expiresAt: new Date(Date.now() + 900_000), occurredAt: new Date() });
+      const released = (orderId: string): ReservationReleased => ({ reservationId: uuidv7(), orderId, reason: 'ORDER_CANCELLED', lines: reservedLines, fullyReleased: true, occurredAt: new Date() });
       const succeeded = (command: CreateSaleOrder, overrides: Partial<OdooCommandSucceeded> = {}): OdooCommandSucceeded => ({
         commandId: command.commandId,
         commandType: CreateSaleOrder.type,
@@ -193,36 +216,81 @@ describeStandardService(
       });
       const handled = (eventId: string) =>
         waitFor(async () => (await count(`SELECT count(*) FROM messaging_inbox WHERE event_id = $1`, [eventId])) === 1, { what: `event ${eventId} handled` });
+      const orderBecomes = (orderId: string, status: string) =>
+        waitFor(async () => {
+          const current = await getOrder(orderId);
+          return current.status === status ? current : undefined;
+        }, { what: `order ${orderId} ${status}` });
 
-      it('OdooCommandSucceeded moves the order to confirmed_in_odoo with the sale order; redelivered or repeated results change nothing', async () => {
-        const { order, command } = await place('WEB-3101');
+      it('StockReserved leads to CreateSaleOrder from the reserved locations, OdooCommandSucceeded to CommitReservation, ReservationCommitted to released_to_warehouse; the timeline names each cause; repeats change nothing', async () => {
+        const { order, reserve } = await place('WEB-3101');
+        const reservation = await publisher.publish(StockReserved, stockReserved(order.orderId), topics['retail.reservations'], {
+          causedBy: { id: reserve.headers.ce_id, correlationId: order.orderId },
+        });
+        const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type);
+        expect(command.value).toMatchObject({ orderId: order.orderId, confirm: true, fulfilmentLocations: [{ lineId: '1', location: { locationId: 'wh-central' } }] });
+        expect(command.headers).toMatchObject({ 'causation-id': reservation.headers.ce_id, 'correlation-id': order.orderId });
+        expect(await getOrder(order.orderId)).toMatchObject({ status: 'stock_reserved', fulfilmentStatus: 'stock_reserved', reservation: { reservationId: expect.any(String) } });
+
         const result = await publisher.publish(OdooCommandSucceeded, succeeded(command.value), topics['odoo.results'], {
           causedBy: { id: command.headers.ce_id, correlationId: order.orderId },
         });
-        const confirmed = await waitFor(async () => {
-          const current = await getOrder(order.orderId);
-          return current.status === 'confirmed_in_odoo' ? current : undefined;
-        }, { what: 'the order confirmed in Odoo' });
-        expect(confirmed.odoo).toEqual({ saleOrderId: 77, saleOrderName: 'S00077' });
-        expect(confirmed.statusHistory.map((entry: any) => [entry.status, entry.detail])).toEqual([
-          ['accepted', 'accepted from channel web-us as WEB-3101'],
-          ['confirmed_in_odoo', 'Odoo sale order S00077 (id 77)'],
+        const [commit] = await recorder.waitFor(order.orderId, CommitReservation.type);
+        expect(commit.headers['causation-id']).toBe(result.headers.ce_id);
+        expect(await getOrder(order.orderId)).toMatchObject({ status: 'confirmed_in_odoo', fulfilmentStatus: 'stock_reserved', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
+        const committed = await publisher.publish(ReservationCommitted, { reservationId: uuidv7(), orderId: order.orderId, lines: reservedLines, occurredAt: new Date() }, topics['retail.reservations']);
+        const released = await orderBecomes(order.orderId, 'released_to_warehouse');
+        expect(released).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
+        expect(released.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
+        expect(released.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type, entry.cause.eventId])).toEqual([
+          ['reserveStock', 'started', 'order accepted', null],
+          ['reserveStock', 'completed', StockReserved.type, reservation.headers.ce_id],
+          ['createSaleOrder', 'started', StockReserved.type, reservation.headers.ce_id],
+          ['createSaleOrder', 'completed', OdooCommandSucceeded.type, result.headers.ce_id],
+          ['releaseToWarehouse', 'started', OdooCommandSucceeded.type, result.headers.ce_id],
+          ['releaseToWarehouse', 'completed', ReservationCommitted.type, committed.headers.ce_id],
+          [null, 'finished', ReservationCommitted.type, committed.headers.ce_id],
         ]);
 
         // A result for an order this service does not know is passed over.
         const unknown = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { aggregateId: uuidv7() }), topics['odoo.results']);
         await handled(unknown.headers.ce_id);
-        // The same record again (a redelivery), then a second success of a replayed command: same key,
-        // so once the second is handled the first has been seen too.
+        // The same records again (redeliveries), then a second success of a replayed command: same key,
+        // so once the last is handled the others have been seen too.
+        await publisher.send(reservation);
         await publisher.send(result);
         const repeated = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { alreadyApplied: true, attempts: 2 }), topics['odoo.results']);
         await handled(repeated.headers.ce_id);
-        expect((await getOrder(order.orderId)).statusHistory).toHaveLength(2);
-        expect(await count(`SELECT count(*) FROM messaging_inbox WHERE event_id = $1`, [result.headers.ce_id])).toBe(1);
+        const after = await getOrder(order.orderId);
+        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 4, timeline: 7 });
+        expect(await staged(order.orderId)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
       });
 
-      it('OdooCommandFailed flags the order for review with Odoo\'s message and publishes OrderFlaggedForReview in the same journey', async () => {
-        const { order, command } = await place('WEB-3102');
+      it('ReservationRejected cancels the order with inventory\'s reason and short lines, publishes OrderCancelled and sends nothing to Odoo', async () => {
+        const { order, reserve } = await place('WEB-3102');
+        const rejection: ReservationRejected = {
+          orderId: order.orderId,
+          reason: 'INSUFFICIENT_STOCK',
+          shortLines: [{ lineId: '2', sku: 'FTW-10002', requested: { milli: 1000 }, available: { milli: 0 } }],
+          occurredAt: new Date(),
+        };
+        const rejected = await publisher.publish(ReservationRejected, rejection, topics['retail.reservations'], { causedBy: { id: reserve.headers.ce_id, correlationId: order.orderId } });
+        const [cancelled] = await recorder.waitFor(order.orderId, OrderCancelled.type);
+        expect(cancelled.value).toMatchObject({ reason: 'OUT_OF_STOCK', cancelledBy: 'saga', note: 'reserveStock: OUT_OF_STOCK: FTW-10002 (line 2): 1 requested, 0 available' });
+        expect(cancelled.headers['causation-id']).toBe(rejected.headers.ce_id);
+        expect(await getOrder(order.orderId)).toMatchObject({
+          status: 'cancelled',
+          paymentStatus: 'cancelled',
+          fulfilmentStatus: 'not_fulfilled',
+          cancellation: { step: 'reserveStock', reason: 'OUT_OF_STOCK', detail: 'FTW-10002 (line 2): 1 requested, 0 available' },
+        });
+        expect(await staged(order.orderId)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, OrderCancelled.type]);
+      });
+
+      it('OdooCommandFailed releases the reservation; the order is cancelled with Odoo\'s message once inventory confirms the release', async () => {
+        const { order } = await place('WEB-3103');
+        await publisher.publish(StockReserved, stockReserved(order.orderId), topics['retail.reservations']);
+        const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type);
         const failure: OdooCommandFailed = {
           commandId: command.value.commandId,
           commandType: CreateSaleOrder.type,
@@ -235,14 +303,21 @@ describeStandardService(
           attempts: 1,
           occurredAt: new Date(),
         };
-        const result = await publisher.publish(OdooCommandFailed, failure, topics['odoo.results'], { causedBy: { id: command.headers.ce_id, correlationId: order.orderId } });
-        const [flagged] = await recorder.waitFor(order.orderId, OrderFlaggedForReview.type);
-        expect(flagged.value).toMatchObject({ orderId: order.orderId, reason: 'ODOO_REJECTED', failedStep: 'createSaleOrder', detail: expect.stringContaining('unknown SKU(s) in Odoo: APP-10001') });
-        expect(flagged.headers).toMatchObject({ 'correlation-id': order.orderId, 'causation-id': result.headers.ce_id });
-        expect(await getOrder(order.orderId)).toMatchObject({
-          status: 'flagged_for_review',
-          review: { failure: 'MISSING_RECORD', message: 'unknown SKU(s) in Odoo: APP-10001' },
+        await publisher.publish(OdooCommandFailed, failure, topics['odoo.results']);
+        const [release] = await recorder.waitFor(order.orderId, ReleaseReservation.type);
+        expect(release.value).toMatchObject({ orderId: order.orderId, reason: 'ORDER_CANCELLED' });
+        expect(await getOrder(order.orderId)).toMatchObject({ status: 'cancelling', fulfilmentStatus: 'stock_reserved' });
+
+        await publisher.publish(ReservationReleased, released(order.orderId), topics['retail.reservations'], { causedBy: { id: release.headers.ce_id, correlationId: order.orderId } });
+        const cancelled = await orderBecomes(order.orderId, 'cancelled');
+        expect(cancelled).toMatchObject({
+          fulfilmentStatus: 'stock_released',
+          paymentStatus: 'cancelled',
+          cancellation: { step: 'createSaleOrder', reason: 'ODOO_REJECTED', detail: 'Odoo refused the sale order (MISSING_RECORD): unknown SKU(s) in Odoo: APP-10001' },
         });
+        expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'cancelling', 'cancelled']);
+        const [event] = await recorder.waitFor(order.orderId, OrderCancelled.type);
+        expect(event.value).toMatchObject({ reason: 'OTHER', note: expect.stringContaining('unknown SKU(s) in Odoo: APP-10001') });
       });
     });
   },

@@ -6,26 +6,28 @@ import { AppModule } from './app.module';
 import { orderConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { OrderIntake1795700000100 } from './migrations/1795700000100-OrderIntake';
+import { OrderSaga1795700000200 } from './migrations/1795700000200-OrderSaga';
+import { sagaMigrations } from '@omnibus/saga';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const orderService = defineService({
   name: 'order',
   appModule: AppModule,
   configSchema: orderConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, OrderIntake1795700000100],
-  // The saga's consumer runs in this process, beside the intake API.
+  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200],
+  // The saga's reply consumer runs in this process, beside the intake API.
   configure: (app, config) => {
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.ORDER_CONSUMER_SERVICE,
-      topics: [topicFor(config, 'odoo.results')],
+      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),
       logger: app.get(ROOT_LOGGER),
       // Stopping waits for the fetch in flight: with kafkajs' 5 s wait every shutdown took 5 s.
       // One idle fetch a second instead costs next to nothing; new results still arrive at once.
-      consumerConfig: { maxWaitTimeInMs: 1_000 },
+      consumerConfig: { maxWaitTimeInMs: 1_000, sessionTimeout: config.ORDER_CONSUMER_SESSION_TIMEOUT_MS },
     });
   },
 });

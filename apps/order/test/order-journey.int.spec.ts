@@ -1,8 +1,21 @@
-// The first slice of the order journey end to end, on the real Kafka and PostgreSQL:
-// HTTP → order service (outbox) → Kafka → odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order service.
-// The schema registry, the Odoo simulator and the adapter run as child processes, the order service
-// in this process; every topic and consumer group is this file's own.
-import { CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded } from '@omnibus/contracts';
+// The order saga's first slice end to end, on the real Kafka and PostgreSQL:
+// HTTP → order service → ReserveStock → inventory → StockReserved → order service → CreateSaleOrder →
+// odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order service, and the ways it fails.
+// The schema registry, the Odoo simulator, inventory and the adapter run as child processes, the order
+// service in this process; every topic and consumer group is this file's own.
+import {
+  CommitReservation,
+  CreateSaleOrder,
+  OdooCommandFailed,
+  OdooCommandSucceeded,
+  OrderCancelled,
+  ReleaseReservation,
+  ReservationCommitted,
+  ReservationRejected,
+  ReservationReleased,
+  ReserveStock,
+  StockReserved,
+} from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
 import { metricsRegistry } from '@omnibus/observability';
@@ -10,6 +23,7 @@ import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { OrderConfig } from '../src/config';
@@ -19,13 +33,16 @@ import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp
 
 jest.setTimeout(60_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory'] as const;
 const orderConsumer = uniqueName('order-journey');
 const adapterConsumer = uniqueName('odoo-adapter-journey');
+const inventoryConsumer = uniqueName('inventory-journey');
 
 let registry: AppProcess;
 let sim: OdooSimProcess;
 let adapter: AppProcess;
+let inventory: AppProcess;
+let stockToken: string;
 let order: TestService<OrderConfig>;
 let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
 let recorder: EventRecorder;
@@ -38,15 +55,26 @@ beforeAll(async () => {
   [registry, sim, { topics, suffix }] = await Promise.all([
     startSchemaRegistry('order'),
     OdooSimProcess.start({ version: 17 }),
-    createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer]),
+    createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer, inventoryConsumer]),
   ]);
-  const adapterDatabase = await createTestDatabase('odoo_adapter_journey');
+  const [adapterDatabase, inventoryDatabase] = await Promise.all([createTestDatabase('odoo_adapter_journey'), createTestDatabase('inventory_journey')]);
   const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
-  [adapter, order, recorder, publisher] = await Promise.all([
+  [adapter, inventory, order, recorder, publisher] = await Promise.all([
     startApp(
       'odoo-adapter',
       { ...shared, DATABASE_URL: adapterDatabase.url, ODOO_URL: sim.url, ODOO_CONSUMER_SERVICE: adapterConsumer, ODOO_SYNC_ENABLED: 'false' },
       { cleanup: () => adapterDatabase.drop() },
+    ),
+    startApp(
+      'inventory',
+      {
+        ...shared,
+        DATABASE_URL: inventoryDatabase.url,
+        INVENTORY_CONSUMER_SERVICE: inventoryConsumer,
+        INVENTORY_NETWORK_FILE: path.join(__dirname, 'network.yaml'),
+        AVAILABILITY_COALESCE_MS: '60000',
+      },
+      { cleanup: () => inventoryDatabase.drop() },
     ),
     startTestService(orderService, { ...shared, ORDER_CONSUMER_SERVICE: orderConsumer }) as Promise<TestService<OrderConfig>>,
     EventRecorder.start(Object.values(topics), registry.url),
@@ -54,10 +82,26 @@ beforeAll(async () => {
   ]);
   odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
   channel = await issueToken({ sub: `channel:web-us-${suffix}`, scopes: ['orders:write', 'orders:read'] });
+  stockToken = await issueToken({ sub: 'system:wms', scopes: ['stock:feed', 'availability:read'] });
+  // The warehouse's stock, as its WMS reports it. NOPE-404 is stocked but unknown to Odoo.
+  const counts = [['APP-10001', '10'], ['FTW-10002', '3'], ['NOPE-404', '4']].map(([sku, quantity]) => ({
+    eventId: randomUUID(),
+    sku,
+    locationId: 'wh-central',
+    kind: 'absolute',
+    quantity,
+    observedAt: new Date().toISOString(),
+  }));
+  const fed = await fetch(`${inventory.url}/stock/feeds/wms`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${stockToken}` },
+    body: JSON.stringify({ updates: counts }),
+  });
+  expect(fed.status).toBeLessThan(300);
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), order?.stop(), adapter?.stop()]);
+  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), order?.stop(), adapter?.stop(), inventory?.stop()]);
   await Promise.all([sim?.stop(), registry?.stop()]);
 }, 60_000);
 
@@ -82,6 +126,13 @@ const saleOrdersFor = (orderId: string) =>
   odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
     fields: ['name', 'state', 'client_order_ref', 'order_line'],
   });
+/** What inventory holds for a SKU at the warehouse (reserved, on hand). */
+const stockAt = async (sku: string) => {
+  const response = await fetch(`${inventory.url}/availability?skus=${sku}&channel=web-us&region=us-west`, { headers: { authorization: `Bearer ${stockToken}` } });
+  const body = (await response.json()) as any;
+  const location = body.skus[0].locations.find((candidate: any) => candidate.locationId === 'wh-central');
+  return { onHand: location.onHand, reserved: location.reserved, committed: location.committed };
+};
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
 
@@ -93,35 +144,53 @@ const failuresSkippedAsDuplicates = async () => {
     .reduce((sum, { value }) => sum + value, 0);
 };
 
-describe('the order journey through Odoo', () => {
+describe('the order journey through inventory and Odoo', () => {
   let placed: any;
   const key = randomUUID();
   const body = webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-1' });
   const traceId = randomUUID().replace(/-/g, '');
 
-  it('an order a channel posts becomes a confirmed Odoo sale order with our order id as client_order_ref', async () => {
+  it('an order a channel posts gets its stock reserved, then becomes a confirmed Odoo sale order (our order id as client_order_ref) with the reservation held', async () => {
     const response = await placeOrder(body, key, { traceparent: `00-${traceId}-00f067aa0ba902b7-01` });
     expect(response.status).toBe(201);
     placed = response.body;
 
-    const confirmed = await orderReaches(placed.orderId, 'confirmed_in_odoo');
+    const confirmed = await orderReaches(placed.orderId, 'released_to_warehouse');
     const saleOrders = await saleOrdersFor(placed.orderId);
     expect(saleOrders).toHaveLength(1);
     expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
     expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
-    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'confirmed_in_odoo']);
+    expect(confirmed).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
+    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
+    expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type])).toEqual([
+      ['reserveStock', 'started', 'order accepted'],
+      ['reserveStock', 'completed', StockReserved.type],
+      ['createSaleOrder', 'started', StockReserved.type],
+      ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
+      ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
+      ['releaseToWarehouse', 'completed', ReservationCommitted.type],
+      [null, 'finished', ReservationCommitted.type],
+    ]);
+
+    // The stock stays held for the order (committed: it no longer expires) at the warehouse the sale order ships from.
+    const [reserved] = await recorder.waitFor(placed.orderId, StockReserved.type);
+    expect(confirmed.reservation).toMatchObject({ reservationId: reserved.value.reservationId, lines: [{ sku: 'APP-10001', location: { locationId: 'wh-central' } }, { sku: 'FTW-10002' }] });
+    expect(await stockAt('APP-10001')).toEqual({ onHand: '10', reserved: '0', committed: '2' });
+    expect(recorder.of(placed.orderId, ReservationReleased.type)).toEqual([]); // nothing given back (inventory's side is the stock figure above)
+    const [command] = await recorder.waitFor(placed.orderId, CreateSaleOrder.type);
+    expect(command.value.fulfilmentLocations.map((line: any) => line.location.locationId)).toEqual(['wh-central', 'wh-central']);
 
     // One journey on Kafka: every event correlated by the order id and on the HTTP request's trace.
     const result = (await recorder.waitFor(placed.orderId, OdooCommandSucceeded.type))[0];
     const journey = recorder.of(placed.orderId);
     expect(journey.map((event) => event.type)).toEqual(
-      expect.arrayContaining(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', CreateSaleOrder.type, OdooCommandSucceeded.type]),
+      expect.arrayContaining(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, StockReserved.type, CreateSaleOrder.type, OdooCommandSucceeded.type]),
     );
     for (const event of journey) {
       expect(event.headers['correlation-id']).toBe(placed.orderId);
       expect(event.headers.traceparent?.split('-')[1]).toBe(traceId);
     }
-    const [command] = recorder.of(placed.orderId, CreateSaleOrder.type);
+    expect(command.headers['causation-id']).toBe(reserved.headers.ce_id);
     expect(result.headers['causation-id']).toBe(command.headers.ce_id);
     expect(result.value).toMatchObject({ commandId: command.value.commandId, alreadyApplied: false, odooRecordId: saleOrders[0].id });
   });
@@ -131,8 +200,9 @@ describe('the order journey through Odoo', () => {
     const retry = await placeOrder(body, key);
     expect(retry).toEqual({ status: 200, body: placed });
     const db = order.app.get(DataSource);
-    const [{ count }] = await db.query(`SELECT count(*)::int AS count FROM outbox WHERE key = $1`, [placed.orderId]);
-    expect(count).toBe(3); // OrderPlaced, OrderAccepted, CreateSaleOrder: once
+    const rows = await db.query(`SELECT headers->>'ce_type' AS type FROM outbox WHERE key = $1 ORDER BY id`, [placed.orderId]);
+    // Once each: OrderPlaced, OrderAccepted and the saga's commands
+    expect(rows.map((row: { type: string }) => row.type)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
     expect(await saleOrdersCreated()).toBe(createdBefore);
     expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
   });
@@ -163,17 +233,52 @@ describe('the order journey through Odoo', () => {
     await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [again.headers.ce_id])).length === 1, {
       what: 'the repeated result handled by the order service',
     });
-    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(2);
+    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(4);
   });
 
-  it('an order Odoo refuses is flagged for review with Odoo\'s message', async () => {
+  it('an order inventory cannot cover is cancelled with the short lines; nothing is held and nothing reaches Odoo', async () => {
+    const short = await placeOrder(
+      webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-3', lines: [{ sku: 'FTW-10002', name: 'Trail runner, 42', quantity: '5', unitPrice: { amountMinor: 8999, currency: 'USD' } }] }),
+    );
+    expect(short.status).toBe(201);
+    const cancelled = await orderReaches(short.body.orderId, 'cancelled');
+    expect(cancelled).toMatchObject({
+      paymentStatus: 'cancelled',
+      fulfilmentStatus: 'not_fulfilled',
+      cancellation: { step: 'reserveStock', reason: 'OUT_OF_STOCK', detail: 'FTW-10002 (line 1): 5 requested, 2 available' },
+    });
+    const [rejected] = await recorder.waitFor(short.body.orderId, ReservationRejected.type);
+    expect(cancelled.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.eventId])).toEqual([
+      ['reserveStock', 'started', null],
+      ['reserveStock', 'failed', rejected.headers.ce_id],
+      [null, 'finished', rejected.headers.ce_id],
+    ]);
+    const [event] = await recorder.waitFor(short.body.orderId, OrderCancelled.type);
+    expect(event.value).toMatchObject({ reason: 'OUT_OF_STOCK', cancelledBy: 'saga' });
+    const staged = await order.app.get(DataSource).query(`SELECT headers->>'ce_type' AS type FROM outbox WHERE key = $1 ORDER BY id`, [short.body.orderId]);
+    expect(staged.map((row: { type: string }) => row.type)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, OrderCancelled.type]);
+    expect(await saleOrdersFor(short.body.orderId)).toHaveLength(0);
+    expect(await stockAt('FTW-10002')).toEqual({ onHand: '3', reserved: '0', committed: '1' }); // the first order's, nothing more
+  });
+
+  it('an order Odoo refuses has its reservation released and is cancelled with Odoo\'s message', async () => {
     const refused = await placeOrder(
       webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-2', lines: [{ sku: 'NOPE-404', name: 'Discontinued mug', quantity: '1', unitPrice: { amountMinor: 1200, currency: 'USD' } }] }),
     );
     expect(refused.status).toBe(201);
-    const flagged = await orderReaches(refused.body.orderId, 'flagged_for_review');
-    expect(flagged.review).toEqual({ failure: 'MISSING_RECORD', message: expect.stringContaining('NOPE-404') });
-    expect(recorder.of(refused.body.orderId, OdooCommandFailed.type)).toHaveLength(1);
+    const cancelled = await orderReaches(refused.body.orderId, 'cancelled');
+    expect(cancelled).toMatchObject({
+      paymentStatus: 'cancelled',
+      fulfilmentStatus: 'stock_released',
+      cancellation: { step: 'createSaleOrder', reason: 'ODOO_REJECTED', detail: expect.stringContaining('NOPE-404') },
+    });
+    expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'cancelling', 'cancelled']);
+    expect(await recorder.waitFor(refused.body.orderId, OdooCommandFailed.type)).toHaveLength(1);
+    const [release] = await recorder.waitFor(refused.body.orderId, ReleaseReservation.type);
+    const [released] = await recorder.waitFor(refused.body.orderId, ReservationReleased.type);
+    expect(released.headers['causation-id']).toBe(release.headers.ce_id);
+    expect(released.value).toMatchObject({ reason: 'ORDER_CANCELLED', fullyReleased: true, lines: [{ sku: 'NOPE-404', location: { locationId: 'wh-central' } }] });
+    expect(await stockAt('NOPE-404')).toEqual({ onHand: '4', reserved: '0', committed: '0' });
     expect(await saleOrdersFor(refused.body.orderId)).toHaveLength(0);
 
     // The refused command once more, the very same record (a redelivery: the adapter's inbox does not
@@ -191,6 +296,6 @@ describe('the order journey through Odoo', () => {
     );
     expect(failures[1].headers.ce_id).toBe(failures[0].headers.ce_id);
     await waitFor(async () => (await failuresSkippedAsDuplicates()) > duplicatesBefore, { timeoutMs: 30_000, what: "the order service's inbox to drop the repeated failure" });
-    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(2);
+    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(4);
   });
 });

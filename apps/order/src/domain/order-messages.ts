@@ -1,4 +1,17 @@
-import type { CreateSaleOrder, OrderAccepted, OrderFlaggedForReview, OrderPlaced } from '@omnibus/contracts';
+import {
+  CancelSaleOrder,
+  CancellationReason,
+  CommitReservation,
+  CreateSaleOrder,
+  OrderAccepted,
+  OrderCancelled,
+  OrderFlaggedForReview,
+  OrderPlaced,
+  ReleaseReservation,
+  ReserveStock,
+  ReviewReason,
+} from '@omnibus/contracts';
+import type { ReviewItem, SagaEffect } from '@omnibus/saga';
 import type { Order } from './order';
 
 /** The events and commands an order produces, as the contracts define them. */
@@ -26,22 +39,64 @@ export function orderAccepted(order: Order): OrderAccepted {
   };
 }
 
-/**
- * The command that makes the order's Odoo sale order, confirmed at once. The adapter stores our order
- * id in Odoo (client_order_ref), so a repeated command finds the sale order instead of making another.
- * No stock is reserved yet in this slice, so there are no fulfilment locations: Odoo picks its
- * default warehouse.
- */
-export function createSaleOrder(order: Order, commandId: string): CreateSaleOrder {
-  return { ...wholeOrder(order), commandId, fulfilmentLocations: [], confirm: true, occurredAt: order.acceptedAt };
+/** A command the saga emits, as its contract: the effect's deterministic id is the command id. */
+export interface SagaCommand {
+  type: string;
+  payload: ReserveStock | ReleaseReservation | CommitReservation | CreateSaleOrder | CancelSaleOrder;
 }
 
-export function orderFlaggedForReview(
-  order: Pick<Order, 'orderId' | 'companyId'>,
-  detail: string,
-  occurredAt: Date,
-): OrderFlaggedForReview {
-  return { orderId: order.orderId, companyId: order.companyId, reason: 'ODOO_REJECTED', failedStep: 'createSaleOrder', detail, occurredAt };
+/**
+ * The contract of a saga effect. Steps name what they need (`send(ReserveStock.type, …)`); the whole
+ * order comes from the order itself, so the saga's state stays small. The adapter stores our order id
+ * in Odoo (client_order_ref), so a repeated CreateSaleOrder finds the sale order instead of making another.
+ */
+export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date): SagaCommand {
+  const given = (effect.payload ?? {}) as Record<string, unknown>;
+  const commandId = effect.id;
+  switch (effect.name) {
+    case ReserveStock.type:
+      return { type: effect.name, payload: { ...(given as Omit<ReserveStock, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case CommitReservation.type:
+      return { type: effect.name, payload: { ...(given as Omit<CommitReservation, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case ReleaseReservation.type:
+      return { type: effect.name, payload: { ...(given as Omit<ReleaseReservation, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case CancelSaleOrder.type:
+      return { type: effect.name, payload: { ...(given as Omit<CancelSaleOrder, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case CreateSaleOrder.type:
+      return {
+        type: effect.name,
+        payload: { ...wholeOrder(order), commandId, fulfilmentLocations: (given.fulfilmentLocations as CreateSaleOrder['fulfilmentLocations']) ?? [], confirm: true, occurredAt },
+      };
+    default:
+      throw new Error(`the order saga emitted ${effect.kind} ${effect.name}, which has no contract here`);
+  }
+}
+
+const CANCELLATION_REASONS: Record<string, CancellationReason> = { OUT_OF_STOCK: 'OUT_OF_STOCK', CANCELLED_BY_OPERATOR: 'OPERATOR' };
+
+/** The order was cancelled by its saga: why, in the contract's words, and in detail. */
+export function orderCancelled(order: Pick<Order, 'orderId' | 'companyId'>, failure: { step: string; reason: string; detail?: string }, occurredAt: Date): OrderCancelled {
+  return {
+    orderId: order.orderId,
+    companyId: order.companyId,
+    reason: CANCELLATION_REASONS[failure.reason] ?? 'OTHER',
+    note: `${failure.step}: ${failure.reason}${failure.detail ? `: ${failure.detail}` : ''}`,
+    cancelledBy: 'saga',
+    occurredAt,
+  };
+}
+
+const REVIEW_REASONS: ReviewReason[] = ['COMPENSATION_FAILED', 'PAYMENT_VOID_FAILED', 'ODOO_REJECTED', 'FRAUD_CHECK', 'ADDRESS_INVALID', 'AMOUNT_MISMATCH', 'STEP_TIMED_OUT'];
+
+export function orderFlaggedForReview(order: Pick<Order, 'orderId' | 'companyId'>, item: ReviewItem, occurredAt: Date): OrderFlaggedForReview {
+  return {
+    orderId: order.orderId,
+    companyId: order.companyId,
+    reason: (REVIEW_REASONS as string[]).includes(item.reason) ? (item.reason as ReviewReason) : 'OTHER',
+    failedStep: item.step,
+    detail: `${item.reason}${item.detail ? `: ${item.detail}` : ''}`,
+    occurredAt,
+  };
 }
 
 /** What every message that carries the whole order has in common. */

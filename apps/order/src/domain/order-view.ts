@@ -1,6 +1,8 @@
 import { formatQuantity } from '@omnibus/contracts';
+import type { SagaState, TimelineEntry } from '@omnibus/saga';
 import type { Order } from './order';
-import type { OdooSaleOrder, OrderStatus } from './order-status';
+import type { OrderSagaData } from './saga/order-saga-data';
+import type { OrderStatus, OrderStatuses } from './saga/order-statuses';
 
 export interface StatusHistoryEntry {
   status: OrderStatus;
@@ -8,24 +10,33 @@ export interface StatusHistoryEntry {
   detail: string | null;
 }
 
+/** What made a saga step happen: an event (its type and id), a timeout, or the order's acceptance. */
+export interface TimelineCause {
+  type: string;
+  eventId: string | null;
+}
+
 /** An order with where it stands: what `GET /orders/:id` answers. */
 export interface OrderRecord {
   order: Order;
-  status: OrderStatus;
-  odooSaleOrder: OdooSaleOrder | null;
-  review: { failure: string; message: string } | null;
+  statuses: Pick<OrderStatuses, 'status' | 'paymentStatus' | 'fulfilmentStatus'>;
+  saga: SagaState<OrderSagaData> | null;
   history: StatusHistoryEntry[];
+  timeline: Array<{ entry: TimelineEntry; cause: TimelineCause }>;
 }
 
 /**
  * The order as the API shows it: quantities as decimal strings (as channels send them), money in
- * minor units with its currency, times in ISO 8601, and the status history oldest first.
+ * minor units with its currency, times in ISO 8601, the three statuses, why it was cancelled or is in review, and the status history
+ * and the saga's timeline (each step with its cause) oldest first.
  */
 export function orderView(record: OrderRecord) {
-  const { order } = record;
+  const { order, saga } = record;
   return {
     orderId: order.orderId,
-    status: record.status,
+    status: record.statuses.status,
+    paymentStatus: record.statuses.paymentStatus,
+    fulfilmentStatus: record.statuses.fulfilmentStatus,
     channelOrderRef: order.channelOrderRef,
     channel: order.channel,
     brand: order.brand,
@@ -42,9 +53,14 @@ export function orderView(record: OrderRecord) {
     notes: order.notes,
     placedAt: order.placedAt.toISOString(),
     acceptedAt: order.acceptedAt.toISOString(),
-    odoo: record.odooSaleOrder ? { saleOrderId: record.odooSaleOrder.id, saleOrderName: record.odooSaleOrder.name } : null,
-    review: record.review,
+    reservation: saga?.data.reservation
+      ? { ...saga.data.reservation, committed: saga.data.committed, lines: saga.data.reservation.lines.map((line) => ({ ...line, quantity: formatQuantity(line.quantity) })) }
+      : null,
+    odoo: saga?.data.saleOrder ? { saleOrderId: saga.data.saleOrder.id, saleOrderName: saga.data.saleOrder.name } : null,
+    cancellation: saga?.status === 'compensating' || saga?.status === 'compensated' ? saga.failure : null,
+    review: saga?.review ? { id: saga.review.id, step: saga.review.step, reason: saga.review.reason, detail: saga.review.detail ?? null, dueBy: saga.review.dueBy, allowedActions: saga.review.allowedActions } : null,
     statusHistory: record.history.map((entry) => ({ status: entry.status, at: entry.at.toISOString(), detail: entry.detail })),
+    timeline: record.timeline.map(({ entry, cause }) => ({ at: entry.at, step: entry.step, phase: entry.phase, what: entry.what, detail: entry.detail ?? null, cause })),
   };
 }
 

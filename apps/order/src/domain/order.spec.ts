@@ -1,7 +1,7 @@
-import { CreateSaleOrder, OrderAccepted, OrderFlaggedForReview, OrderPlaced } from '@omnibus/contracts';
+import { OrderAccepted, OrderCancelled, OrderFlaggedForReview, OrderPlaced } from '@omnibus/contracts';
 import { webOrderRequest } from '../../test/orders';
 import { buildOrder } from './order';
-import { createSaleOrder, orderAccepted, orderFlaggedForReview, orderPlaced } from './order-messages';
+import { orderAccepted, orderCancelled, orderFlaggedForReview, orderPlaced } from './order-messages';
 import { orderView } from './order-view';
 import { placeOrderRequestSchema } from './place-order-request';
 import { extendedPrice, formatMoney } from './pricing';
@@ -53,21 +53,31 @@ describe('an accepted order', () => {
     expect(order.placedAt).toEqual(ids.acceptedAt);
   });
 
-  it('produces OrderPlaced, OrderAccepted, CreateSaleOrder and OrderFlaggedForReview that fit their contracts', () => {
+  it('produces OrderPlaced, OrderAccepted, OrderCancelled and OrderFlaggedForReview that fit their contracts', () => {
     const order = build({ placedAt: '2026-03-11T09:41:12+01:00' });
     expect(order.placedAt.toISOString()).toBe('2026-03-11T08:41:12.000Z');
     expect(OrderPlaced.validate(orderPlaced(order))).toEqual([]);
     expect(OrderAccepted.validate(orderAccepted(order))).toEqual([]);
-    expect(OrderFlaggedForReview.validate(orderFlaggedForReview(order, 'Odoo said no', ids.acceptedAt))).toEqual([]);
-    const command = createSaleOrder(order, '0193a0c4-5b2a-7cc1-9a3e-2f1f3f1e0a02');
-    expect(CreateSaleOrder.validate(command)).toEqual([]);
-    expect(command).toMatchObject({ orderId: order.orderId, companyId: 'omnibus-retail', confirm: true, fulfilmentLocations: [] });
-    expect(CreateSaleOrder.keyOf(command)).toBe(order.orderId);
+    const cancelled = orderCancelled(order, { step: 'reserveStock', reason: 'OUT_OF_STOCK', detail: 'APP-10001 short' }, ids.acceptedAt);
+    expect(OrderCancelled.validate(cancelled)).toEqual([]);
+    expect(cancelled).toMatchObject({ reason: 'OUT_OF_STOCK', note: 'reserveStock: OUT_OF_STOCK: APP-10001 short', cancelledBy: 'saga' });
+    expect(orderCancelled(order, { step: 'createSaleOrder', reason: 'ODOO_REJECTED' }, ids.acceptedAt).reason).toBe('OTHER');
+    const item = { id: 'r1', sagaId: order.orderId, saga: 'order', step: 'reserveStock', phase: 'compensation' as const, reason: 'COMPENSATION_FAILED', openedAt: '', dueBy: '', allowedActions: [] };
+    const flagged = orderFlaggedForReview(order, item, ids.acceptedAt);
+    expect(OrderFlaggedForReview.validate(flagged)).toEqual([]);
+    expect(flagged).toMatchObject({ reason: 'COMPENSATION_FAILED', failedStep: 'reserveStock' });
+    expect(orderFlaggedForReview(order, { ...item, reason: 'SOMETHING_NEW' }, ids.acceptedAt).reason).toBe('OTHER');
   });
 
   it('shows quantities as decimal strings in the API', () => {
     const order = build({ lines: [{ sku: 'GRO-10008', name: 'Coffee beans', quantity: '0.25', unitPrice: { amountMinor: 2400, currency: 'USD' } }] });
-    const view = orderView({ order, status: 'accepted', odooSaleOrder: null, review: null, history: [{ status: 'accepted', at: ids.acceptedAt, detail: null }] });
+    const view = orderView({
+      order,
+      statuses: { status: 'accepted', paymentStatus: 'pending', fulfilmentStatus: 'awaiting_stock' },
+      saga: null,
+      history: [{ status: 'accepted', at: ids.acceptedAt, detail: null }],
+      timeline: [],
+    });
     expect(view.lines[0]).toMatchObject({ lineId: '1', quantity: '0.25', total: { amountMinor: 600, currency: 'USD' } });
     expect(view.statusHistory).toEqual([{ status: 'accepted', at: '2026-03-11T09:41:13.000Z', detail: null }]);
   });

@@ -1,19 +1,21 @@
 import { ConflictException, Inject, Injectable } from '@nestjs/common';
-import { CreateSaleOrder, OrderAccepted, OrderPlaced } from '@omnibus/contracts';
-import { EventOutbox } from '@omnibus/messaging';
+import { OrderAccepted, OrderPlaced } from '@omnibus/contracts';
+import { EventOutbox, OutgoingEvent } from '@omnibus/messaging';
 import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { OrderConfig } from '../config';
+import { OrderConfig, regionOf } from '../config';
 import { decideRetry, requestFingerprint } from '../domain/idempotency';
 import { buildOrder } from '../domain/order';
-import { createSaleOrder, orderAccepted, orderPlaced } from '../domain/order-messages';
+import { orderAccepted, orderPlaced } from '../domain/order-messages';
+import { orderSagaData } from '../domain/saga/order-saga-data';
+import { SagaRunner } from '../saga/saga-runner';
 import { orderView, OrderView } from '../domain/order-view';
 import type { PlaceOrderRequest } from '../domain/place-order-request';
 import { orderMetrics } from '../metrics';
 import { EVENT_OUTBOX } from '../tokens';
-import { claimIdempotencyKey, findIdempotencyKey, findOrderIdByChannelRef, insertAcceptedOrder, loadOrder } from './order-store';
+import { claimIdempotencyKey, findIdempotencyKey, findOrderIdByChannelRef, loadOrder } from './order-store';
 
 export interface PlacedOrder {
   /** 201 when this request created the order, 200 when it repeats an earlier one. */
@@ -27,6 +29,7 @@ const UNIQUE_VIOLATION = '23505';
 export class OrderIntake {
   constructor(
     private readonly dataSource: DataSource,
+    private readonly saga: SagaRunner,
     @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
     @Inject(SERVICE_CONFIG) private readonly config: OrderConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
@@ -34,16 +37,23 @@ export class OrderIntake {
 
   /**
    * Accepts an order in one transaction: the idempotency key, the order and its first history entry,
-   * OrderPlaced + OrderAccepted on retail.orders and CreateSaleOrder on odoo.commands (all keyed and
-   * correlated by the order id, carrying the request's trace). A retry with the same key and body gets
+   * its saga started (the first step's ReserveStock on inventory.commands, the timeline), and
+   * OrderPlaced + OrderAccepted on retail.orders (all keyed and correlated by the order id, carrying
+   * the request's trace). A retry with the same key and body gets
    * the first answer again; a different body under the same key gets 409.
    */
   async placeOrder(caller: string, idempotencyKey: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
     const fingerprint = requestFingerprint(request);
     const order = buildOrder(request, { orderId: uuidv7(), acceptedAt: new Date() });
-    const commandId = uuidv7();
-    const accepted = { status: 'accepted' as const, at: order.acceptedAt, detail: `accepted from channel ${order.channel.channelId} as ${order.channelOrderRef}` };
-    const response = orderView({ order, status: 'accepted', odooSaleOrder: null, review: null, history: [accepted] });
+    const started = this.saga.begin(order, orderSagaData(order, (country) => regionOf(this.config, country)));
+    started.statuses.detail = `accepted from channel ${order.channel.channelId} as ${order.channelOrderRef}`;
+    const response = orderView({
+      order,
+      statuses: started.statuses,
+      saga: started.result.state,
+      history: [{ status: started.statuses.status, at: order.acceptedAt, detail: started.statuses.detail }],
+      timeline: started.result.timeline.map((entry) => ({ entry, cause: { type: 'order accepted', eventId: null } })),
+    });
 
     let outcome: PlacedOrder | { conflict: string };
     try {
@@ -54,16 +64,12 @@ export class OrderIntake {
           const decision = decideRetry(idempotencyKey, stored, fingerprint);
           return decision.outcome === 'replay' ? { status: 200 as const, body: stored.response } : { conflict: decision.message };
         }
-        await insertAcceptedOrder(manager, order, commandId, accepted.detail);
-        await this.outbox.stage(
-          manager,
-          [
-            { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
-            { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
-            { topic: topicFor(this.config, CreateSaleOrder.topic), type: CreateSaleOrder.type, key: order.orderId, payload: createSaleOrder(order, commandId) },
-          ],
-          { correlationId: order.orderId },
-        );
+        const stage = (events: OutgoingEvent[]) => this.outbox.stage(manager, events, { correlationId: order.orderId });
+        await stage([
+          { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
+          { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
+        ]);
+        await this.saga.insertStarted(manager, order, started, stage);
         return { status: 201 as const, body: response };
       });
     } catch (error) {

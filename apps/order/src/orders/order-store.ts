@@ -1,10 +1,12 @@
 import type { EntityManager } from 'typeorm';
 import type { Order } from '../domain/order';
-import type { OrderProgress, OrderStatus, StatusChange } from '../domain/order-status';
-import type { OrderRecord, OrderView } from '../domain/order-view';
+import type { OrderSagaData } from '../domain/saga/order-saga-data';
+import type { OrderStatus, OrderStatuses } from '../domain/saga/order-statuses';
+import type { OrderRecord, OrderView, TimelineCause } from '../domain/order-view';
+import type { SagaState, TimelineEntry } from '@omnibus/saga';
 
 /**
- * SQL of the order tables (migrations 1795700000000 and 1795700000100). Every function works inside
+ * SQL of the order tables (migrations 1795700000000, …100 and …200). Every function works inside
  * the caller's transaction (`manager`), so an order, its history and its outbox events commit together.
  */
 
@@ -41,29 +43,33 @@ export async function findIdempotencyKey(manager: EntityManager, caller: string,
 }
 
 /** Inserts an accepted order and the first entry of its history. */
-export async function insertAcceptedOrder(manager: EntityManager, order: Order, saleOrderCommandId: string, detail: string): Promise<void> {
+export async function insertAcceptedOrder(manager: EntityManager, order: Order, statuses: OrderStatuses): Promise<void> {
   await manager.query(
-    `INSERT INTO orders (id, channel, channel_order_ref, status, currency, total_minor, version, brand, company_id,
-                         placed_at, document, sale_order_command_id, created_at, updated_at)
-     VALUES ($1, $2, $3, 'accepted', $4, $5, 1, $6, $7, $8, $9, $10, $11, $11)`,
+    `INSERT INTO orders (id, channel, channel_order_ref, status, payment_status, fulfilment_status, currency, total_minor, version, brand,
+                         company_id, placed_at, document, created_at, updated_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9, $10, $11, $12, $13, $13)`,
     [
       order.orderId,
       order.channel.channelId,
       order.channelOrderRef,
+      statuses.status,
+      statuses.paymentStatus,
+      statuses.fulfilmentStatus,
       order.currency,
       order.totals.grandTotal.amountMinor,
       order.brand,
       order.companyId,
       order.placedAt,
       JSON.stringify(order),
-      saleOrderCommandId,
       order.acceptedAt,
     ],
   );
-  await manager.query(
-    `INSERT INTO order_status_history (order_id, seq, status, detail, occurred_at) VALUES ($1, 1, 'accepted', $2, $3)`,
-    [order.orderId, detail, order.acceptedAt],
-  );
+  await manager.query(`INSERT INTO order_status_history (order_id, seq, status, detail, occurred_at) VALUES ($1, 1, $2, $3, $4)`, [
+    order.orderId,
+    statuses.status,
+    statuses.detail,
+    order.acceptedAt,
+  ]);
 }
 
 /** The order a channel already placed under this reference, if any. */
@@ -72,76 +78,76 @@ export async function findOrderIdByChannelRef(manager: EntityManager, channelId:
   return row?.id;
 }
 
+/** The order with its saga, status history and timeline (oldest first). */
 export async function loadOrder(manager: EntityManager, orderId: string): Promise<OrderRecord | undefined> {
   const [row] = await manager.query(
-    `SELECT status, document, odoo_sale_order_id, odoo_sale_order_name, review_failure, review_message FROM orders WHERE id = $1`,
+    `SELECT o.status, o.payment_status, o.fulfilment_status, o.document, s.state
+       FROM orders o LEFT JOIN saga_instance s ON s.id = o.id::text
+      WHERE o.id = $1`,
     [orderId],
   );
   if (!row) return undefined;
-  const history = await manager.query(`SELECT status, detail, occurred_at FROM order_status_history WHERE order_id = $1 ORDER BY seq`, [orderId]);
+  const [history, timeline] = await Promise.all([
+    manager.query(`SELECT status, detail, occurred_at FROM order_status_history WHERE order_id = $1 ORDER BY seq`, [orderId]),
+    manager.query(`SELECT at, step, phase, what, detail, cause_type, cause_event_id FROM order_timeline WHERE order_id = $1 ORDER BY id`, [orderId]),
+  ]);
   return {
     order: orderFromDocument(row.document),
-    status: row.status,
-    odooSaleOrder: row.odoo_sale_order_id === null ? null : { id: Number(row.odoo_sale_order_id), name: row.odoo_sale_order_name },
-    review: row.review_failure === null ? null : { failure: row.review_failure, message: row.review_message },
-    history: history.map((entry: { status: OrderStatus; detail: string | null; occurred_at: Date }) => ({
-      status: entry.status,
-      at: entry.occurred_at,
-      detail: entry.detail,
+    statuses: { status: row.status, paymentStatus: row.payment_status, fulfilmentStatus: row.fulfilment_status },
+    saga: row.state as SagaState<OrderSagaData> | null,
+    history: history.map((entry: { status: OrderStatus; detail: string | null; occurred_at: Date }) => ({ status: entry.status, at: entry.occurred_at, detail: entry.detail })),
+    timeline: timeline.map((entry: any) => ({
+      entry: { at: entry.at.toISOString(), step: entry.step, phase: entry.phase, what: entry.what, ...(entry.detail !== null ? { detail: entry.detail } : {}) },
+      cause: { type: entry.cause_type, eventId: entry.cause_event_id },
     })),
   };
 }
 
-export interface LockedOrder {
-  orderId: string;
-  companyId: string;
-  acceptedAt: Date;
-  version: number;
-  progress: OrderProgress;
+/** The order's document and current statuses, for a saga step (the saga row is already locked). */
+export async function loadOrderForSaga(manager: EntityManager, orderId: string): Promise<{ order: Order; status: OrderStatus; version: number } | undefined> {
+  const [row] = await manager.query(`SELECT document, status, version FROM orders WHERE id = $1`, [orderId]);
+  return row ? { order: orderFromDocument(row.document), status: row.status, version: row.version } : undefined;
 }
 
-/** The order's saga state, row-locked until the transaction ends (one result at a time per order). */
-export async function lockOrderProgress(manager: EntityManager, orderId: string): Promise<LockedOrder | undefined> {
-  const [row] = await manager.query(
-    `SELECT id, company_id, created_at, version, status, sale_order_command_id, odoo_sale_order_id, odoo_sale_order_name
-       FROM orders WHERE id = $1 FOR UPDATE`,
-    [orderId],
-  );
-  if (!row) return undefined;
-  return {
-    orderId: row.id,
-    companyId: row.company_id,
-    acceptedAt: row.created_at,
-    version: row.version,
-    progress: {
-      status: row.status,
-      saleOrderCommandId: row.sale_order_command_id,
-      odooSaleOrder: row.odoo_sale_order_id === null ? null : { id: Number(row.odoo_sale_order_id), name: row.odoo_sale_order_name },
-    },
-  };
-}
-
-/** Moves a locked order to its next status and records why. */
-export async function recordStatusChange(
+/** Writes the statuses a saga step led to; a new order status also gets a history entry. */
+export async function recordStatuses(
   manager: EntityManager,
-  order: LockedOrder,
-  change: StatusChange,
-  cause: { eventId: string; at: Date },
+  current: { orderId: string; status: OrderStatus; version: number },
+  statuses: OrderStatuses,
+  cause: { eventId: string | null; at: Date },
 ): Promise<void> {
-  const version = order.version + 1;
-  await manager.query(
-    `UPDATE orders
-        SET status = $2, version = $3, updated_at = $4,
-            odoo_sale_order_id = COALESCE($5, odoo_sale_order_id),
-            odoo_sale_order_name = CASE WHEN $5::bigint IS NULL THEN odoo_sale_order_name ELSE $6 END,
-            review_failure = $7, review_message = $8
-      WHERE id = $1`,
-    [order.orderId, change.to, version, cause.at, change.odooSaleOrder?.id ?? null, change.odooSaleOrder?.name ?? null, change.review?.failure ?? null, change.review?.message ?? null],
-  );
-  await manager.query(
-    `INSERT INTO order_status_history (order_id, seq, status, detail, caused_by_event, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)`,
-    [order.orderId, version, change.to, change.detail, cause.eventId, cause.at],
-  );
+  const changed = statuses.status !== current.status;
+  const version = changed ? current.version + 1 : current.version;
+  await manager.query(`UPDATE orders SET status = $2, payment_status = $3, fulfilment_status = $4, version = $5, updated_at = $6 WHERE id = $1`, [
+    current.orderId,
+    statuses.status,
+    statuses.paymentStatus,
+    statuses.fulfilmentStatus,
+    version,
+    cause.at,
+  ]);
+  if (changed) {
+    await manager.query(`INSERT INTO order_status_history (order_id, seq, status, detail, caused_by_event, occurred_at) VALUES ($1, $2, $3, $4, $5, $6)`, [
+      current.orderId,
+      version,
+      statuses.status,
+      statuses.detail,
+      cause.eventId,
+      cause.at,
+    ]);
+  }
+}
+
+/** Appends the saga's timeline entries of one step with what caused them. */
+export async function appendTimeline(manager: EntityManager, orderId: string, entries: TimelineEntry[], cause: TimelineCause): Promise<void> {
+  if (entries.length === 0) return;
+  const values: unknown[] = [];
+  const rows = entries.map((entry, index) => {
+    values.push(orderId, entry.at, entry.step, entry.phase, entry.what, entry.detail ?? null, cause.type, cause.eventId);
+    const base = index * 8;
+    return `(${Array.from({ length: 8 }, (_, column) => `$${base + column + 1}`).join(', ')})`;
+  });
+  await manager.query(`INSERT INTO order_timeline (order_id, at, step, phase, what, detail, cause_type, cause_event_id) VALUES ${rows.join(', ')}`, values);
 }
 
 /** JSON keeps dates as text; the order's three dates come back as Dates. */

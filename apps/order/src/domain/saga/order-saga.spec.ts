@@ -1,0 +1,174 @@
+import { contractFor, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
+import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
+import { webOrderRequest } from '../../../test/orders';
+import { buildOrder } from '../order';
+import { sagaCommand } from '../order-messages';
+import { placeOrderRequestSchema } from '../place-order-request';
+import { orderSaga } from './order-saga';
+import { OrderSagaData, orderSagaData } from './order-saga-data';
+import { orderStatuses } from './order-statuses';
+
+// The order saga of this slice without I/O: each effect mapped to its contract and validated by it.
+const saga = orderSaga({ reservationMs: 30_000, odooMs: 600_000, compensationMs: 60_000, reviewSlaMs: 3_600_000 });
+const order = buildOrder(placeOrderRequestSchema.parse(webOrderRequest()), { orderId: '0193a0c4-5b2a-7cc1-9a3e-2f1f3f1e0a01', acceptedAt: new Date('2026-03-11T09:41:13.000Z') });
+const at = (seconds: number) => new Date(order.acceptedAt.getTime() + seconds * 1000).toISOString();
+let eventCounter = 0;
+
+const reservedLines = [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 2000 }, location: { locationId: 'wh-central', locationType: 'WAREHOUSE' as const, name: null } }];
+
+function start(): SagaResult<OrderSagaData> {
+  return advance(saga, newSaga(saga, order.orderId, orderSagaData(order, () => 'us-west')), { kind: 'start', at: at(0) });
+}
+function reply(state: SagaState<OrderSagaData>, type: string, payload: unknown, seconds: number, commandId?: string) {
+  const input: SagaInput = { kind: 'reply', reply: { type, payload, eventId: `event-${++eventCounter}`, ...(commandId ? { commandId } : {}) }, at: at(seconds) };
+  return advance(saga, state, input);
+}
+/** The effect as its contract, checked against the Avro schema. */
+function command(effect: SagaEffect) {
+  const mapped = sagaCommand(effect, order, new Date(at(0)));
+  const contract = contractFor(mapped.type)!;
+  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type]).toContain(mapped.type);
+  expect(contract.validate(mapped.payload as never)).toEqual([]);
+  expect(contract.keyOf(mapped.payload as never)).toBe(order.orderId);
+  return mapped;
+}
+const stockReserved = (): StockReserved => ({ reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, expiresAt: new Date(at(900)), occurredAt: new Date(at(1)) });
+const odooResult = (commandId: string, commandType: string = CreateSaleOrder.type): OdooCommandSucceeded => ({
+  commandId,
+  commandType,
+  aggregateId: order.orderId,
+  companyId: order.companyId,
+  odooModel: 'sale.order',
+  odooRecordId: 42,
+  odooRecordName: 'S00042',
+  alreadyApplied: false,
+  attempts: 1,
+  occurredAt: new Date(at(2)),
+});
+const odooRefusal = (commandId: string): OdooCommandFailed => ({
+  commandId,
+  commandType: CreateSaleOrder.type,
+  aggregateId: order.orderId,
+  companyId: order.companyId,
+  failure: 'MISSING_RECORD',
+  retryable: false,
+  errorMessage: 'unknown SKU(s) in Odoo: NOPE-404',
+  odooErrorName: null,
+  attempts: 1,
+  occurredAt: new Date(at(2)),
+});
+const released = (): ReservationReleased => ({ reservationId: 'res-1', orderId: order.orderId, reason: 'ORDER_CANCELLED', lines: reservedLines, fullyReleased: true, occurredAt: new Date(at(3)) });
+
+describe('the order saga', () => {
+  it('reserves stock, then creates the Odoo sale order from the reserved locations, and completes once Odoo confirms it', () => {
+    const started = start();
+    const reserve = command(started.effects[0]);
+    expect(reserve).toMatchObject({ type: ReserveStock.type, payload: { commandId: started.effects[0].id, region: 'us-west', channel: order.channel, lines: [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 2000 } }, { lineId: '2' }] } });
+    expect(orderStatuses(started.state)).toMatchObject({ status: 'accepted', paymentStatus: 'pending', fulfilmentStatus: 'awaiting_stock' });
+    expect(started.state.deadline).toMatchObject({ step: 'reserveStock', at: at(30) });
+
+    const reserved = reply(started.state, StockReserved.type, stockReserved(), 1);
+    expect(reserved.effects).toHaveLength(1);
+    const create = command(reserved.effects[0]);
+    expect(create.payload).toMatchObject({ commandId: reserved.effects[0].id, fulfilmentLocations: reservedLines, confirm: true, channelOrderRef: order.channelOrderRef });
+    expect(orderStatuses(reserved.state)).toMatchObject({ status: 'stock_reserved', fulfilmentStatus: 'stock_reserved' });
+    expect(reserved.state.data.reservation).toEqual({ reservationId: 'res-1', lines: reservedLines, expiresAt: at(900) });
+
+    // A result of another command (a CancelSaleOrder of another attempt) is stale.
+    expect(reply(reserved.state, OdooCommandSucceeded.type, odooResult('another'), 2, 'another').ignored?.reason).toBe('stale');
+    const confirmed = reply(reserved.state, OdooCommandSucceeded.type, odooResult(reserved.effects[0].id), 2, reserved.effects[0].id);
+    expect(confirmed.effects.map((effect) => command(effect))).toEqual([{ type: CommitReservation.type, payload: expect.objectContaining({ orderId: order.orderId }) }]);
+    expect(orderStatuses(confirmed.state)).toEqual({
+      status: 'confirmed_in_odoo',
+      paymentStatus: 'pending',
+      fulfilmentStatus: 'stock_reserved',
+      detail: 'Odoo sale order S00042 (id 42) confirmed; releasing to the warehouse',
+    });
+
+    const committed: ReservationCommitted = { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) };
+    const released = reply(confirmed.state, ReservationCommitted.type, committed, 3);
+    expect(released.state.status).toBe('completed');
+    expect(released.effects).toEqual([]);
+    expect(orderStatuses(released.state)).toMatchObject({ status: 'released_to_warehouse', fulfilmentStatus: 'released_to_warehouse' });
+    expect(released.timeline.map((entry) => [entry.step, entry.what])).toEqual([['releaseToWarehouse', 'completed'], [null, 'finished']]);
+  });
+
+  it('sends a lapsed reservation found at release to review instead of undoing the confirmed Odoo order', () => {
+    const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);
+    const confirmed = reply(reserved.state, OdooCommandSucceeded.type, odooResult(reserved.effects[0].id), 2, reserved.effects[0].id);
+    const lapsed = reply(confirmed.state, ReservationRejected.type, { orderId: order.orderId, reason: 'OTHER', shortLines: [], occurredAt: new Date(at(3)) }, 3);
+    expect(lapsed.effects).toEqual([]);
+    expect(lapsed.state.status).toBe('in_review');
+    expect(lapsed.review).toMatchObject([{ step: 'releaseToWarehouse', reason: 'RESERVATION_LAPSED', allowedActions: ['retry', 'cancel', 'accept'] }]);
+    expect(orderStatuses(lapsed.state)).toMatchObject({ status: 'flagged_for_review', fulfilmentStatus: 'stock_reserved' });
+  });
+
+  it('cancels the order with inventory\'s reason and short lines when the reservation is rejected; nothing to release, nothing sent to Odoo', () => {
+    const started = start();
+    const rejection: ReservationRejected = {
+      orderId: order.orderId,
+      reason: 'INSUFFICIENT_STOCK',
+      shortLines: [{ lineId: '2', sku: 'FTW-10002', requested: { milli: 1000 }, available: { milli: 0 } }],
+      occurredAt: new Date(at(1)),
+    };
+    const rejected = reply(started.state, ReservationRejected.type, rejection, 1);
+    expect(rejected.effects).toEqual([]);
+    expect(rejected.state.status).toBe('compensated');
+    expect(rejected.state.failure).toEqual({ step: 'reserveStock', reason: 'OUT_OF_STOCK', detail: 'FTW-10002 (line 2): 1 requested, 0 available' });
+    expect(orderStatuses(rejected.state)).toEqual({
+      status: 'cancelled',
+      paymentStatus: 'cancelled',
+      fulfilmentStatus: 'not_fulfilled',
+      detail: 'cancelled after reserveStock: OUT_OF_STOCK: FTW-10002 (line 2): 1 requested, 0 available',
+    });
+  });
+
+  it('releases the reservation when Odoo refuses the sale order, and is cancelled once inventory confirms the release', () => {
+    const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);
+    const refused = reply(reserved.state, OdooCommandFailed.type, odooRefusal(reserved.effects[0].id), 2, reserved.effects[0].id);
+    expect(refused.effects.map(command)).toEqual([{ type: ReleaseReservation.type, payload: expect.objectContaining({ orderId: order.orderId, reason: 'ORDER_CANCELLED' }) }]);
+    expect(orderStatuses(refused.state)).toMatchObject({ status: 'cancelling', paymentStatus: 'cancelled', fulfilmentStatus: 'stock_reserved' });
+    const done = reply(refused.state, ReservationReleased.type, released(), 3);
+    expect(done.state.status).toBe('compensated');
+    expect(orderStatuses(done.state)).toEqual({
+      status: 'cancelled',
+      paymentStatus: 'cancelled',
+      fulfilmentStatus: 'stock_released',
+      detail: 'cancelled after createSaleOrder: ODOO_REJECTED: Odoo refused the sale order (MISSING_RECORD): unknown SKU(s) in Odoo: NOPE-404',
+    });
+    expect(done.state.data.odooRefusal).toEqual({ failure: 'MISSING_RECORD', message: 'unknown SKU(s) in Odoo: NOPE-404' });
+  });
+
+  it('resends ReserveStock once with the same command id on a timeout, then gives up and releases whatever may be held', () => {
+    const started = start();
+    const first = advance(saga, started.state, timeoutOf(started.state, at(30)));
+    expect(first.effects.map((effect) => effect.id)).toEqual([started.effects[0].id]);
+    expect(first.timeline.map((entry) => entry.what)).toEqual(['timed-out', 'resent']);
+    const second = advance(saga, first.state, timeoutOf(first.state, at(60)));
+    expect(second.effects.map(command)).toEqual([{ type: ReleaseReservation.type, payload: expect.objectContaining({ reason: 'ORDER_CANCELLED' }) }]);
+    expect(second.state.failure).toMatchObject({ step: 'reserveStock', reason: 'STEP_TIMED_OUT' });
+    const done = reply(second.state, ReservationReleased.type, released(), 61);
+    expect(orderStatuses(done.state)).toMatchObject({ status: 'cancelled', fulfilmentStatus: 'stock_released', detail: expect.stringContaining('STEP_TIMED_OUT') });
+  });
+
+  it('cancels a sale order that may exist when Odoo never answers, then releases the stock', () => {
+    const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);
+    const resent = advance(saga, reserved.state, timeoutOf(reserved.state, at(601)));
+    expect(resent.effects.map((effect) => effect.id)).toEqual([reserved.effects[0].id]);
+    const gaveUp = advance(saga, resent.state, timeoutOf(resent.state, at(1202)));
+    const cancel = command(gaveUp.effects[0]);
+    expect(cancel).toMatchObject({ type: CancelSaleOrder.type, payload: { orderId: order.orderId, companyId: 'omnibus-retail' } });
+    const cancelled = reply(gaveUp.state, OdooCommandSucceeded.type, odooResult(gaveUp.effects[0].id, CancelSaleOrder.type), 1203, gaveUp.effects[0].id);
+    expect(cancelled.effects.map((effect) => command(effect).type)).toEqual([ReleaseReservation.type]);
+    const done = reply(cancelled.state, ReservationReleased.type, released(), 1204);
+    expect(done.state.status).toBe('compensated');
+  });
+
+  it('goes to review when a release is never confirmed', () => {
+    const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);
+    let state = reply(reserved.state, OdooCommandFailed.type, odooRefusal(reserved.effects[0].id), 2, reserved.effects[0].id).state;
+    for (let i = 0; i < 3; i++) state = advance(saga, state, timeoutOf(state, state.deadline!.at)).state;
+    expect(state.status).toBe('in_review');
+    expect(orderStatuses(state)).toMatchObject({ status: 'flagged_for_review', detail: expect.stringContaining('COMPENSATION_FAILED') });
+  });
+});

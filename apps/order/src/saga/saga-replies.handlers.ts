@@ -1,0 +1,77 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import {
+  CancelSaleOrder,
+  CreateSaleOrder,
+  OdooCommandFailed,
+  OdooCommandSucceeded,
+  ReservationCommitted,
+  ReservationRejected,
+  ReservationReleased,
+  StockReserved,
+} from '@omnibus/contracts';
+import { EventContext } from '@omnibus/messaging';
+import { ROOT_LOGGER } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { orderMetrics } from '../metrics';
+import { SagaRunner } from './saga-runner';
+
+/** Odoo commands the order saga issues; other services' results share odoo.results and are passed over. */
+const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type];
+
+/**
+ * Replies of the saga's participants → the order saga: inventory's answers on retail.reservations and the
+ * adapter's on odoo.results. Each runs in its delivery's transaction with the inbox record (a redelivery is
+ * skipped by the runtime); a repeated reply (a replayed command) is recognised by the engine and changes
+ * nothing. Sequenced: one order's replies are handled in the order they were published.
+ */
+@Controller()
+export class SagaReplyHandlers {
+  constructor(
+    private readonly runner: SagaRunner,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @EventPattern(StockReserved.type, { sequenced: true })
+  stockReserved(@Payload() reply: StockReserved, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(ReservationRejected.type, { sequenced: true })
+  reservationRejected(@Payload() reply: ReservationRejected, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(ReservationReleased.type, { sequenced: true })
+  reservationReleased(@Payload() reply: ReservationReleased, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(ReservationCommitted.type, { sequenced: true })
+  reservationCommitted(@Payload() reply: ReservationCommitted, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(OdooCommandSucceeded.type, { sequenced: true })
+  async odooSucceeded(@Payload() result: OdooCommandSucceeded, @Ctx() context: EventContext): Promise<void> {
+    if (SAGA_ODOO_COMMANDS.includes(result.commandType)) await this.reply(result.aggregateId, result, result.commandId, context);
+  }
+
+  @EventPattern(OdooCommandFailed.type, { sequenced: true })
+  async odooFailed(@Payload() result: OdooCommandFailed, @Ctx() context: EventContext): Promise<void> {
+    if (SAGA_ODOO_COMMANDS.includes(result.commandType)) await this.reply(result.aggregateId, result, result.commandId, context);
+  }
+
+  private async reply(orderId: string, payload: unknown, commandId: string | undefined, context: EventContext): Promise<void> {
+    const { event, manager } = context;
+    const input = { kind: 'reply' as const, reply: { type: event.type, payload, eventId: event.id, ...(commandId ? { commandId } : {}) }, at: new Date().toISOString() };
+    const outcome = await this.runner.handle(manager, orderId, input, { type: event.type, eventId: event.id }, (events) => context.emit(events));
+    if (outcome.outcome === 'unknown-order') {
+      // Another order service (another environment sharing the topic) issued the command; nothing of ours.
+      this.logger.warn({ orderId, eventId: event.id, type: event.type }, 'saga reply for an order this service does not know; ignored');
+      orderMetrics.sagaInputsIgnored.inc({ reason: 'unknown-order' });
+    } else if (outcome.outcome === 'ignored') {
+      orderMetrics.sagaInputsIgnored.inc({ reason: outcome.reason.split(':')[0] });
+    }
+  }
+}

@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { OrderCancelled, OrderFlaggedForReview, contractFor } from '@omnibus/contracts';
+import type { OutgoingEvent } from '@omnibus/messaging';
+import { advance, loadSaga, newSaga, SagaInput, SagaResult, SagaState, saveSaga } from '@omnibus/saga';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import type { EntityManager } from 'typeorm';
+import { OrderConfig } from '../config';
+import type { Order } from '../domain/order';
+import { orderCancelled, orderFlaggedForReview, sagaCommand } from '../domain/order-messages';
+import type { TimelineCause } from '../domain/order-view';
+import { OrderSaga } from '../domain/saga/order-saga';
+import type { OrderSagaData } from '../domain/saga/order-saga-data';
+import { orderStatuses, OrderStatuses } from '../domain/saga/order-statuses';
+import { orderMetrics } from '../metrics';
+import { appendTimeline, insertAcceptedOrder, loadOrderForSaga, recordStatuses } from '../orders/order-store';
+import { ORDER_SAGA } from '../tokens';
+
+/** Stages events in the caller's transaction: the consumer's `context.emit` (caused by the event) or the outbox. */
+export type Emit = (events: OutgoingEvent[]) => Promise<unknown>;
+
+export type RunOutcome = { outcome: 'advanced'; statuses: OrderStatuses } | { outcome: 'ignored'; reason: string } | { outcome: 'unknown-order' };
+
+/**
+ * Runs the order saga on one input, inside the caller's transaction (the intake's, a delivery's with
+ * its inbox record, or the sweeper's): lock the saga row → advance (pure) → save → stage the commands
+ * in the outbox → write the statuses, the history and the timeline with the cause. All of it commits
+ * together or not at all, so a crash at any point replays the same input onto the same state, and the
+ * derived command ids make the participants do the work once.
+ */
+@Injectable()
+export class SagaRunner {
+  constructor(
+    @Inject(ORDER_SAGA) private readonly saga: OrderSaga,
+    @Inject(SERVICE_CONFIG) private readonly config: OrderConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  /** The saga of a new order, started before anything is written (the intake's answer shows its first step). */
+  begin(order: Order, data: OrderSagaData): { result: SagaResult<OrderSagaData>; statuses: OrderStatuses } {
+    const result = advance(this.saga, newSaga(this.saga, order.orderId, data), { kind: 'start', at: order.acceptedAt.toISOString() });
+    return { result, statuses: orderStatuses(result.state) };
+  }
+
+  /** Writes a new order with its started saga (from `begin`) in the intake's transaction. */
+  async insertStarted(manager: EntityManager, order: Order, started: ReturnType<SagaRunner['begin']>, emit: Emit): Promise<void> {
+    await insertAcceptedOrder(manager, order, started.statuses);
+    await saveSaga(manager, started.result.state, null);
+    await this.perform(manager, order, started.result, emit, { type: 'order accepted', eventId: null });
+    this.observe(started.result);
+  }
+
+  /** Advances the saga of `orderId` with a reply or a cancellation, in a delivery's transaction. */
+  async handle(manager: EntityManager, orderId: string, input: SagaInput, cause: TimelineCause, emit: Emit): Promise<RunOutcome> {
+    const stored = await loadSaga<OrderSagaData>(manager, orderId);
+    if (!stored) return { outcome: 'unknown-order' };
+    return this.advanceStored(manager, stored, input, cause, emit);
+  }
+
+  /** Advances a saga already loaded and locked (the sweeper's due timeouts). */
+  async advanceStored(
+    manager: EntityManager,
+    stored: { state: SagaState<OrderSagaData>; version: number },
+    input: SagaInput,
+    cause: TimelineCause,
+    emit: Emit,
+  ): Promise<RunOutcome> {
+    const orderId = stored.state.sagaId;
+    const result = advance(this.saga, stored.state, input);
+    if (result.ignored) {
+      this.logger.info({ orderId, cause, ignored: result.ignored }, 'saga input changes nothing');
+      return { outcome: 'ignored', reason: `${result.ignored.reason}: ${result.ignored.detail}` };
+    }
+    const current = await loadOrderForSaga(manager, orderId);
+    if (!current) throw new Error(`order ${orderId} has a saga but no order row`);
+    await saveSaga(manager, result.state, stored.version);
+    await this.perform(manager, current.order, result, emit, cause);
+    const statuses = orderStatuses(result.state);
+    const at = new Date(input.at);
+    await recordStatuses(manager, { orderId, status: current.status, version: current.version }, statuses, { eventId: cause.eventId, at });
+    if (statuses.status !== current.status) {
+      this.logger[statuses.status === 'flagged_for_review' ? 'warn' : 'info']({ orderId, detail: statuses.detail }, `order ${statuses.status}`);
+      if (statuses.status === 'confirmed_in_odoo') orderMetrics.timeToOdoo.observe((at.getTime() - current.order.acceptedAt.getTime()) / 1000);
+    }
+    this.observe(result);
+    return { outcome: 'advanced', statuses };
+  }
+
+  /** Stages the effects as contracts, and the order's own events when the saga ends or needs review; writes the timeline. */
+  private async perform(manager: EntityManager, order: Order, result: SagaResult<OrderSagaData>, emit: Emit, cause: TimelineCause): Promise<void> {
+    const now = new Date();
+    const events: OutgoingEvent[] = result.effects.map((effect) => {
+      if (effect.kind !== 'send') throw new Error(`the order saga has no local change ${effect.name}`);
+      const command = sagaCommand(effect, order, now);
+      return this.event(command.type, order.orderId, command.payload);
+    });
+    for (const item of result.review) events.push(this.event(OrderFlaggedForReview.type, order.orderId, orderFlaggedForReview(order, item, now)));
+    if (result.state.status === 'compensated' && result.state.failure) {
+      events.push(this.event(OrderCancelled.type, order.orderId, orderCancelled(order, result.state.failure, now)));
+    }
+    if (events.length) await emit(events);
+    await appendTimeline(manager, order.orderId, result.timeline, cause);
+  }
+
+  private event(type: string, orderId: string, payload: unknown): OutgoingEvent {
+    const contract = contractFor(type);
+    if (!contract) throw new Error(`no contract for ${type}`);
+    return { topic: topicFor(this.config, contract.topic), type, key: orderId, payload };
+  }
+
+  private observe(result: SagaResult<OrderSagaData>): void {
+    for (const entry of result.timeline) orderMetrics.sagaSteps.inc({ step: entry.step ?? 'saga', what: entry.what });
+    for (const item of result.review) orderMetrics.reviewsOpened.inc({ step: item.step, reason: item.reason });
+  }
+}
