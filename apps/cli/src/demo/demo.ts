@@ -1,4 +1,4 @@
-import { OdooCommandSucceeded, StockPositionChanged } from '@omnibus/contracts';
+import { OdooCommandSucceeded, StockPositionChanged, StockReserved } from '@omnibus/contracts';
 import { AvroSerde, SchemaRegistryClient } from '@omnibus/messaging';
 import { appLogFile, AppStatus, appStatuses, platformContext, SERVICES, serviceUrl } from '@omnibus/infra';
 import { issueToken } from '@omnibus/service-kit';
@@ -39,7 +39,7 @@ export function demoSettingsFromEnv(env: NodeJS.ProcessEnv, options: { orders: n
 
 type Print = (line?: string) => void;
 
-const JOURNEY_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results'];
+const JOURNEY_TOPICS = ['retail.orders', 'inventory.commands', 'retail.reservations', 'odoo.commands', 'odoo.results'];
 const WATCHED_TOPICS = [...JOURNEY_TOPICS, 'retail.inventory'];
 const CHANNEL = 'channel:demo-shop';
 
@@ -168,12 +168,14 @@ async function followToOdoo(settings: DemoSettings, token: string, posted: Poste
   while (confirmed.size < posted.length) {
     for (const order of posted.filter((o) => !confirmed.has(o.orderId))) {
       const current = (await (await fetch(`${settings.orderUrl}/orders/${order.orderId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
-      if (current.status === 'confirmed_in_odoo') {
+      // The saga passes confirmed_in_odoo on its way to released_to_warehouse (stock committed).
+      if (current.status === 'confirmed_in_odoo' || current.status === 'released_to_warehouse') {
         confirmed.add(order.orderId);
         const seconds = ((Date.now() - order.postedAt) / 1000).toFixed(1);
-        print(`   ✓ ${order.ref}  confirmed_in_odoo as ${current.odoo.saleOrderName} (Odoo id ${current.odoo.saleOrderId}) after ${seconds} s`);
-      } else if (current.status === 'flagged_for_review') {
-        throw new Error(`order ${order.ref} (${order.orderId}) was flagged for review: ${current.review?.message ?? 'no reason given'}`);
+        print(`   ✓ ${order.ref}  ${current.status} as ${current.odoo.saleOrderName} (Odoo id ${current.odoo.saleOrderId}) after ${seconds} s`);
+      } else if (current.status === 'flagged_for_review' || current.status === 'cancelled') {
+        const reason = current.status === 'cancelled' ? JSON.stringify(current.cancellation) : (current.review?.message ?? 'no reason given');
+        throw new Error(`order ${order.ref} (${order.orderId}) was ${current.status}: ${reason}`);
       }
     }
     if (confirmed.size === posted.length) break;
@@ -230,13 +232,17 @@ async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrd
       const result = await serde.decodeAs(OdooCommandSucceeded, event.value).catch(() => undefined);
       if (result) detail = `${result.odooModel} ${result.odooRecordName ?? result.odooRecordId}${result.alreadyApplied ? ' (already there)' : ''}`;
     }
+    if (event.type === StockReserved.type && event.value) {
+      const reserved = await serde.decodeAs(StockReserved, event.value).catch(() => undefined);
+      if (reserved) detail = reserved.lines.map((line) => `${line.sku} ×${Number(line.quantity.milli) / 1000} @ ${line.location}`).join(', ');
+    }
     rows.push([event.topic, shortType(event.type), event.id, event.correlationId === order.orderId ? '= order id' : (event.correlationId ?? '-'), event.causationId ?? '-', detail]);
   }
   print(indent(formatTable(['topic', 'event', 'ce_id', 'correlation-id', 'causation-id', 'result'], rows)));
   const traces = new Set(journey.map((event) => event.traceId));
   print(
     traces.size === 1 && traces.has(order.traceId)
-      ? `   All ${journey.length} events carry the channel request's trace ${order.traceId} (W3C traceparent), from the HTTP request to the Odoo call.`
+      ? `   All ${journey.length} events carry the channel request's trace ${order.traceId} (W3C traceparent), from the HTTP request through inventory to the Odoo call.`
       : `   Trace ids seen: ${[...traces].join(', ')}`,
   );
 }
