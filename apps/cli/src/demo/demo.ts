@@ -55,8 +55,9 @@ interface PostedOrder {
 }
 
 /**
- * `omnibus demo`: a channel posts orders to the order service; each goes through the outbox, Kafka and
- * the odoo-adapter into Odoo and comes back as `confirmed_in_odoo`. The demo shows the sale orders as
+ * `omnibus demo`: a channel posts orders to the order service; each order's saga reserves its stock in
+ * inventory, goes through the outbox, Kafka and the odoo-adapter into Odoo, and comes back as
+ * `confirmed_in_odoo`, then `released_to_warehouse`. The demo shows the sale orders as
  * Odoo's own API returns them, one order's events on Kafka, and a stock change in Odoo arriving as
  * an event. Throws (the command exits 1) with what to look at when a step does not happen in time.
  */
