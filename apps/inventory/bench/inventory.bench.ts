@@ -2,13 +2,18 @@
  * Inventory benchmark, self-contained: starts a schema registry and TWO inventory instances
  * (in this process, one database, one consumer group) against the real Kafka and PostgreSQL, on
  * topics of its own, then measures
- *   1. GET /availability with 20 SKUs per request next to GET /health/live (autocannon);
- *   2. order lines reserved per second through Kafka (ReserveStock → StockReserved), with an oversell check.
+ *   1. GET /availability with 20 SKUs per request next to GET /health/live, both as fast as they go
+ *      (autocannon in a worker thread, so the load generator does not share the services' event loop),
+ *      then GET /availability at a fixed offered rate (BENCH_RATE, 2000 req/s) for its p99, and an
+ *      /availability of one unknown SKU (auth, validation, one query, a tiny answer): the HTTP path's cost;
+ *   2. order lines reserved per second through Kafka (ReserveStock → StockReserved / ReservationRejected),
+ *      more lines than stock, with an oversell check: exactly the reservable units held, invariants clean.
  *
  *   node -r @swc-node/register apps/inventory/bench/inventory.bench.ts
  *
- * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10) per HTTP run, BENCH_RATE (0 = as fast
- * as it goes; e.g. 2000 for a fixed request rate), BENCH_LINES (2000) reservations, BENCH_SKUS (200).
+ * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10) per HTTP run, BENCH_RATE (2000 req/s
+ * offered in the fixed-rate run, 0 skips it), BENCH_WORKERS (1 autocannon worker thread),
+ * BENCH_LINES (10000) reservations over BENCH_SKUS (200) with BENCH_UNITS (10) units per location.
  */
 import autocannon from 'autocannon';
 import { ReserveStock } from '@omnibus/contracts';
@@ -26,17 +31,23 @@ import { checkInvariants } from '../src/stock/invariants';
 
 const DURATION_S = Number(process.env.BENCH_DURATION_S ?? 10);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 10);
-const RATE = Number(process.env.BENCH_RATE ?? 0);
-const LINES = Number(process.env.BENCH_LINES ?? 2000);
+const RATE = Number(process.env.BENCH_RATE ?? 2000);
+const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
+const LINES = Number(process.env.BENCH_LINES ?? 10_000);
 const SKU_COUNT = Number(process.env.BENCH_SKUS ?? 200);
+const UNITS = Number(process.env.BENCH_UNITS ?? 10);
 const LOCATIONS = ['wh-north', 'wh-west', 'store-1', 'ds-acme'];
+/** What channel `web` can take of one SKU: every location's units, less store-1's safety stock of 1 (test/network.yaml). */
+const RESERVABLE_PER_SKU = LOCATIONS.length * UNITS - 1;
 
-async function http(name: string, url: string, headers: Record<string, string>): Promise<number> {
-  const result = await autocannon({ url, connections: CONNECTIONS, duration: DURATION_S, headers, ...(RATE > 0 ? { overallRate: RATE } : {}) });
+async function http(name: string, url: string, headers: Record<string, string>, rate = 0): Promise<number> {
+  // At a fixed rate autocannon corrects for coordinated omission: late requests count from when they were due.
+  const connections = rate > 0 ? Math.max(CONNECTIONS, 20) : CONNECTIONS;
+  const result = await autocannon({ url, connections, duration: DURATION_S, headers, ...(WORKERS > 0 ? { workers: WORKERS } : {}), ...(rate > 0 ? { overallRate: rate / Math.max(WORKERS, 1) } : {}) });
   const failed = result.non2xx + result.errors + result.timeouts;
   console.log(
     `${name}: ${result.requests.average.toFixed(0)} req/s, latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms, max ${result.latency.max} ms` +
-      `${failed ? `, ${failed} failed` : ''} (${CONNECTIONS} connections, ${DURATION_S} s${RATE ? `, rate ${RATE}/s` : ''})`,
+      `${failed ? `, ${failed} failed` : ''} (${connections} connections, ${DURATION_S} s${rate ? `, offered ${rate} req/s` : ''}, load ${loadavg()[0].toFixed(1)})`,
   );
   return result.requests.average;
 }
@@ -64,7 +75,7 @@ async function main(): Promise<void> {
     const skus = Array.from({ length: SKU_COUNT }, (_, i) => `BENCH-${String(i).padStart(5, '0')}`);
     for (let i = 0; i < skus.length; i += 50) {
       const updates = skus.slice(i, i + 50).flatMap((sku) =>
-        LOCATIONS.map((locationId) => ({ eventId: uuidv7(), sku, locationId, kind: 'absolute', quantity: '1000000', observedAt: new Date().toISOString() })),
+        LOCATIONS.map((locationId) => ({ eventId: uuidv7(), sku, locationId, kind: 'absolute', quantity: String(UNITS), observedAt: new Date().toISOString() })),
       );
       const response = await fetch(`${first.url}/stock/feeds/wms`, { method: 'POST', headers, body: JSON.stringify({ updates }) });
       if (response.status !== 200) throw new Error(`seeding answered ${response.status}: ${await response.text()}`);
@@ -76,6 +87,8 @@ async function main(): Promise<void> {
     const live = await http('GET /health/live', `${first.url}/health/live`, {});
     const availability = await http('GET /availability (20 SKUs)', `${first.url}/availability?${query}`, headers);
     console.log(`availability throughput = ${((availability / live) * 100).toFixed(0)} % of /health/live`);
+    await http('GET /availability (1 unknown SKU: the HTTP path)', `${first.url}/availability?skus=NONE&channel=web&region=eu-north`, headers);
+    if (RATE > 0) await http('GET /availability (20 SKUs) at a fixed rate', `${first.url}/availability?${query}`, headers, RATE);
     // Where the time goes: the handler (query and answer) against the whole request as the kit measures it.
     const metrics = await (await fetch(`${first.url}/metrics`)).text();
     const mean = (pattern: RegExp) => {
@@ -110,10 +123,15 @@ async function main(): Promise<void> {
       `SELECT count(*) FILTER (WHERE status = 'held')::int AS held, extract(epoch FROM max(created_at) - min(created_at))::float8 AS span FROM reservations`,
     );
     const violations = await checkInvariants(db.manager);
+    // Every SKU is asked for more than it has: exactly what it has must be held, never more.
+    const perSku = new Map<string, number>();
+    for (const command of commands) perSku.set(command.lines[0].sku, (perSku.get(command.lines[0].sku) ?? 0) + 1);
+    const reservable = [...perSku.values()].reduce((sum, asked) => sum + Math.min(asked, RESERVABLE_PER_SKU), 0);
     console.log(
       `reservations: ${LINES} order lines in ${seconds.toFixed(2)} s = ${(LINES / seconds).toFixed(0)} lines/s through Kafka with 2 instances ` +
         `(publishing took ${((published - started) / 1000).toFixed(2)} s); decided at ${(LINES / Math.max(span, 0.001)).toFixed(0)} lines/s between the first and last ` +
-        `reservation; ${held} held, invariant violations: ${violations.length}`,
+        `reservation; ${held} held of ${reservable} reservable (${held === reservable ? 'no oversell, no undersell' : 'MISMATCH'}), ${LINES - held} rejected, ` +
+        `invariant violations: ${violations.length} (load ${loadavg()[0].toFixed(1)})`,
     );
     if (violations.length) console.log(violations.slice(0, 5));
   } finally {

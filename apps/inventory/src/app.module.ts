@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AvailabilityPublisher } from './availability/availability-publisher';
 import { AvailabilityController } from './availability/availability.controller';
+import { AvailabilityProjection } from './availability/availability-projection';
+import { ChunkWork } from './consumer/chunk-work';
 import { FeedsController } from './feeds/feeds.controller';
 import { OdooStockHandlers } from './feeds/odoo-stock.handlers';
 import { StockFeeds } from './feeds/stock-feeds.service';
@@ -28,7 +30,7 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
     }),
   ],
   controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController],
-  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher],
+  providers: [...inventoryProviders, ChunkWork, AvailabilityProjection, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher],
   exports: [...inventoryProviders],
 })
 export class AppModule {}

@@ -7,7 +7,8 @@ import type { Logger } from 'pino';
 import { Network } from '../domain/network';
 import { inventoryMetrics } from '../metrics';
 import { NETWORK } from '../tokens';
-import { StockFeeds } from './stock-feeds.service';
+import { ChunkFlusher, ChunkWork } from '../consumer/chunk-work';
+import { StockFeeds, StockObservation } from './stock-feeds.service';
 
 /**
  * Odoo's stock, as the adapter's canonical StockPositionChanged events on retail.inventory: absolute
@@ -16,22 +17,32 @@ import { StockFeeds } from './stock-feeds.service';
  */
 @Controller()
 export class OdooStockHandlers {
+  private readonly odooStock: ChunkFlusher<StockObservation> = {
+    name: 'odoo-stock',
+    flush: async (manager, observations) => {
+      await this.feeds.apply(manager, 'odoo', observations);
+      return observations.map(() => []);
+    },
+  };
+
   constructor(
     private readonly feeds: StockFeeds,
+    private readonly chunks: ChunkWork,
     @Inject(NETWORK) private readonly network: Network,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   @EventPattern(StockPositionChanged.type)
-  async positionChanged(@Payload() change: StockPositionChanged, @Ctx() context: EventContext): Promise<void> {
+  positionChanged(@Payload() change: StockPositionChanged, @Ctx() context: EventContext): void {
     if (change.source !== 'ODOO') return;
     if (!this.network.location(change.location.locationId)) {
       inventoryMetrics.feedUpdates.inc({ source: 'odoo', outcome: 'unknown_location' });
       this.logger.warn({ sku: change.sku, locationId: change.location.locationId, eventId: context.event.id }, 'Odoo stock for a location not in the stock network; ignored');
       return;
     }
-    await this.feeds.apply(context.manager, 'odoo', [
-      {
+    // Applied with the chunk's other Odoo events at once (ChunkWork), SKU locks in one ordered statement.
+    this.chunks.defer(context, this.odooStock, {
+      
         eventId: context.event.id,
         sku: change.sku,
         locationId: change.location.locationId,
@@ -39,7 +50,6 @@ export class OdooStockHandlers {
         quantity: change.onHand.milli,
         inbound: change.inbound.milli,
         observedAt: change.observedAt,
-      },
-    ]);
+    });
   }
 }
