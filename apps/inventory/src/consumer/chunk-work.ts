@@ -6,6 +6,8 @@ import { appendToOutbox } from '@omnibus/outbox';
 import type { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner, TransactionCommitEvent, TransactionRollbackEvent } from 'typeorm';
 import { DataSource as DataSourceToken } from 'typeorm';
 import { INVENTORY_EVENT_SOURCE } from '../messaging.providers';
+import { inventoryMetrics } from '../metrics';
+import { performance } from 'node:perf_hooks';
 import { EVENT_CODEC } from '../tokens';
 
 /** An event handed over by a handler, with what its follow-ups need: the cause and the trace. */
@@ -83,12 +85,15 @@ export class ChunkWork implements OnModuleInit, EntitySubscriberInterface {
   }
 
   private async flush(queryRunner: QueryRunner, flusher: ChunkFlusher<unknown>, deferred: Array<DeferredEvent<unknown>>): Promise<void> {
+    const started = performance.now();
+    inventoryMetrics.chunkEvents.observe({ work: flusher.name }, deferred.length);
     for (let attempt = 1; ; attempt++) {
       await queryRunner.query('SAVEPOINT inventory_chunk');
       try {
         const answers = await flusher.flush(queryRunner.manager, deferred.map((entry) => entry.item));
         await this.stage(queryRunner.manager, deferred, answers);
         await queryRunner.query('RELEASE SAVEPOINT inventory_chunk');
+        inventoryMetrics.chunkSeconds.observe({ work: flusher.name }, (performance.now() - started) / 1000);
         return;
       } catch (error) {
         if (attempt >= FLUSH_ATTEMPTS || !LOCK_CONFLICTS.has(sqlState(error) ?? '')) throw error;
