@@ -130,7 +130,7 @@ async function main(): Promise<void> {
     const [{ held, span }] = await db.query(
       `SELECT count(*) FILTER (WHERE status = 'held')::int AS held, extract(epoch FROM max(created_at) - min(created_at))::float8 AS span FROM reservations`,
     );
-    const violations = await checkInvariants(db.manager);
+    const violations = await checkInvariants(db.manager, LOCATIONS);
     // Every SKU is asked for more than it has: exactly what it has must be held, never more.
     const perSku = new Map<string, number>();
     for (const command of commands) perSku.set(command.lines[0].sku, (perSku.get(command.lines[0].sku) ?? 0) + 1);

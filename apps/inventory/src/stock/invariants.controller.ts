@@ -5,6 +5,8 @@ import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config';
 import { inventoryMetrics } from '../metrics';
 import { checkInvariants, InvariantViolation } from './invariants';
+import { Network } from '../domain/network';
+import { NETWORK } from '../tokens';
 
 export interface InvariantReport {
   checkedAt: string;
@@ -21,6 +23,7 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
     private readonly dataSource: DataSource,
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(NETWORK) private readonly network: Network,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -37,7 +40,7 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
   }
 
   async check(): Promise<InvariantReport> {
-    const violations = await checkInvariants(this.dataSource.manager);
+    const violations = await checkInvariants(this.dataSource.manager, [...this.network.locations.keys()]);
     inventoryMetrics.invariantViolations.set(violations.length);
     if (violations.length) this.logger.error({ violations: violations.slice(0, 20), count: violations.length }, 'stock invariants violated');
     return { checkedAt: new Date().toISOString(), ok: violations.length === 0, violations };
