@@ -21,7 +21,7 @@ const querySchema = z
   .strict();
 type AvailabilityQuery = z.infer<typeof querySchema>;
 
-interface ProjectionRow {
+export interface ProjectionRow {
   sku: string | null;
   locations: LocationAvailability[] | null;
   promise: Record<string, string> | null;
@@ -39,7 +39,7 @@ export class AvailabilityController {
 
   /**
    * Reads the availability projection (one row per SKU, rewritten in the transaction of every
-   * position change) and the freshness of those SKUs' locations, in one indexed query. Only what
+   * position change) and the freshness of those SKUs' locations, in one indexed query (PROJECTION_READ). Only what
    * depends on the caller is done here: the location order by distance from the region, whether a
    * location counts for the channel, and the age of each source.
    */
@@ -49,14 +49,7 @@ export class AvailabilityController {
     const started = process.hrtime.bigint();
     const view = channelView(this.network, query.channel, query.region);
     if (!view) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'invalid query', issues: [{ path: 'channel', message: `unknown channel ${query.channel}` }] });
-    const rows: ProjectionRow[] = await this.dataSource.query(
-      `WITH wanted AS (SELECT sku, locations, promise, location_ids FROM sku_availability WHERE sku = ANY($1))
-       SELECT sku, locations, promise, NULL::json AS freshness FROM wanted
-       UNION ALL
-       SELECT NULL, NULL, NULL, json_agg(json_build_array(location_id, source, (extract(epoch FROM last_observed_at) * 1000)::bigint) ORDER BY location_id, source)
-         FROM stock_freshness WHERE location_id IN (SELECT unnest(location_ids) FROM wanted)`,
-      [query.skus],
-    );
+    const rows = await readAvailabilityProjection(this.dataSource, query.skus);
     const now = Date.now();
     const sources = new Map<string, Array<{ source: string; observedAt: string; ageSeconds: number }>>();
     const projected = new Map<string, ProjectionRow>();
@@ -91,3 +84,20 @@ export class AvailabilityController {
     return { channel: query.channel, region: query.region, skus };
   }
 }
+
+/**
+ * The hot read, straight on the driver's pool as a named prepared statement: parsed and planned
+ * once per connection, and none of TypeORM's per-query work (a query runner per call).
+ */
+export async function readAvailabilityProjection(dataSource: DataSource, skus: string[]): Promise<ProjectionRow[]> {
+  const pool = (dataSource.driver as unknown as { master: { query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: ProjectionRow[] }> } }).master;
+  return (await pool.query({ name: 'inventory-availability', text: PROJECTION_READ, values: [skus] })).rows;
+}
+
+/** The projection rows of the SKUs and, on one more row (sku null), the freshness of their locations' sources. */
+const PROJECTION_READ = `
+  WITH wanted AS (SELECT sku, locations, promise, location_ids FROM sku_availability WHERE sku = ANY($1::text[]))
+  SELECT sku, locations, promise, NULL::json AS freshness FROM wanted
+  UNION ALL
+  SELECT NULL, NULL, NULL, json_agg(json_build_array(location_id, source, (extract(epoch FROM last_observed_at) * 1000)::bigint) ORDER BY location_id, source)
+    FROM stock_freshness WHERE location_id IN (SELECT unnest(location_ids) FROM wanted)`;
