@@ -11,7 +11,8 @@
  *
  *   node -r @swc-node/register apps/inventory/bench/inventory.bench.ts
  *
- * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10) per HTTP run, BENCH_RATE (2000 req/s
+ * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10; at least 50 in the fixed-rate run, so
+ * the client has requests in flight to keep the rate while answers are slow) per HTTP run, BENCH_RATE (2000 req/s
  * offered in the fixed-rate run, 0 skips it), BENCH_WORKERS (1 autocannon worker thread),
  * BENCH_LINES (10000) reservations over BENCH_SKUS (200) with BENCH_UNITS (10) units per location.
  */

@@ -23,8 +23,8 @@ export async function refreshAvailability(manager: EntityManager, network: Netwo
   await manager.query(
     `UPDATE sku_availability AS a
         SET locations = v.locations, promise = v.promise, updated_at = now(),
-            location_ids = ARRAY(SELECT jsonb_array_elements(v.locations) ->> 'locationId')
-       FROM unnest($1::text[], $2::jsonb[], $3::jsonb[]) AS v(sku, locations, promise)
+            location_ids = ARRAY(SELECT json_array_elements(v.locations) ->> 'locationId')
+       FROM unnest($1::text[], $2::json[], $3::json[]) AS v(sku, locations, promise)
       WHERE a.sku = v.sku`,
     [projected.map((row) => row.sku), projected.map((row) => JSON.stringify(row.locations)), projected.map((row) => JSON.stringify(row.promise))],
   );

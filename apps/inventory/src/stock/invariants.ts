@@ -48,7 +48,7 @@ export async function checkInvariants(manager: EntityManager, networkLocations: 
            coalesce((x.l ->> 'onHand') || '/' || (x.l ->> 'reserved') || '/' || (x.l ->> 'committed') || '/' || (x.l ->> 'unavailable') || ' (units)', 'without it')
       FROM stock_positions p
       LEFT JOIN sku_availability a USING (sku)
-      LEFT JOIN LATERAL (SELECT l FROM jsonb_array_elements(a.locations) AS l WHERE l ->> 'locationId' = p.location_id) AS x ON true
+      LEFT JOIN LATERAL (SELECT l FROM json_array_elements(a.locations) AS l WHERE l ->> 'locationId' = p.location_id) AS x ON true
      WHERE (x.l IS NOT NULL OR p.location_id = ANY($1::text[]))
        AND (x.l IS NULL OR ((x.l ->> 'onHand')::numeric * 1000, (x.l ->> 'reserved')::numeric * 1000, (x.l ->> 'committed')::numeric * 1000, (x.l ->> 'unavailable')::numeric * 1000)
                            <> (p.on_hand, p.reserved, p.committed, p.unavailable))
