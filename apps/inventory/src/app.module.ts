@@ -6,6 +6,8 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { AvailabilityPublisher } from './availability/availability-publisher';
 import { AvailabilityController } from './availability/availability.controller';
+import { AvailabilityProjection } from './availability/availability-projection';
+import { ChunkWork } from './consumer/chunk-work';
 import { DriftCheck } from './drift/drift-check';
 import { DriftController, StockSnapshotHandlers } from './drift/drift.controller';
 import { FeedsController } from './feeds/feeds.controller';
@@ -32,7 +34,7 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
     }),
   ],
   controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController, OdooLocationHandlers, LocationsController, StockSnapshotHandlers, DriftController],
-  providers: [...inventoryProviders, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher, OdooLocations, DriftCheck],
+  providers: [...inventoryProviders, ChunkWork, AvailabilityProjection, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher, OdooLocations, DriftCheck],
   exports: [...inventoryProviders],
 })
 export class AppModule {}

@@ -13,6 +13,13 @@ export const inventoryMetrics = {
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400, 86400],
   }),
   invariantViolations: gauge({ name: 'inventory_invariant_violations', help: 'Stock invariant violations found by the last check (alert when above 0)' }),
+  chunkSeconds: histogram({
+    name: 'inventory_chunk_seconds',
+    help: 'Time to do the work of one delivery chunk (reservation commands or Odoo stock events) before its commit, by work',
+    labelNames: ['work'],
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  }),
+  chunkEvents: histogram({ name: 'inventory_chunk_events', help: 'Events in one delivery chunk, by work', labelNames: ['work'], buckets: [1, 5, 25, 100, 250, 500] }),
   availabilityPublished: counter({ name: 'inventory_availability_published_total', help: 'AvailabilityChanged events published (coalesced per SKU)' }),
   availabilityLatency: histogram({
     name: 'inventory_availability_seconds',

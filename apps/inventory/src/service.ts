@@ -7,6 +7,7 @@ import { inventoryConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { StockLedger1795700000100 } from './migrations/1795700000100-StockLedger';
 import { AvailabilityFeed1795700000200 } from './migrations/1795700000200-AvailabilityFeed';
+import { AvailabilityProjection1795700000300 } from './migrations/1795700000300-AvailabilityProjection';
 import { OdooLocationsDriftAlerts1795700000500 } from './migrations/1795700000500-OdooLocationsDriftAlerts';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
@@ -14,7 +15,7 @@ export const inventoryService = defineService({
   name: 'inventory',
   appModule: AppModule,
   configSchema: inventoryConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, OdooLocationsDriftAlerts1795700000500],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, AvailabilityProjection1795700000300, OdooLocationsDriftAlerts1795700000500],
   // The command and stock-event consumer runs in this process, beside the HTTP API.
   configure: (app, config) => {
     connectEventTransport(app, {
@@ -25,9 +26,9 @@ export const inventoryService = defineService({
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),
       logger: app.get(ROOT_LOGGER),
-      // One command per transaction: a transaction holding locks of several orders' positions could
-      // meet another instance's in a cycle; alone, each takes its locks in (sku, location) order.
-      maxEventsPerTransaction: 1,
+      // A chunk of commands is decided together (ChunkWork): its locks in one statement, in (sku,
+      // location) order, then its commands one after the other in memory.
+      maxEventsPerTransaction: 250,
       consumerConfig: { maxWaitTimeInMs: 1_000 },
     });
   },

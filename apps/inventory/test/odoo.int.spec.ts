@@ -188,10 +188,12 @@ describe('invariant violations', () => {
     await db.query(`UPDATE stock_positions SET reserved = reserved + 1000 WHERE sku = $1 AND location_id = 'dc-north'`, [sku]);
     const first = await check();
     const rules = first.violations.filter((violation) => violation.sku === sku).map((violation) => violation.rule);
-    expect(rules).toEqual(['position_matches_ledger', 'reserved_matches_reservations']);
-    await waitFor(() => announced(sku).length >= 2, { timeoutMs: 20_000, what: 'two StockInvariantViolated' });
-    expect(announced(sku).map((event) => event.value)).toEqual([
+    // The tampered row no longer matches its ledger, its reservations, nor the availability projection.
+    expect(rules.sort()).toEqual(['position_matches_ledger', 'projection_matches_position', 'reserved_matches_reservations']);
+    await waitFor(() => announced(sku).length >= 3, { timeoutMs: 20_000, what: 'three StockInvariantViolated' });
+    expect([...announced(sku).map((event) => event.value)].sort((a, b) => a.rule.localeCompare(b.rule))).toEqual([
       expect.objectContaining({ rule: 'POSITION_MATCHES_LEDGER', sku, locationId: 'dc-north' }),
+      expect.objectContaining({ rule: 'PROJECTION_MATCHES_POSITION', sku, locationId: 'dc-north' }),
       expect.objectContaining({ rule: 'RESERVED_MATCHES_RESERVATIONS', sku, locationId: 'dc-north', detail: expect.stringContaining('reserved 1000') }),
     ]);
     expect(announced(sku).every((event) => event.key === 'dc-north')).toBe(true);
@@ -199,13 +201,13 @@ describe('invariant violations', () => {
     await check();
     await check();
     await outboxDrained();
-    expect(announced(sku)).toHaveLength(2);
+    expect(announced(sku)).toHaveLength(3);
 
     await db.query(`UPDATE stock_positions SET reserved = reserved - 1000 WHERE sku = $1 AND location_id = 'dc-north'`, [sku]);
     expect((await check()).violations.filter((violation) => violation.sku === sku)).toEqual([]);
     await db.query(`UPDATE stock_positions SET reserved = reserved + 1000 WHERE sku = $1 AND location_id = 'dc-north'`, [sku]);
     await check();
-    await waitFor(() => announced(sku).length >= 4, { timeoutMs: 20_000, what: 'the recurring violations announced again' });
+    await waitFor(() => announced(sku).length >= 6, { timeoutMs: 20_000, what: 'the recurring violations announced again' });
     await db.query(`UPDATE stock_positions SET reserved = reserved - 1000 WHERE sku = $1 AND location_id = 'dc-north'`, [sku]);
   });
 });

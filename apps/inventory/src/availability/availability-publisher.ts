@@ -1,9 +1,9 @@
 import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AvailabilityChanged, LocationType } from '@omnibus/contracts';
-import { EventOutbox } from '@omnibus/messaging';
+import { EventOutbox, OutgoingEvent } from '@omnibus/messaging';
 import { PeriodicTask, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config';
 import { availableToPromise, locationAvailable, PositionParts } from '../domain/atp';
 import { channelView } from '../domain/channel-view';
@@ -80,19 +80,18 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
       const freshness: Array<{ locationId: string; observedAt: Date }> = await manager.query(
         `SELECT location_id AS "locationId", min(last_observed_at) AS "observedAt" FROM stock_freshness GROUP BY location_id`,
       );
-      let staged = 0;
+      const bySku = new Map<string, PositionParts[]>(skus.map((sku) => [sku, []]));
+      for (const row of positions) {
+        const location = this.network.location(row.locationId);
+        if (location) bySku.get(row.sku)?.push({ ...row, kind: location.kind, channels: location.channels, safetyStock: location.safetyStock });
+      }
+      const views = Object.keys(this.network.config.channels).map((channelId) => channelView(this.network, channelId, '')!);
+      const done: string[] = [];
+      const events: OutgoingEvent[] = [];
+      const figures: Array<{ sku: string; channelId: string; available: Milli }> = [];
       for (const { sku, since } of dirty) {
-        const parts: PositionParts[] = positions
-          .filter((row) => row.sku === sku && this.network.location(row.locationId))
-          .map((row) => {
-            const location = this.network.location(row.locationId)!;
-            return { ...row, kind: location.kind, channels: location.channels, safetyStock: location.safetyStock };
-          });
-        const current = new Map<string, Milli>();
-        for (const channelId of Object.keys(this.network.config.channels)) {
-          const view = channelView(this.network, channelId, '')!;
-          current.set(channelId, availableToPromise(parts, view));
-        }
+        const parts = bySku.get(sku)!;
+        const current = new Map<string, Milli>(views.map((view) => [view.channelId, availableToPromise(parts, view)]));
         const previous = new Map(published.filter((row) => row.sku === sku).map((row) => [row.channelId, row.available]));
         const decision = publishDecision(previous, current, {
           dirtySinceMs: new Date(since).getTime(),
@@ -101,23 +100,27 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
           lowStock: this.config.AVAILABILITY_LOW_STOCK_MILLI,
         });
         if (decision === 'wait') continue;
-        await manager.query(`DELETE FROM availability_dirty WHERE sku = $1`, [sku]);
+        done.push(sku);
         if (decision === 'unchanged') continue;
-        await this.stage(manager, sku, parts, current, freshness, now);
-        staged++;
+        events.push(this.changed(sku, parts, current, freshness, now));
+        for (const [channelId, available] of current) figures.push({ sku, channelId, available });
       }
-      return staged;
+      // In bulk, so the marks this pass holds are released quickly: a movement marking one of these SKUs waits for it.
+      if (done.length) await manager.query(`DELETE FROM availability_dirty WHERE sku = ANY($1)`, [done]);
+      if (events.length) {
+        await manager.query(
+          `INSERT INTO availability_published (sku, channel_id, available, published_at) SELECT v.sku, v.channel_id, v.available, $4 FROM unnest($1::text[], $2::text[], $3::bigint[]) AS v(sku, channel_id, available)
+           ON CONFLICT (sku, channel_id) DO UPDATE SET available = EXCLUDED.available, published_at = EXCLUDED.published_at`,
+          [figures.map((row) => row.sku), figures.map((row) => row.channelId), figures.map((row) => row.available), now],
+        );
+        await this.outbox.stage(manager, events);
+        inventoryMetrics.availabilityPublished.inc(events.length);
+      }
+      return events.length;
     });
   }
 
-  private async stage(
-    manager: EntityManager,
-    sku: string,
-    parts: PositionParts[],
-    current: Map<string, Milli>,
-    freshness: Array<{ locationId: string; observedAt: Date }>,
-    now: Date,
-  ): Promise<void> {
+  private changed(sku: string, parts: PositionParts[], current: Map<string, Milli>, freshness: Array<{ locationId: string; observedAt: Date }>, now: Date): OutgoingEvent {
     const observed = parts.map((part) => freshness.find((entry) => entry.locationId === part.locationId)?.observedAt).filter((at): at is Date => at !== undefined);
     const payload: AvailabilityChanged = {
       sku,
@@ -127,17 +130,6 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
       oldestObservationAt: observed.length ? new Date(Math.min(...observed.map((at) => new Date(at).getTime()))) : now,
       occurredAt: now,
     };
-    const values: unknown[] = [sku, now];
-    const rows = [...current].map(([channelId, available], index) => {
-      values.push(channelId, available);
-      return `($1, $${index * 2 + 3}, $${index * 2 + 4}, $2)`;
-    });
-    await manager.query(
-      `INSERT INTO availability_published (sku, channel_id, available, published_at) VALUES ${rows.join(', ')}
-       ON CONFLICT (sku, channel_id) DO UPDATE SET available = EXCLUDED.available, published_at = EXCLUDED.published_at`,
-      values,
-    );
-    await this.outbox.stage(manager, { topic: topicFor(this.config, AvailabilityChanged.topic), type: AvailabilityChanged.type, key: sku, payload });
-    inventoryMetrics.availabilityPublished.inc();
+    return { topic: topicFor(this.config, AvailabilityChanged.topic), type: AvailabilityChanged.type, key: sku, payload };
   }
 }

@@ -2,10 +2,10 @@ import { BadRequestException, Controller, Get, Inject } from '@nestjs/common';
 import { RequireScopes, ValidQuery } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
-import { availableToPromise, countsForChannel, locationAvailable } from '../domain/atp';
+import { countsForChannel } from '../domain/atp';
+import { LocationAvailability, promiseKey } from '../domain/availability';
 import { channelView } from '../domain/channel-view';
 import { Network } from '../domain/network';
-import { formatMilli } from '../domain/quantity';
 import { inventoryMetrics } from '../metrics';
 import { NETWORK } from '../tokens';
 
@@ -21,15 +21,12 @@ const querySchema = z
   .strict();
 type AvailabilityQuery = z.infer<typeof querySchema>;
 
-interface Row {
-  sku: string;
-  locationId: string;
-  onHand: number;
-  reserved: number;
-  committed: number;
-  unavailable: number;
-  inbound: number;
-  sources: Array<{ source: string; observedAt: string }>;
+export interface ProjectionRow {
+  sku: string | null;
+  locations: LocationAvailability[] | null;
+  promise: Record<string, string> | null;
+  /** On the one row with sku null: the freshness of the answer's locations, `[locationId, source, observed ms]`. */
+  freshness: Array<[string, string, number]> | null;
 }
 
 /** Available to promise per SKU for a channel, explained per location with the freshness of its sources. */
@@ -41,8 +38,10 @@ export class AvailabilityController {
   ) {}
 
   /**
-   * Reads the current rows (the projection every movement keeps up to date in its own transaction),
-   * never a sum over the ledger: one indexed query for the SKUs, one for the freshness of their locations.
+   * Reads the availability projection (one row per SKU, rewritten in the transaction of every
+   * position change) and the freshness of those SKUs' locations, in one indexed query (PROJECTION_READ). Only what
+   * depends on the caller is done here: the location order by distance from the region, whether a
+   * location counts for the channel, and the age of each source.
    */
   @Get()
   @RequireScopes('availability:read')
@@ -50,45 +49,55 @@ export class AvailabilityController {
     const started = process.hrtime.bigint();
     const view = channelView(this.network, query.channel, query.region);
     if (!view) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'invalid query', issues: [{ path: 'channel', message: `unknown channel ${query.channel}` }] });
-    // One round trip: the rows and the freshness of their locations' sources.
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT p.sku, p.location_id AS "locationId", p.on_hand::float8 AS "onHand", p.reserved::float8 AS reserved, p.committed::float8 AS committed,
-              p.unavailable::float8 AS unavailable, p.inbound::float8 AS inbound,
-              (SELECT coalesce(json_agg(json_build_object('source', f.source, 'observedAt', f.last_observed_at) ORDER BY f.source), '[]')
-                 FROM stock_freshness f WHERE f.location_id = p.location_id) AS sources
-         FROM stock_positions p WHERE p.sku = ANY($1)`,
-      [query.skus],
-    );
+    const rows = await readAvailabilityProjection(this.dataSource, query.skus);
     const now = Date.now();
+    const sources = new Map<string, Array<{ source: string; observedAt: string; ageSeconds: number }>>();
+    const projected = new Map<string, ProjectionRow>();
+    for (const row of rows) {
+      if (row.sku !== null) projected.set(row.sku, row);
+      else
+        for (const [locationId, source, observedMs] of row.freshness ?? []) {
+          const entry = { source, observedAt: new Date(Number(observedMs)).toISOString(), ageSeconds: Math.max(0, Math.round((now - Number(observedMs)) / 1000)) };
+          sources.set(locationId, [...(sources.get(locationId) ?? []), entry]);
+        }
+    }
+    const key = promiseKey(this.network, query.channel, query.region);
+    const distance = new Map<string, number>();
+    const distanceOf = (region: string) => {
+      let value = distance.get(region);
+      if (value === undefined) distance.set(region, (value = this.network.distance(query.region, region)));
+      return value;
+    };
     const skus = query.skus.map((sku) => {
-      const positions = rows
-        .filter((row) => row.sku === sku && this.network.location(row.locationId))
-        .map((row) => {
-          const location = this.network.location(row.locationId)!;
-          return { ...row, kind: location.kind, region: location.region, channels: location.channels, safetyStock: location.safetyStock };
-        })
-        .sort((a, b) => this.network.distance(query.region, a.region) - this.network.distance(query.region, b.region) || (a.locationId < b.locationId ? -1 : 1));
-      return {
-        sku,
-        availableToPromise: formatMilli(availableToPromise(positions, view)),
-        locations: positions.map((position) => ({
-          locationId: position.locationId,
-          kind: position.kind,
-          region: position.region,
-          countsForChannel: countsForChannel(position, view),
-          onHand: formatMilli(position.onHand),
-          reserved: formatMilli(position.reserved),
-          committed: formatMilli(position.committed),
-          unavailable: formatMilli(position.unavailable),
-          safetyStock: formatMilli(position.safetyStock),
-          inbound: formatMilli(position.inbound),
-          available: formatMilli(locationAvailable(position)),
-          ...(position.kind === 'in_transit' ? { expectedArrival: this.network.location(position.locationId)!.expectedArrival } : {}),
-          sources: position.sources.map((entry) => ({ source: entry.source, observedAt: new Date(entry.observedAt).toISOString(), ageSeconds: Math.max(0, Math.round((now - new Date(entry.observedAt).getTime()) / 1000)) })),
-        })),
-      };
+      const row = projected.get(sku);
+      const locations = (row?.locations ?? [])
+        .filter((location) => this.network.location(location.locationId))
+        .sort((a, b) => distanceOf(a.region) - distanceOf(b.region) || (a.locationId < b.locationId ? -1 : 1))
+        .map((location) => ({
+          ...location,
+          countsForChannel: countsForChannel({ kind: location.kind, channels: this.network.location(location.locationId)!.channels }, view),
+          sources: sources.get(location.locationId) ?? [],
+        }));
+      return { sku, availableToPromise: row?.promise?.[key] ?? '0', locations };
     });
     inventoryMetrics.availabilityLatency.observe({ skus: query.skus.length <= 20 ? '1-20' : '21-100' }, Number(process.hrtime.bigint() - started) / 1e9);
     return { channel: query.channel, region: query.region, skus };
   }
 }
+
+/**
+ * The hot read, straight on the driver's pool as a named prepared statement: parsed and planned
+ * once per connection, and none of TypeORM's per-query work (a query runner per call).
+ */
+export async function readAvailabilityProjection(dataSource: DataSource, skus: string[]): Promise<ProjectionRow[]> {
+  const pool = (dataSource.driver as unknown as { master: { query(query: { name: string; text: string; values: unknown[] }): Promise<{ rows: ProjectionRow[] }> } }).master;
+  return (await pool.query({ name: 'inventory-availability', text: PROJECTION_READ, values: [skus] })).rows;
+}
+
+/** The projection rows of the SKUs and, on one more row (sku null), the freshness of their locations' sources. */
+const PROJECTION_READ = `
+  WITH wanted AS (SELECT sku, locations, promise, location_ids FROM sku_availability WHERE sku = ANY($1::text[]))
+  SELECT sku, locations, promise, NULL::json AS freshness FROM wanted
+  UNION ALL
+  SELECT NULL, NULL, NULL, json_agg(json_build_array(location_id, source, (extract(epoch FROM last_observed_at) * 1000)::bigint) ORDER BY location_id, source)
+    FROM stock_freshness WHERE location_id IN (SELECT unnest(location_ids) FROM wanted)`;

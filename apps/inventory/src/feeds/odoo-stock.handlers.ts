@@ -7,8 +7,9 @@ import type { Logger } from 'pino';
 import { Network } from '../domain/network';
 import { inventoryMetrics } from '../metrics';
 import { NETWORK } from '../tokens';
+import { ChunkFlusher, ChunkWork } from '../consumer/chunk-work';
 import { OdooLocations } from '../locations/odoo-locations.service';
-import { StockFeeds } from './stock-feeds.service';
+import { StockFeeds, StockObservation } from './stock-feeds.service';
 
 /**
  * Odoo's stock, as the adapter's canonical StockPositionChanged events on retail.inventory: absolute
@@ -17,8 +18,17 @@ import { StockFeeds } from './stock-feeds.service';
  */
 @Controller()
 export class OdooStockHandlers {
+  private readonly odooStock: ChunkFlusher<StockObservation> = {
+    name: 'odoo-stock',
+    flush: async (manager, observations) => {
+      await this.feeds.apply(manager, 'odoo', observations);
+      return observations.map(() => []);
+    },
+  };
+
   constructor(
     private readonly feeds: StockFeeds,
+    private readonly chunks: ChunkWork,
     @Inject(NETWORK) private readonly network: Network,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     private readonly odooLocations: OdooLocations,
@@ -33,16 +43,15 @@ export class OdooStockHandlers {
       await this.odooLocations.park(context.manager, context.event.id, change);
       return;
     }
-    await this.feeds.apply(context.manager, 'odoo', [
-      {
-        eventId: context.event.id,
+    // Applied with the chunk's other Odoo events at once (ChunkWork), SKU locks in one ordered statement.
+    this.chunks.defer(context, this.odooStock, {
+      eventId: context.event.id,
         sku: change.sku,
         locationId: change.location.locationId,
         kind: 'absolute',
         quantity: change.onHand.milli,
         inbound: change.inbound.milli,
         observedAt: change.observedAt,
-      },
-    ]);
+    });
   }
 }

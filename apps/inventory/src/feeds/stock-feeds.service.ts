@@ -7,7 +7,8 @@ import { InventoryConfig } from '../config';
 import { LocationKind, Network } from '../domain/network';
 import type { Milli } from '../domain/quantity';
 import { inventoryMetrics } from '../metrics';
-import { applyChanges, byPositionKey, lockPosition, markAvailabilityDirty } from '../stock/stock-store';
+import { refreshAvailability } from '../availability/availability-projection';
+import { applyChanges, byPositionKey, lockPosition, lockSkus, markAvailabilityDirty } from '../stock/stock-store';
 import { EVENT_OUTBOX, NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
@@ -70,6 +71,9 @@ export class StockFeeds {
     const events: OutgoingEvent[] = [];
     // Lock order (sku, location), and within a position oldest first, so a batch carrying several updates of one position applies them in order.
     const ordered = [...updates].sort((a, b) => byPositionKey(a, b) || (a.sequence ?? 0) - (b.sequence ?? 0) || a.observedAt.getTime() - b.observedAt.getTime());
+    // The SKU locks first (before the feed-event claims and the positions): the order every writer follows.
+    await lockSkus(manager, ordered.map((update) => update.sku));
+    const moved = new Set<string>();
     for (const update of ordered) {
       const fresh = await manager.query(`INSERT INTO stock_feed_events (source, event_id, outcome) VALUES ($1, $2, 'applied') ON CONFLICT DO NOTHING RETURNING event_id`, [
         source,
@@ -117,11 +121,15 @@ export class StockFeeds {
         [source, update.locationId, update.observedAt, now],
       );
       outcome.applied++;
+      moved.add(update.sku);
       inventoryMetrics.feedUpdates.inc({ source, outcome: 'applied' });
       inventoryMetrics.freshness.observe({ source }, Math.max(0, (now.getTime() - update.observedAt.getTime()) / 1000));
       if (source !== 'odoo') events.push(this.positionChanged(update, position.onHand + onHand, position.inbound, source, now));
     }
-    if (outcome.applied) await markAvailabilityDirty(manager, ordered.map((update) => update.sku));
+    if (moved.size) {
+      await refreshAvailability(manager, this.network, [...moved]);
+      await markAvailabilityDirty(manager, [...moved]);
+    }
     return { outcome, events };
   }
 

@@ -17,14 +17,17 @@ import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { InventoryConfig } from '../config';
+import type { ChunkFlusher } from '../consumer/chunk-work';
 import { LocationKind, Network } from '../domain/network';
 import { allocate, AllocatedPart, Candidate } from '../domain/sourcing';
 import { inventoryMetrics } from '../metrics';
-import { applyChanges, byPositionKey, lockPositionsOfSkus, markAvailabilityDirty, PositionChange } from '../stock/stock-store';
+import { refreshAvailability } from '../availability/availability-projection';
+import { applyChanges, lockPositionsOfSkus, lockSkus, markAvailabilityDirty, PositionChange, PositionRow } from '../stock/stock-store';
 import { NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
 const RESERVATIONS_SOURCE = 'reservations';
+const positionKey = (sku: string, locationId: string) => `${sku}\u0000${locationId}`;
 
 interface StoredAnswer {
   type: string;
@@ -40,45 +43,190 @@ interface HeldReservation {
   lines: AllocatedPart[];
 }
 
+/** A reservation command of `inventory.commands`, as decided in a chunk. */
+export type ReservationCommand =
+  | { kind: 'reserve'; command: ReserveStock }
+  | { kind: 'release'; command: ReleaseReservation }
+  | { kind: 'commit'; command: CommitReservation };
+
+/** A reservation as the chunk leaves it: new ones are inserted, known ones updated if their status moved. */
+interface ChunkReservation extends HeldReservation {
+  isNew: boolean;
+  moved: boolean;
+  commandId?: string;
+  answer?: StoredAnswer;
+}
+
+type Figures = { onHand: number; reserved: number; committed: number; unavailable: number };
+
 /**
- * Reserve, release, commit and expire, each in the caller's transaction (the delivery's, with its
- * inbox record, or the sweeper's) and answered through the outbox in that same transaction.
- * Positions are locked in (sku, location) order before they are read, so two instances deciding on
- * the last unit serialise on its row and the second sees it gone: never an oversell, never a deadlock.
+ * Reserve, release, commit and expire, in the caller's transaction (the delivery chunk's, with its
+ * inbox records, or the sweeper's), answered through events the caller stages in that same transaction.
+ *
+ * A chunk of commands is decided at once: the open reservations the chunk's releases and commits
+ * need are locked (by reservation id), then the SKU locks and every position of the chunk's SKUs in
+ * ONE statement each, in (sku, location) order, the order every writer follows, so two instances on
+ * different partitions never wait on each other in a cycle. Then each command is decided in chunk
+ * order in memory against the locked figures (a later command sees what an earlier one took: never
+ * an oversell), and the reservations, their lines, the ledger and the projection are written in bulk.
  */
 @Injectable()
-export class ReservationService {
+export class ReservationService implements ChunkFlusher<ReservationCommand> {
+  readonly name = 'reservations';
+
   constructor(
     @Inject(NETWORK) private readonly network: Network,
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
   ) {}
 
-  async reserve(manager: EntityManager, command: ReserveStock, now = new Date()): Promise<OutgoingEvent[]> {
-    const [existing] = await manager.query(`SELECT answer FROM reservations WHERE command_id = $1`, [command.commandId]);
-    if (existing) {
-      // A replayed command (same command id, new delivery): the first answer again, nothing reserved twice.
-      inventoryMetrics.reservations.inc({ outcome: 'replayed', channel: command.channel.channelId });
-      return [this.event(existing.answer as StoredAnswer, command.orderId)];
+  /** A delivery chunk of commands (ChunkWork): decided together. */
+  flush(manager: EntityManager, commands: ReservationCommand[]): Promise<OutgoingEvent[][]> {
+    return this.decide(manager, commands);
+  }
+
+  /** The answers of each command (same index): a replayed command gets its first answer again, a repeated release or commit none. */
+  async decide(manager: EntityManager, commands: ReservationCommand[], now = new Date()): Promise<OutgoingEvent[][]> {
+    const reserveIds = commands.flatMap((item) => (item.kind === 'reserve' ? [item.command.commandId] : []));
+    const answered = new Map<string, StoredAnswer>();
+    if (reserveIds.length) {
+      const rows: Array<{ commandId: string; answer: StoredAnswer }> = await manager.query(
+        `SELECT command_id AS "commandId", answer FROM reservations WHERE command_id = ANY($1)`,
+        [reserveIds],
+      );
+      for (const row of rows) answered.set(row.commandId, row.answer);
     }
-    const channel = this.network.channel(command.channel.channelId);
-    const rule = this.network.sourcingRule(command.channel.channelId, command.region);
+    const others = commands.filter((item) => item.kind !== 'reserve');
+    const fresh = new Set<string>();
+    const open = new Map<string, ChunkReservation[]>();
+    const latest = new Map<string, string>();
+    if (others.length) {
+      const inserted: Array<{ command_id: string }> = await manager.query(
+        `INSERT INTO reservation_commands (command_id, order_id, kind) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING command_id`,
+        [others.map((item) => item.command.commandId), others.map((item) => item.command.orderId), others.map((item) => item.kind)],
+      );
+      for (const row of inserted) fresh.add(row.command_id);
+      const orderIds = [...new Set(others.filter((item) => fresh.has(item.command.commandId)).map((item) => item.command.orderId))];
+      if (orderIds.length) {
+        const locked: Array<{ reservationId: string }> = await manager.query(
+          `SELECT reservation_id AS "reservationId" FROM reservations WHERE order_id = ANY($1) AND status IN ('held', 'committed') ORDER BY reservation_id FOR UPDATE`,
+          [orderIds],
+        );
+        for (const reservation of await this.loadReservations(manager, locked.map((row) => row.reservationId))) {
+          open.set(reservation.orderId, [...(open.get(reservation.orderId) ?? []), { ...reservation, isNew: false, moved: false }]);
+        }
+        const newest: Array<{ orderId: string; reservationId: string }> = await manager.query(
+          `SELECT DISTINCT ON (order_id) order_id AS "orderId", reservation_id AS "reservationId" FROM reservations WHERE order_id = ANY($1) ORDER BY order_id, created_at DESC`,
+          [orderIds],
+        );
+        for (const row of newest) latest.set(row.orderId, row.reservationId);
+      }
+    }
+
+    const skus = [
+      ...commands.flatMap((item) => (item.kind === 'reserve' && !answered.has(item.command.commandId) ? item.command.lines.map((line) => line.sku) : [])),
+      ...[...open.values()].flat().flatMap((reservation) => reservation.lines.map((line) => line.sku)),
+    ];
+    await lockSkus(manager, skus);
+    const rows = await lockPositionsOfSkus(manager, skus);
+    const figures = new Map<string, Figures>(rows.map((row) => [positionKey(row.sku, row.locationId), { ...row }]));
+    const bySku = new Map<string, typeof rows>();
+    for (const row of rows) bySku.set(row.sku, [...(bySku.get(row.sku) ?? []), row]);
+
+    const changes: PositionChange[] = [];
+    const touched: ChunkReservation[] = [];
+    const move = (parts: AllocatedPart[], movement: PositionChange['movement'], delta: { reserved?: number; committed?: number }, eventId: string) => {
+      for (const change of this.changes(parts, movement, delta, eventId, now)) {
+        const row = figures.get(positionKey(change.sku, change.locationId))!;
+        row.reserved += change.reserved ?? 0;
+        row.committed += change.committed ?? 0;
+        changes.push(change);
+      }
+    };
+    const answers = commands.map((item): OutgoingEvent[] => {
+      switch (item.kind) {
+        case 'reserve': {
+          const { command } = item;
+          const replay = answered.get(command.commandId);
+          if (replay) {
+            // A replayed command (same command id, new delivery): the first answer again, nothing reserved twice.
+            inventoryMetrics.reservations.inc({ outcome: 'replayed', channel: command.channel.channelId });
+            return [this.event(replay, command.orderId)];
+          }
+          const reservation = this.reserveOne(command, bySku, figures, now);
+          answered.set(command.commandId, reservation.answer!);
+          touched.push(reservation);
+          if (reservation.status === 'held') {
+            move(reservation.lines, 'reserve', { reserved: 1 }, command.commandId);
+            open.set(command.orderId, [...(open.get(command.orderId) ?? []), reservation]);
+          }
+          latest.set(command.orderId, reservation.reservationId);
+          return [this.event(reservation.answer!, command.orderId)];
+        }
+        case 'release': {
+          const { command } = item;
+          if (!fresh.delete(command.commandId)) return [];
+          const held = open.get(command.orderId) ?? [];
+          open.delete(command.orderId);
+          const events = held.map((reservation) => {
+            move(reservation.lines, 'release', reservation.status === 'committed' ? { committed: -1 } : { reserved: -1 }, command.commandId);
+            Object.assign(reservation, { status: 'released', moved: true });
+            if (!touched.includes(reservation)) touched.push(reservation);
+            return this.releasedEvent(reservation.reservationId, command.orderId, command.reason, reservation.lines, now);
+          });
+          // Nothing held (already released or expired): the saga still gets its answer.
+          return events.length ? events : [this.releasedEvent(latest.get(command.orderId) ?? command.commandId, command.orderId, command.reason, [], now)];
+        }
+        case 'commit': {
+          const { command } = item;
+          if (!fresh.delete(command.commandId)) return [];
+          const held = (open.get(command.orderId) ?? []).filter((reservation) => reservation.status === 'held');
+          if (held.length === 0) {
+            const payload: ReservationRejected = { orderId: command.orderId, reason: 'OTHER', shortLines: [], occurredAt: now };
+            return [{ topic: topicFor(this.config, ReservationRejected.topic), type: ReservationRejected.type, key: command.orderId, payload }];
+          }
+          return held.map((reservation) => {
+            move(reservation.lines, 'commit', { reserved: -1 }, command.commandId);
+            move(reservation.lines, 'commit', { committed: 1 }, command.commandId);
+            Object.assign(reservation, { status: 'committed', expiresAt: null, moved: true });
+            if (!touched.includes(reservation)) touched.push(reservation);
+            const payload: ReservationCommitted = { reservationId: reservation.reservationId, orderId: command.orderId, lines: this.reservedLines(reservation.lines), occurredAt: now };
+            return { topic: topicFor(this.config, ReservationCommitted.topic), type: ReservationCommitted.type, key: command.orderId, payload };
+          });
+        }
+      }
+    });
+
+    await this.writeReservations(manager, touched);
+    await applyChanges(manager, changes);
+    const moved = [...new Set(changes.map((change) => change.sku))];
+    await refreshAvailability(manager, this.network, moved);
+    await markAvailabilityDirty(manager, moved);
+    return answers;
+  }
+
+  /** One ReserveStock against the chunk's figures: held (lines allocated) or rejected with the short lines. */
+  private reserveOne(command: ReserveStock, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, now: Date): ChunkReservation {
+    const channelId = command.channel.channelId;
+    const channel = this.network.channel(channelId);
+    const rule = this.network.sourcingRule(channelId, command.region);
     const lines = command.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: line.quantity.milli }));
     const reservationId = uuidv7();
-
-    const rows = await lockPositionsOfSkus(manager, lines.map((line) => line.sku));
     const candidates: Candidate[] = [];
-    for (const row of rows) {
-      const location = this.network.location(row.locationId);
-      if (!location) continue;
-      const available = row.onHand - row.reserved - row.committed - row.unavailable - location.safetyStock;
-      candidates.push({ locationId: row.locationId, kind: location.kind, region: location.region, channels: location.channels, sku: row.sku, available });
+    for (const sku of new Set(lines.map((line) => line.sku))) {
+      for (const row of bySku.get(sku) ?? []) {
+        const location = this.network.location(row.locationId);
+        if (!location) continue;
+        const current = figures.get(positionKey(row.sku, row.locationId))!;
+        const available = current.onHand - current.reserved - current.committed - current.unavailable - location.safetyStock;
+        candidates.push({ locationId: row.locationId, kind: location.kind, region: location.region, channels: location.channels, sku: row.sku, available });
+      }
     }
     const invalid = lines.some((line) => !(line.quantity > 0)) || lines.length === 0;
     const result =
       !channel || !rule || invalid
         ? { ok: false as const, reason: invalid ? ('OTHER' as const) : ('NO_ELIGIBLE_LOCATION' as const), shortLines: lines.map((line) => ({ ...line, requested: line.quantity, available: 0 })) }
-        : allocate({ channelId: command.channel.channelId, region: command.region, rule, lines, candidates, distance: (a, b) => this.network.distance(a, b) });
-
+        : allocate({ channelId, region: command.region, rule, lines, candidates, distance: (a, b) => this.network.distance(a, b) });
+    const base = { reservationId, orderId: command.orderId, channelId, isNew: true, moved: false, commandId: command.commandId };
     if (!result.ok) {
       const payload: ReservationRejected = {
         orderId: command.orderId,
@@ -86,62 +234,60 @@ export class ReservationService {
         shortLines: result.shortLines.map((line) => ({ lineId: line.lineId, sku: line.sku, requested: { milli: line.requested }, available: { milli: line.available } })),
         occurredAt: now,
       };
-      const answer: StoredAnswer = { type: ReservationRejected.type, payload: { ...payload, occurredAt: now.getTime() } };
-      await this.insertReservation(manager, command, reservationId, 'rejected', null, answer);
-      inventoryMetrics.reservations.inc({ outcome: 'rejected', channel: command.channel.channelId });
-      if (result.reason === 'INSUFFICIENT_STOCK') inventoryMetrics.oversellRefused.inc({ channel: command.channel.channelId });
-      return [this.event(answer, command.orderId)];
+      inventoryMetrics.reservations.inc({ outcome: 'rejected', channel: channelId });
+      if (result.reason === 'INSUFFICIENT_STOCK') inventoryMetrics.oversellRefused.inc({ channel: channelId });
+      return { ...base, status: 'rejected', expiresAt: null, lines: [], answer: { type: ReservationRejected.type, payload: { ...payload, occurredAt: now.getTime() } } };
     }
-
     const expiresAt = new Date(now.getTime() + channel!.reservationExpirySeconds * 1000);
     const payload: StockReserved = { reservationId, orderId: command.orderId, lines: this.reservedLines(result.parts), expiresAt, occurredAt: now };
-    const answer: StoredAnswer = { type: StockReserved.type, payload: { ...payload, expiresAt: expiresAt.getTime(), occurredAt: now.getTime() } };
-    await this.insertReservation(manager, command, reservationId, 'held', expiresAt, answer);
-    await this.insertLines(manager, reservationId, result.parts);
-    await applyChanges(manager, this.changes(result.parts, 'reserve', { reserved: 1 }, command.commandId, now));
-    await markAvailabilityDirty(manager, result.parts.map((part) => part.sku));
-    inventoryMetrics.reservations.inc({ outcome: 'reserved', channel: command.channel.channelId });
-    return [this.event(answer, command.orderId)];
+    inventoryMetrics.reservations.inc({ outcome: 'reserved', channel: channelId });
+    return {
+      ...base,
+      status: 'held',
+      expiresAt,
+      lines: result.parts,
+      answer: { type: StockReserved.type, payload: { ...payload, expiresAt: expiresAt.getTime(), occurredAt: now.getTime() } },
+    };
   }
 
-  async release(manager: EntityManager, command: ReleaseReservation, now = new Date()): Promise<OutgoingEvent[]> {
-    if (!(await this.firstTime(manager, command.commandId, command.orderId, 'release'))) return [];
-    const held = await this.lockOpenReservations(manager, command.orderId);
-    // All positions of all the order's reservations at once, in key order.
-    await this.lockLinePositions(manager, held.flatMap((reservation) => reservation.lines));
-    const events: OutgoingEvent[] = [];
-    for (const reservation of held) {
-      const bucket = reservation.status === 'committed' ? { committed: 1 as const } : { reserved: 1 as const };
-      await this.close(manager, reservation, 'released', 'release', bucket, command.commandId, now);
-      events.push(this.releasedEvent(reservation.reservationId, command.orderId, command.reason, reservation.lines, now));
+  /** New reservations with their lines in one statement each; known ones whose status moved in one more. */
+  private async writeReservations(manager: EntityManager, reservations: ChunkReservation[]): Promise<void> {
+    const created = reservations.filter((reservation) => reservation.isNew);
+    if (created.length) {
+      await manager.query(
+        `INSERT INTO reservations (command_id, reservation_id, order_id, channel_id, status, expires_at, answer)
+         SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[], $7::jsonb[])`,
+        [
+          created.map((reservation) => reservation.commandId),
+          created.map((reservation) => reservation.reservationId),
+          created.map((reservation) => reservation.orderId),
+          created.map((reservation) => reservation.channelId),
+          created.map((reservation) => reservation.status),
+          created.map((reservation) => reservation.expiresAt),
+          created.map((reservation) => JSON.stringify(reservation.answer)),
+        ],
+      );
+      const lines = created.flatMap((reservation) => reservation.lines.map((line) => ({ ...line, reservationId: reservation.reservationId })));
+      if (lines.length) {
+        await manager.query(`INSERT INTO reservation_lines (reservation_id, line_id, sku, location_id, quantity) SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bigint[])`, [
+          lines.map((line) => line.reservationId),
+          lines.map((line) => line.lineId),
+          lines.map((line) => line.sku),
+          lines.map((line) => line.locationId),
+          lines.map((line) => line.quantity),
+        ]);
+      }
     }
-    await markAvailabilityDirty(manager, held.flatMap((reservation) => reservation.lines.map((line) => line.sku)));
-    // Nothing held (already released or expired): the saga still gets its answer.
-    if (events.length === 0) events.push(this.releasedEvent((await this.latestReservationId(manager, command.orderId)) ?? command.commandId, command.orderId, command.reason, [], now));
-    return events;
+    await this.updateStatuses(manager, reservations.filter((reservation) => !reservation.isNew && reservation.moved));
   }
 
-  async commit(manager: EntityManager, command: CommitReservation, now = new Date()): Promise<OutgoingEvent[]> {
-    if (!(await this.firstTime(manager, command.commandId, command.orderId, 'commit'))) return [];
-    const held = (await this.lockOpenReservations(manager, command.orderId)).filter((reservation) => reservation.status === 'held');
-    if (held.length === 0) {
-      const payload: ReservationRejected = { orderId: command.orderId, reason: 'OTHER', shortLines: [], occurredAt: now };
-      return [{ topic: topicFor(this.config, ReservationRejected.topic), type: ReservationRejected.type, key: command.orderId, payload }];
-    }
-    await this.lockLinePositions(manager, held.flatMap((reservation) => reservation.lines));
-    const events: OutgoingEvent[] = [];
-    for (const reservation of held) {
-      await manager.query(`UPDATE reservations SET status = 'committed', expires_at = NULL, updated_at = now() WHERE reservation_id = $1`, [reservation.reservationId]);
-      const moves = [
-        ...this.changes(reservation.lines, 'commit', { reserved: -1 }, command.commandId, now),
-        ...this.changes(reservation.lines, 'commit', { committed: 1 }, command.commandId, now),
-      ];
-      await applyChanges(manager, moves);
-      const payload: ReservationCommitted = { reservationId: reservation.reservationId, orderId: command.orderId, lines: this.reservedLines(reservation.lines), occurredAt: now };
-      events.push({ topic: topicFor(this.config, ReservationCommitted.topic), type: ReservationCommitted.type, key: command.orderId, payload });
-    }
-    await markAvailabilityDirty(manager, held.flatMap((reservation) => reservation.lines.map((line) => line.sku)));
-    return events;
+  private async updateStatuses(manager: EntityManager, reservations: HeldReservation[]): Promise<void> {
+    if (reservations.length === 0) return;
+    await manager.query(
+      `UPDATE reservations AS r SET status = v.status, expires_at = CASE WHEN v.status = 'committed' THEN NULL ELSE r.expires_at END, updated_at = now()
+         FROM unnest($1::text[], $2::text[]) AS v(reservation_id, status) WHERE r.reservation_id = v.reservation_id`,
+      [reservations.map((reservation) => reservation.reservationId), reservations.map((reservation) => reservation.status)],
+    );
   }
 
   /**
@@ -156,10 +302,14 @@ export class ReservationService {
     );
     if (due.length === 0) return [];
     const reservations = await this.loadReservations(manager, due.map((row) => row.reservationId));
-    await this.lockLinePositions(manager, reservations.flatMap((reservation) => reservation.lines));
+    const skus = reservations.flatMap((reservation) => reservation.lines.map((line) => line.sku));
+    await lockSkus(manager, skus);
+    await lockPositionsOfSkus(manager, skus);
+    const changes: PositionChange[] = [];
     const events: OutgoingEvent[] = [];
     for (const reservation of reservations) {
-      await this.close(manager, reservation, 'expired', 'expire', { reserved: 1 }, `expiry:${reservation.reservationId}`, now);
+      reservation.status = 'expired';
+      changes.push(...this.changes(reservation.lines, 'expire', { reserved: -1 }, `expiry:${reservation.reservationId}`, now));
       const payload: ReservationExpired = {
         reservationId: reservation.reservationId,
         orderId: reservation.orderId,
@@ -170,36 +320,11 @@ export class ReservationService {
       events.push({ topic: topicFor(this.config, ReservationExpired.topic), type: ReservationExpired.type, key: reservation.orderId, payload });
       inventoryMetrics.expired.inc({ channel: reservation.channelId });
     }
-    await markAvailabilityDirty(manager, reservations.flatMap((reservation) => reservation.lines.map((line) => line.sku)));
+    await this.updateStatuses(manager, reservations);
+    await applyChanges(manager, changes);
+    await refreshAvailability(manager, this.network, skus);
+    await markAvailabilityDirty(manager, skus);
     return events;
-  }
-
-  private async close(
-    manager: EntityManager,
-    reservation: HeldReservation,
-    status: 'released' | 'expired',
-    movement: 'release' | 'expire',
-    bucket: { reserved?: 1; committed?: 1 },
-    eventId: string,
-    now: Date,
-  ): Promise<void> {
-    // The caller has locked the positions (all of them, in key order).
-    await manager.query(`UPDATE reservations SET status = $2, updated_at = now() WHERE reservation_id = $1`, [reservation.reservationId, status]);
-    const negative = Object.fromEntries(Object.keys(bucket).map((key) => [key, -1])) as { reserved?: -1; committed?: -1 };
-    await applyChanges(manager, this.changes(reservation.lines, movement, negative, eventId, now));
-  }
-
-  private async lockLinePositions(manager: EntityManager, lines: AllocatedPart[]): Promise<void> {
-    const keys = [...new Map(lines.map((line) => [`${line.sku}\u0000${line.locationId}`, { sku: line.sku, locationId: line.locationId }])).values()].sort(byPositionKey);
-    for (const key of keys) await manager.query(`SELECT 1 FROM stock_positions WHERE sku = $1 AND location_id = $2 FOR UPDATE`, [key.sku, key.locationId]);
-  }
-
-  private async lockOpenReservations(manager: EntityManager, orderId: string): Promise<HeldReservation[]> {
-    const rows: Array<{ reservationId: string }> = await manager.query(
-      `SELECT reservation_id AS "reservationId" FROM reservations WHERE order_id = $1 AND status IN ('held', 'committed') ORDER BY reservation_id FOR UPDATE`,
-      [orderId],
-    );
-    return this.loadReservations(manager, rows.map((row) => row.reservationId));
   }
 
   private async loadReservations(manager: EntityManager, reservationIds: string[]): Promise<HeldReservation[]> {
@@ -220,36 +345,6 @@ export class ReservationService {
         .map(({ lineId, sku, locationId, quantity }) => ({ lineId, sku, locationId, quantity, kind: this.network.location(locationId)?.kind ?? 'warehouse' }));
     }
     return reservations;
-  }
-
-  private async firstTime(manager: EntityManager, commandId: string, orderId: string, kind: string): Promise<boolean> {
-    const inserted = await manager.query(`INSERT INTO reservation_commands (command_id, order_id, kind) VALUES ($1, $2, $3) ON CONFLICT DO NOTHING RETURNING command_id`, [
-      commandId,
-      orderId,
-      kind,
-    ]);
-    return inserted.length > 0;
-  }
-
-  private async latestReservationId(manager: EntityManager, orderId: string): Promise<string | undefined> {
-    const [row] = await manager.query(`SELECT reservation_id FROM reservations WHERE order_id = $1 ORDER BY created_at DESC LIMIT 1`, [orderId]);
-    return row?.reservation_id;
-  }
-
-  private async insertReservation(manager: EntityManager, command: ReserveStock, reservationId: string, status: string, expiresAt: Date | null, answer: StoredAnswer) {
-    await manager.query(
-      `INSERT INTO reservations (command_id, reservation_id, order_id, channel_id, status, expires_at, answer) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [command.commandId, reservationId, command.orderId, command.channel.channelId, status, expiresAt, JSON.stringify(answer)],
-    );
-  }
-
-  private async insertLines(manager: EntityManager, reservationId: string, parts: AllocatedPart[]) {
-    const values: unknown[] = [];
-    const rows = parts.map((part, index) => {
-      values.push(reservationId, part.lineId, part.sku, part.locationId, part.quantity);
-      return `($${index * 5 + 1}, $${index * 5 + 2}, $${index * 5 + 3}, $${index * 5 + 4}, $${index * 5 + 5})`;
-    });
-    await manager.query(`INSERT INTO reservation_lines (reservation_id, line_id, sku, location_id, quantity) VALUES ${rows.join(', ')}`, values);
   }
 
   private changes(parts: AllocatedPart[], movement: PositionChange['movement'], sign: { reserved?: number; committed?: number }, eventId: string, now: Date): PositionChange[] {

@@ -6,7 +6,8 @@ import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { InventoryConfig } from '../config';
 import { inventoryMetrics } from '../metrics';
-import { EVENT_OUTBOX } from '../tokens';
+import { Network } from '../domain/network';
+import { EVENT_OUTBOX, NETWORK } from '../tokens';
 import { announceViolations } from './invariant-alerts';
 import { checkInvariants, InvariantViolation } from './invariants';
 
@@ -30,6 +31,7 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
     @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
+    @Inject(NETWORK) private readonly network: Network,
   ) {}
 
   onApplicationBootstrap(): void {
@@ -47,7 +49,7 @@ export class InvariantMonitor implements OnApplicationBootstrap, OnApplicationSh
 
   async check(): Promise<InvariantReport> {
     const violations = await this.dataSource.transaction(async (manager) => {
-      const found = await checkInvariants(manager);
+      const found = await checkInvariants(manager, [...this.network.locations.keys()]);
       await announceViolations(manager, found, topicFor(this.config, StockInvariantViolated.topic), (events) => this.outbox.stage(manager, events));
       return found;
     });

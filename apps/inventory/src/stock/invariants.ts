@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 
 export interface InvariantViolation {
-  rule: 'reserved_matches_reservations' | 'committed_matches_reservations' | 'position_matches_ledger' | 'available_not_negative';
+  rule: 'reserved_matches_reservations' | 'committed_matches_reservations' | 'position_matches_ledger' | 'available_not_negative' | 'projection_matches_position';
   sku: string;
   locationId: string;
   detail: string;
@@ -11,9 +11,11 @@ export interface InvariantViolation {
  * The stock invariants, checked against the database as it is:
  * - reserved (committed) = the quantities of the held (committed) reservations' lines;
  * - every bucket of the current row = the sum of its ledger movements;
- * - available = on hand − reserved − committed − unavailable is never below zero.
+ * - available = on hand − reserved − committed − unavailable is never below zero;
+ * - the availability projection shows every position's buckets as the current row has them (for
+ *   the positions at `networkLocations`, and wherever the projection shows the location at all).
  */
-export async function checkInvariants(manager: EntityManager): Promise<InvariantViolation[]> {
+export async function checkInvariants(manager: EntityManager, networkLocations: string[] = []): Promise<InvariantViolation[]> {
   const rows: Array<InvariantViolation & { rule: string }> = await manager.query(`
     WITH held AS (
       SELECT l.sku, l.location_id,
@@ -40,6 +42,16 @@ export async function checkInvariants(manager: EntityManager): Promise<Invariant
     UNION ALL
     SELECT 'available_not_negative', sku, location_id, 'available ' || (on_hand - reserved - committed - unavailable)
       FROM stock_positions WHERE on_hand - reserved - committed - unavailable < 0
-    ORDER BY 2, 3, 1`);
+    UNION ALL
+    SELECT 'projection_matches_position', p.sku, p.location_id,
+           'row ' || p.on_hand || '/' || p.reserved || '/' || p.committed || '/' || p.unavailable || ' but projection ' ||
+           coalesce((x.l ->> 'onHand') || '/' || (x.l ->> 'reserved') || '/' || (x.l ->> 'committed') || '/' || (x.l ->> 'unavailable') || ' (units)', 'without it')
+      FROM stock_positions p
+      LEFT JOIN sku_availability a USING (sku)
+      LEFT JOIN LATERAL (SELECT l FROM json_array_elements(a.locations) AS l WHERE l ->> 'locationId' = p.location_id) AS x ON true
+     WHERE (x.l IS NOT NULL OR p.location_id = ANY($1::text[]))
+       AND (x.l IS NULL OR ((x.l ->> 'onHand')::numeric * 1000, (x.l ->> 'reserved')::numeric * 1000, (x.l ->> 'committed')::numeric * 1000, (x.l ->> 'unavailable')::numeric * 1000)
+                           <> (p.on_hand, p.reserved, p.committed, p.unavailable))
+    ORDER BY 2, 3, 1`, [networkLocations]);
   return rows as InvariantViolation[];
 }

@@ -49,19 +49,15 @@ export async function lockPosition(manager: EntityManager, sku: string, location
 /**
  * Appends the movements to the ledger and applies them to the current rows, in one statement: the
  * ledger and the current row can never disagree. The rows exist and are locked by the caller
- * (`lockPosition`, `lockPositionsOfSkus`).
+ * (`lockPosition`, `lockPositionsOfSkus`). One array parameter per column, so a chunk of any size is
+ * one short statement.
  */
 export async function applyChanges(manager: EntityManager, changes: PositionChange[]): Promise<void> {
   if (changes.length === 0) return;
-  const columns = ['sku', 'location_id', 'movement', 'on_hand_delta', 'reserved_delta', 'committed_delta', 'unavailable_delta', 'source', 'source_event_id', 'occurred_at'];
-  const values: unknown[] = [];
-  const rows = changes.map((change, index) => {
-    values.push(change.sku, change.locationId, change.movement, change.onHand ?? 0, change.reserved ?? 0, change.committed ?? 0, change.unavailable ?? 0, change.source, change.sourceEventId, change.occurredAt);
-    return `(${columns.map((_, column) => `$${index * columns.length + column + 1}`).join(', ')})`;
-  });
   await manager.query(
     `WITH entries AS (
-       INSERT INTO stock_ledger (${columns.join(', ')}) VALUES ${rows.join(', ')}
+       INSERT INTO stock_ledger (sku, location_id, movement, on_hand_delta, reserved_delta, committed_delta, unavailable_delta, source, source_event_id, occurred_at)
+       SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[], $5::bigint[], $6::bigint[], $7::bigint[], $8::text[], $9::text[], $10::timestamptz[])
        RETURNING sku, location_id, on_hand_delta, reserved_delta, committed_delta, unavailable_delta
      ), sums AS (
        SELECT sku, location_id, sum(on_hand_delta) AS on_hand, sum(reserved_delta) AS reserved, sum(committed_delta) AS committed,
@@ -72,8 +68,32 @@ export async function applyChanges(manager: EntityManager, changes: PositionChan
        on_hand = p.on_hand + s.on_hand, reserved = p.reserved + s.reserved, committed = p.committed + s.committed,
        unavailable = p.unavailable + s.unavailable, version = p.version + s.moves, updated_at = now()
        FROM sums s WHERE p.sku = s.sku AND p.location_id = s.location_id`,
-    values,
+    [
+      changes.map((change) => change.sku),
+      changes.map((change) => change.locationId),
+      changes.map((change) => change.movement),
+      changes.map((change) => change.onHand ?? 0),
+      changes.map((change) => change.reserved ?? 0),
+      changes.map((change) => change.committed ?? 0),
+      changes.map((change) => change.unavailable ?? 0),
+      changes.map((change) => change.source),
+      changes.map((change) => change.sourceEventId),
+      changes.map((change) => change.occurredAt),
+    ],
   );
+}
+
+/**
+ * Takes the SKU-level lock of every position writer (the SKU's row of the availability projection,
+ * created if missing), in SKU order, before any position lock: all writers of one SKU then run one
+ * after the other, so the projection each one writes is computed from figures no one else is
+ * changing. Lock order everywhere: reservations (by id) → SKUs → positions (sku, location).
+ */
+export async function lockSkus(manager: EntityManager, skus: string[]): Promise<void> {
+  const sorted = [...new Set(skus)].sort();
+  if (sorted.length === 0) return;
+  await manager.query(`INSERT INTO sku_availability (sku) SELECT unnest($1::text[]) ON CONFLICT DO NOTHING`, [sorted]);
+  await manager.query(`SELECT 1 FROM sku_availability WHERE sku = ANY($1) ORDER BY sku FOR UPDATE`, [sorted]);
 }
 
 /**

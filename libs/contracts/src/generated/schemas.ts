@@ -5339,6 +5339,7 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
             'COMMITTED_MATCHES_RESERVATIONS',
             'POSITION_MATCHES_LEDGER',
             'AVAILABLE_NOT_NEGATIVE',
+            'PROJECTION_MATCHES_POSITION',
             'OTHER',
           ],
           default: 'OTHER',

@@ -503,9 +503,9 @@ export const SourceDocumentKindSymbols: readonly SourceDocumentKind[] = ['ORDER'
  * Which invariant. Readers that do not know a newer symbol read OTHER.
  * Avro: com.omnibus.inventory.StockInvariantRule.
  */
-export type StockInvariantRule = 'RESERVED_MATCHES_RESERVATIONS' | 'COMMITTED_MATCHES_RESERVATIONS' | 'POSITION_MATCHES_LEDGER' | 'AVAILABLE_NOT_NEGATIVE' | 'OTHER';
+export type StockInvariantRule = 'RESERVED_MATCHES_RESERVATIONS' | 'COMMITTED_MATCHES_RESERVATIONS' | 'POSITION_MATCHES_LEDGER' | 'AVAILABLE_NOT_NEGATIVE' | 'PROJECTION_MATCHES_POSITION' | 'OTHER';
 /** The symbols of StockInvariantRule in schema order; readers map unknown symbols to 'OTHER'. */
-export const StockInvariantRuleSymbols: readonly StockInvariantRule[] = ['RESERVED_MATCHES_RESERVATIONS', 'COMMITTED_MATCHES_RESERVATIONS', 'POSITION_MATCHES_LEDGER', 'AVAILABLE_NOT_NEGATIVE', 'OTHER'];
+export const StockInvariantRuleSymbols: readonly StockInvariantRule[] = ['RESERVED_MATCHES_RESERVATIONS', 'COMMITTED_MATCHES_RESERVATIONS', 'POSITION_MATCHES_LEDGER', 'AVAILABLE_NOT_NEGATIVE', 'PROJECTION_MATCHES_POSITION', 'OTHER'];
 
 /**
  * The system a stock observation came from; stock freshness is measured per source. Readers that do not know a newer symbol read OTHER.
