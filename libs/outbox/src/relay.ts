@@ -15,9 +15,9 @@ import { breaksProducer, isUnknownTopic, SendDeadlineExceeded } from './kafka-er
 import { NotifyListener } from './notify-listener';
 import { ProducerSession, ProducerUse } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
-import { ProduceQueue } from './produce-queue';
-import { recordBytes, splitBySize } from './sizes';
-import { DEFAULT_SHARD_COUNT, shardOf } from './shard';
+import { OutgoingMessage, ProduceQueue } from './produce-queue';
+import { splitBySize } from './sizes';
+import { DEFAULT_SHARD_COUNT, murmur2 } from './shard';
 import { linkToProducer } from './tracing';
 
 export interface OutboxRetention {
@@ -49,8 +49,9 @@ export interface OutboxRelayOptions {
   /** Shard leases expire after this unless renewed (renewed every third of it). Default 15 s. */
   leaseTtlMs?: number;
   /**
-   * Upper bound of one produce request; a batch is split into several, sent in order. Keep it under
-   * the broker's (and topics') message.max.bytes. Default 512 KiB.
+   * Upper bound of one batch's produce request (and so of each partition's part of a merged request);
+   * a batch is split into several, sent in order. Keep it under the broker's (and topics')
+   * message.max.bytes. Requests of several shards merged together may reach 8 times it. Default 512 KiB.
    */
   maxRequestBytes?: number;
   /** Shards published concurrently by this instance (each uses one pooled connection). Default min(shardCount, 8). */
@@ -180,7 +181,9 @@ export class OutboxRelay {
       options.kafka,
       options.producerRetry ?? { retries: 3, initialRetryTime: 100, maxRetryTime: Math.max(100, Math.floor(this.sendTimeoutMs / 4)) },
     );
-    this.produceQueue = new ProduceQueue(this.maxRequestBytes, this.sendTimeoutMs);
+    // Each submission stays within maxRequestBytes (so does each partition's part of a request);
+    // merged, up to 8 of them share one request, far below the broker's socket.request.max.bytes.
+    this.produceQueue = new ProduceQueue(8 * this.maxRequestBytes, this.sendTimeoutMs);
     this.backoffFactory = new ExponentialBackoff({
       initialDelay: options.backoff?.initialDelayMs ?? 100,
       maxDelay: options.backoff?.maxDelayMs ?? 10_000,
@@ -643,7 +646,9 @@ export class OutboxRelay {
   private async send({ producer }: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
     const spans = new Map<string, { span: Span; count: number }>();
     const links = new Map<string, Link[]>();
+    const counts = new Map<string, number>();
     for (const row of rows) {
+      counts.set(row.topic, (counts.get(row.topic) ?? 0) + 1);
       let topicLinks = links.get(row.topic);
       if (!topicLinks) links.set(row.topic, (topicLinks = []));
       if (topicLinks.length < MAX_LINKS_PER_SPAN) {
@@ -665,22 +670,28 @@ export class OutboxRelay {
           'messaging.client.id': this.instanceId,
         },
       });
-      spans.set(topic, { span, count: 0 });
+      spans.set(topic, { span, count: counts.get(topic)! });
     }
+    // One timestamp for the whole batch, taken before the first request: the broker-side fence
+    // (message.timestamp.before.max.ms) then counts from the start of the send, like the deadline.
+    const stamp = String(timestamp);
+    // A key's hash once per batch (kafkajs' partitioner hashes it again, for its own choice).
+    const hashes = new Map<string, number>();
     try {
-      for (const request of splitBySize(rows, this.maxRequestBytes)) {
-        let bytes = 0;
+      for (const { records, bytes } of splitBySize(rows, this.maxRequestBytes)) {
         let partitions: Set<string> | undefined = new Set<string>();
-        const messages = request.map((row) => {
-          bytes += recordBytes(row);
-          const count = this.producers.partitionCounts.get(row.topic);
+        const messages = new Array<OutgoingMessage>(records.length);
+        for (let i = 0; i < records.length; i++) {
+          const row = records[i];
+          const count = partitions && this.producers.partitionCounts.get(row.topic);
           if (count === undefined) partitions = undefined;
-          else partitions?.add(`${row.topic}/${shardOf(row.key, count)}`);
-          spans.get(row.topic)!.count++;
-          // One timestamp for the whole batch, taken before the first request: the broker-side fence
-          // (message.timestamp.before.max.ms) then counts from the start of the send, like the deadline.
-          return { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers, timestamp: String(timestamp) } };
-        });
+          else if (partitions) {
+            let hash = hashes.get(row.key);
+            if (hash === undefined) hashes.set(row.key, (hash = murmur2(row.key) & 0x7fffffff));
+            partitions.add(`${row.topic}/${hash % count}`);
+          }
+          messages[i] = { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers, timestamp: stamp } };
+        }
         await this.produceQueue.send(producer, messages, bytes, partitions);
       }
     } catch (error) {
