@@ -562,7 +562,9 @@ export class OutboxRelay {
         rows.sort(byId);
         const takenAt = performance.now();
         try {
-          await this.sendWithinDeadline(use, rows, Date.now());
+          // A failing shard (e.g. a record its topic refuses) sends unmerged: each refusal of a merged
+          // request costs every shard in it a retry of its own part.
+          await this.sendWithinDeadline(use, rows, Date.now(), this.failingShards.has(shard));
         } catch (error) {
           await client.query('ROLLBACK');
           inTransaction = false;
@@ -609,9 +611,9 @@ export class OutboxRelay {
    * timeout, sequence) retires it; a refusal of these records (missing topic, too large) leaves it
    * to the other shards.
    */
-  private async sendWithinDeadline(use: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
+  private async sendWithinDeadline(use: ProducerUse, rows: OutboxRow[], timestamp: number, alone: boolean): Promise<void> {
     try {
-      await this.sendDeadline.execute(() => this.send(use, rows, timestamp));
+      await this.sendDeadline.execute(() => this.send(use, rows, timestamp, alone));
     } catch (error) {
       const failure = error instanceof TaskCancelledError ? new SendDeadlineExceeded(this.sendTimeoutMs) : error;
       if (breaksProducer(failure) || (isUnknownTopic(failure) && (await this.topicsExist(rows)))) {
@@ -643,7 +645,7 @@ export class OutboxRelay {
    * one shard often share a partition, and the broker refuses a partition's record batch above
    * message.max.bytes (1 MiB by default).
    */
-  private async send({ producer }: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
+  private async send({ producer }: ProducerUse, rows: OutboxRow[], timestamp: number, alone: boolean): Promise<void> {
     const spans = new Map<string, { span: Span; count: number }>();
     const links = new Map<string, Link[]>();
     const counts = new Map<string, number>();
@@ -679,7 +681,8 @@ export class OutboxRelay {
     const hashes = new Map<string, number>();
     try {
       for (const { records, bytes } of splitBySize(rows, this.maxRequestBytes)) {
-        let partitions: Set<string> | undefined = new Set<string>();
+        // Unknown partitions (undefined) are never merged with other submissions.
+        let partitions: Set<string> | undefined = alone ? undefined : new Set<string>();
         const messages = new Array<OutgoingMessage>(records.length);
         for (let i = 0; i < records.length; i++) {
           const row = records[i];
