@@ -24,7 +24,7 @@ interface Lane {
 /**
  * Group commit for produce requests. The idempotent producer has one request in flight per broker,
  * so shards publishing at the same time would queue request after request; instead, what the shards
- * submit while a request is in flight goes out together in the next one (up to maxRequestBytes).
+ * submit while a request is in flight goes out together in the next one (up to maxMergedBytes).
  * Per-key order holds: a shard submits its next batch only after the previous one was acknowledged,
  * and a submission's messages keep their order inside the merged request.
  *
@@ -43,7 +43,12 @@ export class ProduceQueue {
   private readonly lanes = new Map<Producer, Lane>();
 
   constructor(
-    private readonly maxRequestBytes: number,
+    /**
+     * Most bytes of one merged request. The broker's limit that matters (message.max.bytes) is per
+     * partition, and merged submissions never share a partition, so this may be several times the
+     * size of one submission: one request then carries every waiting shard's batch.
+     */
+    private readonly maxMergedBytes: number,
     /** Broker-side acknowledgement timeout of a produce request. */
     private readonly ackTimeoutMs = 30_000,
   ) {}
@@ -90,7 +95,7 @@ export class ProduceQueue {
     let bytes = first.bytes;
     for (;;) {
       const next = lane.queue[0];
-      if (!next?.partitions || bytes + next.bytes > this.maxRequestBytes) break;
+      if (!next?.partitions || bytes + next.bytes > this.maxMergedBytes) break;
       if ([...next.partitions].some((partition) => partitions.has(partition))) break;
       lane.queue.shift();
       merged.push(next);

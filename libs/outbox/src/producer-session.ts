@@ -3,6 +3,8 @@ import { Kafka, Partitioners, Producer, ProducerConfig, RetryOptions } from 'kaf
 /** One send's hold on the producer: the producer is not disconnected while a send holds it. */
 export interface ProducerUse {
   producer: Producer;
+  /** Still the producer new sends should use (not retired, session not closed). */
+  fit(): boolean;
   release(): void;
 }
 
@@ -50,7 +52,7 @@ export class ProducerSession {
     };
     try {
       const producer = await session.ready;
-      return { producer, release };
+      return { producer, release, fit: () => !session.retired && !this.closed };
     } catch (error) {
       release();
       throw error;

@@ -15,9 +15,9 @@ import { breaksProducer, isUnknownTopic, SendDeadlineExceeded } from './kafka-er
 import { NotifyListener } from './notify-listener';
 import { ProducerSession, ProducerUse } from './producer-session';
 import { APPENDED_CHANNEL, REBALANCE_CHANNEL } from './schema';
-import { ProduceQueue } from './produce-queue';
-import { recordBytes, splitBySize } from './sizes';
-import { DEFAULT_SHARD_COUNT, shardOf } from './shard';
+import { OutgoingMessage, ProduceQueue } from './produce-queue';
+import { splitBySize } from './sizes';
+import { DEFAULT_SHARD_COUNT, murmur2 } from './shard';
 import { linkToProducer } from './tracing';
 
 export interface OutboxRetention {
@@ -49,11 +49,12 @@ export interface OutboxRelayOptions {
   /** Shard leases expire after this unless renewed (renewed every third of it). Default 15 s. */
   leaseTtlMs?: number;
   /**
-   * Upper bound of one produce request; a batch is split into several, sent in order. Keep it under
-   * the broker's (and topics') message.max.bytes. Default 512 KiB.
+   * Upper bound of one batch's produce request (and so of each partition's part of a merged request);
+   * a batch is split into several, sent in order. Keep it under the broker's (and topics')
+   * message.max.bytes. Requests of several shards merged together may reach 8 times it. Default 512 KiB.
    */
   maxRequestBytes?: number;
-  /** Shards published concurrently by this instance (each uses one pooled connection). Default 4. */
+  /** Shards published concurrently by this instance (each uses one pooled connection). Default min(shardCount, 8). */
   maxConcurrentShards?: number;
   /** Backoff between failed batches (broker or database down). Defaults 100 ms to 10 s, with jitter. */
   backoff?: { initialDelayMs?: number; maxDelayMs?: number };
@@ -180,12 +181,16 @@ export class OutboxRelay {
       options.kafka,
       options.producerRetry ?? { retries: 3, initialRetryTime: 100, maxRetryTime: Math.max(100, Math.floor(this.sendTimeoutMs / 4)) },
     );
-    this.produceQueue = new ProduceQueue(this.maxRequestBytes, this.sendTimeoutMs);
+    // Each submission stays within maxRequestBytes (so does each partition's part of a request);
+    // merged, up to 8 of them share one request, far below the broker's socket.request.max.bytes.
+    this.produceQueue = new ProduceQueue(8 * this.maxRequestBytes, this.sendTimeoutMs);
     this.backoffFactory = new ExponentialBackoff({
       initialDelay: options.backoff?.initialDelayMs ?? 100,
       maxDelay: options.backoff?.maxDelayMs ?? 10_000,
     });
-    this.maxConcurrentShards = options.maxConcurrentShards ?? 4;
+    // One publishing slot per shard up to 8: no shard then waits for another one's batch, at the cost of
+    // up to 8 pooled connections (opened only while that many shards publish at once).
+    this.maxConcurrentShards = options.maxConcurrentShards ?? Math.min(this.shardCount, 8);
     this.slots = new Semaphore(this.maxConcurrentShards);
     if (!Number.isInteger(this.shardCount) || this.shardCount < 1 || this.shardCount > 1024) {
       throw new OutboxError(`outbox relay shardCount must be an integer between 1 and 1024, got ${this.shardCount}`);
@@ -467,7 +472,7 @@ export class OutboxRelay {
   // --- publishing --------------------------------------------------------------------------------
 
   /**
-   * One batch of one shard in one transaction: renew (and row-lock) the lease, read the oldest
+   * Batches of one shard, each in one transaction: renew (and row-lock) the lease, read the oldest
    * unpublished rows, send them, mark them published, commit.
    *
    * Why the send is bounded. The lease row lock keeps other relays off the shard only while this
@@ -481,8 +486,16 @@ export class OutboxRelay {
    * below sendTimeoutMs makes the broker refuse a request that reaches it after the relay gave up.
    * The commit is fenced too: it re-checks `holder = me AND epoch = myEpoch` in the same round trip
    * as COMMIT and a stale batch rolls back instead of marking rows another relay now owns.
+   *
+   * Chained batches. While the shard has more to publish (the batch was full, or `more()` says a
+   * NOTIFY came for it meanwhile) the next batch's BEGIN and take go in the same round trip as the
+   * previous batch's fence and COMMIT, on the same connection and producer: one round trip per batch
+   * instead of two, and no wait between batches. A refused fence skips the rest of that query string
+   * (PostgreSQL stops a multi-statement query at its first error), so nothing is taken after it. The
+   * chain stops when the shard has caught up, the producer was retired, the pump is stopping, or
+   * another shard waits for a publishing slot.
    */
-  async publishBatch(shard: number, epoch: string, abandoned: Promise<'stopped'>): Promise<BatchOutcome> {
+  async publishBatches(shard: number, epoch: string, abandoned: Promise<'stopped'>, more: () => boolean): Promise<BatchOutcome> {
     let use: ProducerUse;
     try {
       // While the broker is unreachable this waits in connect; a stopping pump must not wait with it.
@@ -492,7 +505,7 @@ export class OutboxRelay {
     } catch (error) {
       throw new BrokerError(error);
     }
-    const startedAt = performance.now();
+    let startedAt = performance.now();
     let client: PoolClient | undefined;
     let connectionBroken: unknown;
     let inTransaction = false;
@@ -508,8 +521,7 @@ export class OutboxRelay {
       // `published_at IS NULL` is re-checked on the newest row version, so rows another transaction
       // marked while this one waited for the lease lock are never taken twice.
       const lease = `shard = ${shard} AND holder = ${client.escapeLiteral(this.instanceId)} AND epoch = ${BigInt(epoch)}`;
-      inTransaction = true;
-      const results = (await client.query(`
+      const take = `
         BEGIN;
         SET LOCAL synchronous_commit = off;
         SET LOCAL idle_in_transaction_session_timeout = ${this.leaseTtlMs};
@@ -525,53 +537,68 @@ export class OutboxRelay {
                     ORDER BY id LIMIT ${this.batchSize}))
           RETURNING id, topic, key, value, headers, extract(epoch FROM clock_timestamp() - created_at) * 1000 AS age_ms
         )
-        SELECT lease.shard AS leased, taken.* FROM lease LEFT JOIN taken ON true`)) as unknown as QueryResult[];
-      const taken = results[results.length - 1].rows as Array<OutboxRow & { leased: number }>;
-      if (taken.length === 0) {
-        await client.query('ROLLBACK');
-        inTransaction = false;
-        return 'lease-lost';
+        SELECT lease.shard AS leased, taken.* FROM lease LEFT JOIN taken ON true`;
+      const fencedCommit = `
+        DO $fence$ BEGIN
+          UPDATE outbox_shard_leases SET lease_until = now() + ${this.leaseTtlMs} * interval '1 millisecond' WHERE ${lease};
+          IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = '${LEASE_FENCED}', MESSAGE = 'outbox lease of shard ${shard} lost (epoch ${BigInt(epoch)})'; END IF;
+        END $fence$;
+        COMMIT`;
+      inTransaction = true;
+      let results = (await client.query(take)) as unknown as QueryResult[];
+      for (;;) {
+        const taken = results[results.length - 1].rows as Array<OutboxRow & { leased: number }>;
+        if (taken.length === 0) {
+          await client.query('ROLLBACK');
+          inTransaction = false;
+          return 'lease-lost';
+        }
+        if (taken[0].id === null) {
+          await client.query('COMMIT');
+          inTransaction = false;
+          return { published: 0 };
+        }
+        const rows: OutboxRow[] = taken;
+        rows.sort(byId);
+        const takenAt = performance.now();
+        try {
+          // A failing shard (e.g. a record its topic refuses) sends unmerged: each refusal of a merged
+          // request costs every shard in it a retry of its own part.
+          await this.sendWithinDeadline(use, rows, Date.now(), this.failingShards.has(shard));
+        } catch (error) {
+          await client.query('ROLLBACK');
+          inTransaction = false;
+          this.pumps.get(shard)?.failedWith(rows, error);
+          throw new BrokerError(error, [...new Set(rows.map((row) => row.topic))]);
+        }
+        const ackedAt = performance.now();
+        const chain =
+          this.state === 'running' && use.fit() && !this.slots.contended && (rows.length === this.batchSize || more());
+        try {
+          results = (await client.query(chain ? `${fencedCommit};${take}` : fencedCommit)) as unknown as QueryResult[];
+        } catch (error) {
+          if ((error as { code?: string }).code !== LEASE_FENCED) throw error;
+          await client.query('ROLLBACK');
+          inTransaction = false;
+          this.logger.error(
+            { instanceId: this.instanceId, shard, epoch, events: rows.length },
+            'outbox relay: commit refused, the shard was taken over during the batch; its new holder publishes these rows',
+          );
+          return 'lease-lost';
+        }
+        this.recordPublished(shard, rows, { startedAt, takenAt, ackedAt });
+        if (!chain) {
+          inTransaction = false;
+          return { published: rows.length };
+        }
+        this.pumps.get(shard)?.advanced();
+        startedAt = ackedAt;
       }
-      if (taken[0].id === null) {
-        await client.query('COMMIT');
-        inTransaction = false;
-        return { published: 0 };
-      }
-      const rows: OutboxRow[] = taken;
-      rows.sort(byId);
-      const takenAt = performance.now();
-      try {
-        await this.sendWithinDeadline(use, rows, Date.now());
-      } catch (error) {
-        await client.query('ROLLBACK');
-        inTransaction = false;
-        this.pumps.get(shard)?.failedWith(rows, error);
-        throw new BrokerError(error, [...new Set(rows.map((row) => row.topic))]);
-      }
-      const ackedAt = performance.now();
-      try {
-        await client.query(`
-          DO $fence$ BEGIN
-            UPDATE outbox_shard_leases SET lease_until = now() + ${this.leaseTtlMs} * interval '1 millisecond' WHERE ${lease};
-            IF NOT FOUND THEN RAISE EXCEPTION USING ERRCODE = '${LEASE_FENCED}', MESSAGE = 'outbox lease of shard ${shard} lost (epoch ${BigInt(epoch)})'; END IF;
-          END $fence$;
-          COMMIT`);
-      } catch (error) {
-        if ((error as { code?: string }).code !== LEASE_FENCED) throw error;
-        await client.query('ROLLBACK');
-        inTransaction = false;
-        this.logger.error(
-          { instanceId: this.instanceId, shard, epoch, events: rows.length },
-          'outbox relay: commit refused, the shard was taken over during the batch; its new holder publishes these rows',
-        );
-        return 'lease-lost';
-      }
-      inTransaction = false;
-      this.recordPublished(shard, rows, { startedAt, takenAt, ackedAt });
-      return { published: rows.length };
     } catch (error) {
       if (!(error instanceof BrokerError)) connectionBroken = error;
-      if (inTransaction) await client?.query('ROLLBACK').catch(() => undefined);
+      // 'E': a failed statement left the transaction open (aborted); 'I': a chained COMMIT went
+      // through before the next take failed, so there is nothing to roll back.
+      if (inTransaction && client?.getTransactionStatus() !== 'I') await client?.query('ROLLBACK').catch(() => undefined);
       throw error;
     } finally {
       use.release();
@@ -584,9 +611,9 @@ export class OutboxRelay {
    * timeout, sequence) retires it; a refusal of these records (missing topic, too large) leaves it
    * to the other shards.
    */
-  private async sendWithinDeadline(use: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
+  private async sendWithinDeadline(use: ProducerUse, rows: OutboxRow[], timestamp: number, alone: boolean): Promise<void> {
     try {
-      await this.sendDeadline.execute(() => this.send(use, rows, timestamp));
+      await this.sendDeadline.execute(() => this.send(use, rows, timestamp, alone));
     } catch (error) {
       const failure = error instanceof TaskCancelledError ? new SendDeadlineExceeded(this.sendTimeoutMs) : error;
       if (breaksProducer(failure) || (isUnknownTopic(failure) && (await this.topicsExist(rows)))) {
@@ -618,10 +645,12 @@ export class OutboxRelay {
    * one shard often share a partition, and the broker refuses a partition's record batch above
    * message.max.bytes (1 MiB by default).
    */
-  private async send({ producer }: ProducerUse, rows: OutboxRow[], timestamp: number): Promise<void> {
+  private async send({ producer }: ProducerUse, rows: OutboxRow[], timestamp: number, alone: boolean): Promise<void> {
     const spans = new Map<string, { span: Span; count: number }>();
     const links = new Map<string, Link[]>();
+    const counts = new Map<string, number>();
     for (const row of rows) {
+      counts.set(row.topic, (counts.get(row.topic) ?? 0) + 1);
       let topicLinks = links.get(row.topic);
       if (!topicLinks) links.set(row.topic, (topicLinks = []));
       if (topicLinks.length < MAX_LINKS_PER_SPAN) {
@@ -643,22 +672,29 @@ export class OutboxRelay {
           'messaging.client.id': this.instanceId,
         },
       });
-      spans.set(topic, { span, count: 0 });
+      spans.set(topic, { span, count: counts.get(topic)! });
     }
+    // One timestamp for the whole batch, taken before the first request: the broker-side fence
+    // (message.timestamp.before.max.ms) then counts from the start of the send, like the deadline.
+    const stamp = String(timestamp);
+    // A key's hash once per batch (kafkajs' partitioner hashes it again, for its own choice).
+    const hashes = new Map<string, number>();
     try {
-      for (const request of splitBySize(rows, this.maxRequestBytes)) {
-        let bytes = 0;
-        let partitions: Set<string> | undefined = new Set<string>();
-        const messages = request.map((row) => {
-          bytes += recordBytes(row);
-          const count = this.producers.partitionCounts.get(row.topic);
+      for (const { records, bytes } of splitBySize(rows, this.maxRequestBytes)) {
+        // Unknown partitions (undefined) are never merged with other submissions.
+        let partitions: Set<string> | undefined = alone ? undefined : new Set<string>();
+        const messages = new Array<OutgoingMessage>(records.length);
+        for (let i = 0; i < records.length; i++) {
+          const row = records[i];
+          const count = partitions && this.producers.partitionCounts.get(row.topic);
           if (count === undefined) partitions = undefined;
-          else partitions?.add(`${row.topic}/${shardOf(row.key, count)}`);
-          spans.get(row.topic)!.count++;
-          // One timestamp for the whole batch, taken before the first request: the broker-side fence
-          // (message.timestamp.before.max.ms) then counts from the start of the send, like the deadline.
-          return { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers, timestamp: String(timestamp) } };
-        });
+          else if (partitions) {
+            let hash = hashes.get(row.key);
+            if (hash === undefined) hashes.set(row.key, (hash = murmur2(row.key) & 0x7fffffff));
+            partitions.add(`${row.topic}/${hash % count}`);
+          }
+          messages[i] = { topic: row.topic, message: { key: row.key, value: row.value, headers: row.headers, timestamp: stamp } };
+        }
         await this.produceQueue.send(producer, messages, bytes, partitions);
       }
     } catch (error) {
@@ -853,23 +889,35 @@ class ShardPump {
     await this.done;
   }
 
+  /** The shard published a batch (health: it advances). */
+  advanced(): void {
+    this.progressAt = performance.now();
+  }
+
   private async run(): Promise<void> {
     let backoff: IBackoff<unknown> | undefined;
     while (this.active && this.relay.running) {
       let outcome: BatchOutcome;
       await this.relay.concurrency.acquire();
+      if (!this.active) {
+        this.relay.concurrency.release();
+        break;
+      }
       try {
-        if (!this.active) break;
-        outcome = await this.relay.publishBatch(this.shard, this.epoch, this.stopped);
+        // Chains while a NOTIFY for this shard came in during the batch (consumed here: the chained
+        // take sees every row committed before it).
+        outcome = await this.relay.publishBatches(this.shard, this.epoch, this.stopped, () => this.active && this.wakeup.consume());
       } catch (error) {
         this.lastError = errorMessage(error);
         this.relay.publishFailed(this.shard, error);
         backoff = this.relay.nextBackoff(backoff);
+        // The slot is given back before the backoff: a failing shard must not hold one of the
+        // publishing slots the healthy shards need while it waits.
+        this.relay.concurrency.release();
         await this.wakeup.sleep(backoff.duration, () => !this.active);
         continue;
-      } finally {
-        this.relay.concurrency.release();
       }
+      this.relay.concurrency.release();
       if (outcome === 'stopped') break;
       if (outcome === 'lease-lost') {
         this.active = false;
@@ -899,6 +947,13 @@ class Wakeup {
   wake(): void {
     if (this.resolve) this.resolve();
     else this.pending = true;
+  }
+
+  /** Takes a wake that came while busy, if any. */
+  consume(): boolean {
+    const pending = this.pending;
+    this.pending = false;
+    return pending;
   }
 
   /** Resolves on the next wake (or one that came while busy), or after `timeoutMs`. */
@@ -932,6 +987,11 @@ class Wakeup {
 class Semaphore {
   private waiting: Array<() => void> = [];
   constructor(private free: number) {}
+
+  /** Someone waits for a slot. */
+  get contended(): boolean {
+    return this.waiting.length > 0;
+  }
 
   acquire(): Promise<void> {
     if (this.free > 0) {

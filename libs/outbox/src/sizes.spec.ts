@@ -7,13 +7,16 @@ describe('splitBySize', () => {
     const records = Array.from({ length: 10 }, (_, i) => record(`k${i}`, 100));
     const limit = recordBytes(records[0]) * 3;
     const requests = splitBySize(records, limit);
-    expect(requests.map((r) => r.length)).toEqual([3, 3, 3, 1]);
-    expect(requests.flat()).toEqual(records);
-    for (const request of requests) expect(request.reduce((sum, r) => sum + recordBytes(r), 0)).toBeLessThanOrEqual(limit);
+    expect(requests.map((r) => r.records.length)).toEqual([3, 3, 3, 1]);
+    expect(requests.flatMap((r) => r.records)).toEqual(records);
+    for (const request of requests) {
+      expect(request.bytes).toBe(request.records.reduce((sum, r) => sum + recordBytes(r), 0));
+      expect(request.bytes).toBeLessThanOrEqual(limit);
+    }
   });
 
   it('sends a record bigger than the limit on its own rather than never', () => {
     const requests = splitBySize([record('a', 10), record('big', 5000), record('b', 10)], 1000);
-    expect(requests.map((r) => r.map((x) => x.key))).toEqual([['a'], ['big'], ['b']]);
+    expect(requests.map((r) => r.records.map((x) => x.key))).toEqual([['a'], ['big'], ['b']]);
   });
 });

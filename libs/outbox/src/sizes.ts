@@ -22,21 +22,21 @@ export function recordBytes(record: SizedRecord): number {
  */
 export const MAX_RECORD_BYTES = 1_000_000;
 
-/** Consecutive runs of records whose estimated size stays within `maxBytes` (a bigger record goes alone). */
-export function splitBySize<T extends SizedRecord>(records: T[], maxBytes: number): T[][] {
-  const requests: T[][] = [];
+/** Consecutive runs of records whose estimated size stays within `maxBytes` (a bigger record goes alone), with their size. */
+export function splitBySize<T extends SizedRecord>(records: T[], maxBytes: number): Array<{ records: T[]; bytes: number }> {
+  const requests: Array<{ records: T[]; bytes: number }> = [];
   let current: T[] = [];
   let bytes = 0;
   for (const record of records) {
     const size = recordBytes(record);
     if (current.length > 0 && bytes + size > maxBytes) {
-      requests.push(current);
+      requests.push({ records: current, bytes });
       current = [];
       bytes = 0;
     }
     current.push(record);
     bytes += size;
   }
-  if (current.length > 0) requests.push(current);
+  if (current.length > 0) requests.push({ records: current, bytes });
   return requests;
 }
