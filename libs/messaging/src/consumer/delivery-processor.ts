@@ -2,6 +2,7 @@ import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '@omnibus/observability';
 import type { EventDecoder } from '../codec';
+import type { EventEnvelope } from '../envelope/envelope';
 import type { EventOutbox, OutgoingEvent } from '../publishing/event-outbox';
 import { consumedEventOf, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
 import {
@@ -48,6 +49,21 @@ export class PartitionBlocked extends Error {
 class ChunkAborted extends Error {
   constructor(override readonly cause: unknown) {
     super(`transaction aborted by a caught database error: ${describeError(cause).message}`);
+  }
+}
+
+/** What a handler gets besides its event: a class, so that no closure is made per event. */
+class DeliveryContext implements HandlerContext {
+  constructor(
+    readonly manager: EntityManager,
+    readonly consumerGroup: string,
+    private readonly outbox: EventOutbox | undefined,
+    private readonly delivery: Delivery,
+  ) {}
+
+  emit(events: OutgoingEvent | OutgoingEvent[]): Promise<EventEnvelope[]> {
+    if (!this.outbox) throw new Error('this consumer has no EventOutbox configured: pass `outbox` to emit follow-up events');
+    return this.outbox.stage(this.manager, events, { causedBy: this.delivery.envelope });
   }
 }
 
@@ -117,7 +133,8 @@ export class DeliveryProcessor {
     return this.options.consumerGroup;
   }
 
-  prepare(record: ConsumedRecord): Promise<Delivery | undefined> {
+  /** Without a promise when the decoder can decode at once (see `prepareDelivery`). */
+  prepare(record: ConsumedRecord): Delivery | undefined | Promise<Delivery | undefined> {
     return prepareDelivery(record, this.options.handlers, this.options.decoder);
   }
 
@@ -149,7 +166,8 @@ export class DeliveryProcessor {
               break;
             }
           }
-          const delivery = await this.prepare(record);
+          const prepared = this.prepare(record);
+          const delivery = prepared instanceof Promise ? await prepared : prepared;
           if (!delivery) {
             this.count(record.topic, record.headers['ce_type'] ?? 'unknown', 'skipped');
             coveredOffset = record.offset;
@@ -242,7 +260,15 @@ export class DeliveryProcessor {
         applied.outcomes.push([delivery, 'duplicate']);
         continue;
       }
-      await this.runHandler(manager, delivery, delivery.history.attempts + attemptOffset);
+      // Awaited here rather than in a helper: one async layer less per event.
+      try {
+        await delivery.handler!.handle(
+          consumedEventOf(delivery, delivery.history.attempts + attemptOffset),
+          new DeliveryContext(manager, this.options.consumerGroup, this.options.outbox, delivery),
+        );
+      } catch (error) {
+        throw new DeliveryFailure(delivery, error);
+      }
       applied.outcomes.push([delivery, 'handled']);
     }
     for (const head of applied.succeededHeads) await this.parking.headSucceeded(manager, head.topic, head.key);
@@ -281,15 +307,6 @@ export class DeliveryProcessor {
     if (applied.succeededHeads.length > 0) this.options.onHeadsSucceeded(applied.succeededHeads);
   }
 
-  /** Runs one handler inside `manager`'s transaction; a throw becomes a DeliveryFailure naming the delivery. */
-  async runHandler(manager: EntityManager, delivery: Delivery, attempt: number): Promise<void> {
-    try {
-      await delivery.handler!.handle(consumedEventOf(delivery, attempt), this.handlerContext(manager, delivery));
-    } catch (error) {
-      throw new DeliveryFailure(delivery, error);
-    }
-  }
-
   private async parkWaitingDeliveries(
     manager: EntityManager,
     deliveries: Delivery[],
@@ -318,18 +335,6 @@ export class DeliveryProcessor {
     );
     for (const delivery of toPark) applied.outcomes.push([delivery, 'parked']);
     return toRun;
-  }
-
-  private handlerContext(manager: EntityManager, delivery: Delivery): HandlerContext {
-    const outbox = this.options.outbox;
-    return {
-      manager,
-      consumerGroup: this.options.consumerGroup,
-      emit: (events) => {
-        if (!outbox) throw new Error('this consumer has no EventOutbox configured: pass `outbox` to emit follow-up events');
-        return outbox.stage(manager, events, { causedBy: delivery.envelope });
-      },
-    };
   }
 
   /**

@@ -1,4 +1,4 @@
-import { EventDecoder, isUndecodable } from '../codec';
+import { DECODE_LATER, EventDecoder, isUndecodable } from '../codec';
 import { EventEnvelope, MalformedEnvelopeError, readEnvelope } from '../envelope/envelope';
 import { FailureHistory, readFailureHistory, readOrigin } from './failure-routing';
 import type { ConsumedEvent, ConsumedRecord, EventHandler, RecordPosition } from './types';
@@ -26,15 +26,16 @@ export interface Delivery {
 export class UnreadableRecordError extends MalformedEnvelopeError {}
 
 /**
- * Reads the envelope and decodes the value of a record this group handles. Returns undefined for
+ * Reads the envelope and decodes the value of a record this group handles. Gives undefined for
  * records the group has no handler for (a topic carries several event types). Decoding errors other
- * than "undecodable" (the registry is unreachable) are thrown: the partition must wait.
+ * than "undecodable" (the registry is unreachable) are thrown: the partition must wait. Answers at
+ * once, without a promise, when the decoder can (`decodeNow`, the steady state): once per event.
  */
-export async function prepareDelivery(
+export function prepareDelivery(
   record: ConsumedRecord,
   handlers: ReadonlyMap<string, RunnableHandler>,
   decoder: EventDecoder,
-): Promise<Delivery | undefined> {
+): Delivery | undefined | Promise<Delivery | undefined> {
   const delivery: Delivery = { record, origin: readOrigin(record), history: readFailureHistory(record.headers) };
   try {
     delivery.envelope = readEnvelope(record.headers);
@@ -44,16 +45,36 @@ export async function prepareDelivery(
   }
   delivery.handler = handlers.get(delivery.envelope.type);
   if (!delivery.handler) return undefined;
-  if (record.value === null) {
+  const value = record.value;
+  if (value === null) {
     delivery.problem = new UnreadableRecordError('record has no value');
     return delivery;
   }
-  try {
-    delivery.payload = await decoder.decode(delivery.origin.topic, delivery.envelope.type, record.value);
-  } catch (error) {
-    if (!isUndecodable(error)) throw error;
-    delivery.problem = error as Error;
+  const { topic } = delivery.origin;
+  const { type } = delivery.envelope;
+  if (decoder.decodeNow) {
+    try {
+      const payload = decoder.decodeNow(topic, type, value);
+      if (payload !== DECODE_LATER) {
+        delivery.payload = payload;
+        return delivery;
+      }
+    } catch (error) {
+      return undecodable(delivery, error);
+    }
   }
+  return decoder.decode(topic, type, value).then(
+    (payload) => {
+      delivery.payload = payload;
+      return delivery;
+    },
+    (error) => undecodable(delivery, error),
+  );
+}
+
+function undecodable(delivery: Delivery, error: unknown): Delivery {
+  if (!isUndecodable(error)) throw error;
+  delivery.problem = error as Error;
   return delivery;
 }
 

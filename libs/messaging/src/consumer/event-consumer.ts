@@ -11,7 +11,7 @@ import { deadLetterTopicOf, defaultRetrySchedule, redriveTopicFor, retryTierTopi
 import { describeError } from './failures';
 import { purgeInbox } from './inbox';
 import { consumerMetrics } from './metrics';
-import { composeMiddleware, metricsMiddleware, tracingMiddleware } from './middleware';
+import { composeMiddleware, instrumentHandler } from './middleware';
 import { ParkedEventReleaser } from './parked-event-releaser';
 import type { ConsumedRecord, HandlerRegistration, Middleware } from './types';
 
@@ -32,10 +32,10 @@ export interface EventConsumerOptions {
   /** Lets handlers stage follow-up events (`context.emit`). */
   outbox?: EventOutbox;
   handlers: HandlerRegistration[];
-  /** Extra middlewares, run inside tracing and metrics, outermost first. */
+  /** Extra middlewares, run inside the consume span and the latency measure, outermost first. */
   middlewares?: Middleware[];
   /**
-   * The built-in middlewares: a consume span per event (continuing the producer's trace) and the
+   * The built-in instrumentation: a consume span per event (continuing the producer's trace) and the
    * handler latency histogram. Both on by default; outcome counters and lag are always kept.
    */
   instrumentation?: { tracing?: boolean; handlerLatency?: boolean };
@@ -104,11 +104,6 @@ export class EventConsumer {
     this.deadLetterTopic = deadLetterTopicOf(options.service);
     this.logger = (options.logger ?? createLogger({ service: options.service })).child({ consumerGroup: this.groupId });
     const { tracing = true, handlerLatency = true } = options.instrumentation ?? {};
-    const middlewares = [
-      ...(tracing ? [tracingMiddleware] : []),
-      ...(handlerLatency ? [metricsMiddleware] : []),
-      ...(options.middlewares ?? []),
-    ];
     const handlers = new Map<string, RunnableHandler>();
     for (const registration of options.handlers) {
       if (handlers.has(registration.eventType)) {
@@ -117,7 +112,7 @@ export class EventConsumer {
       handlers.set(registration.eventType, {
         eventType: registration.eventType,
         sequenced: registration.sequenced ?? false,
-        handle: composeMiddleware(middlewares, registration.handle),
+        handle: instrumentHandler(composeMiddleware(options.middlewares ?? [], registration.handle), { tracing, handlerLatency }),
       });
     }
     this.processor = new DeliveryProcessor({
