@@ -84,6 +84,17 @@ export interface PartitionControl {
   heartbeat(): Promise<void>;
 }
 
+/**
+ * The records of one partition batch. A batch holds thousands: each is made when the processor
+ * reaches it, so those of later chunks do not live (and get copied by the GC) through this one.
+ */
+export interface PartitionRecords {
+  readonly topic: string;
+  readonly partition: number;
+  readonly length: number;
+  at(index: number): ConsumedRecord;
+}
+
 export type BatchResult =
   | { status: 'done' }
   | { status: 'abandoned' }
@@ -139,10 +150,10 @@ export class DeliveryProcessor {
   }
 
   /** Processes the records of one partition, committing offsets as transactions commit. */
-  async processBatch(records: ConsumedRecord[], control: PartitionControl): Promise<BatchResult> {
+  async processBatch(records: PartitionRecords, control: PartitionControl): Promise<BatchResult> {
     const { maxEventsPerTransaction, consumerGroup } = this.options;
-    const isTierTopic = this.retryTierTopicSet.has(records[0]?.topic);
-    const isAddressed = isTierTopic || records[0]?.topic === this.options.redriveTopic;
+    const isTierTopic = this.retryTierTopicSet.has(records.topic);
+    const isAddressed = isTierTopic || records.topic === this.options.redriveTopic;
     let index = 0;
     try {
       while (index < records.length) {
@@ -151,7 +162,7 @@ export class DeliveryProcessor {
         let coveredOffset: string | undefined;
         let waitUntil: number | undefined;
         while (index < records.length && chunk.length < maxEventsPerTransaction) {
-          const record = records[index];
+          const record = records.at(index);
           if (isAddressed) {
             const directive = readRetryDirective(record.headers);
             if (directive.consumerGroup !== consumerGroup) {
@@ -183,9 +194,8 @@ export class DeliveryProcessor {
         }
         if (chunk.length > 0) await this.runChunk(chunk);
         if (coveredOffset !== undefined) {
-          const last = records[index - 1];
           if (chunk.length > 0) {
-            await this.options.afterTransactionCommit?.({ topic: last.topic, partition: last.partition, lastOffset: coveredOffset });
+            await this.options.afterTransactionCommit?.({ topic: records.topic, partition: records.partition, lastOffset: coveredOffset });
           }
           await control.commit(coveredOffset);
         }

@@ -6,14 +6,14 @@ import type { EventDecoder } from '../codec';
 import { readHeaders } from '../envelope/headers';
 import type { EventOutbox } from '../publishing/event-outbox';
 import type { RunnableHandler } from './delivery';
-import { DeliveryAbandoned, DeliveryProcessor, PartitionControl } from './delivery-processor';
+import { DeliveryAbandoned, DeliveryProcessor, PartitionControl, PartitionRecords } from './delivery-processor';
 import { deadLetterTopicOf, defaultRetrySchedule, redriveTopicFor, retryTierTopicsOf, RetrySchedule } from './failure-routing';
 import { describeError } from './failures';
 import { purgeInbox } from './inbox';
 import { consumerMetrics } from './metrics';
 import { composeMiddleware, instrumentHandler } from './middleware';
 import { ParkedEventReleaser } from './parked-event-releaser';
-import type { ConsumedRecord, HandlerRegistration, Middleware } from './types';
+import type { HandlerRegistration, Middleware } from './types';
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -208,15 +208,24 @@ export class EventConsumer {
 
   private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const { topic, partition } = batch;
-    const records: ConsumedRecord[] = batch.messages.map((message) => ({
+    const { messages } = batch;
+    const records: PartitionRecords = {
       topic,
       partition,
-      offset: message.offset,
-      timestamp: message.timestamp,
-      key: message.key ? message.key.toString('utf8') : null,
-      value: message.value,
-      headers: readHeaders(message.headers),
-    }));
+      length: messages.length,
+      at: (index) => {
+        const message = messages[index];
+        return {
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key ? message.key.toString('utf8') : null,
+          value: message.value,
+          headers: readHeaders(message.headers),
+        };
+      },
+    };
     let lastCommitted: string | undefined;
     const control: PartitionControl = {
       isActive: () => isRunning() && !isStale() && !this.abort.signal.aborted,
