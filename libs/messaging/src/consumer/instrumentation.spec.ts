@@ -2,7 +2,7 @@ import { context, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { startTracing } from '@omnibus/observability';
 import { consumerMetrics } from './metrics';
 import { instrumentHandler } from './middleware';
-import type { ConsumedEvent, HandlerContext } from './types';
+import type { ConsumedEvent, EventHandler, HandlerContext } from './types';
 
 const tracing = startTracing({ serviceName: 'messaging-instrumentation-test', exporter: 'memory' });
 const traceId = '4bf92f3577b34da6a3ce929d0e0e4736';
@@ -74,6 +74,15 @@ describe('instrumentHandler (the consume span and the handler latency)', () => {
     expect(span.events.map((e) => e.name)).toEqual(['exception']);
     expect(span.attributes['messaging.kafka.message.key']).toBeUndefined();
     expect(await latencyCount('com.omnibus.order.OrderCancelled')).toBe(before + 1);
+  });
+
+  it('ends the span of a handler that throws before returning a promise', async () => {
+    const throwing = instrumentHandler((() => {
+      throw new Error('bad wiring');
+    }) as unknown as EventHandler, { tracing: true, handlerLatency: true });
+    await expect(throwing(event(), handlerContext)).rejects.toThrow('bad wiring');
+    const [span] = tracing.memoryExporter!.getFinishedSpans();
+    expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'bad wiring' });
   });
 
   it('a trace the producer did not sample gets a non-recorded span, still active for the handler', async () => {
