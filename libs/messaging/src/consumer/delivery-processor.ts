@@ -4,7 +4,7 @@ import type { Logger } from '@omnibus/observability';
 import type { EventDecoder } from '../codec';
 import type { EventEnvelope } from '../envelope/envelope';
 import type { EventOutbox, OutgoingEvent } from '../publishing/event-outbox';
-import { consumedEventOf, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
+import { consumedEventOf, decodePayload, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
 import {
   buildFailureRecord,
   chooseEscalation,
@@ -144,9 +144,8 @@ export class DeliveryProcessor {
     return this.options.consumerGroup;
   }
 
-  /** Without a promise when the decoder can decode at once (see `prepareDelivery`). */
-  prepare(record: ConsumedRecord): Delivery | undefined | Promise<Delivery | undefined> {
-    return prepareDelivery(record, this.options.handlers, this.options.decoder);
+  prepare(record: ConsumedRecord): Delivery | undefined {
+    return prepareDelivery(record, this.options.handlers);
   }
 
   /** Processes the records of one partition, committing offsets as transactions commit. */
@@ -177,8 +176,7 @@ export class DeliveryProcessor {
               break;
             }
           }
-          const prepared = this.prepare(record);
-          const delivery = prepared instanceof Promise ? await prepared : prepared;
+          const delivery = this.prepare(record);
           if (!delivery) {
             this.count(record.topic, record.headers['ce_type'] ?? 'unknown', 'skipped');
             coveredOffset = record.offset;
@@ -270,10 +268,20 @@ export class DeliveryProcessor {
         applied.outcomes.push([delivery, 'duplicate']);
         continue;
       }
+      // An undecodable value fails like a handler (it goes alone, then to dead letters); a
+      // registry that cannot be reached blocks the partition.
+      let payload: unknown;
+      try {
+        payload = decodePayload(delivery, this.options.decoder);
+        if (payload instanceof Promise) payload = await payload;
+      } catch (error) {
+        if (delivery.problem) throw new DeliveryFailure(delivery, error);
+        throw error;
+      }
       // Awaited here rather than in a helper: one async layer less per event.
       try {
         await delivery.handler!.handle(
-          consumedEventOf(delivery, delivery.history.attempts + attemptOffset),
+          consumedEventOf(delivery, payload, delivery.history.attempts + attemptOffset),
           new DeliveryContext(manager, this.options.consumerGroup, this.options.outbox, delivery),
         );
       } catch (error) {
