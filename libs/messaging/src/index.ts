@@ -17,7 +17,7 @@ export {
   readFailureHistory,
 } from './consumer/failure-routing';
 export { EventConsumer, EventConsumerOptions, ConsumerHooks } from './consumer/event-consumer';
-export { tracingMiddleware, metricsMiddleware, composeMiddleware } from './consumer/middleware';
+export { instrumentHandler, HandlerInstrumentation, composeMiddleware } from './consumer/middleware';
 export { consumerMetrics, DeliveryOutcome } from './consumer/metrics';
 export { purgeInbox } from './consumer/inbox';
 export { inboxMigrations } from './migrations/inbox-migrations';

@@ -2,8 +2,9 @@ import { ExponentialBackoff, handleWhen, retry } from 'cockatiel';
 import type { DataSource, EntityManager } from 'typeorm';
 import type { Logger } from '@omnibus/observability';
 import type { EventDecoder } from '../codec';
+import type { EventEnvelope } from '../envelope/envelope';
 import type { EventOutbox, OutgoingEvent } from '../publishing/event-outbox';
-import { consumedEventOf, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
+import { consumedEventOf, decodePayload, Delivery, prepareDelivery, RunnableHandler, sequencingKey } from './delivery';
 import {
   buildFailureRecord,
   chooseEscalation,
@@ -51,6 +52,21 @@ class ChunkAborted extends Error {
   }
 }
 
+/** What a handler gets besides its event: a class, so that no closure is made per event. */
+class DeliveryContext implements HandlerContext {
+  constructor(
+    readonly manager: EntityManager,
+    readonly consumerGroup: string,
+    private readonly outbox: EventOutbox | undefined,
+    private readonly delivery: Delivery,
+  ) {}
+
+  emit(events: OutgoingEvent | OutgoingEvent[]): Promise<EventEnvelope[]> {
+    if (!this.outbox) throw new Error('this consumer has no EventOutbox configured: pass `outbox` to emit follow-up events');
+    return this.outbox.stage(this.manager, events, { causedBy: this.delivery.envelope });
+  }
+}
+
 /** The consumer is stopping: the rest of the batch is left for the next owner of the partition. */
 export class DeliveryAbandoned extends Error {}
 
@@ -66,6 +82,17 @@ export interface PartitionControl {
   /** Marks everything up to `offset` done: resolves and commits the consumer group offset. */
   commit(offset: string): Promise<void>;
   heartbeat(): Promise<void>;
+}
+
+/**
+ * The records of one partition batch. A batch holds thousands: each is made when the processor
+ * reaches it, so those of later chunks do not live (and get copied by the GC) through this one.
+ */
+export interface PartitionRecords {
+  readonly topic: string;
+  readonly partition: number;
+  readonly length: number;
+  at(index: number): ConsumedRecord;
 }
 
 export type BatchResult =
@@ -117,15 +144,15 @@ export class DeliveryProcessor {
     return this.options.consumerGroup;
   }
 
-  prepare(record: ConsumedRecord): Promise<Delivery | undefined> {
-    return prepareDelivery(record, this.options.handlers, this.options.decoder);
+  prepare(record: ConsumedRecord): Delivery | undefined {
+    return prepareDelivery(record, this.options.handlers);
   }
 
   /** Processes the records of one partition, committing offsets as transactions commit. */
-  async processBatch(records: ConsumedRecord[], control: PartitionControl): Promise<BatchResult> {
+  async processBatch(records: PartitionRecords, control: PartitionControl): Promise<BatchResult> {
     const { maxEventsPerTransaction, consumerGroup } = this.options;
-    const isTierTopic = this.retryTierTopicSet.has(records[0]?.topic);
-    const isAddressed = isTierTopic || records[0]?.topic === this.options.redriveTopic;
+    const isTierTopic = this.retryTierTopicSet.has(records.topic);
+    const isAddressed = isTierTopic || records.topic === this.options.redriveTopic;
     let index = 0;
     try {
       while (index < records.length) {
@@ -134,7 +161,7 @@ export class DeliveryProcessor {
         let coveredOffset: string | undefined;
         let waitUntil: number | undefined;
         while (index < records.length && chunk.length < maxEventsPerTransaction) {
-          const record = records[index];
+          const record = records.at(index);
           if (isAddressed) {
             const directive = readRetryDirective(record.headers);
             if (directive.consumerGroup !== consumerGroup) {
@@ -149,7 +176,7 @@ export class DeliveryProcessor {
               break;
             }
           }
-          const delivery = await this.prepare(record);
+          const delivery = this.prepare(record);
           if (!delivery) {
             this.count(record.topic, record.headers['ce_type'] ?? 'unknown', 'skipped');
             coveredOffset = record.offset;
@@ -165,9 +192,8 @@ export class DeliveryProcessor {
         }
         if (chunk.length > 0) await this.runChunk(chunk);
         if (coveredOffset !== undefined) {
-          const last = records[index - 1];
           if (chunk.length > 0) {
-            await this.options.afterTransactionCommit?.({ topic: last.topic, partition: last.partition, lastOffset: coveredOffset });
+            await this.options.afterTransactionCommit?.({ topic: records.topic, partition: records.partition, lastOffset: coveredOffset });
           }
           await control.commit(coveredOffset);
         }
@@ -242,7 +268,25 @@ export class DeliveryProcessor {
         applied.outcomes.push([delivery, 'duplicate']);
         continue;
       }
-      await this.runHandler(manager, delivery, delivery.history.attempts + attemptOffset);
+      // An undecodable value fails like a handler (it goes alone, then to dead letters); a
+      // registry that cannot be reached blocks the partition.
+      let payload: unknown;
+      try {
+        payload = decodePayload(delivery, this.options.decoder);
+        if (payload instanceof Promise) payload = await payload;
+      } catch (error) {
+        if (delivery.problem) throw new DeliveryFailure(delivery, error);
+        throw error;
+      }
+      // Awaited here rather than in a helper: one async layer less per event.
+      try {
+        await delivery.handler!.handle(
+          consumedEventOf(delivery, payload, delivery.history.attempts + attemptOffset),
+          new DeliveryContext(manager, this.options.consumerGroup, this.options.outbox, delivery),
+        );
+      } catch (error) {
+        throw new DeliveryFailure(delivery, error);
+      }
       applied.outcomes.push([delivery, 'handled']);
     }
     for (const head of applied.succeededHeads) await this.parking.headSucceeded(manager, head.topic, head.key);
@@ -281,15 +325,6 @@ export class DeliveryProcessor {
     if (applied.succeededHeads.length > 0) this.options.onHeadsSucceeded(applied.succeededHeads);
   }
 
-  /** Runs one handler inside `manager`'s transaction; a throw becomes a DeliveryFailure naming the delivery. */
-  async runHandler(manager: EntityManager, delivery: Delivery, attempt: number): Promise<void> {
-    try {
-      await delivery.handler!.handle(consumedEventOf(delivery, attempt), this.handlerContext(manager, delivery));
-    } catch (error) {
-      throw new DeliveryFailure(delivery, error);
-    }
-  }
-
   private async parkWaitingDeliveries(
     manager: EntityManager,
     deliveries: Delivery[],
@@ -318,18 +353,6 @@ export class DeliveryProcessor {
     );
     for (const delivery of toPark) applied.outcomes.push([delivery, 'parked']);
     return toRun;
-  }
-
-  private handlerContext(manager: EntityManager, delivery: Delivery): HandlerContext {
-    const outbox = this.options.outbox;
-    return {
-      manager,
-      consumerGroup: this.options.consumerGroup,
-      emit: (events) => {
-        if (!outbox) throw new Error('this consumer has no EventOutbox configured: pass `outbox` to emit follow-up events');
-        return outbox.stage(manager, events, { causedBy: delivery.envelope });
-      },
-    };
   }
 
   /**

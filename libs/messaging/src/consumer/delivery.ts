@@ -1,4 +1,4 @@
-import { EventDecoder, isUndecodable } from '../codec';
+import { DECODE_LATER, EventDecoder, isUndecodable } from '../codec';
 import { EventEnvelope, MalformedEnvelopeError, readEnvelope } from '../envelope/envelope';
 import { FailureHistory, readFailureHistory, readOrigin } from './failure-routing';
 import type { ConsumedEvent, ConsumedRecord, EventHandler, RecordPosition } from './types';
@@ -17,7 +17,6 @@ export interface Delivery {
   history: FailureHistory;
   envelope?: EventEnvelope;
   handler?: RunnableHandler;
-  payload?: unknown;
   /** Why the record cannot be handled at all (no usable envelope, undecodable value): it goes to dead letters at once. */
   problem?: Error;
 }
@@ -26,15 +25,11 @@ export interface Delivery {
 export class UnreadableRecordError extends MalformedEnvelopeError {}
 
 /**
- * Reads the envelope and decodes the value of a record this group handles. Returns undefined for
- * records the group has no handler for (a topic carries several event types). Decoding errors other
- * than "undecodable" (the registry is unreachable) are thrown: the partition must wait.
+ * Reads the envelope of a record this group handles; the value is decoded later, right before the
+ * handler runs (`decodePayload`). Gives undefined for records the group has no handler for (a
+ * topic carries several event types).
  */
-export async function prepareDelivery(
-  record: ConsumedRecord,
-  handlers: ReadonlyMap<string, RunnableHandler>,
-  decoder: EventDecoder,
-): Promise<Delivery | undefined> {
+export function prepareDelivery(record: ConsumedRecord, handlers: ReadonlyMap<string, RunnableHandler>): Delivery | undefined {
   const delivery: Delivery = { record, origin: readOrigin(record), history: readFailureHistory(record.headers) };
   try {
     delivery.envelope = readEnvelope(record.headers);
@@ -44,17 +39,38 @@ export async function prepareDelivery(
   }
   delivery.handler = handlers.get(delivery.envelope.type);
   if (!delivery.handler) return undefined;
-  if (record.value === null) {
-    delivery.problem = new UnreadableRecordError('record has no value');
-    return delivery;
-  }
-  try {
-    delivery.payload = await decoder.decode(delivery.origin.topic, delivery.envelope.type, record.value);
-  } catch (error) {
-    if (!isUndecodable(error)) throw error;
-    delivery.problem = error as Error;
-  }
+  if (record.value === null) delivery.problem = new UnreadableRecordError('record has no value');
   return delivery;
+}
+
+/**
+ * Decodes the value of a delivery just before its handler runs, so that the decoded event lives
+ * for one handler call rather than through its whole chunk's transaction (the GC copies what
+ * lives). Without a promise when the decoder can (`decodeNow`, the steady state). A value that
+ * can never be read sets `problem` and throws it; other errors (the registry is unreachable) are
+ * thrown as they are: the partition must wait.
+ */
+export function decodePayload(delivery: Delivery, decoder: EventDecoder): unknown {
+  const { topic } = delivery.origin;
+  const { type } = delivery.envelope!;
+  const value = delivery.record.value!;
+  if (decoder.decodeNow) {
+    let payload: unknown;
+    try {
+      payload = decoder.decodeNow(topic, type, value);
+    } catch (error) {
+      throw undecodable(delivery, error);
+    }
+    if (payload !== DECODE_LATER) return payload;
+  }
+  return decoder.decode(topic, type, value).catch((error) => {
+    throw undecodable(delivery, error);
+  });
+}
+
+function undecodable(delivery: Delivery, error: unknown): unknown {
+  if (isUndecodable(error)) delivery.problem = error as Error;
+  return error;
 }
 
 /** The sequencing key of a delivery, when its handler is sequenced and the record has a key. */
@@ -63,7 +79,7 @@ export function sequencingKey(delivery: Delivery): { topic: string; key: string 
   return { topic: delivery.origin.topic, key: delivery.record.key };
 }
 
-export function consumedEventOf(delivery: Delivery, attempt: number): ConsumedEvent {
+export function consumedEventOf(delivery: Delivery, payload: unknown, attempt: number): ConsumedEvent {
   // Written out rather than spread: this runs once per event on the hot path.
   const envelope = delivery.envelope!;
   return {
@@ -75,7 +91,7 @@ export function consumedEventOf(delivery: Delivery, attempt: number): ConsumedEv
     correlationId: envelope.correlationId,
     causationId: envelope.causationId,
     key: delivery.record.key,
-    payload: delivery.payload,
+    payload,
     headers: delivery.record.headers,
     origin: delivery.origin,
     attempt,

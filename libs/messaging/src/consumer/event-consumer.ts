@@ -6,14 +6,14 @@ import type { EventDecoder } from '../codec';
 import { readHeaders } from '../envelope/headers';
 import type { EventOutbox } from '../publishing/event-outbox';
 import type { RunnableHandler } from './delivery';
-import { DeliveryAbandoned, DeliveryProcessor, PartitionControl } from './delivery-processor';
+import { DeliveryAbandoned, DeliveryProcessor, PartitionControl, PartitionRecords } from './delivery-processor';
 import { deadLetterTopicOf, defaultRetrySchedule, redriveTopicFor, retryTierTopicsOf, RetrySchedule } from './failure-routing';
 import { describeError } from './failures';
 import { purgeInbox } from './inbox';
 import { consumerMetrics } from './metrics';
-import { composeMiddleware, metricsMiddleware, tracingMiddleware } from './middleware';
+import { composeMiddleware, instrumentHandler } from './middleware';
 import { ParkedEventReleaser } from './parked-event-releaser';
-import type { ConsumedRecord, HandlerRegistration, Middleware } from './types';
+import type { HandlerRegistration, Middleware } from './types';
 
 export interface EventConsumerOptions {
   kafka: Kafka;
@@ -32,10 +32,10 @@ export interface EventConsumerOptions {
   /** Lets handlers stage follow-up events (`context.emit`). */
   outbox?: EventOutbox;
   handlers: HandlerRegistration[];
-  /** Extra middlewares, run inside tracing and metrics, outermost first. */
+  /** Extra middlewares, run inside the consume span and the latency measure, outermost first. */
   middlewares?: Middleware[];
   /**
-   * The built-in middlewares: a consume span per event (continuing the producer's trace) and the
+   * The built-in instrumentation: a consume span per event (continuing the producer's trace) and the
    * handler latency histogram. Both on by default; outcome counters and lag are always kept.
    */
   instrumentation?: { tracing?: boolean; handlerLatency?: boolean };
@@ -104,11 +104,6 @@ export class EventConsumer {
     this.deadLetterTopic = deadLetterTopicOf(options.service);
     this.logger = (options.logger ?? createLogger({ service: options.service })).child({ consumerGroup: this.groupId });
     const { tracing = true, handlerLatency = true } = options.instrumentation ?? {};
-    const middlewares = [
-      ...(tracing ? [tracingMiddleware] : []),
-      ...(handlerLatency ? [metricsMiddleware] : []),
-      ...(options.middlewares ?? []),
-    ];
     const handlers = new Map<string, RunnableHandler>();
     for (const registration of options.handlers) {
       if (handlers.has(registration.eventType)) {
@@ -117,7 +112,7 @@ export class EventConsumer {
       handlers.set(registration.eventType, {
         eventType: registration.eventType,
         sequenced: registration.sequenced ?? false,
-        handle: composeMiddleware(middlewares, registration.handle),
+        handle: instrumentHandler(composeMiddleware(options.middlewares ?? [], registration.handle), { tracing, handlerLatency }),
       });
     }
     this.processor = new DeliveryProcessor({
@@ -213,15 +208,24 @@ export class EventConsumer {
 
   private async consumeBatch({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary, isRunning, isStale }: EachBatchPayload) {
     const { topic, partition } = batch;
-    const records: ConsumedRecord[] = batch.messages.map((message) => ({
+    const { messages } = batch;
+    const records: PartitionRecords = {
       topic,
       partition,
-      offset: message.offset,
-      timestamp: message.timestamp,
-      key: message.key ? message.key.toString('utf8') : null,
-      value: message.value,
-      headers: readHeaders(message.headers),
-    }));
+      length: messages.length,
+      at: (index) => {
+        const message = messages[index];
+        return {
+          topic,
+          partition,
+          offset: message.offset,
+          timestamp: message.timestamp,
+          key: message.key ? message.key.toString('utf8') : null,
+          value: message.value,
+          headers: readHeaders(message.headers),
+        };
+      },
+    };
     let lastCommitted: string | undefined;
     const control: PartitionControl = {
       isActive: () => isRunning() && !isStale() && !this.abort.signal.aborted,

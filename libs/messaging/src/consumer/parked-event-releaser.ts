@@ -53,7 +53,7 @@ export class ParkedEventReleaser {
           const next = await parking.nextToRelease(manager, topic, key);
           if (next === 'done' || next === 'busy') return next;
           released = next;
-          const delivery = await this.processor.prepare(next.record);
+          const delivery = this.processor.prepare(next.record);
           const applied = delivery && (await this.processor.apply(manager, [delivery], 1, { parkWaiting: false }));
           await parking.unpark(manager, next.seq);
           return applied ?? 'released';

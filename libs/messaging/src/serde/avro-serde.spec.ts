@@ -6,6 +6,7 @@ import {
   defineContract,
   sampleOrderPlaced,
 } from '@omnibus/contracts';
+import { DECODE_LATER } from '../codec';
 import { AvroSerde } from './avro-serde';
 import { AvroEventCodec } from './event-codec';
 import { IncompatibleSchemaError, UndecodableEventError, UnknownSchemaIdError, UnregisteredSchemaError } from './errors';
@@ -200,5 +201,18 @@ describe('AvroEventCodec (the messaging runtime codec)', () => {
     expect(serde.schemaIdOf(OrderPlaced, 'retail.orders-test')).toBe(value.readInt32BE(1));
     expect(await codec.decode('retail.orders-test', OrderPlaced.type, value)).toEqual(order);
     await expect(codec.decode('retail.orders-test', CustomerUpserted.type, value)).rejects.toBeInstanceOf(IncompatibleSchemaError);
+  });
+
+  it('decodes at once (decodeNow) only once the writer schema is known, and throws what decode rejects with', async () => {
+    const { registry, serde } = setUp();
+    const value = await new AvroEventCodec(serde).encode('retail.orders-test', OrderPlaced.type, sampleOrderPlaced());
+    const consumer = new AvroEventCodec(new AvroSerde({ registry }));
+    expect(consumer.decodeNow('retail.orders-test', OrderPlaced.type, value)).toBe(DECODE_LATER);
+    const decoded = await consumer.decode('retail.orders-test', OrderPlaced.type, value);
+    expect(consumer.decodeNow('retail.orders-test', OrderPlaced.type, value)).toEqual(decoded);
+    expect(() => consumer.decodeNow('retail.orders-test', OrderPlaced.type, value.subarray(0, value.length - 7))).toThrow(UndecodableEventError);
+    expect(() => consumer.decodeNow('retail.orders-test', OrderPlaced.type, Buffer.from('{}'))).toThrow(UndecodableEventError);
+    // No contract for the type: always through decode (the writer schema picks the reader).
+    expect(consumer.decodeNow('retail.orders-test', 'com.omnibus.unknown.Thing', value)).toBe(DECODE_LATER);
   });
 });

@@ -4,6 +4,7 @@ import { EventContract, InvalidEventError, compileAvroType, eventContracts, expl
 import { CompiledCodec, CorruptBodyError, compileCodec } from './compiled-codec';
 import { IncompatibleSchemaError, UndecodableEventError, UnregisteredSchemaError } from './errors';
 import { SchemaRegistryClient } from './registry-client';
+import { DECODE_LATER } from '../codec';
 import { HEADER_SIZE, MAGIC_BYTE, readSchemaId } from './wire-format';
 
 export interface AvroSerdeOptions {
@@ -148,26 +149,33 @@ export class AvroSerde {
    * the writer's schema cannot be resolved to the contract's (another record, or an incompatible change).
    */
   decodeAs<T>(contract: EventContract<T>, message: Buffer): Promise<T> {
-    let id: number;
     try {
-      id = readSchemaId(message);
+      const decoded = this.decodeAsNow(contract, message);
+      if (decoded !== DECODE_LATER) return Promise.resolve(decoded);
     } catch (error) {
       return Promise.reject(error);
     }
-    let plans = this.plansByReader.get(contract);
-    if (!plans) this.plansByReader.set(contract, (plans = new Map()));
-    const plan = plans.get(id);
-    if (plan) {
-      try {
-        return Promise.resolve(this.read(plan, message, id).value as T);
-      } catch (error) {
-        return Promise.reject(error);
-      }
-    }
+    const id = readSchemaId(message);
     return this.planFor(id, contract).then((created) => {
-      plans.set(id, created);
+      this.plansOf(contract).set(id, created);
       return this.read(created, message, id).value as T;
     });
+  }
+
+  /**
+   * `decodeAs` without a promise when the plan for the writer's schema id is cached (steady state);
+   * `DECODE_LATER` when the registry has to be asked first. Throws what `decodeAs` rejects with.
+   */
+  decodeAsNow<T>(contract: EventContract<T>, message: Buffer): T | typeof DECODE_LATER {
+    const id = readSchemaId(message);
+    const plan = this.plansOf(contract).get(id);
+    return plan ? (this.read(plan, message, id).value as T) : DECODE_LATER;
+  }
+
+  private plansOf(contract: EventContract<any>): Map<number, ReadPlan> {
+    let plans = this.plansByReader.get(contract);
+    if (!plans) this.plansByReader.set(contract, (plans = new Map()));
+    return plans;
   }
 
   private frame<T>(id: number, contract: EventContract<T>, event: T): Buffer {

@@ -1,5 +1,5 @@
 import { EventContract, contractFor } from '@omnibus/contracts';
-import type { EventDecoder, EventEncoder } from '../codec';
+import { DECODE_LATER, EventDecoder, EventEncoder } from '../codec';
 import { AvroSerde } from './avro-serde';
 import { IncompatibleSchemaError } from './errors';
 
@@ -25,6 +25,12 @@ export class AvroEventCodec implements EventEncoder, EventDecoder {
     const contract = this.lookup(eventType);
     if (!contract) return Promise.reject(new UnknownEventTypeError(eventType));
     return this.serde.encode(contract, payload, topic);
+  }
+
+  /** `decode` at once for a type with a contract whose writer schema is cached; else DECODE_LATER. */
+  decodeNow(_topic: string, eventType: string, value: Buffer): unknown {
+    const contract = this.lookup(eventType);
+    return contract ? this.serde.decodeAsNow(contract, value) : DECODE_LATER;
   }
 
   /**
