@@ -18,7 +18,7 @@ import {
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '@omnibus/messaging/testing';
 import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
-import { uniqueName, waitFor } from '@omnibus/testing';
+import { runOmnibus, uniqueName, waitFor } from '@omnibus/testing';
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -270,27 +270,36 @@ it('cancel on an item after the pivot cancels the Odoo sale order, releases the 
   expect((await auditRows(item.id)).map((row: any) => [row.outcome, row.parameters.action])).toEqual([['succeeded', 'cancel']]);
 });
 
-it('accept on an unconfirmed release takes it as undone by hand and ends the order as it stands; an action the item does not allow gets 422', async () => {
+it('npx omnibus review list|show|resolve: accept on an unconfirmed release takes it as undone by hand and ends the order as it stands, audited under the operator\'s name; an action the item does not allow is refused (422)', async () => {
   const { orderId } = await orderWithUnconfirmedRelease();
   const item = await reviewOf(orderId, 'COMPENSATION_FAILED');
-  const notAllowed = await resolve(item.id, { action: 'cancel' });
-  expect({ status: notAllowed.status, body: await json(notAllowed) }).toMatchObject({ status: 422, body: { message: expect.stringContaining('allowed: retry, accept') } });
+  // The CLI signs its token for operator:<OMNIBUS_OPERATOR> with the secret the service uses.
+  const cli = (args: string[]) => runOmnibus(['review', ...args, '--url', service.url], { OMNIBUS_OPERATOR: 'carol' });
 
-  const accepted = await resolve(item.id, { action: 'accept', note: 'released by hand in the WMS' });
-  expect({ status: accepted.status, action: (await json(accepted)).resolution.action }).toEqual({ status: 200, action: 'accept' });
+  const listed = await cli(['list', '--state', 'open', '--reason', 'COMPENSATION_FAILED', '--limit', '200']);
+  expect(listed).toMatchObject({ code: 0, stderr: '' });
+  expect(listed.stdout).toMatch(new RegExp(`^${item.id}  ${orderId}  reserveStock  COMPENSATION_FAILED  open  `, 'm'));
+  const shown = await cli(['show', item.id]);
+  expect(shown.stdout).toContain('actions      retry, accept (retry: same-command)');
+
+  const notAllowed = await cli(['resolve', item.id, '--action', 'cancel']);
+  expect(notAllowed).toMatchObject({ code: 1, stderr: expect.stringMatching(/^omnibus: the order service answered 422: cancel is not allowed on review item .*allowed: retry, accept\n$/) });
+  const accepted = await cli(['resolve', item.id, '--action', 'accept', '--note', 'released by hand in the WMS']);
+  expect(accepted).toMatchObject({ code: 0, stdout: expect.stringContaining('resolution   accept by operator:carol at ') });
+
   const order = await orderBecomes(orderId, 'cancelled');
   expect(order.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type, entry.detail]).slice(-3)).toEqual([
-    ['reserveStock', 'review-resolved', 'operator resolution', 'accept by operator:alice: released by hand in the WMS'],
+    ['reserveStock', 'review-resolved', 'operator resolution', 'accept by operator:carol: released by hand in the WMS'],
     ['reserveStock', 'compensated', 'operator resolution', 'undone by hand, accepted by operator'],
     [null, 'finished', 'operator resolution', expect.stringContaining('compensated after createSaleOrder')],
   ]);
   // The release and its two resends; nothing after the operator's accept.
   expect(await stagedCount(orderId, ReleaseReservation.type)).toBe(3);
-  expect((await auditRows(item.id)).map((row: any) => [row.outcome, row.parameters.action])).toEqual([
-    ['refused', 'cancel'],
-    ['succeeded', 'accept'],
+  expect((await auditRows(item.id)).map((row: any) => [row.operator, row.outcome, row.parameters.action])).toEqual([
+    ['operator:carol', 'refused', 'cancel'],
+    ['operator:carol', 'succeeded', 'accept'],
   ]);
-  expect(await db.query(`SELECT state, resolution, resolved_by FROM review_items WHERE id = $1`, [item.id])).toEqual([{ state: 'resolved', resolution: 'accept', resolved_by: 'operator:alice' }]);
+  expect(await db.query(`SELECT state, resolution, resolved_by FROM review_items WHERE id = $1`, [item.id])).toEqual([{ state: 'resolved', resolution: 'accept', resolved_by: 'operator:carol' }]);
 });
 
 it('GET /openapi.json documents the review routes from their schemas, with their scopes', async () => {
