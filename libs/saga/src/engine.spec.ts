@@ -263,9 +263,9 @@ describe('an operator retry of a command whose outcome is unknown', () => {
   });
 
   it('a step after the pivot that timed out is retried with the same command id; a late reply to it still counts', () => {
-    let { state, effects } = runCheckout({}, { CapturePayment: 'silence' });
-    const captureId = effects[effects.length - 1].id;
-    state = advance(checkoutSaga, state, timeoutOf(state, at(100))).state;
+    const silent = runCheckout({}, { CapturePayment: 'silence' });
+    const captureId = silent.effects[silent.effects.length - 1].id;
+    const state = advance(checkoutSaga, silent.state, timeoutOf(silent.state, at(100))).state;
     expect(state.review).toMatchObject({ step: 'capturePayment', phase: 'action', reason: 'STEP_TIMED_OUT', retry: 'same-command' });
     const retried = advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'retry', by: 'ops', at: at(200) });
     expect(retried.effects).toEqual([expect.objectContaining({ name: 'CapturePayment', id: captureId, attempt: 1 })]);

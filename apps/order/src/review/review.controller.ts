@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Get, Headers, HttpCode, NotFoundException, Param, Post, Res } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Headers, HttpCode, NotFoundException, Post, Res } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireScopes, ValidBody, ValidParams, ValidQuery } from '@omnibus/service-kit';
 import type { Response } from 'express';
 import { checkIdempotencyKey } from '../domain/idempotency';
