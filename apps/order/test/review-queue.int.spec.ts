@@ -109,8 +109,8 @@ const odooSucceeded = (commandId: string, commandType: string, orderId: string):
   occurredAt: new Date(),
 });
 
-/** An order whose sale order Odoo refused, so its reservation is released: and inventory never confirms the release. */
-async function orderWithUnconfirmedRelease(): Promise<{ orderId: string; releaseId: string }> {
+/** A new order whose stock inventory reserved: the saga asks Odoo for the sale order. */
+async function placeReservedOrder(): Promise<{ orderId: string; create: { value: CreateSaleOrder } }> {
   const response = await service.request('/orders', {
     method: 'POST',
     headers: { 'content-type': 'application/json', authorization: `Bearer ${channel}`, 'idempotency-key': randomUUID() },
@@ -120,6 +120,12 @@ async function orderWithUnconfirmedRelease(): Promise<{ orderId: string; release
   await recorder.waitFor(orderId, ReserveStock.type);
   await publisher.publish(StockReserved, stockReserved(orderId), topics['retail.reservations']);
   const [create] = await recorder.waitFor(orderId, CreateSaleOrder.type);
+  return { orderId, create };
+}
+
+/** An order whose sale order Odoo refused, so its reservation is released: and inventory never confirms the release. */
+async function orderWithUnconfirmedRelease(): Promise<{ orderId: string; releaseId: string }> {
+  const { orderId, create } = await placeReservedOrder();
   const refusal: OdooCommandFailed = {
     commandId: create.value.commandId,
     commandType: CreateSaleOrder.type,
@@ -139,15 +145,7 @@ async function orderWithUnconfirmedRelease(): Promise<{ orderId: string; release
 
 /** An order confirmed in Odoo whose reservation lapsed before the release to the warehouse (after the pivot). */
 async function orderWithLapsedReservation(): Promise<{ orderId: string; saleOrderCommandId: string }> {
-  const response = await service.request('/orders', {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${channel}`, 'idempotency-key': randomUUID() },
-    body: JSON.stringify(webOrderRequest()),
-  });
-  const { orderId } = await json(response);
-  await recorder.waitFor(orderId, ReserveStock.type);
-  await publisher.publish(StockReserved, stockReserved(orderId), topics['retail.reservations']);
-  const [create] = await recorder.waitFor(orderId, CreateSaleOrder.type);
+  const { orderId, create } = await placeReservedOrder();
   await publisher.publish(OdooCommandSucceeded, odooSucceeded(create.value.commandId, CreateSaleOrder.type, orderId), topics['odoo.results']);
   await recorder.waitFor(orderId, CommitReservation.type);
   const lapsed: ReservationRejected = { orderId, reason: 'OTHER', shortLines: [], occurredAt: new Date() };

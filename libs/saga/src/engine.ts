@@ -310,8 +310,7 @@ class Run<D> {
       }
     } else if (action === 'retry') {
       state.status = 'compensating';
-      if (sameCommand) this.resendCompensation(step);
-      else this.runCompensation(state.attempt + 1);
+      this.runCompensation(state.attempt + 1, { resend: sameCommand });
     } else {
       state.status = 'compensating';
       this.compensationDone(step, 'undone by hand, accepted by operator');
@@ -437,10 +436,15 @@ class Run<D> {
     this.runCompensation(1);
   }
 
-  private runCompensation(attempt: number): void {
+  /**
+   * Runs the first compensation still to run as `attempt`; with `resend` (an operator's retry of an
+   * unconfirmed undo) in the current attempt instead, so the undo keeps its command id.
+   */
+  private runCompensation(attempt: number, { resend = false } = {}): void {
     const state = this.state;
     const step = this.stepNamed(state.toCompensate[0]);
-    this.beginAttempt(step.name, 'compensation', attempt);
+    if (resend) state.timeouts = 0;
+    else this.beginAttempt(step.name, 'compensation', attempt);
     const compensation = step.compensation!;
     const undo = compensation.run(state.data, this.context());
     if (undo === null) {
@@ -451,7 +455,8 @@ class Run<D> {
       this.openReview(step.name, undo.reason, undo.detail, ['retry', 'accept'], 'new-attempt');
       return;
     }
-    this.note(step.name, 'compensating', attempt > 1 ? `attempt ${attempt}` : undefined);
+    if (resend) this.note(step.name, 'resent', `same command id, attempt ${state.attempt}, retried by operator`);
+    else this.note(step.name, 'compensating', attempt > 1 ? `attempt ${attempt}` : undefined);
     this.emit(undo);
     if (!hasReplies(compensation.on)) {
       this.compensationDone(step, undefined);
@@ -459,29 +464,6 @@ class Run<D> {
     }
     state.awaiting = true;
     this.setDeadline(compensation.timeoutMs);
-  }
-
-  /** An operator's retry of an unconfirmed compensation: the same undo (same id), a fresh deadline. */
-  private resendCompensation(step: SagaStep<D>): void {
-    const state = this.state;
-    const undo = step.compensation!.run(state.data, this.context());
-    if (undo === null) {
-      this.compensationDone(step, 'nothing to undo');
-      return;
-    }
-    if (isCannotCompensate(undo)) {
-      this.openReview(step.name, undo.reason, undo.detail, ['retry', 'accept'], 'new-attempt');
-      return;
-    }
-    state.timeouts = 0;
-    this.emit(undo);
-    this.note(step.name, 'resent', `same command id, attempt ${state.attempt}, retried by operator`);
-    if (!hasReplies(step.compensation!.on)) {
-      this.compensationDone(step, undefined);
-      return;
-    }
-    state.awaiting = true;
-    this.setDeadline(step.compensation!.timeoutMs);
   }
 
   private applyCompensationOutcome(step: SagaStep<D>, outcome: StepOutcome<D>, detail: string, fromTimeout = false): void {
