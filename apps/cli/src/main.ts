@@ -20,6 +20,7 @@ export const COMMANDS = [
   'acls',
   'demo',
   'inventory',
+  'review',
 ];
 
 /**

@@ -9,6 +9,8 @@ import { orderSaga } from './domain/saga/order-saga';
 import { messagingProviders } from './messaging.providers';
 import { OrderIntake } from './orders/order-intake.service';
 import { OrdersController } from './orders/orders.controller';
+import { ReviewController } from './review/review.controller';
+import { ReviewQueue } from './review/review-queue.service';
 import { SagaReplyHandlers } from './saga/saga-replies.handlers';
 import { SagaRunner } from './saga/saga-runner';
 import { SagaTimeoutSweeper } from './saga/saga-sweeper';
@@ -17,7 +19,7 @@ import { ORDER_SAGA } from './tokens';
 /**
  * Order intake for channels and the order saga. The standard parts (config, logs, database, health,
  * metrics, auth) come from the service kit; this module adds the intake API, the saga (its runner,
- * the participants' reply handlers and the timeout sweeper) and the outbox relay that publishes what
+ * the participants' reply handlers and the timeout sweeper), the manual-review queue and the outbox relay that publishes what
  * the service stages.
  */
 @Module({
@@ -27,7 +29,7 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, SagaReplyHandlers],
+  controllers: [OrdersController, ReviewController, SagaReplyHandlers],
   providers: [
     ...messagingProviders,
     {
@@ -44,6 +46,7 @@ import { ORDER_SAGA } from './tokens';
     SagaRunner,
     SagaTimeoutSweeper,
     OrderIntake,
+    ReviewQueue,
   ],
   exports: [...messagingProviders],
 })

@@ -18,6 +18,11 @@ export const orderMetrics = {
     help: 'Replies and timeouts that changed no saga (duplicate, stale, finished, unknown-order)',
     labelNames: ['reason'],
   }),
+  reviewResolutions: counter({
+    name: 'orders_review_resolutions_total',
+    help: 'Order review items resolved by operators, by action (retry, cancel, accept)',
+    labelNames: ['action'],
+  }),
   reviewsOpened: counter({ name: 'orders_review_opened_total', help: 'Order saga review items opened, by step and reason', labelNames: ['step', 'reason'] }),
   timeToOdoo: histogram({
     name: 'orders_accepted_to_confirmed_in_odoo_seconds',

@@ -7,6 +7,7 @@ import { orderConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { OrderIntake1795700000100 } from './migrations/1795700000100-OrderIntake';
 import { OrderSaga1795700000200 } from './migrations/1795700000200-OrderSaga';
+import { ReviewQueue1795700000300 } from './migrations/1795700000300-ReviewQueue';
 import { sagaMigrations } from '@omnibus/saga';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
@@ -14,7 +15,7 @@ export const orderService = defineService({
   name: 'order',
   appModule: AppModule,
   configSchema: orderConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200],
+  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200, ReviewQueue1795700000300],
   // The saga's reply consumer runs in this process, beside the intake API.
   configure: (app, config) => {
     connectEventTransport(app, {

@@ -103,6 +103,7 @@ describe('a failure after the pivot', () => {
         openedAt: at(4),
         dueBy: at(4 + 3600), // four replies in, plus the one-hour SLA
         allowedActions: ['retry', 'cancel', 'accept'],
+        retry: 'new-attempt',
       },
     ]);
     expect(state.review).toEqual(opened[0]);
@@ -230,6 +231,47 @@ describe('timeouts', () => {
     const review = advance(checkoutSaga, twice.state, timeoutOf(twice.state, at(300)));
     expect(review.state.status).toBe('in_review');
     expect(review.review[0]).toMatchObject({ step: 'reserveStock', phase: 'compensation', reason: 'COMPENSATION_FAILED', allowedActions: ['retry', 'accept'] });
+  });
+});
+
+describe('an operator retry of a command whose outcome is unknown', () => {
+  const unconfirmedRelease = () => {
+    let { state } = runCheckout({}, { AuthorisePayment: { type: 'PaymentDeclined' }, ReleaseStock: 'silence' });
+    for (const seconds of [100, 200, 300]) state = advance(checkoutSaga, state, timeoutOf(state, at(seconds))).state;
+    return state;
+  };
+
+  it('sends the unconfirmed compensation again with the same command id, and its confirmation finishes the saga', () => {
+    const state = unconfirmedRelease();
+    const releaseId = state.commandIds[0];
+    expect(state.review).toMatchObject({ phase: 'compensation', reason: 'COMPENSATION_FAILED', retry: 'same-command' });
+    const retried = advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'retry', by: 'operator:alice', at: at(400) });
+    expect(retried.effects).toEqual([expect.objectContaining({ name: 'ReleaseStock', phase: 'compensation', id: releaseId, attempt: 1 })]);
+    expect(retried.state).toMatchObject({ status: 'compensating', review: null, awaiting: true, timeouts: 0, deadline: { step: 'reserveStock', phase: 'compensation', at: at(430) } });
+    expect(retried.timeline.map((entry) => entry.what)).toEqual(['review-resolved', 'resent']);
+    const released = advance(checkoutSaga, retried.state, reply('StockReleased', {}, { commandId: releaseId }, 401));
+    expect(released.state.status).toBe('compensated');
+  });
+
+  it('a compensation still unconfirmed after the retry opens a new review item with its own id', () => {
+    const state = unconfirmedRelease();
+    let retried = advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'retry', by: 'ops', at: at(400) }).state;
+    for (const seconds of [430, 460, 490]) retried = advance(checkoutSaga, retried, timeoutOf(retried, at(seconds))).state;
+    expect(retried.status).toBe('in_review');
+    expect(retried.review!.id).not.toBe(state.review!.id);
+    expect(retried.reviews).toBe(2);
+  });
+
+  it('a step after the pivot that timed out is retried with the same command id; a late reply to it still counts', () => {
+    const silent = runCheckout({}, { CapturePayment: 'silence' });
+    const captureId = silent.effects[silent.effects.length - 1].id;
+    const state = advance(checkoutSaga, silent.state, timeoutOf(silent.state, at(100))).state;
+    expect(state.review).toMatchObject({ step: 'capturePayment', phase: 'action', reason: 'STEP_TIMED_OUT', retry: 'same-command' });
+    const retried = advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'retry', by: 'ops', at: at(200) });
+    expect(retried.effects).toEqual([expect.objectContaining({ name: 'CapturePayment', id: captureId, attempt: 1 })]);
+    expect(retried.state).toMatchObject({ status: 'running', step: 'capturePayment', awaiting: true });
+    const captured = advance(checkoutSaga, retried.state, reply('PaymentCaptured', {}, { commandId: captureId }, 201));
+    expect(captured.state.status).toBe('completed');
   });
 });
 

@@ -44,6 +44,13 @@ export interface ReviewItem {
   openedAt: string;
   dueBy: string;
   allowedActions: OperatorAction[];
+  /**
+   * What `retry` does: `same-command` sends the same command again with the same id (its outcome is
+   * unknown, e.g. it timed out: the participant deduplicates it, and a late reply still counts);
+   * `new-attempt` starts a new attempt with new ids (the participant said no, and would only repeat
+   * its answer to the same id). Items stored before this field existed retry as `new-attempt`.
+   */
+  retry?: 'same-command' | 'new-attempt';
 }
 
 export interface SagaState<D> {
@@ -70,6 +77,8 @@ export interface SagaState<D> {
   review: ReviewItem | null;
   /** Why the saga left the happy path (the failed step and its reason), for the timeline and the review. */
   failure: { step: string; reason: string; detail?: string } | null;
+  /** How many review items this saga has opened, so each gets its own id (absent in states saved before it existed). */
+  reviews?: number;
   data: D;
 }
 
@@ -150,6 +159,7 @@ export function newSaga<D>(definition: SagaDefinition<D>, sagaId: string, data: 
     deadline: null,
     review: null,
     failure: null,
+    reviews: 0,
     data,
   };
 }
@@ -258,7 +268,7 @@ class Run<D> {
     } else {
       const resends = step.compensation?.resends ?? DEFAULT_COMPENSATION_RESENDS;
       if (state.timeouts <= resends) this.applyCompensationOutcome(step, { outcome: 'resend' }, 'timeout', true);
-      else this.openReview(step.name, 'COMPENSATION_FAILED', `no confirmation of the compensation of ${step.name} after ${state.timeouts} timeouts`, ['retry', 'accept']);
+      else this.openReview(step.name, 'COMPENSATION_FAILED', `no confirmation of the compensation of ${step.name} after ${state.timeouts} timeouts`, ['retry', 'accept'], 'same-command');
     }
     return this.result();
   }
@@ -285,10 +295,12 @@ class Run<D> {
     state.review = null;
     this.note(item.step, 'review-resolved', `${action} by ${by}${note ? `: ${note}` : ''}`);
     const step = this.stepNamed(item.step);
+    const sameCommand = item.retry === 'same-command';
     if (item.phase === 'action') {
       if (action === 'retry') {
         state.status = 'running';
-        this.enterStep(this.indexOf(step.name), state.attempt + 1);
+        if (sameCommand) this.resendStep(step);
+        else this.enterStep(this.indexOf(step.name), state.attempt + 1);
       } else if (action === 'accept') {
         state.status = 'running';
         this.completeStep(step, 'accepted by operator');
@@ -298,7 +310,7 @@ class Run<D> {
       }
     } else if (action === 'retry') {
       state.status = 'compensating';
-      this.runCompensation(state.attempt + 1);
+      this.runCompensation(state.attempt + 1, { resend: sameCommand });
     } else {
       state.status = 'compensating';
       this.compensationDone(step, 'undone by hand, accepted by operator');
@@ -335,6 +347,16 @@ class Run<D> {
     state.awaiting = false;
     this.setDeadline(undefined);
     this.note(null, 'finished', 'completed');
+  }
+
+  /** An operator's retry of a step whose outcome is unknown: the same command (same id), a fresh deadline. */
+  private resendStep(step: SagaStep<D>): void {
+    const state = this.state;
+    state.timeouts = 0;
+    state.awaiting = true;
+    this.emit(step.action(state.data, this.context()));
+    this.note(step.name, 'resent', `same command id, attempt ${state.attempt}, retried by operator`);
+    this.setDeadline(step.timeoutMs);
   }
 
   private applyActionOutcome(step: SagaStep<D>, outcome: StepOutcome<D>, how: { fromTimeout: boolean; detail: string }): void {
@@ -383,7 +405,7 @@ class Run<D> {
     const state = this.state;
     state.failure = { step: step.name, reason, detail };
     if (state.completed.includes(this.definition.pivot)) {
-      this.openReview(step.name, reason, detail, ['retry', 'cancel', 'accept']);
+      this.openReview(step.name, reason, detail, ['retry', 'cancel', 'accept'], mayHaveTakenEffect ? 'same-command' : 'new-attempt');
       return;
     }
     const undo = state.completed.slice().reverse();
@@ -414,10 +436,15 @@ class Run<D> {
     this.runCompensation(1);
   }
 
-  private runCompensation(attempt: number): void {
+  /**
+   * Runs the first compensation still to run as `attempt`; with `resend` (an operator's retry of an
+   * unconfirmed undo) in the current attempt instead, so the undo keeps its command id.
+   */
+  private runCompensation(attempt: number, { resend = false } = {}): void {
     const state = this.state;
     const step = this.stepNamed(state.toCompensate[0]);
-    this.beginAttempt(step.name, 'compensation', attempt);
+    if (resend) state.timeouts = 0;
+    else this.beginAttempt(step.name, 'compensation', attempt);
     const compensation = step.compensation!;
     const undo = compensation.run(state.data, this.context());
     if (undo === null) {
@@ -425,10 +452,11 @@ class Run<D> {
       return;
     }
     if (isCannotCompensate(undo)) {
-      this.openReview(step.name, undo.reason, undo.detail, ['retry', 'accept']);
+      this.openReview(step.name, undo.reason, undo.detail, ['retry', 'accept'], 'new-attempt');
       return;
     }
-    this.note(step.name, 'compensating', attempt > 1 ? `attempt ${attempt}` : undefined);
+    if (resend) this.note(step.name, 'resent', `same command id, attempt ${state.attempt}, retried by operator`);
+    else this.note(step.name, 'compensating', attempt > 1 ? `attempt ${attempt}` : undefined);
     this.emit(undo);
     if (!hasReplies(compensation.on)) {
       this.compensationDone(step, undefined);
@@ -459,7 +487,7 @@ class Run<D> {
         return;
       }
       case 'failed':
-        this.openReview(step.name, 'COMPENSATION_FAILED', `${outcome.reason}${outcome.detail ? `: ${outcome.detail}` : ''}`, ['retry', 'accept']);
+        this.openReview(step.name, 'COMPENSATION_FAILED', `${outcome.reason}${outcome.detail ? `: ${outcome.detail}` : ''}`, ['retry', 'accept'], 'new-attempt');
         return;
     }
   }
@@ -474,14 +502,17 @@ class Run<D> {
 
   // ---- review
 
-  private openReview(stepName: string, reason: string, detail: string | undefined, allowedActions: OperatorAction[]): void {
+  private openReview(stepName: string, reason: string, detail: string | undefined, allowedActions: OperatorAction[], retry: NonNullable<ReviewItem['retry']>): void {
     const state = this.state;
     state.status = 'in_review';
     state.awaiting = false;
     this.setDeadline(undefined);
     const sla = this.definition.reviewSlaMs ?? DEFAULT_REVIEW_SLA_MS;
+    // The first item keeps the key it always had; a later one (after a retry in the same attempt) gets its own id.
+    const opened = state.reviews ?? 0;
+    state.reviews = opened + 1;
     const item: ReviewItem = {
-      id: sagaCommandId({ saga: state.saga.name, sagaId: state.sagaId, step: stepName, phase: state.phase, attempt: state.attempt, key: 'review' }),
+      id: sagaCommandId({ saga: state.saga.name, sagaId: state.sagaId, step: stepName, phase: state.phase, attempt: state.attempt, key: opened === 0 ? 'review' : `review-${opened + 1}` }),
       sagaId: state.sagaId,
       saga: state.saga.name,
       step: stepName,
@@ -491,6 +522,7 @@ class Run<D> {
       openedAt: this.at,
       dueBy: new Date(Date.parse(this.at) + sla).toISOString(),
       allowedActions,
+      retry,
     };
     state.review = item;
     this.review.push(item);

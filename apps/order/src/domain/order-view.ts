@@ -1,5 +1,6 @@
 import { formatQuantity } from '@omnibus/contracts';
 import type { SagaState, TimelineEntry } from '@omnibus/saga';
+import { ReviewItemRecord, reviewItemView } from '../review/review-item';
 import type { Order } from './order';
 import type { OrderSagaData } from './saga/order-saga-data';
 import type { OrderStatus, OrderStatuses } from './saga/order-statuses';
@@ -23,6 +24,8 @@ export interface OrderRecord {
   saga: SagaState<OrderSagaData> | null;
   history: StatusHistoryEntry[];
   timeline: Array<{ entry: TimelineEntry; cause: TimelineCause }>;
+  /** Every review item of the order, open or resolved, oldest first. */
+  reviews: ReviewItemRecord[];
 }
 
 /**
@@ -59,6 +62,7 @@ export function orderView(record: OrderRecord) {
     odoo: saga?.data.saleOrder ? { saleOrderId: saga.data.saleOrder.id, saleOrderName: saga.data.saleOrder.name } : null,
     cancellation: saga?.status === 'compensating' || saga?.status === 'compensated' ? saga.failure : null,
     review: saga?.review ? { id: saga.review.id, step: saga.review.step, reason: saga.review.reason, detail: saga.review.detail ?? null, dueBy: saga.review.dueBy, allowedActions: saga.review.allowedActions } : null,
+    reviews: record.reviews.map((item) => reviewItemView(item, new Date())),
     statusHistory: record.history.map((entry) => ({ status: entry.status, at: entry.at.toISOString(), detail: entry.detail })),
     timeline: record.timeline.map(({ entry, cause }) => ({ at: entry.at, step: entry.step, phase: entry.phase, what: entry.what, detail: entry.detail ?? null, cause })),
   };

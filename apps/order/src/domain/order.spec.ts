@@ -77,6 +77,7 @@ describe('an accepted order', () => {
       saga: null,
       history: [{ status: 'accepted', at: ids.acceptedAt, detail: null }],
       timeline: [],
+      reviews: [],
     });
     expect(view.lines[0]).toMatchObject({ lineId: '1', quantity: '0.25', total: { amountMinor: 600, currency: 'USD' } });
     expect(view.statusHistory).toEqual([{ status: 'accepted', at: '2026-03-11T09:41:13.000Z', detail: null }]);

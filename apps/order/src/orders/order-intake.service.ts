@@ -53,6 +53,7 @@ export class OrderIntake {
       saga: started.result.state,
       history: [{ status: started.statuses.status, at: order.acceptedAt, detail: started.statuses.detail }],
       timeline: started.result.timeline.map((entry) => ({ entry, cause: { type: 'order accepted', eventId: null } })),
+      reviews: [],
     });
 
     let outcome: PlacedOrder | { conflict: string };

@@ -4,9 +4,10 @@ import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import type { OrderStatus, OrderStatuses } from '../domain/saga/order-statuses';
 import type { OrderRecord, OrderView, TimelineCause } from '../domain/order-view';
 import type { SagaState, TimelineEntry } from '@omnibus/saga';
+import { reviewItemsOfOrder } from '../review/review-store';
 
 /**
- * SQL of the order tables (migrations 1795700000000, …100 and …200). Every function works inside
+ * SQL of the order tables (migrations 1795700000000, …100 and …200; review_items in ../review/review-store.ts). Every function works inside
  * the caller's transaction (`manager`), so an order, its history and its outbox events commit together.
  */
 
@@ -78,7 +79,7 @@ export async function findOrderIdByChannelRef(manager: EntityManager, channelId:
   return row?.id;
 }
 
-/** The order with its saga, status history and timeline (oldest first). */
+/** The order with its saga, status history, timeline and review items (oldest first). */
 export async function loadOrder(manager: EntityManager, orderId: string): Promise<OrderRecord | undefined> {
   const [row] = await manager.query(
     `SELECT o.status, o.payment_status, o.fulfilment_status, o.document, s.state
@@ -87,9 +88,10 @@ export async function loadOrder(manager: EntityManager, orderId: string): Promis
     [orderId],
   );
   if (!row) return undefined;
-  const [history, timeline] = await Promise.all([
+  const [history, timeline, reviews] = await Promise.all([
     manager.query(`SELECT status, detail, occurred_at FROM order_status_history WHERE order_id = $1 ORDER BY seq`, [orderId]),
     manager.query(`SELECT at, step, phase, what, detail, cause_type, cause_event_id FROM order_timeline WHERE order_id = $1 ORDER BY id`, [orderId]),
+    reviewItemsOfOrder(manager, orderId),
   ]);
   return {
     order: orderFromDocument(row.document),
@@ -100,6 +102,7 @@ export async function loadOrder(manager: EntityManager, orderId: string): Promis
       entry: { at: entry.at.toISOString(), step: entry.step, phase: entry.phase, what: entry.what, ...(entry.detail !== null ? { detail: entry.detail } : {}) },
       cause: { type: entry.cause_type, eventId: entry.cause_event_id },
     })),
+    reviews,
   };
 }
 

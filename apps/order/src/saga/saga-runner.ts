@@ -14,6 +14,7 @@ import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { orderStatuses, OrderStatuses } from '../domain/saga/order-statuses';
 import { orderMetrics } from '../metrics';
 import { appendTimeline, insertAcceptedOrder, loadOrderForSaga, recordStatuses } from '../orders/order-store';
+import { insertReviewItems } from '../review/review-store';
 import { ORDER_SAGA } from '../tokens';
 
 /** Stages events in the caller's transaction: the consumer's `context.emit` (caused by the event) or the outbox. */
@@ -24,7 +25,7 @@ export type RunOutcome = { outcome: 'advanced'; statuses: OrderStatuses } | { ou
 /**
  * Runs the order saga on one input, inside the caller's transaction (the intake's, a delivery's with
  * its inbox record, or the sweeper's): lock the saga row → advance (pure) → save → stage the commands
- * in the outbox → write the statuses, the history and the timeline with the cause. All of it commits
+ * in the outbox → write the statuses, the history, the timeline with the cause and any review item opened. All of it commits
  * together or not at all, so a crash at any point replays the same input onto the same state, and the
  * derived command ids make the participants do the work once.
  */
@@ -100,6 +101,8 @@ export class SagaRunner {
     }
     if (events.length) await emit(events);
     await appendTimeline(manager, order.orderId, result.timeline, cause);
+    // The review queue: an item opened by this step commits with it.
+    await insertReviewItems(manager, order.orderId, result.review, cause);
   }
 
   private event(type: string, orderId: string, payload: unknown): OutgoingEvent {
