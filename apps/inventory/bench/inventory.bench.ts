@@ -72,7 +72,7 @@ async function compareReads(db: DataSource, skus: string[]): Promise<void> {
            FROM stock_positions p WHERE p.sku = ANY($1)`,
         [skus],
       ),
-    'projection (now)': () => readAvailabilityProjection(db, skus),
+    'projection (now)': () => readAvailabilityProjection(db, skus, 'web'),
   };
   const totals = new Map<string, { ms: number; n: number }>();
   for (let round = 0; round < 6; round++) {
