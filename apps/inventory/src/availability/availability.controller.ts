@@ -1,4 +1,5 @@
-import { BadRequestException, Controller, Get, Header, Inject } from '@nestjs/common';
+import { BadRequestException, Controller, Get, Inject, Res } from '@nestjs/common';
+import type { Response } from 'express';
 import { RequireScopes, ValidQuery } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { z } from 'zod';
@@ -45,19 +46,20 @@ export class AvailabilityController {
    * depends on the caller is done here: the location order by distance from the region, whether a
    * location counts for the channel, and the age of each source. The answer is assembled as text
    * from the parts the projection keeps rendered (nothing parsed into objects and rendered again:
-   * that was most of a 20-SKU request's time); its shape is that of `AvailabilityAnswer`.
+   * that was most of a 20-SKU request's time); its shape is that of `AvailabilityAnswer`. It is
+   * written straight to the response: express's `send` would hash the 24 KB for an ETag, useless
+   * for an answer whose ages change every second.
    */
   @Get()
   @RequireScopes('availability:read')
-  @Header('Content-Type', 'application/json; charset=utf-8')
-  async availability(@ValidQuery(querySchema) query: AvailabilityQuery): Promise<string> {
+  async availability(@ValidQuery(querySchema) query: AvailabilityQuery, @Res() res: Response): Promise<void> {
     const started = process.hrtime.bigint();
     const view = channelView(this.network, query.channel, query.region);
     if (!view) throw new BadRequestException({ statusCode: 400, error: 'Bad Request', message: 'invalid query', issues: [{ path: 'channel', message: `unknown channel ${query.channel}` }] });
     const rows = await readAvailabilityProjection(this.dataSource, query.skus, promiseKey(this.network, query.channel, query.region));
     const answer = renderAvailability(this.network, query, view, rows, Date.now());
     inventoryMetrics.availabilityLatency.observe({ skus: query.skus.length <= 20 ? '1-20' : '21-100' }, Number(process.hrtime.bigint() - started) / 1e9);
-    return answer;
+    res.writeHead(200, { 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(answer) }).end(answer);
   }
 }
 
