@@ -60,7 +60,10 @@ export class ServiceKitModule {
                 : res.statusCode >= 400
                   ? 'warn'
                   : req.method === 'GET' && quietReads?.test(req.url ?? '')
-                    ? 'debug'
+                    ? // 'silent' when debug is off: pino-http then stops before building the line.
+                      logger.isLevelEnabled('debug')
+                      ? 'debug'
+                      : 'silent'
                     : 'info',
             serializers: {
               req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
