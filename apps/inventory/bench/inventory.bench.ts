@@ -17,6 +17,8 @@
  * offered in the fixed-rate run, 0 skips it), BENCH_WORKERS (1 autocannon worker thread),
  * BENCH_LINES (10000; 0 runs only the HTTP part) reservations over BENCH_SKUS (200) with BENCH_UNITS (10) units
  * per location. BENCH_CPU_PROF=<dir> writes a CPU profile of the measured instance there (node --cpu-prof).
+ * BENCH_BASELINE=<checkout> (e.g. /work/main) also starts that checkout's inventory service on the same
+ * database and measures its two HTTP runs in the same alternating rounds (stopped before the reservations).
  */
 import autocannon from 'autocannon';
 import { ReserveStock } from '@omnibus/contracts';
@@ -45,6 +47,7 @@ const SKU_COUNT = Number(process.env.BENCH_SKUS ?? 200);
 const UNITS = Number(process.env.BENCH_UNITS ?? 10);
 const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
 const CPU_PROF = process.env.BENCH_CPU_PROF;
+const BASELINE = process.env.BENCH_BASELINE;
 const LOCATIONS = ['wh-north', 'wh-west', 'store-1', 'ds-acme'];
 /** What channel `web` can take of one SKU: every location's units, less store-1's safety stock of 1 (test/network.yaml). */
 const RESERVABLE_PER_SKU = LOCATIONS.length * UNITS - 1;
@@ -93,8 +96,8 @@ async function compareReads(db: DataSource, skus: string[]): Promise<void> {
 }
 
 /** Forks one inventory instance (bench/instance.ts) and waits for its URL. */
-async function startInstance(env: Record<string, string>, profile = false): Promise<{ url: string; child: ChildProcess }> {
-  const child = fork(path.join(__dirname, 'instance.ts'), [], {
+async function startInstance(env: Record<string, string>, profile = false, service?: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(path.join(__dirname, 'instance.ts'), service ? [service] : [], {
     env,
     execArgv: ['-r', '@swc-node/register', ...(profile && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [])],
     stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
@@ -132,6 +135,7 @@ async function main(): Promise<void> {
     // One at a time: both would run the migrations at once.
     instances.push(await startInstance(env, true));
     instances.push(await startInstance(env));
+    const baseline = BASELINE ? await startInstance(env, false, path.join(BASELINE, 'apps/inventory/src/service')) : undefined;
     await db.initialize();
     const [first] = instances;
     const token = await issueToken({ sub: 'system:bench', scopes: ['stock:feed', 'availability:read'] });
@@ -152,11 +156,19 @@ async function main(): Promise<void> {
     await compareReads(db, skus.slice(0, 20));
     let live = 0;
     let availability = 0;
+    const before = { live: 0, availability: 0 };
     for (let round = 0; round < ROUNDS; round++) {
       live += await http('GET /health/live', `${first.url}/health/live`, {});
       availability += await http('GET /availability (20 SKUs)', `${first.url}/availability?${query}`, headers);
+      if (!baseline) continue;
+      before.live += await http(`baseline ${BASELINE}: GET /health/live`, `${baseline.url}/health/live`, {});
+      before.availability += await http(`baseline ${BASELINE}: GET /availability (20 SKUs)`, `${baseline.url}/availability?${query}`, headers);
     }
     console.log(`availability throughput = ${((availability / live) * 100).toFixed(0)} % of /health/live (${ROUNDS} alternating rounds)`);
+    if (baseline) {
+      console.log(`baseline availability throughput = ${((before.availability / before.live) * 100).toFixed(0)} % of its /health/live`);
+      await stopInstance(baseline);
+    }
     await http('GET /availability (1 unknown SKU: the HTTP path)', `${first.url}/availability?skus=NONE&channel=web&region=eu-north`, headers);
     if (RATE > 0) await http('GET /availability (20 SKUs) at a fixed rate', `${first.url}/availability?${query}`, headers, RATE);
     // Where the time goes: the handler (query and answer) against the whole request as the kit measures it.
