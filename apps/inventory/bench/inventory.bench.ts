@@ -1,9 +1,10 @@
 /**
  * Inventory benchmark, self-contained: starts a schema registry and TWO inventory instances
- * (in this process, one database, one consumer group) against the real Kafka and PostgreSQL, on
- * topics of its own, then measures
- *   1. GET /availability with 20 SKUs per request next to GET /health/live, both as fast as they go
- *      (autocannon in a worker thread, so the load generator does not share the services' event loop),
+ * (each in a child process of its own, bench/instance.ts, logging at info to /dev/null as in
+ * production; one database, one consumer group) against the real Kafka and PostgreSQL, on topics
+ * of its own, then measures
+ *   1. GET /availability with 20 SKUs per request next to GET /health/live of the same instance, both as
+ *      fast as they go, in BENCH_ROUNDS (2) alternating rounds (autocannon in a worker thread),
  *      then GET /availability at a fixed offered rate (BENCH_RATE, 2000 req/s) for its p99, and an
  *      /availability of one unknown SKU (auth, validation, one query, a tiny answer): the HTTP path's cost;
  *   2. order lines reserved per second through Kafka (ReserveStock → StockReserved / ReservationRejected),
@@ -14,14 +15,19 @@
  * Settings: BENCH_DURATION_S (10) and BENCH_CONNECTIONS (10; at least 50 in the fixed-rate run, so
  * the client has requests in flight to keep the rate while answers are slow) per HTTP run, BENCH_RATE (2000 req/s
  * offered in the fixed-rate run, 0 skips it), BENCH_WORKERS (1 autocannon worker thread),
- * BENCH_LINES (10000) reservations over BENCH_SKUS (200) with BENCH_UNITS (10) units per location.
+ * BENCH_LINES (10000; 0 runs only the HTTP part) reservations over BENCH_SKUS (200) with BENCH_UNITS (10) units
+ * per location. BENCH_CPU_PROF=<dir> writes a CPU profile of the measured instance there (node --cpu-prof).
+ * BENCH_BASELINE=<checkout> (e.g. /work/main) also starts that checkout's inventory service on the same
+ * database and measures its two HTTP runs in the same alternating rounds (stopped before the reservations).
  */
 import autocannon from 'autocannon';
 import { ReserveStock } from '@omnibus/contracts';
-import { createService, issueToken, RunningService } from '@omnibus/service-kit';
+import { issueToken } from '@omnibus/service-kit';
 import { testServiceEnv } from '@omnibus/service-kit/testing';
 import { AvroSerde, envelopeHeaders, SchemaRegistryClient } from '@omnibus/messaging';
 import { createTestDatabase, testKafka, uniqueName, waitFor } from '@omnibus/testing';
+import { ChildProcess, fork } from 'node:child_process';
+import { once } from 'node:events';
 import path from 'node:path';
 import { cpus, loadavg } from 'node:os';
 import { performance } from 'node:perf_hooks';
@@ -29,7 +35,6 @@ import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { createUniqueTopics, startSchemaRegistry } from '@omnibus/messaging/testing';
 import { readAvailabilityProjection } from '../src/availability/availability.controller';
-import { inventoryService } from '../src/service';
 import { checkInvariants } from '../src/stock/invariants';
 
 
@@ -40,6 +45,9 @@ const WORKERS = Number(process.env.BENCH_WORKERS ?? 1);
 const LINES = Number(process.env.BENCH_LINES ?? 10_000);
 const SKU_COUNT = Number(process.env.BENCH_SKUS ?? 200);
 const UNITS = Number(process.env.BENCH_UNITS ?? 10);
+const ROUNDS = Number(process.env.BENCH_ROUNDS ?? 2);
+const CPU_PROF = process.env.BENCH_CPU_PROF;
+const BASELINE = process.env.BENCH_BASELINE;
 const LOCATIONS = ['wh-north', 'wh-west', 'store-1', 'ds-acme'];
 /** What channel `web` can take of one SKU: every location's units, less store-1's safety stock of 1 (test/network.yaml). */
 const RESERVABLE_PER_SKU = LOCATIONS.length * UNITS - 1;
@@ -72,7 +80,7 @@ async function compareReads(db: DataSource, skus: string[]): Promise<void> {
            FROM stock_positions p WHERE p.sku = ANY($1)`,
         [skus],
       ),
-    'projection (now)': () => readAvailabilityProjection(db, skus),
+    'projection (now)': () => readAvailabilityProjection(db, skus, 'web'),
   };
   const totals = new Map<string, { ms: number; n: number }>();
   for (let round = 0; round < 6; round++) {
@@ -87,6 +95,24 @@ async function compareReads(db: DataSource, skus: string[]): Promise<void> {
   for (const [name, { ms, n }] of totals) console.log(`availability read, ${name}: ${((ms / n) * 1000).toFixed(0)} µs of wall time per read (5 at a time, 600 reads in 6 alternating rounds)`);
 }
 
+/** Forks one inventory instance (bench/instance.ts) and waits for its URL. */
+async function startInstance(env: Record<string, string>, profile = false, service?: string): Promise<{ url: string; child: ChildProcess }> {
+  const child = fork(path.join(__dirname, 'instance.ts'), service ? [service] : [], {
+    env,
+    execArgv: ['-r', '@swc-node/register', ...(profile && CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${CPU_PROF}`] : [])],
+    stdio: ['ignore', 'ignore', 'inherit', 'ipc'],
+  });
+  const [message] = (await Promise.race([once(child, 'message'), once(child, 'exit').then(([code]) => Promise.reject(new Error(`inventory instance exited with ${code}`)))])) as [{ url: string }];
+  return { url: message.url, child };
+}
+
+async function stopInstance({ child }: { child: ChildProcess }): Promise<void> {
+  if (child.exitCode !== null) return;
+  const exited = once(child, 'exit');
+  child.send('close');
+  await exited;
+}
+
 async function main(): Promise<void> {
   console.log(`inventory bench on ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`);
   const consumer = uniqueName('inventory-bench');
@@ -98,12 +124,19 @@ async function main(): Promise<void> {
     TOPIC_OVERRIDES: JSON.stringify(topics),
     INVENTORY_CONSUMER_SERVICE: consumer,
     INVENTORY_NETWORK_FILE: path.join(__dirname, '..', 'test', 'network.yaml'),
+    // Production's level (the kit's tests default to silent): per-request logging is part of the cost.
+    LOG_LEVEL: process.env.TEST_LOG_LEVEL ?? 'info',
   };
-  const instances: RunningService[] = [];
+  const instances: Array<{ url: string; child: ChildProcess }> = [];
+  const db = new DataSource({ type: 'postgres', url: database.url });
   const producer = testKafka('inventory-bench').producer();
   await producer.connect();
   try {
-    instances.push(await createService(inventoryService, { env }), await createService(inventoryService, { env }));
+    // One at a time: both would run the migrations at once.
+    instances.push(await startInstance(env, true));
+    instances.push(await startInstance(env));
+    const baseline = BASELINE ? await startInstance(env, false, path.join(BASELINE, 'apps/inventory/src/service')) : undefined;
+    await db.initialize();
     const [first] = instances;
     const token = await issueToken({ sub: 'system:bench', scopes: ['stock:feed', 'availability:read'] });
     const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -120,10 +153,22 @@ async function main(): Promise<void> {
     const query = `skus=${skus.slice(0, 20).join(',')}&channel=web&region=eu-north`;
     const check = await fetch(`${first.url}/availability?${query}`, { headers });
     if (check.status !== 200) throw new Error(`GET /availability answered ${check.status}: ${await check.text()}`);
-    await compareReads(first.app.get(DataSource), skus.slice(0, 20));
-    const live = await http('GET /health/live', `${first.url}/health/live`, {});
-    const availability = await http('GET /availability (20 SKUs)', `${first.url}/availability?${query}`, headers);
-    console.log(`availability throughput = ${((availability / live) * 100).toFixed(0)} % of /health/live`);
+    await compareReads(db, skus.slice(0, 20));
+    let live = 0;
+    let availability = 0;
+    const before = { live: 0, availability: 0 };
+    for (let round = 0; round < ROUNDS; round++) {
+      live += await http('GET /health/live', `${first.url}/health/live`, {});
+      availability += await http('GET /availability (20 SKUs)', `${first.url}/availability?${query}`, headers);
+      if (!baseline) continue;
+      before.live += await http(`baseline ${BASELINE}: GET /health/live`, `${baseline.url}/health/live`, {});
+      before.availability += await http(`baseline ${BASELINE}: GET /availability (20 SKUs)`, `${baseline.url}/availability?${query}`, headers);
+    }
+    console.log(`availability throughput = ${((availability / live) * 100).toFixed(0)} % of /health/live (${ROUNDS} alternating rounds)`);
+    if (baseline) {
+      console.log(`baseline availability throughput = ${((before.availability / before.live) * 100).toFixed(0)} % of its /health/live`);
+      await stopInstance(baseline);
+    }
     await http('GET /availability (1 unknown SKU: the HTTP path)', `${first.url}/availability?skus=NONE&channel=web&region=eu-north`, headers);
     if (RATE > 0) await http('GET /availability (20 SKUs) at a fixed rate', `${first.url}/availability?${query}`, headers, RATE);
     // Where the time goes: the handler (query and answer) against the whole request as the kit measures it.
@@ -134,6 +179,7 @@ async function main(): Promise<void> {
       return counts ? ((sums / counts) * 1000).toFixed(2) : '?';
     };
     console.log(`GET /availability handler mean ${mean(/inventory_availability_seconds/)} ms (the whole request is in http_server_request_duration_seconds)`);
+    if (LINES <= 0) return;
 
     // Reservations: one line each, spread over the SKUs, through both instances.
     const commands: ReserveStock[] = Array.from({ length: LINES }, (_, i) => ({
@@ -144,7 +190,6 @@ async function main(): Promise<void> {
       lines: [{ lineId: '1', sku: skus[i % skus.length], quantity: { milli: 1000 } }],
       occurredAt: new Date(),
     }));
-    const db = first.app.get(DataSource);
     // Encoded up front and sent in batches of 500 (the test publisher sends one record per request,
     // at a few hundred a second: it would measure itself, not inventory).
     const serde = new AvroSerde({ registry: new SchemaRegistryClient({ url: registry.url }), autoRegister: true });
@@ -185,7 +230,8 @@ async function main(): Promise<void> {
     );
   } finally {
     await producer.disconnect();
-    for (const instance of instances) await instance.close();
+    for (const instance of instances) await stopInstance(instance);
+    if (db.isInitialized) await db.destroy();
     await database.drop();
     await registry.stop();
   }

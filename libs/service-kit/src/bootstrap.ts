@@ -24,6 +24,13 @@ export interface ServiceDefinition<S extends z.ZodType<ServiceConfig, any, any> 
   /** Whether readiness includes Kafka (default true). */
   kafka?: boolean;
   /**
+   * Hot read paths (matched against the request URL) whose successful GETs are logged at debug
+   * instead of info: a per-request line costs as much as a small read itself. Failures (4xx, 5xx)
+   * are logged as usual, and so are writes and operator actions (the audit trail), which this
+   * never matches: only GETs.
+   */
+  quietReads?: RegExp;
+  /**
    * Runs after the app is built and before it listens: connect consumers here
    * (`app.connectMicroservice({ strategy })`); the kit then starts them and, on shutdown, closes them.
    */
@@ -72,7 +79,7 @@ export async function createService<S extends z.ZodType<ServiceConfig, any, any>
 
   @Module({
     imports: [
-      ServiceKitModule.forRoot({ name, config, logger, migrations: definition.migrations, kafka: definition.kafka }),
+      ServiceKitModule.forRoot({ name, config, logger, migrations: definition.migrations, kafka: definition.kafka, quietReads: definition.quietReads }),
       definition.appModule,
     ],
   })

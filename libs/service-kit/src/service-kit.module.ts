@@ -26,6 +26,8 @@ export interface ServiceKitOptions {
   migrations?: Migrations;
   /** Include Kafka in readiness (default true). A service that never talks to Kafka passes false. */
   kafka?: boolean;
+  /** Paths of hot reads whose successful GETs are logged at debug, not info (see ServiceDefinition.quietReads). */
+  quietReads?: RegExp;
 }
 
 const QUIET_PATHS = /^\/(health\/|metrics)/;
@@ -37,7 +39,7 @@ const QUIET_PATHS = /^\/(health\/|metrics)/;
  */
 @Module({})
 export class ServiceKitModule {
-  static forRoot({ name, config, logger, migrations = [], kafka = true }: ServiceKitOptions): DynamicModule {
+  static forRoot({ name, config, logger, migrations = [], kafka = true, quietReads }: ServiceKitOptions): DynamicModule {
     return {
       module: ServiceKitModule,
       global: true,
@@ -52,7 +54,17 @@ export class ServiceKitModule {
               const principal = (req as { principal?: { sub: string } }).principal;
               return principal ? { principal: principal.sub } : {};
             },
-            customLogLevel: (_req, res, error) => (error || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'warn' : 'info'),
+            customLogLevel: (req, res, error) =>
+              error || res.statusCode >= 500
+                ? 'error'
+                : res.statusCode >= 400
+                  ? 'warn'
+                  : req.method === 'GET' && quietReads?.test(req.url ?? '')
+                    ? // 'silent' when debug is off: pino-http then stops before building the line.
+                      logger.isLevelEnabled('debug')
+                      ? 'debug'
+                      : 'silent'
+                    : 'info',
             serializers: {
               req: (req: { id: string; method: string; url: string }) => ({ id: req.id, method: req.method, url: req.url }),
               res: (res: { statusCode: number }) => ({ statusCode: res.statusCode }),

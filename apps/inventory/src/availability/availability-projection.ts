@@ -4,6 +4,7 @@ import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { projectSku } from '../domain/availability';
+import { LOCATION_PARTS_OF } from '../migrations/1795700000600-AvailabilityRenderedParts';
 import type { Network } from '../domain/network';
 import { lockSkus, readPositions } from '../stock/stock-store';
 import { NETWORK } from '../tokens';
@@ -23,7 +24,8 @@ export async function refreshAvailability(manager: EntityManager, network: Netwo
   await manager.query(
     `UPDATE sku_availability AS a
         SET locations = v.locations, promise = v.promise, updated_at = now(),
-            location_ids = ARRAY(SELECT json_array_elements(v.locations) ->> 'locationId')
+            location_ids = ARRAY(SELECT json_array_elements(v.locations) ->> 'locationId'),
+            location_parts = ${LOCATION_PARTS_OF('v.locations')}
        FROM unnest($1::text[], $2::json[], $3::json[]) AS v(sku, locations, promise)
       WHERE a.sku = v.sku`,
     [projected.map((row) => row.sku), projected.map((row) => JSON.stringify(row.locations)), projected.map((row) => JSON.stringify(row.promise))],
