@@ -33,4 +33,19 @@ describe('API tokens', () => {
       .sign(new TextEncoder().encode(secret));
     await expect(verifyToken(token, secret)).rejects.toThrow('token has no subject');
   });
+
+  it('a token verified once is still refused under another secret, and once it has expired', async () => {
+    const token = await issueToken({ sub: 'channel:pos', scopes: ['orders:write'], ttl: 2, secret });
+    await expect(verifyToken(token, secret)).resolves.toEqual({ sub: 'channel:pos', scopes: ['orders:write'] });
+    // The second answer comes from the cache of verified tokens: the same principal.
+    await expect(verifyToken(token, secret)).resolves.toEqual({ sub: 'channel:pos', scopes: ['orders:write'] });
+    await expect(verifyToken(token, 'y'.repeat(32))).rejects.toThrow('token signature or claims invalid');
+    // Three seconds later (the system clock of Date, which jose reads too): past the token's exp.
+    jest.useFakeTimers({ now: Date.now() + 3_000, doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'setTimeout', 'setInterval'] });
+    try {
+      await expect(verifyToken(token, secret)).rejects.toThrow('token expired');
+    } finally {
+      jest.useRealTimers();
+    }
+  });
 });

@@ -1,4 +1,5 @@
 import { errors, jwtVerify, SignJWT } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { DEV_AUTH_SECRET } from '../config';
 
 /** Who is calling and what they may do, from a verified token. */
@@ -46,13 +47,31 @@ export class InvalidTokenError extends Error {
   name = 'InvalidTokenError';
 }
 
+/**
+ * Tokens verified before, until they expire. HS256 verification is deterministic: the same token
+ * string under the same secret always gives the same answer, so a channel that sends one token with
+ * every request pays for the signature check once per token, not per request. Only successes are
+ * kept (a refused token is checked again each time); the entry is keyed by secret and token, and an
+ * entry past the token's `exp` is dropped and checked again, which refuses it as expired.
+ */
+const verified = new LRUCache<string, { principal: Principal; expiresAtMs: number }>({ max: 10_000 });
+
 /** Verifies signature, algorithm, issuer and expiry; returns the principal or throws InvalidTokenError. */
 export async function verifyToken(token: string, secret?: string): Promise<Principal> {
+  const secretText = secret ?? process.env.OMNIBUS_AUTH_SECRET ?? DEV_AUTH_SECRET;
+  const cacheKey = `${secretText}\u0000${token}`;
+  const hit = verified.get(cacheKey);
+  if (hit && Date.now() < hit.expiresAtMs) return hit.principal;
+  if (hit) verified.delete(cacheKey);
   try {
     const { payload } = await jwtVerify(token, key(secret), { algorithms: [ALGORITHM], issuer: ISSUER });
     if (!payload.sub) throw new InvalidTokenError('token has no subject');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
-    return { sub: payload.sub, scopes: scope.split(' ').filter(Boolean) };
+    // Frozen: one cached principal is handed to every request that shows the token.
+    const principal: Principal = Object.freeze({ sub: payload.sub, scopes: Object.freeze(scope.split(' ').filter(Boolean)) as string[] });
+    // A token without exp never expires (issueToken always sets one): not cached, so it is checked each time.
+    if (typeof payload.exp === 'number') verified.set(cacheKey, { principal, expiresAtMs: payload.exp * 1000 });
+    return principal;
   } catch (error) {
     if (error instanceof InvalidTokenError) throw error;
     if (error instanceof errors.JWTExpired) throw new InvalidTokenError('token expired');
