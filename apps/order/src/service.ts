@@ -7,6 +7,8 @@ import { orderConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { OrderIntake1795700000100 } from './migrations/1795700000100-OrderIntake';
 import { OrderSaga1795700000200 } from './migrations/1795700000200-OrderSaga';
+import { Payments1795700000400 } from './migrations/1795700000400-Payments';
+import { keepRawWebhookBodies } from './webhooks/raw-body';
 import { sagaMigrations } from '@omnibus/saga';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
@@ -14,13 +16,15 @@ export const orderService = defineService({
   name: 'order',
   appModule: AppModule,
   configSchema: orderConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200],
+  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200, Payments1795700000400],
   // The saga's reply consumer runs in this process, beside the intake API.
   configure: (app, config) => {
+    keepRawWebhookBodies(app);
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.ORDER_CONSUMER_SERVICE,
-      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results')],
+      // payments.commands: the saga's commands to this service's own gateway connector; retail.payments: its answers.
+      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results'), topicFor(config, 'payments.commands'), topicFor(config, 'retail.payments')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),

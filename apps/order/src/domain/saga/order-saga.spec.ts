@@ -9,7 +9,7 @@ import { OrderSagaData, orderSagaData } from './order-saga-data';
 import { orderStatuses } from './order-statuses';
 
 // The order saga of this slice without I/O: each effect mapped to its contract and validated by it.
-const saga = orderSaga({ reservationMs: 30_000, odooMs: 600_000, compensationMs: 60_000, reviewSlaMs: 3_600_000 });
+const saga = orderSaga({ reservationMs: 30_000, paymentMs: 60_000, odooMs: 600_000, compensationMs: 60_000, reviewSlaMs: 3_600_000 });
 const order = buildOrder(placeOrderRequestSchema.parse(webOrderRequest()), { orderId: '0193a0c4-5b2a-7cc1-9a3e-2f1f3f1e0a01', acceptedAt: new Date('2026-03-11T09:41:13.000Z') });
 const at = (seconds: number) => new Date(order.acceptedAt.getTime() + seconds * 1000).toISOString();
 let eventCounter = 0;
