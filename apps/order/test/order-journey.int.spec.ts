@@ -1,14 +1,21 @@
 // The order saga's first slice end to end, on the real Kafka and PostgreSQL:
-// HTTP → order service → ReserveStock → inventory → StockReserved → order service → CreateSaleOrder →
-// odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order service, and the ways it fails.
-// The schema registry, the Odoo simulator, inventory and the adapter run as child processes, the order
-// service in this process; every topic and consumer group is this file's own.
+// HTTP → order service → ReserveStock → inventory → StockReserved → order service → AuthorisePayment →
+// its gateway connector → retail-sim's gateway → PaymentAuthorized (and retail-sim's signed webhook) →
+// order service → CreateSaleOrder → odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order
+// service, and the ways it fails. The schema registry, the Odoo simulator, retail-sim, inventory and the
+// adapter run as child processes, the order service in this process; every topic and consumer group is
+// this file's own.
 import {
   CommitReservation,
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
   OrderCancelled,
+  AuthorisePayment,
+  PaymentAuthorized,
+  PaymentDeclined,
+  PaymentVoided,
+  VoidPayment,
   ReleaseReservation,
   ReservationCommitted,
   ReservationRejected,
@@ -22,7 +29,8 @@ import { metricsRegistry } from '@omnibus/observability';
 import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -33,7 +41,12 @@ import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp
 
 jest.setTimeout(60_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory', 'payments.commands', 'retail.payments'] as const;
+// The gateway's webhook secrets, made by this test: the current one, the previous one (still accepted
+// while the gateway rotates) and a retired one (no longer configured).
+const whsec = () => `whsec_${randomBytes(24).toString('base64')}`;
+const [WEBHOOK_SECRET, PREVIOUS_SECRET, RETIRED_SECRET] = [whsec(), whsec(), whsec()];
+const GATEWAY_KEY = `sk_test_${randomUUID()}`;
 const orderConsumer = uniqueName('order-journey');
 const adapterConsumer = uniqueName('odoo-adapter-journey');
 const inventoryConsumer = uniqueName('inventory-journey');
@@ -49,6 +62,18 @@ let recorder: EventRecorder;
 let publisher: EventPublisher;
 let odoo: OdooClient;
 let channel: string;
+let gateway: AppProcess;
+
+/** A port nobody listens on now, for the order service, so retail-sim can be told where its webhooks go. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 
 beforeAll(async () => {
   let suffix: string;
@@ -57,8 +82,14 @@ beforeAll(async () => {
     OdooSimProcess.start({ version: 17 }),
     createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer, inventoryConsumer]),
   ]);
-  const [adapterDatabase, inventoryDatabase] = await Promise.all([createTestDatabase('odoo_adapter_journey'), createTestDatabase('inventory_journey')]);
+  const [adapterDatabase, inventoryDatabase, orderPort] = await Promise.all([createTestDatabase('odoo_adapter_journey'), createTestDatabase('inventory_journey'), freePort()]);
   const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
+  gateway = await startApp('retail-sim', {
+    RETAIL_SIM_GATEWAY_KEY: GATEWAY_KEY,
+    RETAIL_SIM_TIMEOUT_DELAY_MS: '4000',
+    RETAIL_SIM_WEBHOOK_URL: `http://127.0.0.1:${orderPort}/webhooks/payments/retail-sim`,
+    RETAIL_SIM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
   [adapter, inventory, order, recorder, publisher] = await Promise.all([
     startApp(
       'odoo-adapter',
@@ -76,7 +107,16 @@ beforeAll(async () => {
       },
       { cleanup: () => inventoryDatabase.drop() },
     ),
-    startTestService(orderService, { ...shared, ORDER_CONSUMER_SERVICE: orderConsumer }) as Promise<TestService<OrderConfig>>,
+    startTestService(orderService, {
+      ...shared,
+      PORT: String(orderPort),
+      ORDER_CONSUMER_SERVICE: orderConsumer,
+      ORDER_PAYMENT_GATEWAY_URL: gateway.url,
+      ORDER_PAYMENT_GATEWAY_KEY: GATEWAY_KEY,
+      // An answer later than this is lost: the connector asks the gateway instead.
+      ORDER_PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
+      ORDER_PAYMENT_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [WEBHOOK_SECRET, PREVIOUS_SECRET] }),
+    }) as Promise<TestService<OrderConfig>>,
     EventRecorder.start(Object.values(topics), registry.url),
     EventPublisher.start(registry.url),
   ]);
@@ -102,7 +142,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), order?.stop(), adapter?.stop(), inventory?.stop()]);
-  await Promise.all([sim?.stop(), registry?.stop()]);
+  await Promise.all([sim?.stop(), registry?.stop(), gateway?.stop()]);
 }, 60_000);
 
 const placeOrder = async (body: unknown, key: string = randomUUID(), headers: Record<string, string> = {}) => {
@@ -133,6 +173,9 @@ const stockAt = async (sku: string) => {
   const location = body.skus[0].locations.find((candidate: any) => candidate.locationId === 'wh-central');
   return { onHand: location.onHand, reserved: location.reserved, committed: location.committed };
 };
+/** The gateway's payment intents of an order, as its status query shows them. */
+const intentsAt = async (orderId: string) =>
+  ((await (await fetch(`${gateway.url}/v1/payment_intents?order_id=${orderId}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })).json()) as any).data as any[];
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
 
@@ -160,17 +203,28 @@ describe('the order journey through inventory and Odoo', () => {
     expect(saleOrders).toHaveLength(1);
     expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
     expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
-    expect(confirmed).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
-    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
+    expect(confirmed).toMatchObject({ paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
+    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse']);
     expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type])).toEqual([
       ['reserveStock', 'started', 'order accepted'],
       ['reserveStock', 'completed', StockReserved.type],
-      ['createSaleOrder', 'started', StockReserved.type],
+      ['authorisePayment', 'started', StockReserved.type],
+      ['authorisePayment', 'completed', PaymentAuthorized.type],
+      ['createSaleOrder', 'started', PaymentAuthorized.type],
       ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'completed', ReservationCommitted.type],
       [null, 'finished', ReservationCommitted.type],
     ]);
+
+    // The gateway holds one authorisation of the grand total for manual capture, made under the command id.
+    const [authorise] = await recorder.waitFor(placed.orderId, AuthorisePayment.type);
+    const [authorised] = await recorder.waitFor(placed.orderId, PaymentAuthorized.type);
+    expect(await intentsAt(placed.orderId)).toEqual([
+      expect.objectContaining({ id: authorised.value.gatewayReference, status: 'requires_capture', amount: authorise.value.amount.amountMinor, metadata: { order_id: placed.orderId, payment_id: authorise.value.commandId } }),
+    ]);
+    expect(authorised.value).toMatchObject({ paymentId: authorise.value.commandId, amount: { currency: 'USD' } });
+    expect(authorise.value.amount.amountMinor).toBe(2 * 3499 + 8999 - 1000 + 495);
 
     // The stock stays held for the order (committed: it no longer expires) at the warehouse the sale order ships from.
     const [reserved] = await recorder.waitFor(placed.orderId, StockReserved.type);
@@ -202,7 +256,15 @@ describe('the order journey through inventory and Odoo', () => {
     const db = order.app.get(DataSource);
     const rows = await db.query(`SELECT headers->>'ce_type' AS type FROM outbox WHERE key = $1 ORDER BY id`, [placed.orderId]);
     // Once each: OrderPlaced, OrderAccepted and the saga's commands
-    expect(rows.map((row: { type: string }) => row.type)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
+    expect(rows.map((row: { type: string }) => row.type)).toEqual([
+      'com.omnibus.order.OrderPlaced',
+      'com.omnibus.order.OrderAccepted',
+      ReserveStock.type,
+      AuthorisePayment.type,
+      PaymentAuthorized.type,
+      CreateSaleOrder.type,
+      CommitReservation.type,
+    ]);
     expect(await saleOrdersCreated()).toBe(createdBefore);
     expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
   });
@@ -233,7 +295,7 @@ describe('the order journey through inventory and Odoo', () => {
     await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [again.headers.ce_id])).length === 1, {
       what: 'the repeated result handled by the order service',
     });
-    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(4);
+    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(5);
   });
 
   it('an order inventory cannot cover is cancelled with the short lines; nothing is held and nothing reaches Odoo', async () => {
@@ -261,18 +323,22 @@ describe('the order journey through inventory and Odoo', () => {
     expect(await stockAt('FTW-10002')).toEqual({ onHand: '3', reserved: '0', committed: '1' }); // the first order's, nothing more
   });
 
-  it('an order Odoo refuses has its reservation released and is cancelled with Odoo\'s message', async () => {
+  it('an order Odoo refuses has its authorisation voided and its reservation released, and is cancelled with Odoo\'s message', async () => {
     const refused = await placeOrder(
       webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-2', lines: [{ sku: 'NOPE-404', name: 'Discontinued mug', quantity: '1', unitPrice: { amountMinor: 1200, currency: 'USD' } }] }),
     );
     expect(refused.status).toBe(201);
     const cancelled = await orderReaches(refused.body.orderId, 'cancelled');
     expect(cancelled).toMatchObject({
-      paymentStatus: 'cancelled',
+      paymentStatus: 'voided',
       fulfilmentStatus: 'stock_released',
       cancellation: { step: 'createSaleOrder', reason: 'ODOO_REJECTED', detail: expect.stringContaining('NOPE-404') },
     });
-    expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'cancelling', 'cancelled']);
+    expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'cancelling', 'cancelled']);
+    const [voidCommand] = await recorder.waitFor(refused.body.orderId, VoidPayment.type);
+    const [voided] = await recorder.waitFor(refused.body.orderId, PaymentVoided.type);
+    expect(await intentsAt(refused.body.orderId)).toEqual([expect.objectContaining({ id: voided.value.gatewayReference, status: 'canceled' })]);
+    expect(voidCommand.value.gatewayReference).toBe(voided.value.gatewayReference);
     expect(await recorder.waitFor(refused.body.orderId, OdooCommandFailed.type)).toHaveLength(1);
     const [release] = await recorder.waitFor(refused.body.orderId, ReleaseReservation.type);
     const [released] = await recorder.waitFor(refused.body.orderId, ReservationReleased.type);
@@ -296,6 +362,97 @@ describe('the order journey through inventory and Odoo', () => {
     );
     expect(failures[1].headers.ce_id).toBe(failures[0].headers.ce_id);
     await waitFor(async () => (await failuresSkippedAsDuplicates()) > duplicatesBefore, { timeoutMs: 30_000, what: "the order service's inbox to drop the repeated failure" });
-    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(4);
+    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(5);
   });
 });
+
+describe('payment through the gateway connector and its webhooks', () => {
+  /** A Standard Webhooks delivery signed with `secret`, as a gateway sends it. */
+  const deliverWebhook = (event: unknown, { id = `msg_${randomUUID()}`, secret = WEBHOOK_SECRET, timestamp = Math.floor(Date.now() / 1000), gatewayName = 'retail-sim' } = {}) => {
+    const body = JSON.stringify(event);
+    const signature = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64');
+    return order
+      .request(`/webhooks/payments/${gatewayName}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` },
+        body,
+      })
+      .then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+  };
+  const intentEvent = (type: string, intent: Record<string, unknown>) => ({ id: `evt_${randomUUID()}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: intent } });
+  const verificationFailures = async () =>
+    ((await metricsRegistry.getSingleMetric('orders_payment_webhook_verification_failures_total')?.get())?.values ?? []).reduce((sum, { value }) => sum + value, 0);
+  const stagedCount = async (orderId: string, type: string) =>
+    Number((await order.app.get(DataSource).query(`SELECT count(*) AS n FROM outbox WHERE key = $1 AND headers->>'ce_type' = $2`, [orderId, type]))[0].n);
+  const webhooksOf = (orderId: string) => order.app.get(DataSource).query(`SELECT event_type, outcome FROM payment_webhook WHERE order_id = $1 ORDER BY received_at`, [orderId]);
+
+  it('a declined payment cancels the order with PAYMENT_DECLINED and releases the reservation; nothing reaches Odoo', async () => {
+    const declined = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-PAY-DECLINED', paymentReference: 'pm_card_insufficient_funds', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    const cancelled = await orderReaches(declined.body.orderId, 'cancelled');
+    expect(cancelled).toMatchObject({ paymentStatus: 'declined', fulfilmentStatus: 'stock_released', cancellation: { step: 'authorisePayment', reason: 'PAYMENT_DECLINED', detail: expect.stringContaining('insufficient_funds') } });
+    const [event] = await recorder.waitFor(declined.body.orderId, OrderCancelled.type);
+    expect(event.value).toMatchObject({ reason: 'PAYMENT_DECLINED', cancelledBy: 'saga' });
+    expect(recorder.of(declined.body.orderId, PaymentDeclined.type)).toHaveLength(1);
+    await recorder.waitFor(declined.body.orderId, ReservationReleased.type);
+    expect(recorder.of(declined.body.orderId, CreateSaleOrder.type)).toEqual([]);
+    expect(await intentsAt(declined.body.orderId)).toEqual([]);
+    // retail-sim's decline webhook came too, and changed nothing more.
+    await waitFor(async () => (await webhooksOf(declined.body.orderId)).length === 1, { what: 'the decline webhook' });
+    expect(await webhooksOf(declined.body.orderId)).toEqual([{ event_type: 'payment_intent.payment_failed', outcome: expect.stringMatching(/^(applied|already_known)$/) }]);
+  });
+
+  it('an authorisation whose answer is lost is found at the gateway (or by its webhook): the order goes on, authorised once', async () => {
+    const lost = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-PAY-LOST', paymentReference: 'pm_card_answer_lost', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    const released = await orderReaches(lost.body.orderId, 'released_to_warehouse');
+    expect(released.paymentStatus).toBe('authorised');
+    expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'requires_capture', amount: 3499 + 495 })]);
+    expect(recorder.of(lost.body.orderId, PaymentAuthorized.type)).toHaveLength(1);
+  });
+
+  it('a webhook delivered three times acts once; a status behind the current one is stale and changes nothing', async () => {
+    const [authorised] = recorder.of(happyOrderId(), PaymentAuthorized.type);
+    const [intent] = await intentsAt(happyOrderId());
+    const event = intentEvent('payment_intent.amount_capturable_updated', intent);
+    const id = `msg_${randomUUID()}`;
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await deliverWebhook(event, { id }));
+    expect(answers).toEqual([{ status: 200, body: { outcome: 'already_known' } }, { status: 200, body: { outcome: 'duplicate' } }, { status: 200, body: { outcome: 'duplicate' } }]);
+
+    // An "authorised" for the order whose authorisation was voided: the void stands.
+    const refused = (await order.app.get(DataSource).query(`SELECT order_id FROM payment WHERE status = 'voided' LIMIT 1`))[0].order_id as string;
+    const [voidedIntent] = await intentsAt(refused);
+    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...voidedIntent, status: 'requires_capture' }))).toEqual({ status: 200, body: { outcome: 'stale' } });
+    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', intent), { secret: PREVIOUS_SECRET })).toEqual({ status: 200, body: { outcome: 'already_known' } });
+    expect((await getOrder(refused)).paymentStatus).toBe('voided');
+    // Nothing more staged to publish: one PaymentAuthorized each, whatever the webhooks said.
+    expect(await stagedCount(happyOrderId(), PaymentAuthorized.type)).toBe(1);
+    expect(await stagedCount(refused, PaymentAuthorized.type)).toBe(1);
+    expect(authorised.value.orderId).toBe(happyOrderId());
+  });
+
+  it('a forged, stale or retired-secret webhook is refused with 401 and counted; one for an unknown order is kept for review', async () => {
+    const [intent] = await intentsAt(happyOrderId());
+    const event = intentEvent('payment_intent.canceled', { ...intent, status: 'canceled' });
+    const before = await verificationFailures();
+    expect((await deliverWebhook(event, { secret: whsec() })).status).toBe(401);
+    expect((await deliverWebhook(event, { secret: RETIRED_SECRET })).status).toBe(401);
+    expect((await deliverWebhook(event, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    expect((await deliverWebhook(event, { gatewayName: 'unknown-gateway' })).status).toBe(401);
+    const unsigned = await order.request('/webhooks/payments/retail-sim', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    expect(unsigned.status).toBe(401);
+    expect((await verificationFailures()) - before).toBe(5);
+    expect((await getOrder(happyOrderId())).paymentStatus).toBe('authorised');
+
+    const stranger = randomUUID();
+    const unknown = await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...intent, metadata: { order_id: stranger, payment_id: randomUUID() } }));
+    expect(unknown).toEqual({ status: 200, body: { outcome: 'unknown_order' } });
+    expect(await webhooksOf(stranger)).toEqual([{ event_type: 'payment_intent.amount_capturable_updated', outcome: 'unknown_order' }]);
+  });
+});
+
+/** The order of the first journey test (the happy path), found by its channel reference. */
+function happyOrderId(): string {
+  const found = recorder.events.find((event) => event.type === 'com.omnibus.order.OrderPlaced' && event.value.channelOrderRef === 'WEB-JOURNEY-1');
+  if (!found) throw new Error('the happy-path order was not placed');
+  return found.value.orderId;
+}
