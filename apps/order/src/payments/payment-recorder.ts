@@ -19,18 +19,26 @@ export class PaymentRecorder {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: OrderConfig) {}
 
   async record(manager: EntityManager, fact: PaymentFact, companyId: string, emit: EmitPaymentEvents): Promise<FactOutcome> {
-    const [row] = (await manager.query(`SELECT status FROM payment WHERE payment_id = $1 FOR UPDATE`, [fact.paymentId])) as Array<{ status: PaymentFactStatus }>;
-    const outcome = nextPaymentStatus(row?.status ?? null, fact.status);
-    if (outcome !== 'applied') return outcome;
-    await manager.query(
-      `INSERT INTO payment (payment_id, order_id, gateway, gateway_reference, status, amount_minor, currency, updated_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, now())
-       ON CONFLICT (payment_id) DO UPDATE SET status = EXCLUDED.status, gateway_reference = COALESCE(EXCLUDED.gateway_reference, payment.gateway_reference), updated_at = now()`,
+    // Claim the row first: of two deliveries of one fact at once (the API answer and the webhook), the
+    // second waits for the first to commit and then finds its status, so the fact is published once.
+    const inserted = (await manager.query(
+      `INSERT INTO payment (payment_id, order_id, gateway, gateway_reference, status, amount_minor, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) ON CONFLICT (payment_id) DO NOTHING RETURNING payment_id`,
       [fact.paymentId, fact.orderId, fact.gateway, fact.gatewayReference, fact.status, fact.amount.amountMinor, fact.amount.currency],
-    );
+    )) as unknown[];
+    if (!inserted.length) {
+      const [row] = (await manager.query(`SELECT status FROM payment WHERE payment_id = $1 FOR UPDATE`, [fact.paymentId])) as Array<{ status: PaymentFactStatus }>;
+      const outcome = nextPaymentStatus(row.status, fact.status);
+      if (outcome !== 'applied') return outcome;
+      await manager.query(`UPDATE payment SET status = $2, gateway_reference = COALESCE($3, gateway_reference), updated_at = now() WHERE payment_id = $1`, [
+        fact.paymentId,
+        fact.status,
+        fact.gatewayReference,
+      ]);
+    }
     const event = paymentEvent(fact, companyId);
     await emit([this.event(event.type, fact.orderId, event.payload)]);
-    return outcome;
+    return 'applied';
   }
 
   /** An answer to one of the saga's commands that is not a payment fact (PaymentNotFound). */
