@@ -12,7 +12,9 @@ import {
   OdooCommandSucceeded,
   OrderCancelled,
   AuthorisePayment,
+  CapturePayment,
   PaymentAuthorized,
+  PaymentCaptured,
   PaymentDeclined,
   PaymentVoided,
   VoidPayment,
@@ -162,6 +164,14 @@ const orderReaches = (orderId: string, status: string) =>
     },
     { timeoutMs: 30_000, what: `order ${orderId} to be ${status}` },
   );
+const orderPaymentReaches = (orderId: string, paymentStatus: string) =>
+  waitFor(
+    async () => {
+      const current = await getOrder(orderId);
+      return current.paymentStatus === paymentStatus ? current : undefined;
+    },
+    { timeoutMs: 30_000, what: `the payment of order ${orderId} to be ${paymentStatus}` },
+  );
 const saleOrdersFor = (orderId: string) =>
   odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
     fields: ['name', 'state', 'client_order_ref', 'order_line'],
@@ -198,12 +208,13 @@ describe('the order journey through inventory and Odoo', () => {
     expect(response.status).toBe(201);
     placed = response.body;
 
-    const confirmed = await orderReaches(placed.orderId, 'released_to_warehouse');
+    const confirmed = await orderPaymentReaches(placed.orderId, 'captured');
+    expect(confirmed.status).toBe('released_to_warehouse');
     const saleOrders = await saleOrdersFor(placed.orderId);
     expect(saleOrders).toHaveLength(1);
     expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
     expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
-    expect(confirmed).toMatchObject({ paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
+    expect(confirmed).toMatchObject({ paymentStatus: 'captured', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
     expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse']);
     expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type])).toEqual([
       ['reserveStock', 'started', 'order accepted'],
@@ -214,15 +225,26 @@ describe('the order journey through inventory and Odoo', () => {
       ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'completed', ReservationCommitted.type],
-      [null, 'finished', ReservationCommitted.type],
+      ['capturePayment', 'started', ReservationCommitted.type],
+      ['capturePayment', 'completed', PaymentCaptured.type],
+      [null, 'finished', PaymentCaptured.type],
     ]);
 
-    // The gateway holds one authorisation of the grand total for manual capture, made under the command id.
+    // The gateway held one authorisation of the grand total for manual capture, made under the command
+    // id, and captured it in full once the goods were released.
     const [authorise] = await recorder.waitFor(placed.orderId, AuthorisePayment.type);
     const [authorised] = await recorder.waitFor(placed.orderId, PaymentAuthorized.type);
     expect(await intentsAt(placed.orderId)).toEqual([
-      expect.objectContaining({ id: authorised.value.gatewayReference, status: 'requires_capture', amount: authorise.value.amount.amountMinor, metadata: { order_id: placed.orderId, payment_id: authorise.value.commandId } }),
+      expect.objectContaining({
+        id: authorised.value.gatewayReference,
+        status: 'succeeded',
+        amount: authorise.value.amount.amountMinor,
+        amount_received: authorise.value.amount.amountMinor,
+        metadata: { order_id: placed.orderId, payment_id: authorise.value.commandId },
+      }),
     ]);
+    const [capture] = await recorder.waitFor(placed.orderId, PaymentCaptured.type);
+    expect(capture.value).toMatchObject({ paymentId: authorise.value.commandId, amount: authorise.value.amount, finalCapture: true });
     expect(authorised.value).toMatchObject({ paymentId: authorise.value.commandId, amount: { currency: 'USD' } });
     expect(authorise.value.amount.amountMinor).toBe(2 * 3499 + 8999 - 1000 + 495);
 
@@ -269,6 +291,8 @@ describe('the order journey through inventory and Odoo', () => {
       PaymentAuthorized.type,
       CreateSaleOrder.type,
       CommitReservation.type,
+      CapturePayment.type,
+      PaymentCaptured.type,
     ]);
     expect(await saleOrdersCreated()).toBe(createdBefore);
     expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
@@ -406,18 +430,18 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect(await webhooksOf(declined.body.orderId)).toEqual([{ event_type: 'payment_intent.payment_failed', outcome: expect.stringMatching(/^(applied|already_known)$/) }]);
   });
 
-  it('an authorisation whose answer is lost is found at the gateway (or by its webhook): the order goes on, authorised once', async () => {
+  it('an authorisation whose answer is lost is found at the gateway (or by its webhook): the order goes on, authorised and captured once', async () => {
     const lost = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-PAY-LOST', paymentReference: 'pm_card_answer_lost', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
-    const released = await orderReaches(lost.body.orderId, 'released_to_warehouse');
-    expect(released.paymentStatus).toBe('authorised');
-    expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'requires_capture', amount: 3499 + 495 })]);
+    const released = await orderPaymentReaches(lost.body.orderId, 'captured');
+    expect(released.status).toBe('released_to_warehouse');
+    expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'succeeded', amount: 3499 + 495, amount_received: 3499 + 495 })]);
     expect(recorder.of(lost.body.orderId, PaymentAuthorized.type)).toHaveLength(1);
   });
 
   it('a webhook delivered three times acts once; a status behind the current one is stale and changes nothing', async () => {
     const [authorised] = recorder.of(happyOrderId(), PaymentAuthorized.type);
     const [intent] = await intentsAt(happyOrderId());
-    const event = intentEvent('payment_intent.amount_capturable_updated', intent);
+    const event = intentEvent('payment_intent.succeeded', intent);
     const id = `msg_${randomUUID()}`;
     const answers = [];
     for (let i = 0; i < 3; i++) answers.push(await deliverWebhook(event, { id }));
@@ -427,10 +451,13 @@ describe('payment through the gateway connector and its webhooks', () => {
     const refused = (await order.app.get(DataSource).query(`SELECT order_id FROM payment WHERE status = 'voided' LIMIT 1`))[0].order_id as string;
     const [voidedIntent] = await intentsAt(refused);
     expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...voidedIntent, status: 'requires_capture' }))).toEqual({ status: 200, body: { outcome: 'stale' } });
-    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', intent), { secret: PREVIOUS_SECRET })).toEqual({ status: 200, body: { outcome: 'already_known' } });
+    expect(await deliverWebhook(intentEvent('payment_intent.succeeded', intent), { secret: PREVIOUS_SECRET })).toEqual({ status: 200, body: { outcome: 'already_known' } });
+    // An "authorised" after the capture is stale too.
+    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...intent, status: 'requires_capture' }))).toEqual({ status: 200, body: { outcome: 'stale' } });
     expect((await getOrder(refused)).paymentStatus).toBe('voided');
     // Nothing more staged to publish: one PaymentAuthorized each, whatever the webhooks said.
     expect(await stagedCount(happyOrderId(), PaymentAuthorized.type)).toBe(1);
+    expect(await stagedCount(happyOrderId(), PaymentCaptured.type)).toBe(1);
     expect(await stagedCount(refused, PaymentAuthorized.type)).toBe(1);
     expect(authorised.value.orderId).toBe(happyOrderId());
   });
@@ -446,7 +473,7 @@ describe('payment through the gateway connector and its webhooks', () => {
     const unsigned = await order.request('/webhooks/payments/retail-sim', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
     expect(unsigned.status).toBe(401);
     expect((await verificationFailures()) - before).toBe(5);
-    expect((await getOrder(happyOrderId())).paymentStatus).toBe('authorised');
+    expect((await getOrder(happyOrderId())).paymentStatus).toBe('captured');
 
     const stranger = randomUUID();
     const unknown = await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...intent, metadata: { order_id: stranger, payment_id: randomUUID() } }));

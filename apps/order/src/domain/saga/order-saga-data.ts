@@ -35,6 +35,8 @@ export interface SagaPayment {
   paymentId: string | null;
   gatewayReference: string | null;
   declineCode: string | null;
+  /** What the capture took, once captured. */
+  capturedMinor?: number;
 }
 
 /** How the saga pays for an order: the channel's policy and the gateway (from configuration). */

@@ -1,4 +1,4 @@
-import { contractFor, AuthorisePayment, PaymentAuthorized, PaymentDeclined, PaymentNotFound, PaymentVoided, QueryPayment, VoidPayment, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
+import { contractFor, AuthorisePayment, CapturePayment, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentNotFound, PaymentVoided, QueryPayment, VoidPayment, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
 import { webOrderRequest } from '../../../test/orders';
 import { buildOrder } from '../order';
@@ -27,7 +27,7 @@ function reply(state: SagaState<OrderSagaData>, type: string, payload: unknown, 
 function command(effect: SagaEffect) {
   const mapped = sagaCommand(effect, order, new Date(at(0)));
   const contract = contractFor(mapped.type)!;
-  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type, AuthorisePayment.type, QueryPayment.type, VoidPayment.type]).toContain(mapped.type);
+  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type, AuthorisePayment.type, QueryPayment.type, VoidPayment.type, CapturePayment.type]).toContain(mapped.type);
   expect(contract.validate(mapped.payload as never)).toEqual([]);
   expect(contract.keyOf(mapped.payload as never)).toBe(order.orderId);
   return mapped;
@@ -107,10 +107,38 @@ describe('the order saga', () => {
 
     const committed: ReservationCommitted = { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) };
     const released = reply(confirmed.state, ReservationCommitted.type, committed, 3);
-    expect(released.state.status).toBe('completed');
-    expect(released.effects).toEqual([]);
+    expect(released.effects.map(command)).toEqual([
+      {
+        type: CapturePayment.type,
+        payload: expect.objectContaining({ commandId: released.effects[0].id, paymentId: stock.effects[0].id, gatewayReference: 'pi_sim_00000001', amount: order.totals.grandTotal, finalCapture: true }),
+      },
+    ]);
     expect(orderStatuses(released.state)).toMatchObject({ status: 'released_to_warehouse', paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse' });
-    expect(released.timeline.map((entry) => [entry.step, entry.what])).toEqual([['releaseToWarehouse', 'completed'], [null, 'finished']]);
+
+    // The authorised amount is captured once the goods are released; a second capture answer changes nothing.
+    const captured: PaymentCaptured = { ...authorised(stock.effects[0].id), captureId: released.effects[0].id, shipmentId: null, finalCapture: true, occurredAt: new Date(at(4)) };
+    const done = reply(released.state, PaymentCaptured.type, captured, 4);
+    expect(done.state.status).toBe('completed');
+    expect(done.effects).toEqual([]);
+    expect(orderStatuses(done.state)).toMatchObject({ status: 'released_to_warehouse', paymentStatus: 'captured', fulfilmentStatus: 'released_to_warehouse' });
+    expect(done.timeline.map((entry) => [entry.step, entry.what])).toEqual([['capturePayment', 'completed'], [null, 'finished']]);
+    expect(reply(done.state, PaymentCaptured.type, captured, 5).ignored?.reason).toBe('finished');
+  });
+
+  it('resends a capture the gateway does not confirm with the same id, then sends it to review (the goods are released: nothing is undone)', () => {
+    const reserved = reservedAndAuthorised();
+    const confirmed = reply(reserved.state, OdooCommandSucceeded.type, odooResult(reserved.effects[0].id), 2, reserved.effects[0].id);
+    const released = reply(confirmed.state, ReservationCommitted.type, { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) }, 3);
+    let state = released.state;
+    for (let i = 0; i < 2; i++) {
+      const resent = advance(saga, state, timeoutOf(state, state.deadline!.at));
+      expect(resent.effects.map((effect) => effect.id)).toEqual([released.effects[0].id]);
+      state = resent.state;
+    }
+    const reviewed = advance(saga, state, timeoutOf(state, state.deadline!.at));
+    expect(reviewed.state.status).toBe('in_review');
+    expect(reviewed.review).toMatchObject([{ step: 'capturePayment', reason: 'STEP_TIMED_OUT' }]);
+    expect(orderStatuses(reviewed.state)).toMatchObject({ status: 'flagged_for_review', paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse' });
   });
 
   it('sends a lapsed reservation found at release to review instead of undoing the confirmed Odoo order', () => {

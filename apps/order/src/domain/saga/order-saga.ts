@@ -1,5 +1,6 @@
 import { defineSaga, SagaDefinition } from '@omnibus/saga';
 import { authorisePayment } from './authorise-payment';
+import { capturePayment } from './capture-payment';
 import { createSaleOrder } from './create-sale-order';
 import type { OrderSagaData } from './order-saga-data';
 import { releaseToWarehouse } from './release-to-warehouse';
@@ -31,6 +32,7 @@ export function orderSaga(timeouts: OrderSagaTimeouts): OrderSaga {
       authorisePayment({ stepMs: timeouts.paymentMs, compensationMs: timeouts.compensationMs }),
       createSaleOrder({ stepMs: timeouts.odooMs, compensationMs: timeouts.compensationMs }),
       releaseToWarehouse({ stepMs: timeouts.reservationMs }),
+      capturePayment({ stepMs: timeouts.paymentMs }),
     ],
     pivot: 'createSaleOrder',
     reviewSlaMs: timeouts.reviewSlaMs,

@@ -29,6 +29,9 @@ export function orderStatuses(state: SagaState<OrderSagaData>): OrderStatuses {
   switch (state.status) {
     case 'not_started':
     case 'running':
+      if (state.step === 'capturePayment') {
+        return { status: 'released_to_warehouse', paymentStatus: payment, fulfilmentStatus: 'released_to_warehouse', detail: `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse; capturing the payment` };
+      }
       if (state.step === 'releaseToWarehouse') {
         return { status: 'confirmed_in_odoo', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `Odoo sale order ${saleOrderName(data)} confirmed; releasing to the warehouse` };
       }
