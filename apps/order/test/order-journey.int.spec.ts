@@ -186,6 +186,9 @@ const stockAt = async (sku: string) => {
 /** The gateway's payment intents of an order, as its status query shows them. */
 const intentsAt = async (orderId: string) =>
   ((await (await fetch(`${gateway.url}/v1/payment_intents?order_id=${orderId}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })).json()) as any).data as any[];
+/** How many events of `type` the order service staged for an order: what it published, once each. */
+const stagedCount = async (orderId: string, type: string) =>
+  Number((await order.app.get(DataSource).query(`SELECT count(*) AS n FROM outbox WHERE key = $1 AND headers->>'ce_type' = $2`, [orderId, type]))[0].n);
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
 
@@ -267,7 +270,7 @@ describe('the order journey through inventory and Odoo', () => {
     const traceOf = (event: { headers: Record<string, string> }) => event.headers.traceparent?.split('-')[1];
     for (const event of journey) expect(event.headers['correlation-id']).toBe(placed.orderId);
     for (const type of ['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, StockReserved.type, AuthorisePayment.type]) {
-      expect(recorder.of(placed.orderId, type).map(traceOf)).toEqual([traceId]);
+      expect((await recorder.waitFor(placed.orderId, type)).map(traceOf)).toEqual([traceId]);
     }
     for (const event of [command, result]) expect(traceOf(event)).toBe(traceOf(authorised));
     expect(authorise.headers['causation-id']).toBe(reserved.headers.ce_id);
@@ -411,8 +414,6 @@ describe('payment through the gateway connector and its webhooks', () => {
   const intentEvent = (type: string, intent: Record<string, unknown>) => ({ id: `evt_${randomUUID()}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: intent } });
   const verificationFailures = async () =>
     ((await metricsRegistry.getSingleMetric('orders_payment_webhook_verification_failures_total')?.get())?.values ?? []).reduce((sum, { value }) => sum + value, 0);
-  const stagedCount = async (orderId: string, type: string) =>
-    Number((await order.app.get(DataSource).query(`SELECT count(*) AS n FROM outbox WHERE key = $1 AND headers->>'ce_type' = $2`, [orderId, type]))[0].n);
   const webhooksOf = (orderId: string) => order.app.get(DataSource).query(`SELECT event_type, outcome FROM payment_webhook WHERE order_id = $1 ORDER BY received_at`, [orderId]);
 
   it('a declined payment cancels the order with PAYMENT_DECLINED and releases the reservation; nothing reaches Odoo', async () => {
@@ -421,7 +422,7 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect(cancelled).toMatchObject({ paymentStatus: 'declined', fulfilmentStatus: 'stock_released', cancellation: { step: 'authorisePayment', reason: 'PAYMENT_DECLINED', detail: expect.stringContaining('insufficient_funds') } });
     const [event] = await recorder.waitFor(declined.body.orderId, OrderCancelled.type);
     expect(event.value).toMatchObject({ reason: 'PAYMENT_DECLINED', cancelledBy: 'saga' });
-    expect(recorder.of(declined.body.orderId, PaymentDeclined.type)).toHaveLength(1);
+    expect(await stagedCount(declined.body.orderId, PaymentDeclined.type)).toBe(1);
     await recorder.waitFor(declined.body.orderId, ReservationReleased.type);
     expect(recorder.of(declined.body.orderId, CreateSaleOrder.type)).toEqual([]);
     expect(await intentsAt(declined.body.orderId)).toEqual([]);
@@ -435,7 +436,20 @@ describe('payment through the gateway connector and its webhooks', () => {
     const released = await orderPaymentReaches(lost.body.orderId, 'captured');
     expect(released.status).toBe('released_to_warehouse');
     expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'succeeded', amount: 3499 + 495, amount_received: 3499 + 495 })]);
-    expect(recorder.of(lost.body.orderId, PaymentAuthorized.type)).toHaveLength(1);
+    expect(await stagedCount(lost.body.orderId, PaymentAuthorized.type)).toBe(1);
+    expect(await stagedCount(lost.body.orderId, PaymentCaptured.type)).toBe(1);
+  });
+
+  it('a replayed AuthorisePayment (a new event id, past the inbox) authorises nothing twice: the gateway replays its answer under the same key', async () => {
+    const [command] = recorder.of(happyOrderId(), AuthorisePayment.type);
+    const intentsBefore = (await intentsAt(happyOrderId())).length;
+    const replayId = uuidv7();
+    await publisher.send({ topic: command.topic, key: command.key, value: command.raw, headers: { ...command.headers, ce_id: replayId } });
+    const db = order.app.get(DataSource);
+    await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [replayId])).length === 1, { what: 'the replayed command handled by the connector' });
+    expect(await intentsAt(happyOrderId())).toHaveLength(intentsBefore);
+    expect(await stagedCount(happyOrderId(), PaymentAuthorized.type)).toBe(1);
+    expect((await getOrder(happyOrderId())).paymentStatus).toBe('captured');
   });
 
   it('a webhook delivered three times acts once; a status behind the current one is stale and changes nothing', async () => {
