@@ -27,7 +27,8 @@ export interface ServiceDefinition {
 export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'schema-registry', port: 8081, portEnv: 'SCHEMA_REGISTRY_PORT', database: 'registry', tier: 0 },
   { name: 'odoo-sim', port: 8069, portEnv: 'ODOO_SIM_PORT', tier: 0, dockerEnv: { ODOO_SIM_HOST: '0.0.0.0' } },
-  { name: 'order', port: 3001, portEnv: 'ORDER_PORT', database: 'order', tier: 1 },
+  // The order service's gateway connector calls retail-sim's payment gateway (locally its default, 127.0.0.1:3010).
+  { name: 'order', port: 3001, portEnv: 'ORDER_PORT', database: 'order', tier: 1, dockerEnv: { ORDER_PAYMENT_GATEWAY_URL: 'http://retail-sim:3010' } },
   { name: 'inventory', port: 3002, portEnv: 'INVENTORY_PORT', database: 'inventory', tier: 1 },
   { name: 'returns', port: 3003, portEnv: 'RETURNS_PORT', database: 'returns', tier: 1 },
   { name: 'finance-posting', port: 3004, portEnv: 'FINANCE_POSTING_PORT', database: 'finance', tier: 1 },

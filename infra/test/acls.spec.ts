@@ -19,7 +19,7 @@ describe('ACLs derived from schemas/catalogue.yaml', () => {
     expect(granted('order', 'topic:literal:retail.finance', 'write')).toBe(false);
     expect(granted('finance-posting', 'topic:literal:retail.finance', 'write')).toBe(true);
     expect(topicsOf('order', 'write')).toEqual(
-      ['inventory.commands', 'odoo.commands', 'order.dlq', 'order.retry', 'order.retry-1', 'order.retry-2', 'order.retry-3', 'retail.orders', 'retail.payments', 'retail.shipments'].sort(),
+      ['inventory.commands', 'odoo.commands', 'order.dlq', 'order.retry', 'order.retry-1', 'order.retry-2', 'order.retry-3', 'payments.commands', 'retail.orders', 'retail.payments', 'retail.shipments'].sort(),
     );
   });
 

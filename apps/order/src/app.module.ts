@@ -11,6 +11,11 @@ import { OrderIntake } from './orders/order-intake.service';
 import { OrdersController } from './orders/orders.controller';
 import { ReviewController } from './review/review.controller';
 import { ReviewQueue } from './review/review-queue.service';
+import { PaymentGatewayClient } from './payments/gateway-client';
+import { PaymentConnectorHandlers } from './payments/payment-connector.handlers';
+import { PaymentRecorder } from './payments/payment-recorder';
+import { PAYMENT_GATEWAY } from './payments/tokens';
+import { PaymentWebhooksController } from './webhooks/payment-webhooks.controller';
 import { SagaReplyHandlers } from './saga/saga-replies.handlers';
 import { SagaRunner } from './saga/saga-runner';
 import { SagaTimeoutSweeper } from './saga/saga-sweeper';
@@ -29,7 +34,7 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, ReviewController, SagaReplyHandlers],
+  controllers: [OrdersController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController],
   providers: [
     ...messagingProviders,
     {
@@ -38,11 +43,19 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (config: OrderConfig) =>
         orderSaga({
           reservationMs: config.ORDER_RESERVATION_TIMEOUT_MS,
+          paymentMs: config.ORDER_PAYMENT_TIMEOUT_MS,
           odooMs: config.ORDER_ODOO_TIMEOUT_MS,
           compensationMs: config.ORDER_COMPENSATION_TIMEOUT_MS,
           reviewSlaMs: config.ORDER_REVIEW_SLA_MS,
         }),
     },
+    {
+      provide: PAYMENT_GATEWAY,
+      inject: [SERVICE_CONFIG],
+      useFactory: (config: OrderConfig) =>
+        new PaymentGatewayClient({ url: config.ORDER_PAYMENT_GATEWAY_URL, apiKey: config.ORDER_PAYMENT_GATEWAY_KEY, timeoutMs: config.ORDER_PAYMENT_GATEWAY_TIMEOUT_MS }),
+    },
+    PaymentRecorder,
     SagaRunner,
     SagaTimeoutSweeper,
     OrderIntake,

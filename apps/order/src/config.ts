@@ -1,5 +1,8 @@
 import { serviceConfigSchema, setting } from '@omnibus/service-kit';
 import { z } from 'zod';
+import type { PaymentSettings } from './domain/saga/order-saga-data';
+import { paymentPolicyOf } from './domain/saga/payment-policy';
+import { paymentConfig } from './payments/payment-config';
 
 /** Ship-to country → inventory region; a country not listed is its lower-case code. */
 const DEFAULT_REGIONS = 'US=us-west,CA=us-west,DE=eu-north,DK=eu-north,SE=eu-north,PL=eu-north,FR=eu-west,BE=eu-west,NL=eu-west,GB=eu-west,ES=eu-south,IT=eu-south,PT=eu-south';
@@ -39,6 +42,7 @@ export const orderConfigSchema = serviceConfigSchema('order').extend({
   ORDER_COMPENSATION_TIMEOUT_MS: setting.integer({ description: 'how long a compensation waits for its confirmation (then resends twice, then goes to review)', default: 60_000, min: 100 }),
   ORDER_REVIEW_SLA_MS: setting.integer({ description: 'how long an operator has for an order review item', default: 4 * 60 * 60_000, min: 1000 }),
   ORDER_SAGA_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often due saga timeouts are looked for and fired', default: 1_000, min: 20 }),
+  ...paymentConfig,
 });
 
 export type OrderConfig = z.infer<typeof orderConfigSchema>;
@@ -46,4 +50,9 @@ export type OrderConfig = z.infer<typeof orderConfigSchema>;
 /** The inventory region of a ship-to country. */
 export function regionOf(config: Pick<OrderConfig, 'ORDER_RESERVATION_REGIONS'>, countryCode: string): string {
   return config.ORDER_RESERVATION_REGIONS[countryCode] ?? countryCode.toLowerCase();
+}
+
+/** How the saga pays for an order: its channel kind's policy, at the configured gateway. */
+export function paymentSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY'>): PaymentSettings {
+  return { policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind), gateway: config.ORDER_PAYMENT_GATEWAY };
 }

@@ -24,6 +24,21 @@ export const orderMetrics = {
     labelNames: ['action'],
   }),
   reviewsOpened: counter({ name: 'orders_review_opened_total', help: 'Order saga review items opened, by step and reason', labelNames: ['step', 'reason'] }),
+  paymentOutcomesUnknown: counter({
+    name: 'orders_payment_gateway_outcomes_unknown_total',
+    help: 'Gateway calls of the payment connector whose answer was lost (timeout, transport error, 5xx), so the gateway was asked',
+    labelNames: ['call'],
+  }),
+  webhooksReceived: counter({
+    name: 'orders_payment_webhooks_total',
+    help: 'Signed payment webhooks accepted, by gateway and outcome (applied, duplicate, stale, unknown_order, ignored)',
+    labelNames: ['gateway', 'outcome'],
+  }),
+  webhookVerificationFailures: counter({
+    name: 'orders_payment_webhook_verification_failures_total',
+    help: 'Payment webhooks refused with 401, by gateway and why (missing headers, stale timestamp, bad signature, unknown gateway)',
+    labelNames: ['gateway', 'reason'],
+  }),
   timeToOdoo: histogram({
     name: 'orders_accepted_to_confirmed_in_odoo_seconds',
     help: 'Time from accepting an order to its Odoo sale order being confirmed',

@@ -27,7 +27,7 @@ jest.setTimeout(60_000);
 
 const json = (response: Response): Promise<any> => response.json();
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'payments.commands', 'retail.payments'] as const;
 const consumerService = uniqueName('order-test');
 const savedEnv = { ...process.env };
 let registry: AppProcess;
@@ -39,7 +39,8 @@ let publisher: EventPublisher;
 // SCHEMA_REGISTRY_URL, TOPIC_OVERRIDES and ORDER_CONSUMER_SERVICE from the environment).
 beforeAll(async () => {
   [registry, { topics }] = await Promise.all([startSchemaRegistry('order'), createUniqueTopics(CATALOGUE_TOPICS, [consumerService])]);
-  Object.assign(process.env, { SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics), ORDER_CONSUMER_SERVICE: consumerService });
+  // No gateway here: web orders skip the payment step (test/order-journey.int.spec.ts authorises for real).
+  Object.assign(process.env, { SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics), ORDER_CONSUMER_SERVICE: consumerService, ORDER_PAYMENT_POLICIES: 'WEB=prepaid' });
   [recorder, publisher] = await Promise.all([EventRecorder.start([topics['retail.orders'], topics['odoo.commands'], topics['inventory.commands']], registry.url), EventPublisher.start(registry.url)]);
 }, 90_000);
 
@@ -111,7 +112,7 @@ describeStandardService(
       expect(response.headers.get('location')).toBe(`/orders/${order.orderId}`);
       expect(order).toMatchObject({
         status: 'accepted',
-        paymentStatus: 'pending',
+        paymentStatus: 'prepaid',
         fulfilmentStatus: 'awaiting_stock',
         channelOrderRef: 'WEB-3001',
         totals: { grandTotal: { amountMinor: 2 * 3499 + 8999 - 1000 + 495, currency: 'USD' } },
@@ -240,15 +241,17 @@ describeStandardService(
         expect(await getOrder(order.orderId)).toMatchObject({ status: 'confirmed_in_odoo', fulfilmentStatus: 'stock_reserved', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
         const committed = await publisher.publish(ReservationCommitted, { reservationId: uuidv7(), orderId: order.orderId, lines: reservedLines, occurredAt: new Date() }, topics['retail.reservations']);
         const released = await orderBecomes(order.orderId, 'released_to_warehouse');
-        expect(released).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
+        expect(released).toMatchObject({ paymentStatus: 'prepaid', fulfilmentStatus: 'released_to_warehouse', odoo: { saleOrderId: 77, saleOrderName: 'S00077' } });
         expect(released.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
         expect(released.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type, entry.cause.eventId])).toEqual([
           ['reserveStock', 'started', 'order accepted', null],
           ['reserveStock', 'completed', StockReserved.type, reservation.headers.ce_id],
+          ['authorisePayment', 'skipped', StockReserved.type, reservation.headers.ce_id],
           ['createSaleOrder', 'started', StockReserved.type, reservation.headers.ce_id],
           ['createSaleOrder', 'completed', OdooCommandSucceeded.type, result.headers.ce_id],
           ['releaseToWarehouse', 'started', OdooCommandSucceeded.type, result.headers.ce_id],
           ['releaseToWarehouse', 'completed', ReservationCommitted.type, committed.headers.ce_id],
+          ['capturePayment', 'skipped', ReservationCommitted.type, committed.headers.ce_id],
           [null, 'finished', ReservationCommitted.type, committed.headers.ce_id],
         ]);
 
@@ -262,7 +265,7 @@ describeStandardService(
         const repeated = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { alreadyApplied: true, attempts: 2 }), topics['odoo.results']);
         await handled(repeated.headers.ce_id);
         const after = await getOrder(order.orderId);
-        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 4, timeline: 7 });
+        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 4, timeline: 9 });
         expect(await staged(order.orderId)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
       });
 
@@ -280,7 +283,7 @@ describeStandardService(
         expect(cancelled.headers['causation-id']).toBe(rejected.headers.ce_id);
         expect(await getOrder(order.orderId)).toMatchObject({
           status: 'cancelled',
-          paymentStatus: 'cancelled',
+          paymentStatus: 'prepaid',
           fulfilmentStatus: 'not_fulfilled',
           cancellation: { step: 'reserveStock', reason: 'OUT_OF_STOCK', detail: 'FTW-10002 (line 2): 1 requested, 0 available' },
         });
@@ -312,7 +315,7 @@ describeStandardService(
         const cancelled = await orderBecomes(order.orderId, 'cancelled');
         expect(cancelled).toMatchObject({
           fulfilmentStatus: 'stock_released',
-          paymentStatus: 'cancelled',
+          paymentStatus: 'prepaid',
           cancellation: { step: 'createSaleOrder', reason: 'ODOO_REJECTED', detail: 'Odoo refused the sale order (MISSING_RECORD): unknown SKU(s) in Odoo: APP-10001' },
         });
         expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'cancelling', 'cancelled']);

@@ -8,6 +8,8 @@ import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { OrderIntake1795700000100 } from './migrations/1795700000100-OrderIntake';
 import { OrderSaga1795700000200 } from './migrations/1795700000200-OrderSaga';
 import { ReviewQueue1795700000300 } from './migrations/1795700000300-ReviewQueue';
+import { Payments1795700000400 } from './migrations/1795700000400-Payments';
+import { keepRawWebhookBodies } from './webhooks/raw-body';
 import { sagaMigrations } from '@omnibus/saga';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
@@ -15,13 +17,15 @@ export const orderService = defineService({
   name: 'order',
   appModule: AppModule,
   configSchema: orderConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200, ReviewQueue1795700000300],
+  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200, ReviewQueue1795700000300, Payments1795700000400],
   // The saga's reply consumer runs in this process, beside the intake API.
   configure: (app, config) => {
+    keepRawWebhookBodies(app);
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.ORDER_CONSUMER_SERVICE,
-      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results')],
+      // payments.commands: the saga's commands to this service's own gateway connector; retail.payments: its answers.
+      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results'), topicFor(config, 'payments.commands'), topicFor(config, 'retail.payments')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),

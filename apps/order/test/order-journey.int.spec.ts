@@ -1,14 +1,23 @@
 // The order saga's first slice end to end, on the real Kafka and PostgreSQL:
-// HTTP → order service → ReserveStock → inventory → StockReserved → order service → CreateSaleOrder →
-// odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order service, and the ways it fails.
-// The schema registry, the Odoo simulator, inventory and the adapter run as child processes, the order
-// service in this process; every topic and consumer group is this file's own.
+// HTTP → order service → ReserveStock → inventory → StockReserved → order service → AuthorisePayment →
+// its gateway connector → retail-sim's gateway → PaymentAuthorized (and retail-sim's signed webhook) →
+// order service → CreateSaleOrder → odoo-adapter → Odoo (odoo-sim) → OdooCommandSucceeded → order
+// service, and the ways it fails. The schema registry, the Odoo simulator, retail-sim, inventory and the
+// adapter run as child processes, the order service in this process; every topic and consumer group is
+// this file's own.
 import {
   CommitReservation,
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
   OrderCancelled,
+  AuthorisePayment,
+  CapturePayment,
+  PaymentAuthorized,
+  PaymentCaptured,
+  PaymentDeclined,
+  PaymentVoided,
+  VoidPayment,
   ReleaseReservation,
   ReservationCommitted,
   ReservationRejected,
@@ -22,7 +31,8 @@ import { metricsRegistry } from '@omnibus/observability';
 import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
-import { randomUUID } from 'node:crypto';
+import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer } from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -33,7 +43,12 @@ import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp
 
 jest.setTimeout(60_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory', 'payments.commands', 'retail.payments'] as const;
+// The gateway's webhook secrets, made by this test: the current one, the previous one (still accepted
+// while the gateway rotates) and a retired one (no longer configured).
+const whsec = () => `whsec_${randomBytes(24).toString('base64')}`;
+const [WEBHOOK_SECRET, PREVIOUS_SECRET, RETIRED_SECRET] = [whsec(), whsec(), whsec()];
+const GATEWAY_KEY = `sk_test_${randomUUID()}`;
 const orderConsumer = uniqueName('order-journey');
 const adapterConsumer = uniqueName('odoo-adapter-journey');
 const inventoryConsumer = uniqueName('inventory-journey');
@@ -49,6 +64,18 @@ let recorder: EventRecorder;
 let publisher: EventPublisher;
 let odoo: OdooClient;
 let channel: string;
+let gateway: AppProcess;
+
+/** A port nobody listens on now, for the order service, so retail-sim can be told where its webhooks go. */
+const freePort = () =>
+  new Promise<number>((resolve, reject) => {
+    const probe = createServer();
+    probe.once('error', reject);
+    probe.listen(0, '127.0.0.1', () => {
+      const { port } = probe.address() as { port: number };
+      probe.close(() => resolve(port));
+    });
+  });
 
 beforeAll(async () => {
   let suffix: string;
@@ -57,8 +84,14 @@ beforeAll(async () => {
     OdooSimProcess.start({ version: 17 }),
     createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer, inventoryConsumer]),
   ]);
-  const [adapterDatabase, inventoryDatabase] = await Promise.all([createTestDatabase('odoo_adapter_journey'), createTestDatabase('inventory_journey')]);
+  const [adapterDatabase, inventoryDatabase, orderPort] = await Promise.all([createTestDatabase('odoo_adapter_journey'), createTestDatabase('inventory_journey'), freePort()]);
   const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
+  gateway = await startApp('retail-sim', {
+    RETAIL_SIM_GATEWAY_KEY: GATEWAY_KEY,
+    RETAIL_SIM_TIMEOUT_DELAY_MS: '4000',
+    RETAIL_SIM_WEBHOOK_URL: `http://127.0.0.1:${orderPort}/webhooks/payments/retail-sim`,
+    RETAIL_SIM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+  });
   [adapter, inventory, order, recorder, publisher] = await Promise.all([
     startApp(
       'odoo-adapter',
@@ -76,7 +109,16 @@ beforeAll(async () => {
       },
       { cleanup: () => inventoryDatabase.drop() },
     ),
-    startTestService(orderService, { ...shared, ORDER_CONSUMER_SERVICE: orderConsumer }) as Promise<TestService<OrderConfig>>,
+    startTestService(orderService, {
+      ...shared,
+      PORT: String(orderPort),
+      ORDER_CONSUMER_SERVICE: orderConsumer,
+      ORDER_PAYMENT_GATEWAY_URL: gateway.url,
+      ORDER_PAYMENT_GATEWAY_KEY: GATEWAY_KEY,
+      // An answer later than this is lost: the connector asks the gateway instead.
+      ORDER_PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
+      ORDER_PAYMENT_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [WEBHOOK_SECRET, PREVIOUS_SECRET] }),
+    }) as Promise<TestService<OrderConfig>>,
     EventRecorder.start(Object.values(topics), registry.url),
     EventPublisher.start(registry.url),
   ]);
@@ -102,7 +144,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), order?.stop(), adapter?.stop(), inventory?.stop()]);
-  await Promise.all([sim?.stop(), registry?.stop()]);
+  await Promise.all([sim?.stop(), registry?.stop(), gateway?.stop()]);
 }, 60_000);
 
 const placeOrder = async (body: unknown, key: string = randomUUID(), headers: Record<string, string> = {}) => {
@@ -122,6 +164,14 @@ const orderReaches = (orderId: string, status: string) =>
     },
     { timeoutMs: 30_000, what: `order ${orderId} to be ${status}` },
   );
+const orderPaymentReaches = (orderId: string, paymentStatus: string) =>
+  waitFor(
+    async () => {
+      const current = await getOrder(orderId);
+      return current.paymentStatus === paymentStatus ? current : undefined;
+    },
+    { timeoutMs: 30_000, what: `the payment of order ${orderId} to be ${paymentStatus}` },
+  );
 const saleOrdersFor = (orderId: string) =>
   odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
     fields: ['name', 'state', 'client_order_ref', 'order_line'],
@@ -133,6 +183,12 @@ const stockAt = async (sku: string) => {
   const location = body.skus[0].locations.find((candidate: any) => candidate.locationId === 'wh-central');
   return { onHand: location.onHand, reserved: location.reserved, committed: location.committed };
 };
+/** The gateway's payment intents of an order, as its status query shows them. */
+const intentsAt = async (orderId: string) =>
+  ((await (await fetch(`${gateway.url}/v1/payment_intents?order_id=${orderId}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })).json()) as any).data as any[];
+/** How many events of `type` the order service staged for an order: what it published, once each. */
+const stagedCount = async (orderId: string, type: string) =>
+  Number((await order.app.get(DataSource).query(`SELECT count(*) AS n FROM outbox WHERE key = $1 AND headers->>'ce_type' = $2`, [orderId, type]))[0].n);
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
 
@@ -155,22 +211,45 @@ describe('the order journey through inventory and Odoo', () => {
     expect(response.status).toBe(201);
     placed = response.body;
 
-    const confirmed = await orderReaches(placed.orderId, 'released_to_warehouse');
+    const confirmed = await orderPaymentReaches(placed.orderId, 'captured');
+    expect(confirmed.status).toBe('released_to_warehouse');
     const saleOrders = await saleOrdersFor(placed.orderId);
     expect(saleOrders).toHaveLength(1);
     expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
     expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
-    expect(confirmed).toMatchObject({ paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
-    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse']);
+    expect(confirmed).toMatchObject({ paymentStatus: 'captured', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
+    expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse']);
     expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type])).toEqual([
       ['reserveStock', 'started', 'order accepted'],
       ['reserveStock', 'completed', StockReserved.type],
-      ['createSaleOrder', 'started', StockReserved.type],
+      ['authorisePayment', 'started', StockReserved.type],
+      ['authorisePayment', 'completed', PaymentAuthorized.type],
+      ['createSaleOrder', 'started', PaymentAuthorized.type],
       ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'completed', ReservationCommitted.type],
-      [null, 'finished', ReservationCommitted.type],
+      ['capturePayment', 'started', ReservationCommitted.type],
+      ['capturePayment', 'completed', PaymentCaptured.type],
+      [null, 'finished', PaymentCaptured.type],
     ]);
+
+    // The gateway held one authorisation of the grand total for manual capture, made under the command
+    // id, and captured it in full once the goods were released.
+    const [authorise] = await recorder.waitFor(placed.orderId, AuthorisePayment.type);
+    const [authorised] = await recorder.waitFor(placed.orderId, PaymentAuthorized.type);
+    expect(await intentsAt(placed.orderId)).toEqual([
+      expect.objectContaining({
+        id: authorised.value.gatewayReference,
+        status: 'succeeded',
+        amount: authorise.value.amount.amountMinor,
+        amount_received: authorise.value.amount.amountMinor,
+        metadata: { order_id: placed.orderId, payment_id: authorise.value.commandId },
+      }),
+    ]);
+    const [capture] = await recorder.waitFor(placed.orderId, PaymentCaptured.type);
+    expect(capture.value).toMatchObject({ paymentId: authorise.value.commandId, amount: authorise.value.amount, finalCapture: true });
+    expect(authorised.value).toMatchObject({ paymentId: authorise.value.commandId, amount: { currency: 'USD' } });
+    expect(authorise.value.amount.amountMinor).toBe(2 * 3499 + 8999 - 1000 + 495);
 
     // The stock stays held for the order (committed: it no longer expires) at the warehouse the sale order ships from.
     const [reserved] = await recorder.waitFor(placed.orderId, StockReserved.type);
@@ -180,17 +259,22 @@ describe('the order journey through inventory and Odoo', () => {
     const [command] = await recorder.waitFor(placed.orderId, CreateSaleOrder.type);
     expect(command.value.fulfilmentLocations.map((line: any) => line.location.locationId)).toEqual(['wh-central', 'wh-central']);
 
-    // One journey on Kafka: every event correlated by the order id and on the HTTP request's trace.
+    // One journey on Kafka: every event correlated by the order id. The HTTP request's trace runs up to
+    // the authorisation; the gateway's answer may come by the connector (same trace) or by the gateway's
+    // webhook (its own request, its own trace), whichever is first, and the rest follows that one.
     const result = (await recorder.waitFor(placed.orderId, OdooCommandSucceeded.type))[0];
     const journey = recorder.of(placed.orderId);
     expect(journey.map((event) => event.type)).toEqual(
-      expect.arrayContaining(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, StockReserved.type, CreateSaleOrder.type, OdooCommandSucceeded.type]),
+      expect.arrayContaining(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, StockReserved.type, AuthorisePayment.type, PaymentAuthorized.type, CreateSaleOrder.type, OdooCommandSucceeded.type]),
     );
-    for (const event of journey) {
-      expect(event.headers['correlation-id']).toBe(placed.orderId);
-      expect(event.headers.traceparent?.split('-')[1]).toBe(traceId);
+    const traceOf = (event: { headers: Record<string, string> }) => event.headers.traceparent?.split('-')[1];
+    for (const event of journey) expect(event.headers['correlation-id']).toBe(placed.orderId);
+    for (const type of ['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, StockReserved.type, AuthorisePayment.type]) {
+      expect((await recorder.waitFor(placed.orderId, type)).map(traceOf)).toEqual([traceId]);
     }
-    expect(command.headers['causation-id']).toBe(reserved.headers.ce_id);
+    for (const event of [command, result]) expect(traceOf(event)).toBe(traceOf(authorised));
+    expect(authorise.headers['causation-id']).toBe(reserved.headers.ce_id);
+    expect(command.headers['causation-id']).toBe(authorised.headers.ce_id);
     expect(result.headers['causation-id']).toBe(command.headers.ce_id);
     expect(result.value).toMatchObject({ commandId: command.value.commandId, alreadyApplied: false, odooRecordId: saleOrders[0].id });
   });
@@ -202,7 +286,17 @@ describe('the order journey through inventory and Odoo', () => {
     const db = order.app.get(DataSource);
     const rows = await db.query(`SELECT headers->>'ce_type' AS type FROM outbox WHERE key = $1 ORDER BY id`, [placed.orderId]);
     // Once each: OrderPlaced, OrderAccepted and the saga's commands
-    expect(rows.map((row: { type: string }) => row.type)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
+    expect(rows.map((row: { type: string }) => row.type)).toEqual([
+      'com.omnibus.order.OrderPlaced',
+      'com.omnibus.order.OrderAccepted',
+      ReserveStock.type,
+      AuthorisePayment.type,
+      PaymentAuthorized.type,
+      CreateSaleOrder.type,
+      CommitReservation.type,
+      CapturePayment.type,
+      PaymentCaptured.type,
+    ]);
     expect(await saleOrdersCreated()).toBe(createdBefore);
     expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
   });
@@ -233,7 +327,7 @@ describe('the order journey through inventory and Odoo', () => {
     await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [again.headers.ce_id])).length === 1, {
       what: 'the repeated result handled by the order service',
     });
-    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(4);
+    expect((await getOrder(placed.orderId)).statusHistory).toHaveLength(5);
   });
 
   it('an order inventory cannot cover is cancelled with the short lines; nothing is held and nothing reaches Odoo', async () => {
@@ -261,18 +355,22 @@ describe('the order journey through inventory and Odoo', () => {
     expect(await stockAt('FTW-10002')).toEqual({ onHand: '3', reserved: '0', committed: '1' }); // the first order's, nothing more
   });
 
-  it('an order Odoo refuses has its reservation released and is cancelled with Odoo\'s message', async () => {
+  it('an order Odoo refuses has its authorisation voided and its reservation released, and is cancelled with Odoo\'s message', async () => {
     const refused = await placeOrder(
       webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-2', lines: [{ sku: 'NOPE-404', name: 'Discontinued mug', quantity: '1', unitPrice: { amountMinor: 1200, currency: 'USD' } }] }),
     );
     expect(refused.status).toBe(201);
     const cancelled = await orderReaches(refused.body.orderId, 'cancelled');
     expect(cancelled).toMatchObject({
-      paymentStatus: 'cancelled',
+      paymentStatus: 'voided',
       fulfilmentStatus: 'stock_released',
       cancellation: { step: 'createSaleOrder', reason: 'ODOO_REJECTED', detail: expect.stringContaining('NOPE-404') },
     });
-    expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'cancelling', 'cancelled']);
+    expect(cancelled.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'cancelling', 'cancelled']);
+    const [voidCommand] = await recorder.waitFor(refused.body.orderId, VoidPayment.type);
+    const [voided] = await recorder.waitFor(refused.body.orderId, PaymentVoided.type);
+    expect(await intentsAt(refused.body.orderId)).toEqual([expect.objectContaining({ id: voided.value.gatewayReference, status: 'canceled' })]);
+    expect(voidCommand.value.gatewayReference).toBe(voided.value.gatewayReference);
     expect(await recorder.waitFor(refused.body.orderId, OdooCommandFailed.type)).toHaveLength(1);
     const [release] = await recorder.waitFor(refused.body.orderId, ReleaseReservation.type);
     const [released] = await recorder.waitFor(refused.body.orderId, ReservationReleased.type);
@@ -296,6 +394,111 @@ describe('the order journey through inventory and Odoo', () => {
     );
     expect(failures[1].headers.ce_id).toBe(failures[0].headers.ce_id);
     await waitFor(async () => (await failuresSkippedAsDuplicates()) > duplicatesBefore, { timeoutMs: 30_000, what: "the order service's inbox to drop the repeated failure" });
-    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(4);
+    expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(5);
   });
 });
+
+describe('payment through the gateway connector and its webhooks', () => {
+  /** A Standard Webhooks delivery signed with `secret`, as a gateway sends it. */
+  const deliverWebhook = (event: unknown, { id = `msg_${randomUUID()}`, secret = WEBHOOK_SECRET, timestamp = Math.floor(Date.now() / 1000), gatewayName = 'retail-sim' } = {}) => {
+    const body = JSON.stringify(event);
+    const signature = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64');
+    return order
+      .request(`/webhooks/payments/${gatewayName}`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` },
+        body,
+      })
+      .then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+  };
+  const intentEvent = (type: string, intent: Record<string, unknown>) => ({ id: `evt_${randomUUID()}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: intent } });
+  const verificationFailures = async () =>
+    ((await metricsRegistry.getSingleMetric('orders_payment_webhook_verification_failures_total')?.get())?.values ?? []).reduce((sum, { value }) => sum + value, 0);
+  const webhooksOf = (orderId: string) => order.app.get(DataSource).query(`SELECT event_type, outcome FROM payment_webhook WHERE order_id = $1 ORDER BY received_at`, [orderId]);
+
+  it('a declined payment cancels the order with PAYMENT_DECLINED and releases the reservation; nothing reaches Odoo', async () => {
+    const declined = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-PAY-DECLINED', paymentReference: 'pm_card_insufficient_funds', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    const cancelled = await orderReaches(declined.body.orderId, 'cancelled');
+    expect(cancelled).toMatchObject({ paymentStatus: 'declined', fulfilmentStatus: 'stock_released', cancellation: { step: 'authorisePayment', reason: 'PAYMENT_DECLINED', detail: expect.stringContaining('insufficient_funds') } });
+    const [event] = await recorder.waitFor(declined.body.orderId, OrderCancelled.type);
+    expect(event.value).toMatchObject({ reason: 'PAYMENT_DECLINED', cancelledBy: 'saga' });
+    expect(await stagedCount(declined.body.orderId, PaymentDeclined.type)).toBe(1);
+    await recorder.waitFor(declined.body.orderId, ReservationReleased.type);
+    expect(recorder.of(declined.body.orderId, CreateSaleOrder.type)).toEqual([]);
+    expect(await intentsAt(declined.body.orderId)).toEqual([]);
+    // retail-sim's decline webhook came too, and changed nothing more.
+    await waitFor(async () => (await webhooksOf(declined.body.orderId)).length === 1, { what: 'the decline webhook' });
+    expect(await webhooksOf(declined.body.orderId)).toEqual([{ event_type: 'payment_intent.payment_failed', outcome: expect.stringMatching(/^(applied|already_known)$/) }]);
+  });
+
+  it('an authorisation whose answer is lost is found at the gateway (or by its webhook): the order goes on, authorised and captured once', async () => {
+    const lost = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-PAY-LOST', paymentReference: 'pm_card_answer_lost', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    const released = await orderPaymentReaches(lost.body.orderId, 'captured');
+    expect(released.status).toBe('released_to_warehouse');
+    expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'succeeded', amount: 3499 + 495, amount_received: 3499 + 495 })]);
+    expect(await stagedCount(lost.body.orderId, PaymentAuthorized.type)).toBe(1);
+    expect(await stagedCount(lost.body.orderId, PaymentCaptured.type)).toBe(1);
+  });
+
+  it('a replayed AuthorisePayment (a new event id, past the inbox) authorises nothing twice: the gateway replays its answer under the same key', async () => {
+    const [command] = recorder.of(happyOrderId(), AuthorisePayment.type);
+    const intentsBefore = (await intentsAt(happyOrderId())).length;
+    const replayId = uuidv7();
+    await publisher.send({ topic: command.topic, key: command.key, value: command.raw, headers: { ...command.headers, ce_id: replayId } });
+    const db = order.app.get(DataSource);
+    await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [replayId])).length === 1, { what: 'the replayed command handled by the connector' });
+    expect(await intentsAt(happyOrderId())).toHaveLength(intentsBefore);
+    expect(await stagedCount(happyOrderId(), PaymentAuthorized.type)).toBe(1);
+    expect((await getOrder(happyOrderId())).paymentStatus).toBe('captured');
+  });
+
+  it('a webhook delivered three times acts once; a status behind the current one is stale and changes nothing', async () => {
+    const [authorised] = recorder.of(happyOrderId(), PaymentAuthorized.type);
+    const [intent] = await intentsAt(happyOrderId());
+    const event = intentEvent('payment_intent.succeeded', intent);
+    const id = `msg_${randomUUID()}`;
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push(await deliverWebhook(event, { id }));
+    expect(answers).toEqual([{ status: 200, body: { outcome: 'already_known' } }, { status: 200, body: { outcome: 'duplicate' } }, { status: 200, body: { outcome: 'duplicate' } }]);
+
+    // An "authorised" for the order whose authorisation was voided: the void stands.
+    const refused = (await order.app.get(DataSource).query(`SELECT order_id FROM payment WHERE status = 'voided' LIMIT 1`))[0].order_id as string;
+    const [voidedIntent] = await intentsAt(refused);
+    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...voidedIntent, status: 'requires_capture' }))).toEqual({ status: 200, body: { outcome: 'stale' } });
+    expect(await deliverWebhook(intentEvent('payment_intent.succeeded', intent), { secret: PREVIOUS_SECRET })).toEqual({ status: 200, body: { outcome: 'already_known' } });
+    // An "authorised" after the capture is stale too.
+    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...intent, status: 'requires_capture' }))).toEqual({ status: 200, body: { outcome: 'stale' } });
+    expect((await getOrder(refused)).paymentStatus).toBe('voided');
+    // Nothing more staged to publish: one PaymentAuthorized each, whatever the webhooks said.
+    expect(await stagedCount(happyOrderId(), PaymentAuthorized.type)).toBe(1);
+    expect(await stagedCount(happyOrderId(), PaymentCaptured.type)).toBe(1);
+    expect(await stagedCount(refused, PaymentAuthorized.type)).toBe(1);
+    expect(authorised.value.orderId).toBe(happyOrderId());
+  });
+
+  it('a forged, stale or retired-secret webhook is refused with 401 and counted; one for an unknown order is kept for review', async () => {
+    const [intent] = await intentsAt(happyOrderId());
+    const event = intentEvent('payment_intent.canceled', { ...intent, status: 'canceled' });
+    const before = await verificationFailures();
+    expect((await deliverWebhook(event, { secret: whsec() })).status).toBe(401);
+    expect((await deliverWebhook(event, { secret: RETIRED_SECRET })).status).toBe(401);
+    expect((await deliverWebhook(event, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    expect((await deliverWebhook(event, { gatewayName: 'unknown-gateway' })).status).toBe(401);
+    const unsigned = await order.request('/webhooks/payments/retail-sim', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(event) });
+    expect(unsigned.status).toBe(401);
+    expect((await verificationFailures()) - before).toBe(5);
+    expect((await getOrder(happyOrderId())).paymentStatus).toBe('captured');
+
+    const stranger = randomUUID();
+    const unknown = await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...intent, metadata: { order_id: stranger, payment_id: randomUUID() } }));
+    expect(unknown).toEqual({ status: 200, body: { outcome: 'unknown_order' } });
+    expect(await webhooksOf(stranger)).toEqual([{ event_type: 'payment_intent.amount_capturable_updated', outcome: 'unknown_order' }]);
+  });
+});
+
+/** The order of the first journey test (the happy path), found by its channel reference. */
+function happyOrderId(): string {
+  const found = recorder.events.find((event) => event.type === 'com.omnibus.order.OrderPlaced' && event.value.channelOrderRef === 'WEB-JOURNEY-1');
+  if (!found) throw new Error('the happy-path order was not placed');
+  return found.value.orderId;
+}

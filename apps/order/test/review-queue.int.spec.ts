@@ -28,7 +28,7 @@ import { webOrderRequest } from './orders';
 
 jest.setTimeout(120_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'payments.commands', 'retail.payments'] as const;
 const COMPENSATION_TIMEOUT_MS = 1500;
 const REVIEW_SLA_MS = 4000;
 let registry: AppProcess;
@@ -49,6 +49,8 @@ beforeAll(async () => {
     SCHEMA_REGISTRY_URL: registry.url,
     TOPIC_OVERRIDES: JSON.stringify(topics),
     ORDER_CONSUMER_SERVICE: consumer,
+    // The review queue is about what follows stock and Odoo: web orders arrive paid, no gateway needed.
+    ORDER_PAYMENT_POLICIES: 'WEB=prepaid',
     ORDER_COMPENSATION_TIMEOUT_MS: String(COMPENSATION_TIMEOUT_MS),
     ORDER_REVIEW_SLA_MS: String(REVIEW_SLA_MS),
     ORDER_SAGA_SWEEP_INTERVAL_MS: '100',
@@ -262,7 +264,8 @@ it('cancel on an item after the pivot cancels the Odoo sale order, releases the 
   const [release] = await recorder.waitFor(orderId, ReleaseReservation.type);
   expect(release.value).toMatchObject({ orderId, reason: 'ORDER_CANCELLED' });
   await publisher.publish(ReservationReleased, released(orderId), topics['retail.reservations']);
-  expect(await orderBecomes(orderId, 'cancelled')).toMatchObject({ paymentStatus: 'cancelled', fulfilmentStatus: 'stock_released' });
+  // Paid before it arrived (prepaid web policy here): cancelling does not touch a payment; refunds are not built yet.
+  expect(await orderBecomes(orderId, 'cancelled')).toMatchObject({ paymentStatus: 'prepaid', fulfilmentStatus: 'stock_released' });
   const [event] = await recorder.waitFor(orderId, OrderCancelled.type);
   expect(event.value).toMatchObject({ reason: 'OPERATOR', note: 'releaseToWarehouse: CANCELLED_BY_OPERATOR: customer agreed to cancel' });
   expect((await auditRows(item.id)).map((row: any) => [row.outcome, row.parameters.action])).toEqual([['succeeded', 'cancel']]);

@@ -17,7 +17,7 @@ import { webOrderRequest } from './orders';
 jest.setTimeout(120_000);
 
 const MAIN = path.join(__dirname, '..', 'src', 'main.ts');
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'payments.commands', 'retail.payments'] as const;
 const consumer = uniqueName('order-recovery');
 let registry: AppProcess;
 let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
@@ -53,6 +53,8 @@ async function startOrder(database: TestDatabase, env: Record<string, string> = 
       // The killed process never leaves the group: Kafka hands its partitions on after this long.
       ORDER_CONSUMER_SESSION_TIMEOUT_MS: '6000',
       ORDER_SAGA_SWEEP_INTERVAL_MS: '100',
+      // No gateway here: these orders skip the payment step (order-journey.int.spec.ts authorises for real).
+      ORDER_PAYMENT_POLICIES: 'WEB=prepaid',
       ...env,
     }),
   );
@@ -141,6 +143,7 @@ it('a killed order service resumes the saga from its persisted state: the reply 
   expect(confirmed.timeline.map((entry: any) => `${entry.step}:${entry.what}`)).toEqual([
     'reserveStock:started',
     'reserveStock:completed',
+    'authorisePayment:skipped',
     'createSaleOrder:started',
     'createSaleOrder:completed',
     'releaseToWarehouse:started',
@@ -184,7 +187,7 @@ it('a step timeout that fell due while the service was down fires after the rest
     topics['retail.reservations'],
   );
   const cancelled = await orderBecomes(second.url, order.orderId, 'cancelled');
-  expect(cancelled).toMatchObject({ paymentStatus: 'cancelled', fulfilmentStatus: 'stock_released', cancellation: { reason: 'STEP_TIMED_OUT' } });
+  expect(cancelled).toMatchObject({ paymentStatus: 'prepaid', fulfilmentStatus: 'stock_released', cancellation: { reason: 'STEP_TIMED_OUT' } });
   expect(cancelled.timeline.filter((entry: any) => entry.cause.type === 'timeout').map((entry: any) => `${entry.step}:${entry.what}`)).toEqual([
     'reserveStock:timed-out',
     'reserveStock:resent',

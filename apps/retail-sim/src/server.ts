@@ -1,6 +1,7 @@
 import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { GatewayAnswer, PaymentGateway } from './gateway/payment-gateway';
+import { WebhookSender, WebhookTarget } from './webhooks/webhook-sender';
 
 export const DEV_GATEWAY_KEY = 'sk_test_omnibus_dev';
 
@@ -15,6 +16,8 @@ export interface RetailSimOptions {
   /** Share of writes that take effect but answer only after `timeoutDelayMs`: the caller's outcome is unknown. */
   timeoutRate: number;
   timeoutDelayMs: number;
+  /** Where signed payment webhooks go (authorised, declined, captured, voided); none: no webhooks. */
+  webhook?: WebhookTarget | null;
 }
 
 export interface RunningRetailSim {
@@ -32,6 +35,7 @@ const MAX_BODY = 64 * 1024;
  */
 export async function startRetailSim(options: RetailSimOptions): Promise<RunningRetailSim> {
   const gateway = new PaymentGateway({ declineRate: options.declineRate });
+  const webhooks = new WebhookSender(options.webhook ?? null);
   let writes = 0;
   const server: Server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => send(res, 500, { error: { type: 'api_error', message: String(error) } }));
@@ -47,11 +51,30 @@ export async function startRetailSim(options: RetailSimOptions): Promise<Running
     const body = req.method === 'POST' ? await readJson(req) : undefined;
     if (body === INVALID) return send(res, 400, { error: { type: 'invalid_request_error', message: 'the body must be a JSON object of at most 64 KiB' } });
     if (options.latencyMs > 0) await sleep(options.latencyMs);
-    const answer = route(req.method ?? 'GET', url, body as Record<string, unknown> | undefined, header(req, 'idempotency-key'));
+    const fields = body as Record<string, unknown> | undefined;
+    const answer = route(req.method ?? 'GET', url, fields, header(req, 'idempotency-key'));
     if (!answer) return send(res, 404, { error: { type: 'invalid_request_error', message: `Unrecognized request URL (${req.method}: ${url.pathname})` } });
     // The effect is done; only the answer is late (a lost response): the caller must query before it gives up.
-    if (req.method === 'POST' && !answer.replayed && options.timeoutRate > 0 && (++writes * options.timeoutRate) % 1 < options.timeoutRate) await sleep(options.timeoutDelayMs);
+    const fresh = req.method === 'POST' && !answer.replayed;
+    // The gateway tells the merchant at once, whether or not its answer to the caller gets through.
+    if (fresh) notify(url, answer, fields);
+    if (fresh && (fields?.payment_method === ANSWER_LOST_METHOD || (options.timeoutRate > 0 && (++writes * options.timeoutRate) % 1 < options.timeoutRate))) await sleep(options.timeoutDelayMs);
     send(res, answer.status, answer.body, answer.replayed ? { 'idempotent-replayed': 'true' } : {});
+  }
+
+  /** The webhook of a write that changed something: Stripe's event types. */
+  function notify(url: URL, answer: GatewayAnswer, body: Record<string, unknown> | undefined): void {
+    const parts = url.pathname.split('/').filter(Boolean);
+    if (parts[1] !== 'payment_intents') return;
+    if (answer.status === 402 && parts.length === 2) {
+      const error = (answer.body as { error: { decline_code?: string; message: string } }).error;
+      const metadata = body?.metadata && typeof body.metadata === 'object' ? body.metadata : {};
+      webhooks.send('payment_intent.payment_failed', { id: null, object: 'payment_intent', status: 'requires_payment_method', amount: body?.amount, currency: body?.currency, metadata, last_payment_error: error });
+      return;
+    }
+    if (answer.status !== 200) return;
+    const type = parts.length === 2 ? 'payment_intent.amount_capturable_updated' : parts[3] === 'capture' ? 'payment_intent.succeeded' : 'payment_intent.canceled';
+    webhooks.send(type, answer.body);
   }
 
   function route(method: string, url: URL, body: Record<string, unknown> | undefined, key: string | undefined): GatewayAnswer | undefined {
@@ -74,9 +97,15 @@ export async function startRetailSim(options: RetailSimOptions): Promise<Running
     url: `http://${options.host ?? '127.0.0.1'}:${port}`,
     port,
     gateway,
-    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: async () => {
+      await new Promise<void>((resolve, reject) => server.close((error) => (error ? reject(error) : resolve())));
+      await webhooks.drain();
+    },
   };
 }
+
+/** The test payment method whose authorisation takes effect but answers late (an answer lost in transit). */
+export const ANSWER_LOST_METHOD = 'pm_card_answer_lost';
 
 const INVALID = Symbol('invalid body');
 

@@ -1,5 +1,7 @@
 import {
+  AuthorisePayment,
   CancelSaleOrder,
+  CapturePayment,
   CancellationReason,
   CommitReservation,
   CreateSaleOrder,
@@ -7,9 +9,11 @@ import {
   OrderCancelled,
   OrderFlaggedForReview,
   OrderPlaced,
+  QueryPayment,
   ReleaseReservation,
   ReserveStock,
   ReviewReason,
+  VoidPayment,
 } from '@omnibus/contracts';
 import type { ReviewItem, SagaEffect } from '@omnibus/saga';
 import type { Order } from './order';
@@ -42,7 +46,7 @@ export function orderAccepted(order: Order): OrderAccepted {
 /** A command the saga emits, as its contract: the effect's deterministic id is the command id. */
 export interface SagaCommand {
   type: string;
-  payload: ReserveStock | ReleaseReservation | CommitReservation | CreateSaleOrder | CancelSaleOrder;
+  payload: ReserveStock | ReleaseReservation | CommitReservation | CreateSaleOrder | CancelSaleOrder | AuthorisePayment | QueryPayment | VoidPayment | CapturePayment;
 }
 
 /**
@@ -62,6 +66,15 @@ export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date):
       return { type: effect.name, payload: { ...(given as Omit<ReleaseReservation, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
     case CancelSaleOrder.type:
       return { type: effect.name, payload: { ...(given as Omit<CancelSaleOrder, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case AuthorisePayment.type:
+      // The command id is the gateway idempotency key and the payment id.
+      return { type: effect.name, payload: { ...(given as Omit<AuthorisePayment, 'commandId' | 'occurredAt' | 'method'>), method: 'CARD', commandId, occurredAt } };
+    case QueryPayment.type:
+      return { type: effect.name, payload: { ...(given as Omit<QueryPayment, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case VoidPayment.type:
+      return { type: effect.name, payload: { ...(given as Omit<VoidPayment, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
+    case CapturePayment.type:
+      return { type: effect.name, payload: { ...(given as Omit<CapturePayment, 'commandId' | 'occurredAt'>), commandId, occurredAt } };
     case CreateSaleOrder.type:
       return {
         type: effect.name,
@@ -72,7 +85,12 @@ export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date):
   }
 }
 
-const CANCELLATION_REASONS: Record<string, CancellationReason> = { OUT_OF_STOCK: 'OUT_OF_STOCK', CANCELLED_BY_OPERATOR: 'OPERATOR' };
+const CANCELLATION_REASONS: Record<string, CancellationReason> = {
+  OUT_OF_STOCK: 'OUT_OF_STOCK',
+  CANCELLED_BY_OPERATOR: 'OPERATOR',
+  PAYMENT_DECLINED: 'PAYMENT_DECLINED',
+  PAYMENT_NOT_AUTHORISED: 'PAYMENT_TIMEOUT',
+};
 
 /** The order was cancelled by its saga: why, in the contract's words, and in detail. */
 export function orderCancelled(order: Pick<Order, 'orderId' | 'companyId'>, failure: { step: string; reason: string; detail?: string }, occurredAt: Date): OrderCancelled {

@@ -5,6 +5,11 @@ import {
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
+  PaymentAuthorized,
+  PaymentCaptured,
+  PaymentDeclined,
+  PaymentNotFound,
+  PaymentVoided,
   ReservationCommitted,
   ReservationRejected,
   ReservationReleased,
@@ -20,8 +25,8 @@ import { SagaRunner } from './saga-runner';
 const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type];
 
 /**
- * Replies of the saga's participants → the order saga: inventory's answers on retail.reservations and the
- * adapter's on odoo.results. Each runs in its delivery's transaction with the inbox record (a redelivery is
+ * Replies of the saga's participants → the order saga: inventory's answers on retail.reservations, the
+ * adapter's on odoo.results and the gateway connector's on retail.payments. Each runs in its delivery's transaction with the inbox record (a redelivery is
  * skipped by the runtime); a repeated reply (a replayed command) is recognised by the engine and changes
  * nothing. Sequenced: one order's replies are handled in the order they were published.
  */
@@ -60,6 +65,32 @@ export class SagaReplyHandlers {
   @EventPattern(OdooCommandFailed.type, { sequenced: true })
   async odooFailed(@Payload() result: OdooCommandFailed, @Ctx() context: EventContext): Promise<void> {
     if (SAGA_ODOO_COMMANDS.includes(result.commandType)) await this.reply(result.aggregateId, result, result.commandId, context);
+  }
+
+  // The gateway connector's answers on retail.payments (from the gateway's API answers and webhooks, each fact once).
+  @EventPattern(PaymentAuthorized.type, { sequenced: true })
+  paymentAuthorized(@Payload() reply: PaymentAuthorized, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(PaymentDeclined.type, { sequenced: true })
+  paymentDeclined(@Payload() reply: PaymentDeclined, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(PaymentVoided.type, { sequenced: true })
+  paymentVoided(@Payload() reply: PaymentVoided, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(PaymentCaptured.type, { sequenced: true })
+  paymentCaptured(@Payload() reply: PaymentCaptured, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(PaymentNotFound.type, { sequenced: true })
+  paymentNotFound(@Payload() reply: PaymentNotFound, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, reply.commandId, context);
   }
 
   private async reply(orderId: string, payload: unknown, commandId: string | undefined, context: EventContext): Promise<void> {

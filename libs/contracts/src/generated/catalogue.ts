@@ -6,9 +6,9 @@ import type { EventDefinition, ServiceTopicsDefinition, TopicDefinition } from '
 /** Services of Omnibus (schemas/catalogue.yaml serviceTopics.services). */
 export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' | 'odoo-adapter' | 'webhooks';
 /** Kafka topics of the catalogue. */
-export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
+export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'payments.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -16,6 +16,7 @@ export const topics = {
   retailInventory: 'retail.inventory',
   retailReservations: 'retail.reservations',
   inventoryCommands: 'inventory.commands',
+  paymentsCommands: 'payments.commands',
   retailReturns: 'retail.returns',
   retailCatalog: 'retail.catalog',
   retailCustomers: 'retail.customers',
@@ -48,6 +49,10 @@ export const eventTypes = {
   ReserveStock: 'com.omnibus.reservation.ReserveStock',
   ReleaseReservation: 'com.omnibus.reservation.ReleaseReservation',
   CommitReservation: 'com.omnibus.reservation.CommitReservation',
+  AuthorisePayment: 'com.omnibus.payment.AuthorisePayment',
+  QueryPayment: 'com.omnibus.payment.QueryPayment',
+  CapturePayment: 'com.omnibus.payment.CapturePayment',
+  VoidPayment: 'com.omnibus.payment.VoidPayment',
   ReturnRequested: 'com.omnibus.returns.ReturnRequested',
   ReturnAuthorized: 'com.omnibus.returns.ReturnAuthorized',
   ReturnReceived: 'com.omnibus.returns.ReturnReceived',
@@ -60,6 +65,7 @@ export const eventTypes = {
   PaymentDeclined: 'com.omnibus.payment.PaymentDeclined',
   PaymentCaptured: 'com.omnibus.payment.PaymentCaptured',
   PaymentVoided: 'com.omnibus.payment.PaymentVoided',
+  PaymentNotFound: 'com.omnibus.payment.PaymentNotFound',
   RefundIssued: 'com.omnibus.payment.RefundIssued',
   ShipmentDispatched: 'com.omnibus.shipment.ShipmentDispatched',
   ShipmentDelivered: 'com.omnibus.shipment.ShipmentDelivered',
@@ -153,6 +159,24 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     ],
   },
   {
+    topic: 'payments.commands',
+    key: 'order id',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order'],
+    compatibility: 'FULL_TRANSITIVE',
+    partitions: 6,
+    retentionMs: 604800000,
+    cleanupPolicy: 'delete',
+    minInsyncReplicas: 1,
+    events: [
+      'com.omnibus.payment.AuthorisePayment',
+      'com.omnibus.payment.QueryPayment',
+      'com.omnibus.payment.CapturePayment',
+      'com.omnibus.payment.VoidPayment',
+    ],
+  },
+  {
     topic: 'retail.returns',
     key: 'return id',
     owner: 'returns',
@@ -202,7 +226,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     key: 'order id',
     owner: 'order',
     producers: ['order'],
-    consumers: ['finance-posting', 'returns', 'webhooks'],
+    consumers: ['order', 'finance-posting', 'returns', 'webhooks'],
     compatibility: 'FULL_TRANSITIVE',
     partitions: 6,
     retentionMs: 604800000,
@@ -213,6 +237,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.payment.PaymentDeclined',
       'com.omnibus.payment.PaymentCaptured',
       'com.omnibus.payment.PaymentVoided',
+      'com.omnibus.payment.PaymentNotFound',
       'com.omnibus.payment.RefundIssued',
     ],
   },
@@ -509,6 +534,50 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     consumers: ['inventory'],
     compatibility: 'FULL_TRANSITIVE',
   },
+  'com.omnibus.payment.AuthorisePayment': {
+    type: 'com.omnibus.payment.AuthorisePayment',
+    name: 'AuthorisePayment',
+    topic: 'payments.commands',
+    subject: 'payments.commands-com.omnibus.payment.AuthorisePayment',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.payment.QueryPayment': {
+    type: 'com.omnibus.payment.QueryPayment',
+    name: 'QueryPayment',
+    topic: 'payments.commands',
+    subject: 'payments.commands-com.omnibus.payment.QueryPayment',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.payment.CapturePayment': {
+    type: 'com.omnibus.payment.CapturePayment',
+    name: 'CapturePayment',
+    topic: 'payments.commands',
+    subject: 'payments.commands-com.omnibus.payment.CapturePayment',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.payment.VoidPayment': {
+    type: 'com.omnibus.payment.VoidPayment',
+    name: 'VoidPayment',
+    topic: 'payments.commands',
+    subject: 'payments.commands-com.omnibus.payment.VoidPayment',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
   'com.omnibus.returns.ReturnRequested': {
     type: 'com.omnibus.returns.ReturnRequested',
     name: 'ReturnRequested',
@@ -605,7 +674,7 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     keyField: 'orderId',
     owner: 'order',
     producers: ['order'],
-    consumers: ['webhooks'],
+    consumers: ['order', 'webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.payment.PaymentDeclined': {
@@ -616,7 +685,7 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     keyField: 'orderId',
     owner: 'order',
     producers: ['order'],
-    consumers: ['webhooks'],
+    consumers: ['order', 'webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.payment.PaymentCaptured': {
@@ -627,7 +696,7 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     keyField: 'orderId',
     owner: 'order',
     producers: ['order'],
-    consumers: ['finance-posting', 'returns', 'webhooks'],
+    consumers: ['order', 'finance-posting', 'returns', 'webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.payment.PaymentVoided': {
@@ -638,7 +707,18 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     keyField: 'orderId',
     owner: 'order',
     producers: ['order'],
-    consumers: ['webhooks'],
+    consumers: ['order', 'webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.payment.PaymentNotFound': {
+    type: 'com.omnibus.payment.PaymentNotFound',
+    name: 'PaymentNotFound',
+    topic: 'retail.payments',
+    subject: 'retail.payments-com.omnibus.payment.PaymentNotFound',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.payment.RefundIssued': {

@@ -423,6 +423,118 @@ export const CommitReservation: EventContract<CommitReservation, 'com.omnibus.re
 );
 
 /**
+ * Command of the order saga to its own gateway connector: authorise the order's amount for manual capture. The connector calls the gateway with the command id as the idempotency key, so a redelivery or a restart never authorises twice, and answers PaymentAuthorized or PaymentDeclined on retail.payments.
+ * Topic `payments.commands`, key `orderId`, owner order; subject `payments.commands-com.omnibus.payment.AuthorisePayment`.
+ */
+export interface AuthorisePayment {
+  /** Id of the command (derived by the saga): the gateway idempotency key of the authorisation and the payment id. */
+  commandId: string;
+  /** Order being paid. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Payment gateway to call, e.g. 'retail-sim', 'stripe'. */
+  gateway: string;
+  /** Amount to authorise (the order's grand total). */
+  amount: Money;
+  /** Means of payment. */
+  method: PaymentMethod;
+  /** The channel's token of the customer's means of payment at the gateway (e.g. a payment method id), when it sent one. */
+  paymentToken: string | null;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of AuthorisePayment: topic, subject, key, schema and typed Avro encoding. */
+export const AuthorisePayment: EventContract<AuthorisePayment, 'com.omnibus.payment.AuthorisePayment'> = defineContract(
+  eventCatalogue['com.omnibus.payment.AuthorisePayment'],
+  eventSchemas['com.omnibus.payment.AuthorisePayment'],
+);
+
+/**
+ * Command of the order saga to its gateway connector when an authorisation's answer is overdue: ask the gateway what became of it (the outcome is unknown, not failed). The connector answers with what the gateway holds (PaymentAuthorized, PaymentDeclined) or PaymentNotFound.
+ * Topic `payments.commands`, key `orderId`, owner order; subject `payments.commands-com.omnibus.payment.QueryPayment`.
+ */
+export interface QueryPayment {
+  /** Id of the command (derived by the saga). */
+  commandId: string;
+  /** Order being paid. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Payment gateway to ask. */
+  gateway: string;
+  /** The authorisation asked about: the command id of its AuthorisePayment (its idempotency key). */
+  paymentId: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of QueryPayment: topic, subject, key, schema and typed Avro encoding. */
+export const QueryPayment: EventContract<QueryPayment, 'com.omnibus.payment.QueryPayment'> = defineContract(
+  eventCatalogue['com.omnibus.payment.QueryPayment'],
+  eventSchemas['com.omnibus.payment.QueryPayment'],
+);
+
+/**
+ * Command of the order saga to its gateway connector: take the money of an authorisation (once; the command id is the gateway idempotency key, so a redelivery never captures twice). Answered by PaymentCaptured.
+ * Topic `payments.commands`, key `orderId`, owner order; subject `payments.commands-com.omnibus.payment.CapturePayment`.
+ */
+export interface CapturePayment {
+  /** Id of the command (derived by the saga): the gateway idempotency key of the capture and the capture id. */
+  commandId: string;
+  /** Order being paid. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Payment gateway to call. */
+  gateway: string;
+  /** The authorisation to capture: the command id of its AuthorisePayment. */
+  paymentId: string;
+  /** The gateway's id of the authorisation, when the saga knows it. */
+  gatewayReference: string | null;
+  /** Amount to capture. */
+  amount: Money;
+  /** Shipment the capture pays for, when captured per shipment. */
+  shipmentId: string | null;
+  /** True when no further capture will follow. */
+  finalCapture: boolean;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of CapturePayment: topic, subject, key, schema and typed Avro encoding. */
+export const CapturePayment: EventContract<CapturePayment, 'com.omnibus.payment.CapturePayment'> = defineContract(
+  eventCatalogue['com.omnibus.payment.CapturePayment'],
+  eventSchemas['com.omnibus.payment.CapturePayment'],
+);
+
+/**
+ * Compensation command of the order saga to its gateway connector: cancel an uncaptured authorisation. Idempotent (the command id is the gateway idempotency key; an authorisation already voided or never made counts as voided). Answered by PaymentVoided, or PaymentNotFound when the gateway holds no authorisation.
+ * Topic `payments.commands`, key `orderId`, owner order; subject `payments.commands-com.omnibus.payment.VoidPayment`.
+ */
+export interface VoidPayment {
+  /** Id of the command (derived by the saga): the gateway idempotency key of the void. */
+  commandId: string;
+  /** Order the payment was for. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Payment gateway to call. */
+  gateway: string;
+  /** The authorisation to void: the command id of its AuthorisePayment. */
+  paymentId: string;
+  /** The gateway's id of the authorisation, when the saga knows it (otherwise the connector finds it by paymentId). */
+  gatewayReference: string | null;
+  /** Why it is voided, e.g. 'order cancelled'. */
+  reason: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of VoidPayment: topic, subject, key, schema and typed Avro encoding. */
+export const VoidPayment: EventContract<VoidPayment, 'com.omnibus.payment.VoidPayment'> = defineContract(
+  eventCatalogue['com.omnibus.payment.VoidPayment'],
+  eventSchemas['com.omnibus.payment.VoidPayment'],
+);
+
+/**
  * A customer asked to return items of an order, online or in a store.
  * Topic `retail.returns`, key `returnId`, owner returns; subject `retail.returns-com.omnibus.returns.ReturnRequested`.
  */
@@ -794,6 +906,30 @@ export interface PaymentVoided {
 export const PaymentVoided: EventContract<PaymentVoided, 'com.omnibus.payment.PaymentVoided'> = defineContract(
   eventCatalogue['com.omnibus.payment.PaymentVoided'],
   eventSchemas['com.omnibus.payment.PaymentVoided'],
+);
+
+/**
+ * The gateway connector's answer to QueryPayment or VoidPayment when the gateway holds no authorisation for the payment id: it was never made, so there is nothing to undo.
+ * Topic `retail.payments`, key `orderId`, owner order; subject `retail.payments-com.omnibus.payment.PaymentNotFound`.
+ */
+export interface PaymentNotFound {
+  /** The command answered. */
+  commandId: string;
+  /** The authorisation looked for (command id of its AuthorisePayment). */
+  paymentId: string;
+  /** Order being paid. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Payment gateway asked. */
+  gateway: string;
+  /** When the gateway was asked. */
+  occurredAt: Date;
+}
+/** Contract of PaymentNotFound: topic, subject, key, schema and typed Avro encoding. */
+export const PaymentNotFound: EventContract<PaymentNotFound, 'com.omnibus.payment.PaymentNotFound'> = defineContract(
+  eventCatalogue['com.omnibus.payment.PaymentNotFound'],
+  eventSchemas['com.omnibus.payment.PaymentNotFound'],
 );
 
 /**
@@ -1347,6 +1483,10 @@ export interface EventMap {
   'com.omnibus.reservation.ReserveStock': ReserveStock;
   'com.omnibus.reservation.ReleaseReservation': ReleaseReservation;
   'com.omnibus.reservation.CommitReservation': CommitReservation;
+  'com.omnibus.payment.AuthorisePayment': AuthorisePayment;
+  'com.omnibus.payment.QueryPayment': QueryPayment;
+  'com.omnibus.payment.CapturePayment': CapturePayment;
+  'com.omnibus.payment.VoidPayment': VoidPayment;
   'com.omnibus.returns.ReturnRequested': ReturnRequested;
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized;
   'com.omnibus.returns.ReturnReceived': ReturnReceived;
@@ -1359,6 +1499,7 @@ export interface EventMap {
   'com.omnibus.payment.PaymentDeclined': PaymentDeclined;
   'com.omnibus.payment.PaymentCaptured': PaymentCaptured;
   'com.omnibus.payment.PaymentVoided': PaymentVoided;
+  'com.omnibus.payment.PaymentNotFound': PaymentNotFound;
   'com.omnibus.payment.RefundIssued': RefundIssued;
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched;
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered;
@@ -1398,6 +1539,10 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.reservation.ReserveStock': ReserveStock,
   'com.omnibus.reservation.ReleaseReservation': ReleaseReservation,
   'com.omnibus.reservation.CommitReservation': CommitReservation,
+  'com.omnibus.payment.AuthorisePayment': AuthorisePayment,
+  'com.omnibus.payment.QueryPayment': QueryPayment,
+  'com.omnibus.payment.CapturePayment': CapturePayment,
+  'com.omnibus.payment.VoidPayment': VoidPayment,
   'com.omnibus.returns.ReturnRequested': ReturnRequested,
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized,
   'com.omnibus.returns.ReturnReceived': ReturnReceived,
@@ -1410,6 +1555,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.payment.PaymentDeclined': PaymentDeclined,
   'com.omnibus.payment.PaymentCaptured': PaymentCaptured,
   'com.omnibus.payment.PaymentVoided': PaymentVoided,
+  'com.omnibus.payment.PaymentNotFound': PaymentNotFound,
   'com.omnibus.payment.RefundIssued': RefundIssued,
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched,
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered,
@@ -1439,10 +1585,11 @@ export interface TopicEventMap {
   'retail.inventory': StockPositionChanged | AvailabilityChanged;
   'retail.reservations': StockReserved | ReservationRejected | ReservationReleased | ReservationExpired | ReservationCommitted;
   'inventory.commands': ReserveStock | ReleaseReservation | CommitReservation;
+  'payments.commands': AuthorisePayment | QueryPayment | CapturePayment | VoidPayment;
   'retail.returns': ReturnRequested | ReturnAuthorized | ReturnReceived | ReturnDispositioned | ReturnRefunded;
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;
-  'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | RefundIssued;
+  'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | RefundIssued;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
   'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | ReadStockSnapshot;

@@ -1932,6 +1932,264 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.payment.AuthorisePayment': {
+    type: 'record',
+    name: 'AuthorisePayment',
+    namespace: 'com.omnibus.payment',
+    doc: 'Command of the order saga to its own gateway connector: authorise the order\'s amount for manual capture. The connector calls the gateway with the command id as the idempotency key, so a redelivery or a restart never authorises twice, and answers PaymentAuthorized or PaymentDeclined on retail.payments.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (derived by the saga): the gateway idempotency key of the authorisation and the payment id.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order being paid. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'gateway',
+        type: 'string',
+        doc: 'Payment gateway to call, e.g. \'retail-sim\', \'stripe\'.',
+      },
+      {
+        name: 'amount',
+        type: {
+          type: 'record',
+          name: 'Money',
+          namespace: 'com.omnibus.common',
+          doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+          fields: [
+            {
+              name: 'amountMinor',
+              type: 'long',
+              doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+            },
+            {
+              name: 'currency',
+              type: 'string',
+              doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+            },
+          ],
+        },
+        doc: 'Amount to authorise (the order\'s grand total).',
+      },
+      {
+        name: 'method',
+        type: {
+          type: 'enum',
+          name: 'PaymentMethod',
+          namespace: 'com.omnibus.payment',
+          doc: 'How the customer pays. Readers that do not know a newer symbol read OTHER.',
+          symbols: [
+            'CARD',
+            'WALLET',
+            'BANK_TRANSFER',
+            'DIRECT_DEBIT',
+            'BUY_NOW_PAY_LATER',
+            'GIFT_CARD',
+            'CASH',
+            'OTHER',
+          ],
+          default: 'OTHER',
+        },
+        doc: 'Means of payment.',
+      },
+      {
+        name: 'paymentToken',
+        type: ['null', 'string'],
+        doc: 'The channel\'s token of the customer\'s means of payment at the gateway (e.g. a payment method id), when it sent one.',
+        default: null,
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.payment.QueryPayment': {
+    type: 'record',
+    name: 'QueryPayment',
+    namespace: 'com.omnibus.payment',
+    doc: 'Command of the order saga to its gateway connector when an authorisation\'s answer is overdue: ask the gateway what became of it (the outcome is unknown, not failed). The connector answers with what the gateway holds (PaymentAuthorized, PaymentDeclined) or PaymentNotFound.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (derived by the saga).',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order being paid. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'gateway',
+        type: 'string',
+        doc: 'Payment gateway to ask.',
+      },
+      {
+        name: 'paymentId',
+        type: 'string',
+        doc: 'The authorisation asked about: the command id of its AuthorisePayment (its idempotency key).',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.payment.CapturePayment': {
+    type: 'record',
+    name: 'CapturePayment',
+    namespace: 'com.omnibus.payment',
+    doc: 'Command of the order saga to its gateway connector: take the money of an authorisation (once; the command id is the gateway idempotency key, so a redelivery never captures twice). Answered by PaymentCaptured.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (derived by the saga): the gateway idempotency key of the capture and the capture id.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order being paid. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'gateway',
+        type: 'string',
+        doc: 'Payment gateway to call.',
+      },
+      {
+        name: 'paymentId',
+        type: 'string',
+        doc: 'The authorisation to capture: the command id of its AuthorisePayment.',
+      },
+      {
+        name: 'gatewayReference',
+        type: ['null', 'string'],
+        doc: 'The gateway\'s id of the authorisation, when the saga knows it.',
+        default: null,
+      },
+      {
+        name: 'amount',
+        type: {
+          type: 'record',
+          name: 'Money',
+          namespace: 'com.omnibus.common',
+          doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+          fields: [
+            {
+              name: 'amountMinor',
+              type: 'long',
+              doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+            },
+            {
+              name: 'currency',
+              type: 'string',
+              doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+            },
+          ],
+        },
+        doc: 'Amount to capture.',
+      },
+      {
+        name: 'shipmentId',
+        type: ['null', 'string'],
+        doc: 'Shipment the capture pays for, when captured per shipment.',
+        default: null,
+      },
+      {
+        name: 'finalCapture',
+        type: 'boolean',
+        doc: 'True when no further capture will follow.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.payment.VoidPayment': {
+    type: 'record',
+    name: 'VoidPayment',
+    namespace: 'com.omnibus.payment',
+    doc: 'Compensation command of the order saga to its gateway connector: cancel an uncaptured authorisation. Idempotent (the command id is the gateway idempotency key; an authorisation already voided or never made counts as voided). Answered by PaymentVoided, or PaymentNotFound when the gateway holds no authorisation.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (derived by the saga): the gateway idempotency key of the void.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order the payment was for. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'gateway',
+        type: 'string',
+        doc: 'Payment gateway to call.',
+      },
+      {
+        name: 'paymentId',
+        type: 'string',
+        doc: 'The authorisation to void: the command id of its AuthorisePayment.',
+      },
+      {
+        name: 'gatewayReference',
+        type: ['null', 'string'],
+        doc: 'The gateway\'s id of the authorisation, when the saga knows it (otherwise the connector finds it by paymentId).',
+        default: null,
+      },
+      {
+        name: 'reason',
+        type: 'string',
+        doc: 'Why it is voided, e.g. \'order cancelled\'.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
   'com.omnibus.returns.ReturnRequested': {
     type: 'record',
     name: 'ReturnRequested',
@@ -3337,6 +3595,47 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the gateway voided the authorisation.',
+      },
+    ],
+  },
+  'com.omnibus.payment.PaymentNotFound': {
+    type: 'record',
+    name: 'PaymentNotFound',
+    namespace: 'com.omnibus.payment',
+    doc: 'The gateway connector\'s answer to QueryPayment or VoidPayment when the gateway holds no authorisation for the payment id: it was never made, so there is nothing to undo.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'The command answered.',
+      },
+      {
+        name: 'paymentId',
+        type: 'string',
+        doc: 'The authorisation looked for (command id of its AuthorisePayment).',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order being paid. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'gateway',
+        type: 'string',
+        doc: 'Payment gateway asked.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the gateway was asked.',
       },
     ],
   },

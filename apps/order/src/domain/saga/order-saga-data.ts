@@ -1,4 +1,5 @@
-import type { Channel, LineQuantity, ReservedLine } from '@omnibus/contracts';
+import type { Channel, LineQuantity, Money, ReservedLine } from '@omnibus/contracts';
+import type { PaymentPolicy } from './payment-policy';
 import type { Order } from '../order';
 
 /**
@@ -19,10 +20,35 @@ export interface OrderSagaData {
   odooRefusal: { failure: string; message: string } | null;
   /** The reserved stock is committed for shipment (released to the warehouse). */
   committed: boolean;
+  payment: SagaPayment;
 }
 
+/** The order's payment as the saga knows it (the gateway connector's table has the gateway's side). */
+export interface SagaPayment {
+  policy: PaymentPolicy;
+  gateway: string;
+  amount: Money;
+  /** The channel's token of the means of payment (Order.paymentReference), passed to the gateway. */
+  token: string | null;
+  status: 'pending' | 'authorised' | 'declined' | 'voided' | 'captured';
+  /** Id and idempotency key of the authorisation (the AuthorisePayment command id), once answered. */
+  paymentId: string | null;
+  gatewayReference: string | null;
+  declineCode: string | null;
+  /** What the capture took, once captured. */
+  capturedMinor?: number;
+}
+
+/** How the saga pays for an order: the channel's policy and the gateway (from configuration). */
+export interface PaymentSettings {
+  policyOf: (order: Order) => PaymentPolicy;
+  gateway: string;
+}
+
+const AUTHORISE_EVERYTHING: PaymentSettings = { policyOf: () => 'authorise_then_capture', gateway: 'retail-sim' };
+
 /** The saga's data of a new order; `regionOf` maps the ship-to country to an inventory region. */
-export function orderSagaData(order: Order, regionOf: (countryCode: string) => string): OrderSagaData {
+export function orderSagaData(order: Order, regionOf: (countryCode: string) => string, payment: PaymentSettings = AUTHORISE_EVERYTHING): OrderSagaData {
   const address = order.shippingAddress ?? order.billingAddress;
   return {
     orderId: order.orderId,
@@ -35,5 +61,15 @@ export function orderSagaData(order: Order, regionOf: (countryCode: string) => s
     saleOrder: null,
     odooRefusal: null,
     committed: false,
+    payment: {
+      policy: payment.policyOf(order),
+      gateway: payment.gateway,
+      amount: order.totals.grandTotal,
+      token: order.paymentReference ?? null,
+      status: 'pending',
+      paymentId: null,
+      gatewayReference: null,
+      declineCode: null,
+    },
   };
 }

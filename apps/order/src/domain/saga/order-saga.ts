@@ -1,4 +1,6 @@
 import { defineSaga, SagaDefinition } from '@omnibus/saga';
+import { authorisePayment } from './authorise-payment';
+import { capturePayment } from './capture-payment';
 import { createSaleOrder } from './create-sale-order';
 import type { OrderSagaData } from './order-saga-data';
 import { releaseToWarehouse } from './release-to-warehouse';
@@ -6,6 +8,8 @@ import { reserveStock } from './reserve-stock';
 
 export interface OrderSagaTimeouts {
   reservationMs: number;
+  /** How long the authorisation may take before the saga asks the gateway what became of it. */
+  paymentMs: number;
   odooMs: number;
   compensationMs: number;
   reviewSlaMs: number;
@@ -14,9 +18,10 @@ export interface OrderSagaTimeouts {
 export type OrderSaga = SagaDefinition<OrderSagaData>;
 
 /**
- * The order journey as far as it runs today. Before the pivot a failure releases what was reserved
- * (newest first); once Odoo has the confirmed sale order, failures go to review. Payment, shipments,
- * capture and invoicing come next, under a new version.
+ * The order journey as far as it runs today. Before the pivot a failure undoes what was done, newest
+ * first (voids the authorisation, releases the reservation); once Odoo has the confirmed sale order,
+ * failures go to review. Shipments, capture and invoicing come next. Still version 1: the payment step
+ * only adds a step between two unchanged ones, so an instance started without it carries on.
  */
 export function orderSaga(timeouts: OrderSagaTimeouts): OrderSaga {
   return defineSaga<OrderSagaData>({
@@ -24,8 +29,10 @@ export function orderSaga(timeouts: OrderSagaTimeouts): OrderSaga {
     version: 1,
     steps: [
       reserveStock({ stepMs: timeouts.reservationMs, compensationMs: timeouts.compensationMs }),
+      authorisePayment({ stepMs: timeouts.paymentMs, compensationMs: timeouts.compensationMs }),
       createSaleOrder({ stepMs: timeouts.odooMs, compensationMs: timeouts.compensationMs }),
       releaseToWarehouse({ stepMs: timeouts.reservationMs }),
+      capturePayment({ stepMs: timeouts.paymentMs }),
     ],
     pivot: 'createSaleOrder',
     reviewSlaMs: timeouts.reviewSlaMs,

@@ -3,12 +3,13 @@ import type { OrderSagaData } from './order-saga-data';
 
 /**
  * The three statuses retail systems keep on an order, derived from its saga (never stored apart from
- * it, so they cannot disagree). Payment authorisation is not a step yet: payment stays `pending`
- * until the gateway step exists, and `cancelled` when the order is.
+ * it, so they cannot disagree). Payment: `pending` until authorised, `declined` or `voided` (the
+ * compensation), `prepaid` when the channel collected the money, `cancelled` when the order was
+ * cancelled before any payment was asked for.
  */
-export const ORDER_STATUSES = ['accepted', 'stock_reserved', 'confirmed_in_odoo', 'released_to_warehouse', 'cancelling', 'cancelled', 'flagged_for_review'] as const;
+export const ORDER_STATUSES = ['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse', 'cancelling', 'cancelled', 'flagged_for_review'] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type PaymentStatus = 'pending' | 'cancelled';
+export type PaymentStatus = 'pending' | 'authorised' | 'declined' | 'voided' | 'captured' | 'prepaid' | 'cancelled';
 export type FulfilmentStatus = 'awaiting_stock' | 'stock_reserved' | 'released_to_warehouse' | 'stock_released' | 'not_fulfilled';
 
 export interface OrderStatuses {
@@ -24,35 +25,53 @@ export function orderStatuses(state: SagaState<OrderSagaData>): OrderStatuses {
   // A reservation is undone when its release is confirmed; a timed-out reservation may exist, so it is released too.
   const released = (state.completed.includes('reserveStock') || (failure?.step === 'reserveStock' && failure.reason === 'STEP_TIMED_OUT')) && !state.toCompensate.includes('reserveStock');
   const why = failure ? `${failure.reason}${failure.detail ? `: ${failure.detail}` : ''}` : '';
+  const payment = paymentStatus(state);
   switch (state.status) {
     case 'not_started':
     case 'running':
+      if (state.step === 'capturePayment') {
+        return { status: 'released_to_warehouse', paymentStatus: payment, fulfilmentStatus: 'released_to_warehouse', detail: `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse; capturing the payment` };
+      }
       if (state.step === 'releaseToWarehouse') {
-        return { status: 'confirmed_in_odoo', paymentStatus: 'pending', fulfilmentStatus: 'stock_reserved', detail: `Odoo sale order ${saleOrderName(data)} confirmed; releasing to the warehouse` };
+        return { status: 'confirmed_in_odoo', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `Odoo sale order ${saleOrderName(data)} confirmed; releasing to the warehouse` };
       }
       if (state.step === 'createSaleOrder') {
-        return { status: 'stock_reserved', paymentStatus: 'pending', fulfilmentStatus: 'stock_reserved', detail: `stock reserved (${data.reservation?.reservationId}); creating the Odoo sale order` };
+        return state.completed.includes('authorisePayment')
+          ? { status: 'payment_authorised', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `payment authorised (${data.payment.gatewayReference}); creating the Odoo sale order` }
+          : { status: 'stock_reserved', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `stock reserved (${data.reservation?.reservationId}); creating the Odoo sale order` };
       }
-      return { status: 'accepted', paymentStatus: 'pending', fulfilmentStatus: 'awaiting_stock', detail: 'accepted; reserving stock' };
+      if (state.step === 'authorisePayment') {
+        return { status: 'stock_reserved', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `stock reserved (${data.reservation?.reservationId}); authorising the payment` };
+      }
+      return { status: 'accepted', paymentStatus: payment, fulfilmentStatus: 'awaiting_stock', detail: 'accepted; reserving stock' };
     case 'completed':
-      return { status: 'released_to_warehouse', paymentStatus: 'pending', fulfilmentStatus: 'released_to_warehouse', detail: `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse` };
+      return { status: 'released_to_warehouse', paymentStatus: payment, fulfilmentStatus: 'released_to_warehouse', detail: `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse` };
     case 'compensating':
-      return { status: 'cancelling', paymentStatus: 'cancelled', fulfilmentStatus: released ? 'stock_released' : state.toCompensate.includes('reserveStock') && data.reservation ? 'stock_reserved' : 'not_fulfilled', detail: `cancelling after ${failure?.step}: ${why}` };
+      return { status: 'cancelling', paymentStatus: payment, fulfilmentStatus: released ? 'stock_released' : state.toCompensate.includes('reserveStock') && data.reservation ? 'stock_reserved' : 'not_fulfilled', detail: `cancelling after ${failure?.step}: ${why}` };
     case 'compensated':
       return {
         status: 'cancelled',
-        paymentStatus: 'cancelled',
+        paymentStatus: payment,
         fulfilmentStatus: released ? 'stock_released' : 'not_fulfilled',
         detail: `cancelled after ${failure?.step}: ${why}`,
       };
     case 'in_review':
       return {
         status: 'flagged_for_review',
-        paymentStatus: 'pending',
+        paymentStatus: payment,
         fulfilmentStatus: data.committed ? 'released_to_warehouse' : data.reservation ? 'stock_reserved' : 'not_fulfilled',
         detail: `in review (${state.review?.reason}${state.review?.detail ? `: ${state.review.detail}` : ''})`,
       };
   }
+}
+
+function paymentStatus(state: SagaState<OrderSagaData>): PaymentStatus {
+  const payment = state.data.payment;
+  if (!payment) return state.status === 'compensating' || state.status === 'compensated' ? 'cancelled' : 'pending';
+  if (payment.policy === 'prepaid') return 'prepaid';
+  if (payment.status !== 'pending') return payment.status;
+  // Nothing was authorised: a cancelled order has nothing to pay.
+  return state.status === 'compensating' || state.status === 'compensated' ? 'cancelled' : 'pending';
 }
 
 function saleOrderName(data: OrderSagaData): string {

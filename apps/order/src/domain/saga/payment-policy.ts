@@ -1,0 +1,17 @@
+import type { ChannelKind } from '@omnibus/contracts';
+
+/**
+ * How a channel kind pays, as configuration (ORDER_PAYMENT_POLICIES):
+ * - `authorise_then_capture`: web and app; the saga authorises before Odoo and captures when goods leave.
+ * - `capture_at_once`: POS; the money is taken at the till (authorised here; the immediate capture is a later step).
+ * - `prepaid`: marketplaces collect the money themselves; the saga neither authorises nor captures.
+ */
+export const PAYMENT_POLICIES = ['authorise_then_capture', 'capture_at_once', 'prepaid'] as const;
+export type PaymentPolicy = (typeof PAYMENT_POLICIES)[number];
+
+export const DEFAULT_PAYMENT_POLICIES = 'WEB=authorise_then_capture,MOBILE_APP=authorise_then_capture,CALL_CENTRE=authorise_then_capture,SOCIAL=authorise_then_capture,STORE=capture_at_once,MARKETPLACE=prepaid,OTHER=authorise_then_capture';
+
+/** The policy of a channel kind; a kind not configured authorises (the safe default: no goods without money). */
+export function paymentPolicyOf(policies: Partial<Record<ChannelKind, PaymentPolicy>>, kind: ChannelKind): PaymentPolicy {
+  return policies[kind] ?? 'authorise_then_capture';
+}

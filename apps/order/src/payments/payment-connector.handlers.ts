@@ -1,0 +1,107 @@
+import { Controller, Inject } from '@nestjs/common';
+import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
+import { AuthorisePayment, CapturePayment, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
+import { EventContext } from '@omnibus/messaging';
+import { ROOT_LOGGER } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import { orderMetrics } from '../metrics';
+import { loadOrderForSaga } from '../orders/order-store';
+import { GatewayIntent, GatewayOutcomeUnknown, PaymentGatewayClient } from './gateway-client';
+import { PaymentFact, statusOfIntent } from './payment-facts';
+import { PaymentRecorder } from './payment-recorder';
+import { PAYMENT_GATEWAY } from './tokens';
+
+/**
+ * The gateway connector: the saga's payment commands (payments.commands, which this service consumes
+ * itself) → HTTP calls to the gateway → what the gateway said, recorded and published through the
+ * outbox (PaymentAuthorized, PaymentDeclined, PaymentVoided, PaymentCaptured, PaymentNotFound).
+ *
+ * Why here and so: the saga's transaction only stages a command; the HTTP call happens in this
+ * delivery, whose inbox record, payment row and answer commit together. Every write uses the command
+ * id as idempotency key, so a redelivery after a crash between the call and the commit gets the
+ * gateway's first answer again and never authorises (captures, voids) twice. An answer lost in transit
+ * is not a failure: the connector asks the gateway for the intent of this payment id, and if it has
+ * none yet, throws so the runtime retries the same idempotent call.
+ */
+@Controller()
+export class PaymentConnectorHandlers {
+  constructor(
+    @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGatewayClient,
+    private readonly recorder: PaymentRecorder,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
+  ) {}
+
+  @EventPattern(AuthorisePayment.type, { sequenced: true })
+  async authorise(@Payload() command: AuthorisePayment, @Ctx() context: EventContext): Promise<void> {
+    const paymentId = command.commandId;
+    const base = { paymentId, orderId: command.orderId, gateway: command.gateway, amount: command.amount, at: new Date() };
+    let fact: PaymentFact;
+    try {
+      const answer = await this.gateway.authorise(paymentId, {
+        amountMinor: command.amount.amountMinor,
+        currency: command.amount.currency,
+        paymentMethod: command.paymentToken,
+        orderId: command.orderId,
+        paymentId,
+      });
+      fact =
+        answer.outcome === 'authorised'
+          ? { ...base, status: 'authorised', gatewayReference: answer.intent.id }
+          : { ...base, status: 'declined', gatewayReference: null, declineCode: answer.declineCode, reason: answer.message };
+    } catch (error) {
+      if (!(error instanceof GatewayOutcomeUnknown)) throw error;
+      orderMetrics.paymentOutcomesUnknown.inc({ call: 'authorise' });
+      const intent = await this.gateway.find(command.orderId, paymentId);
+      if (!intent) throw new Error(`authorisation ${paymentId} of order ${command.orderId}: ${error.message}; the gateway has no intent for it yet, so the same idempotent call is retried`);
+      this.logger.warn({ orderId: command.orderId, paymentId, intent: intent.id }, 'authorisation answer lost; found the intent by its payment id');
+      fact = this.factOfIntent(base, intent)!;
+    }
+    await this.record(fact, context);
+  }
+
+  @EventPattern(QueryPayment.type, { sequenced: true })
+  async query(@Payload() command: QueryPayment, @Ctx() context: EventContext): Promise<void> {
+    const intent = await this.gateway.find(command.orderId, command.paymentId);
+    const fact = intent && this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, intent);
+    if (fact) return this.record(fact, context);
+    await this.notFound(command, context);
+  }
+
+  @EventPattern(VoidPayment.type, { sequenced: true })
+  async void(@Payload() command: VoidPayment, @Ctx() context: EventContext): Promise<void> {
+    const intent = command.gatewayReference ? { id: command.gatewayReference } : await this.gateway.find(command.orderId, command.paymentId);
+    if (!intent) return this.notFound(command, context);
+    const current = await this.gateway.retrieve(intent.id);
+    // Voided already (by an earlier void, or the gateway itself) counts as voided; the rest is cancelled with our key.
+    const voided = current.status === 'canceled' ? current : await this.gateway.cancel(intent.id, command.commandId);
+    await this.record({ ...this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, voided)!, reason: command.reason }, context);
+  }
+
+  @EventPattern(CapturePayment.type, { sequenced: true })
+  async capture(@Payload() command: CapturePayment, @Ctx() context: EventContext): Promise<void> {
+    const intent = command.gatewayReference ? { id: command.gatewayReference } : await this.gateway.find(command.orderId, command.paymentId);
+    if (!intent) return this.notFound(command, context);
+    const current = await this.gateway.retrieve(intent.id);
+    const captured = current.status === 'succeeded' ? current : await this.gateway.capture(intent.id, command.commandId, command.amount.amountMinor);
+    await this.record(this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, captured)!, context);
+  }
+
+  private factOfIntent(base: Omit<PaymentFact, 'status' | 'gatewayReference' | 'amount'> & { amount?: PaymentFact['amount'] }, intent: GatewayIntent): PaymentFact | null {
+    const status = statusOfIntent(intent.status);
+    if (!status) return null;
+    const amountMinor = status === 'captured' ? intent.amount_received : intent.amount;
+    return { ...base, status, gatewayReference: intent.id, amount: base.amount ?? { amountMinor, currency: intent.currency.toUpperCase() } };
+  }
+
+  private async record(fact: PaymentFact, context: EventContext): Promise<void> {
+    const order = await loadOrderForSaga(context.manager, fact.orderId);
+    if (!order) throw new Error(`payment ${fact.paymentId} for order ${fact.orderId}, which this service does not have`);
+    const outcome = await this.recorder.record(context.manager, fact, order.order.companyId, (events) => context.emit(events));
+    if (outcome !== 'applied') this.logger.info({ orderId: fact.orderId, paymentId: fact.paymentId, status: fact.status, outcome }, 'gateway answer already known');
+  }
+
+  private async notFound(command: QueryPayment | VoidPayment | CapturePayment, context: EventContext): Promise<void> {
+    const answer: PaymentNotFound = { commandId: command.commandId, paymentId: command.paymentId, orderId: command.orderId, companyId: command.companyId, gateway: command.gateway, occurredAt: new Date() };
+    await context.emit([this.recorder.event(PaymentNotFound.type, command.orderId, answer)]);
+  }
+}
