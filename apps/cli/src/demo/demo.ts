@@ -39,7 +39,7 @@ export function demoSettingsFromEnv(env: NodeJS.ProcessEnv, options: { orders: n
 
 type Print = (line?: string) => void;
 
-const JOURNEY_TOPICS = ['retail.orders', 'inventory.commands', 'retail.reservations', 'odoo.commands', 'odoo.results'];
+const JOURNEY_TOPICS = ['retail.orders', 'inventory.commands', 'retail.reservations', 'payments.commands', 'retail.payments', 'odoo.commands', 'odoo.results'];
 const WATCHED_TOPICS = [...JOURNEY_TOPICS, 'retail.inventory'];
 const CHANNEL = 'channel:demo-shop';
 
@@ -86,7 +86,7 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
     section(print, '2', `${settings.orders} order${settings.orders === 1 ? '' : 's'} for products of Odoo's catalogue: POST ${settings.orderUrl}/orders`);
     posted = await postOrders(settings, token, products, print);
 
-    section(print, '3', `Following them until Odoo has them (deadline ${settings.timeoutMs / 1000} s)`);
+    section(print, '3', `Following them through stock, payment and Odoo to the warehouse (deadline ${settings.timeoutMs / 1000} s)`);
     await followToOdoo(settings, token, posted, print);
 
     section(print, '4', `The sale orders in Odoo, read back through Odoo's JSON-RPC API (${settings.odoo.url}/jsonrpc)`);
@@ -169,11 +169,12 @@ async function followToOdoo(settings: DemoSettings, token: string, posted: Poste
   while (confirmed.size < posted.length) {
     for (const order of posted.filter((o) => !confirmed.has(o.orderId))) {
       const current = (await (await fetch(`${settings.orderUrl}/orders/${order.orderId}`, { headers: { authorization: `Bearer ${token}` } })).json()) as any;
-      // The saga passes confirmed_in_odoo on its way to released_to_warehouse (stock committed).
-      if (current.status === 'confirmed_in_odoo' || current.status === 'released_to_warehouse') {
+      // The end of today's journey: stock reserved, payment authorised, Odoo sale order confirmed, stock
+      // released to the warehouse and the payment captured.
+      if (current.status === 'released_to_warehouse') {
         confirmed.add(order.orderId);
         const seconds = ((Date.now() - order.postedAt) / 1000).toFixed(1);
-        print(`   ✓ ${order.ref}  ${current.status} as ${current.odoo.saleOrderName} (Odoo id ${current.odoo.saleOrderId}) after ${seconds} s`);
+        print(`   ✓ ${order.ref}  ${current.status} as ${current.odoo.saleOrderName} (Odoo id ${current.odoo.saleOrderId}), payment ${current.paymentStatus}, after ${seconds} s`);
       } else if (current.status === 'flagged_for_review' || current.status === 'cancelled') {
         const reason = current.status === 'cancelled' ? JSON.stringify(current.cancellation) : (current.review?.message ?? 'no reason given');
         throw new Error(`order ${order.ref} (${order.orderId}) was ${current.status}: ${reason}`);
@@ -223,8 +224,8 @@ async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrd
   // Everything published up to now has been read: the journey is complete.
   const until = await endOffsets(admin, JOURNEY_TOPICS);
   await watcher.until((events) => (watcher.caughtUp(until) ? events : undefined), settings.timeoutMs, 'complete read of the journey topics');
-  // ce_id is a UUIDv7: in id order, the events are in the order they were produced.
-  const journey = watcher.events.filter((event) => event.key === order.orderId).sort((a, b) => a.id.localeCompare(b.id));
+  // In the order they happened (ce_time; results of Odoo commands have deterministic, not time-ordered, ids).
+  const journey = watcher.events.filter((event) => event.key === order.orderId).sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
   const serde = new AvroSerde({ registry: new SchemaRegistryClient({ url: settings.registryUrl }) });
   const rows: string[][] = [];
   for (const event of journey) {
@@ -235,7 +236,7 @@ async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrd
     }
     if (event.type === StockReserved.type && event.value) {
       const reserved = await serde.decodeAs(StockReserved, event.value).catch(() => undefined);
-      if (reserved) detail = reserved.lines.map((line) => `${line.sku} ×${Number(line.quantity.milli) / 1000} @ ${line.location}`).join(', ');
+      if (reserved) detail = reserved.lines.map((line) => `${line.sku} ×${Number(line.quantity.milli) / 1000} @ ${line.location.locationId}`).join(', ');
     }
     rows.push([event.topic, shortType(event.type), event.id, event.correlationId === order.orderId ? '= order id' : (event.correlationId ?? '-'), event.causationId ?? '-', detail]);
   }
@@ -243,7 +244,7 @@ async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrd
   const traces = new Set(journey.map((event) => event.traceId));
   print(
     traces.size === 1 && traces.has(order.traceId)
-      ? `   All ${journey.length} events carry the channel request's trace ${order.traceId} (W3C traceparent), from the HTTP request through inventory to the Odoo call.`
+      ? `   All ${journey.length} events carry the channel request's trace ${order.traceId} (W3C traceparent), from the HTTP request through inventory, the payment gateway and Odoo.`
       : `   Trace ids seen: ${[...traces].join(', ')}`,
   );
 }

@@ -13,6 +13,8 @@ export interface SeenEvent {
   key: string | null;
   type: string;
   id: string;
+  /** ce_time: when the event happened (ISO 8601). */
+  time: string;
   correlationId: string | undefined;
   causationId: string | undefined;
   traceId: string | undefined;
@@ -61,6 +63,7 @@ export class EventWatcher {
           key: message.key?.toString('utf8') ?? null,
           type: headers[CloudEventHeader.type] ?? '(no ce_type)',
           id: headers[CloudEventHeader.id] ?? '(no ce_id)',
+          time: headers[CloudEventHeader.time] ?? '',
           correlationId: headers[JourneyHeader.correlationId],
           causationId: headers[JourneyHeader.causationId],
           traceId: headers.traceparent?.split('-')[1],
