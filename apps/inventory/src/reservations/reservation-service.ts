@@ -18,7 +18,7 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { InventoryConfig } from '../config';
 import type { ChunkFlusher } from '../consumer/chunk-work';
-import { allocationHeadroom, allocationShortLines, channelPool, PositionParts } from '../domain/atp';
+import { allocationHeadroom, allocationShortLines, channelPool, ChannelView, PositionParts } from '../domain/atp';
 import { channelView } from '../domain/channel-view';
 import { LocationKind, Network } from '../domain/network';
 import { allocate, AllocatedPart, Candidate } from '../domain/sourcing';
@@ -214,7 +214,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     await this.writeReservations(manager, touched);
     await applyChanges(manager, changes);
     const moved = [...new Set(changes.map((change) => change.sku))];
-    await refreshAvailability(manager, this.network, moved);
+    await refreshAvailability(manager, this.network, moved, holdings);
     await markAvailabilityDirty(manager, moved);
     return answers;
   }
@@ -243,7 +243,10 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     const invalid = lines.some((line) => !(line.quantity > 0)) || lines.length === 0;
     // Over the channel's allocation: INSUFFICIENT_STOCK (the contract's enum has no symbol for it), each
     // short line's `available` being what the allocation still allows while other channels may have more.
-    const overAllocation = !channel || !rule || invalid ? [] : allocationShortLines(lines, this.allocationLimits(channelId, command.region, lines, bySku, figures, holdings));
+    // A shared channel with no other channel's minimum to respect is bounded by its locations only: sourcing decides.
+    const view = channelView(this.network, channelId, command.region);
+    const bounded = view && (view.allocation.kind !== 'shared' || Object.keys(view.othersRingFences).length > 0);
+    const overAllocation = !bounded || invalid ? [] : allocationShortLines(lines, this.allocationLimits(view, lines, bySku, figures, holdings));
     const result =
       !channel || !rule || invalid
         ? { ok: false as const, reason: invalid ? ('OTHER' as const) : ('NO_ELIGIBLE_LOCATION' as const), shortLines: lines.map((line) => ({ ...line, requested: line.quantity, available: 0 })) }
@@ -275,8 +278,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
   }
 
   /** Per SKU of the order: what the channel's locations can give now and what its allocation still allows. */
-  private allocationLimits(channelId: string, region: string, lines: Array<{ sku: string }>, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, holdings: Holdings) {
-    const view = channelView(this.network, channelId, region)!;
+  private allocationLimits(view: ChannelView, lines: Array<{ sku: string }>, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, holdings: Holdings) {
     const limits = new Map<string, { pool: number; headroom: number }>();
     for (const sku of new Set(lines.map((line) => line.sku))) {
       const parts: PositionParts[] = [];
