@@ -21,7 +21,7 @@ export async function refreshAvailability(manager: EntityManager, network: Netwo
   if (sorted.length === 0) return;
   const positions = await readPositions(manager, sorted);
   // A reservation chunk passes what it kept current in memory (all of these SKUs); others read it.
-  const holdings = known ?? (await readChannelHoldings(manager, sorted));
+  const holdings = known ?? (await readChannelHoldings(manager, sorted, network.boundedChannels));
   const bySku = new Map<string, typeof positions>(sorted.map((sku) => [sku, []]));
   for (const row of positions) bySku.get(row.sku)?.push(row);
   const projected = sorted.map((sku) => ({ sku, ...projectSku(network, bySku.get(sku)!, holdings.get(sku)) }));

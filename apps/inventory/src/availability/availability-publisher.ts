@@ -73,7 +73,7 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
       const skus = dirty.map((row) => row.sku);
       // One after another: the queries share the transaction's connection.
       const positions = await readPositions(manager, skus);
-      const holdings = await readChannelHoldings(manager, skus);
+      const holdings = await readChannelHoldings(manager, skus, this.network.boundedChannels);
       const published: Array<{ sku: string; channelId: string; available: number }> = await manager.query(
         `SELECT sku, channel_id AS "channelId", available::float8 AS available FROM availability_published WHERE sku = ANY($1)`,
         [skus],

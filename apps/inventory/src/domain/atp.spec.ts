@@ -1,4 +1,4 @@
-import { allocationShortLines, availableToPromise, ChannelHoldings, ChannelView, locationAvailable, PositionParts, ringFencesOfOthers } from './atp';
+import { allocationShortLines, channelsWithBoundedAllocation, availableToPromise, ChannelHoldings, ChannelView, locationAvailable, PositionParts, ringFencesOfOthers } from './atp';
 
 const position = (overrides: Partial<PositionParts>): PositionParts => ({
   locationId: 'wh-1',
@@ -119,6 +119,12 @@ describe('reservations draw the allocation down', () => {
       { lineId: '3', sku: 'A', requested: 1_000, available: 2_500 },
     ]);
     expect(allocationShortLines([{ lineId: '1', sku: 'A', quantity: 2_500 }], limits)).toEqual([]);
+  });
+
+  it('only capped, percentage and ring-fencing channels have holdings that matter', () => {
+    expect(
+      channelsWithBoundedAllocation({ web: { kind: 'shared', ringFenced: 0 }, pos: { kind: 'shared', ringFenced: 2_000 }, outlet: { kind: 'cap', quantity: 1 }, amazon: { kind: 'percentage', percent: 10 } }),
+    ).toEqual(['amazon', 'outlet', 'pos']);
   });
 
   it('where the locations and not the allocation limit, sourcing names the short lines', () => {

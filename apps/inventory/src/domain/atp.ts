@@ -111,3 +111,11 @@ export function ringFencesOfOthers(channelId: string, allocations: Record<string
   }
   return fences;
 }
+
+/** The channels whose holdings draw an allocation down: capped, percentage, and shared with a ring-fenced minimum. */
+export function channelsWithBoundedAllocation(allocations: Record<string, ChannelAllocation>): string[] {
+  return Object.entries(allocations)
+    .filter(([, allocation]) => allocation.kind !== 'shared' || allocation.ringFenced > 0)
+    .map(([channelId]) => channelId)
+    .sort();
+}

@@ -136,7 +136,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     const bySku = new Map<string, typeof rows>();
     for (const row of rows) bySku.set(row.sku, [...(bySku.get(row.sku) ?? []), row]);
     // Under the SKU locks: no other writer of these SKUs can reserve or release meanwhile.
-    const holdings: Holdings = await readChannelHoldings(manager, skus);
+    const holdings: Holdings = await readChannelHoldings(manager, skus, this.network.boundedChannels);
     const hold = (reservation: HeldReservation, sign: 1 | -1) => {
       for (const line of reservation.lines) {
         const bySkuHeld = holdings.get(line.sku) ?? {};
