@@ -308,6 +308,43 @@ describeStandardService(
         expect(await position('REJ-1', 'wh-north')).toMatchObject({ reserved: 0 });
       });
 
+      it('a capped channel reserves up to its cap across orders, the next is rejected while stock remains for others; a release gives the cap back', async () => {
+        await feed([count('CAP-1', 'wh-north', '10')]);
+        const reserve = async (quantity: number, channelId = 'outlet') => {
+          const command = reserveCommand('CAP-1', quantity, channelId);
+          await publisher.publish(ReserveStock, command, topics['inventory.commands']);
+          const [answer] = await answerOf(command.orderId);
+          return { command, answer };
+        };
+        const outletAvailable = async () =>
+          ((await (await service.request('/availability?skus=CAP-1&channel=outlet&region=eu-north', { headers: { authorization: `Bearer ${wms}` } })).json()) as any).skus[0].availableToPromise;
+        expect(await outletAvailable()).toBe('3');
+        const first = await reserve(2);
+        expect(first.answer.type).toBe(StockReserved.type);
+        expect(await outletAvailable()).toBe('1');
+        expect((await reserve(1)).answer.type).toBe(StockReserved.type);
+        // The cap of 3 is used up by the two orders: the next is refused though wh-north still has 7.
+        expect((await reserve(1)).answer).toMatchObject({
+          type: ReservationRejected.type,
+          value: { reason: 'INSUFFICIENT_STOCK', shortLines: [{ lineId: '1', sku: 'CAP-1', requested: { milli: 1000 }, available: { milli: 0 } }] },
+        });
+        expect(await outletAvailable()).toBe('0');
+        expect((await reserve(5, 'web')).answer.type).toBe(StockReserved.type);
+        // AvailabilityChanged shows the drawn-down figure (crossing to zero is published at once).
+        const channels = (event: { value: any }) => Object.fromEntries(event.value.channels.map((channel: any) => [channel.channelId, channel.availableToPromise.milli]));
+        await waitFor(() => recorder.of('CAP-1', 'com.omnibus.inventory.AvailabilityChanged').find((event) => channels(event).outlet === 0 && channels(event).web === 2000), {
+          timeoutMs: 30_000,
+          what: 'an AvailabilityChanged with outlet drawn down to 0',
+        });
+        const release: ReleaseReservation = { commandId: uuidv7(), orderId: first.command.orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() };
+        await publisher.publish(ReleaseReservation, release, topics['inventory.commands']);
+        await recorder.waitFor(first.command.orderId, 'com.omnibus.reservation.ReservationReleased');
+        expect(await outletAvailable()).toBe('2');
+        expect((await reserve(2)).answer.type).toBe(StockReserved.type);
+        expect((await reserve(1)).answer.type).toBe(ReservationRejected.type);
+        expect(await position('CAP-1', 'wh-north')).toMatchObject({ onHand: 10000, reserved: 8000 });
+      });
+
       it('100 orders racing for 10 units across two inventory instances reserve exactly 10; 90 are rejected with a reason; the invariants hold', async () => {
         const second: RunningService = await createService(inventoryService, { env: testServiceEnv(service.database.url) as Record<string, string> });
         try {

@@ -10,6 +10,7 @@ import { AvailabilityFeed1795700000200 } from './migrations/1795700000200-Availa
 import { AvailabilityProjection1795700000300 } from './migrations/1795700000300-AvailabilityProjection';
 import { OdooLocationsDriftAlerts1795700000500 } from './migrations/1795700000500-OdooLocationsDriftAlerts';
 import { AvailabilityRenderedParts1795700000600 } from './migrations/1795700000600-AvailabilityRenderedParts';
+import { ChannelHoldings1795700000700 } from './migrations/1795700000700-ChannelHoldings';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const inventoryService = defineService({
@@ -19,7 +20,7 @@ export const inventoryService = defineService({
   // Availability reads are the hot path for channels and carry no operator action to audit; their
   // failures are still logged.
   quietReads: /^\/availability(\?|$)/,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, AvailabilityProjection1795700000300, OdooLocationsDriftAlerts1795700000500, AvailabilityRenderedParts1795700000600],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, AvailabilityProjection1795700000300, OdooLocationsDriftAlerts1795700000500, AvailabilityRenderedParts1795700000600, ChannelHoldings1795700000700],
   // The command and stock-event consumer runs in this process, beside the HTTP API.
   configure: (app, config) => {
     connectEventTransport(app, {

@@ -6,21 +6,25 @@ import { DataSource, EntityManager } from 'typeorm';
 import { projectSku } from '../domain/availability';
 import { LOCATION_PARTS_OF } from '../migrations/1795700000600-AvailabilityRenderedParts';
 import type { Network } from '../domain/network';
-import { lockSkus, readPositions } from '../stock/stock-store';
+import { lockSkus, readChannelHoldings, readPositions } from '../stock/stock-store';
 import { NETWORK } from '../tokens';
 
 /**
  * Rewrites the availability projection rows of these SKUs from their current positions, in the
  * caller's transaction, which holds their SKU locks (`lockSkus`) and has applied its movements: the
  * rows commit together with the movements, and no other writer of these SKUs runs meanwhile.
+ * What the channels hold (their reservation lines, written before, or `known` by the caller for
+ * every one of these SKUs) draws their allocations down.
  */
-export async function refreshAvailability(manager: EntityManager, network: Network, skus: string[]): Promise<void> {
+export async function refreshAvailability(manager: EntityManager, network: Network, skus: string[], known?: Map<string, Record<string, number>>): Promise<void> {
   const sorted = [...new Set(skus)].sort();
   if (sorted.length === 0) return;
   const positions = await readPositions(manager, sorted);
+  // A reservation chunk passes what it kept current in memory (all of these SKUs); others read it.
+  const holdings = known ?? (await readChannelHoldings(manager, sorted, network.boundedChannels));
   const bySku = new Map<string, typeof positions>(sorted.map((sku) => [sku, []]));
   for (const row of positions) bySku.get(row.sku)?.push(row);
-  const projected = sorted.map((sku) => ({ sku, ...projectSku(network, bySku.get(sku)!) }));
+  const projected = sorted.map((sku) => ({ sku, ...projectSku(network, bySku.get(sku)!, holdings.get(sku)) }));
   await manager.query(
     `UPDATE sku_availability AS a
         SET locations = v.locations, promise = v.promise, updated_at = now(),

@@ -10,7 +10,7 @@ import { channelView } from '../domain/channel-view';
 import { LocationKind, Network } from '../domain/network';
 import type { Milli } from '../domain/quantity';
 import { inventoryMetrics } from '../metrics';
-import { readPositions } from '../stock/stock-store';
+import { readChannelHoldings, readPositions } from '../stock/stock-store';
 import { EVENT_OUTBOX, NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
@@ -73,6 +73,7 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
       const skus = dirty.map((row) => row.sku);
       // One after another: the queries share the transaction's connection.
       const positions = await readPositions(manager, skus);
+      const holdings = await readChannelHoldings(manager, skus, this.network.boundedChannels);
       const published: Array<{ sku: string; channelId: string; available: number }> = await manager.query(
         `SELECT sku, channel_id AS "channelId", available::float8 AS available FROM availability_published WHERE sku = ANY($1)`,
         [skus],
@@ -91,7 +92,7 @@ export class AvailabilityPublisher implements OnApplicationBootstrap, OnApplicat
       const figures: Array<{ sku: string; channelId: string; available: Milli }> = [];
       for (const { sku, since } of dirty) {
         const parts = bySku.get(sku)!;
-        const current = new Map<string, Milli>(views.map((view) => [view.channelId, availableToPromise(parts, view)]));
+        const current = new Map<string, Milli>(views.map((view) => [view.channelId, availableToPromise(parts, view, holdings.get(sku))]));
         const previous = new Map(published.filter((row) => row.sku === sku).map((row) => [row.channelId, row.available]));
         const decision = publishDecision(previous, current, {
           dirtySinceMs: new Date(since).getTime(),

@@ -63,6 +63,10 @@ describe('the availability projection of a SKU', () => {
     expect(promiseKey(network, 'market', 'south')).toBe('market');
   });
 
+  it("draws each channel's allocation down by what it holds: market's 2 held of wh-1's reserved 2 leave it half of 9, less 2", () => {
+    expect(projectSku(network, [row('wh-1', 10_000, { reserved: 2_000, unavailable: 1_000 })], { market: 2_000 }).promise).toMatchObject({ web: '7', market: '2.5' });
+  });
+
   it('a SKU without positions promises 0 everywhere', () => {
     expect(projectSku(network, [])).toEqual({ locations: [], promise: { web: '0', 'web@south': '0', market: '0' } });
   });

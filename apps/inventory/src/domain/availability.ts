@@ -1,4 +1,4 @@
-import { availableToPromise, locationAvailable, PositionParts } from './atp';
+import { availableToPromise, ChannelHoldings, locationAvailable, PositionParts } from './atp';
 import { channelView } from './channel-view';
 import type { LocationKind, Network } from './network';
 import { formatMilli, Milli } from './quantity';
@@ -42,9 +42,10 @@ export function promiseKey(network: Network, channelId: string, region: string):
 /**
  * What the availability projection holds for a SKU, from its current positions: each location's
  * parts (locations not in the stock network are left out) and the available to promise of every
- * channel, for its default rule and for each region with its own.
+ * channel, for its default rule and for each region with its own, its allocation drawn down by what
+ * the channels hold (`holdings`).
  */
-export function projectSku(network: Network, positions: readonly PositionFigures[]): SkuAvailability {
+export function projectSku(network: Network, positions: readonly PositionFigures[], holdings: ChannelHoldings = {}): SkuAvailability {
   const parts: Array<PositionParts & { row: PositionFigures }> = [];
   for (const row of [...positions].sort((a, b) => (a.locationId < b.locationId ? -1 : a.locationId > b.locationId ? 1 : 0))) {
     const location = network.location(row.locationId);
@@ -55,7 +56,7 @@ export function projectSku(network: Network, positions: readonly PositionFigures
   for (const [channelId, channel] of Object.entries(network.config.channels)) {
     for (const region of Object.keys(channel.sourcing)) {
       const view = channelView(network, channelId, region === 'default' ? '' : region)!;
-      promise[region === 'default' ? channelId : `${channelId}@${region}`] = formatMilli(availableToPromise(parts, view));
+      promise[region === 'default' ? channelId : `${channelId}@${region}`] = formatMilli(availableToPromise(parts, view, holdings));
     }
   }
   return {

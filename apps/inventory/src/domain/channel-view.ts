@@ -1,4 +1,4 @@
-import { ChannelView, ringFencedByOthers } from './atp';
+import { ChannelView, ringFencesOfOthers } from './atp';
 import type { Network } from './network';
 
 /** How a channel counts stock in a region: its allocation, the location kinds it sources from, in transit or not. */
@@ -11,6 +11,6 @@ export function channelView(network: Network, channelId: string, region: string)
     allocation: channel.allocation,
     inTransit: rule.inTransit,
     kinds: rule.preference.filter((kind) => (kind !== 'store' || rule.shipFromStore) && (kind !== 'drop_ship' || rule.dropShip)),
-    othersRingFenced: ringFencedByOthers(channelId, Object.fromEntries(Object.entries(network.config.channels).map(([id, c]) => [id, c.allocation]))),
+    othersRingFences: ringFencesOfOthers(channelId, Object.fromEntries(Object.entries(network.config.channels).map(([id, c]) => [id, c.allocation]))),
   };
 }

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { z } from 'zod';
 import { isDecimalQuantity, Milli, parseMilli } from './quantity';
+import { channelsWithBoundedAllocation } from './atp';
 
 export const LOCATION_KINDS = ['store', 'warehouse', 'drop_ship', 'in_transit'] as const;
 export type LocationKind = (typeof LOCATION_KINDS)[number];
@@ -126,9 +127,12 @@ export type LocationConfig = NetworkConfig['locations'][number];
 /** The stock network with the look-ups the domain needs. */
 export class Network {
   readonly locations = new Map<string, LocationConfig>();
+  /** The channels whose reservations draw an allocation down (their holdings are read when deciding). */
+  readonly boundedChannels: string[];
 
   constructor(readonly config: NetworkConfig) {
     for (const location of config.locations) this.locations.set(location.id, location);
+    this.boundedChannels = channelsWithBoundedAllocation(Object.fromEntries(Object.entries(config.channels).map(([id, channel]) => [id, channel.allocation])));
   }
 
   /** Whether the location is in the configuration file (which takes precedence over what Odoo says). */

@@ -18,11 +18,13 @@ import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { InventoryConfig } from '../config';
 import type { ChunkFlusher } from '../consumer/chunk-work';
+import { allocationHeadroom, allocationShortLines, channelPool, ChannelView, PositionParts } from '../domain/atp';
+import { channelView } from '../domain/channel-view';
 import { LocationKind, Network } from '../domain/network';
 import { allocate, AllocatedPart, Candidate } from '../domain/sourcing';
 import { inventoryMetrics } from '../metrics';
 import { refreshAvailability } from '../availability/availability-projection';
-import { applyChanges, lockPositionsOfSkus, lockSkus, markAvailabilityDirty, PositionChange, PositionRow } from '../stock/stock-store';
+import { applyChanges, lockPositionsOfSkus, lockSkus, markAvailabilityDirty, PositionChange, PositionRow, readChannelHoldings } from '../stock/stock-store';
 import { NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
@@ -58,6 +60,8 @@ interface ChunkReservation extends HeldReservation {
 }
 
 type Figures = { onHand: number; reserved: number; committed: number; unavailable: number };
+/** What each channel holds per SKU (held and committed lines), by SKU then channel: kept current as the chunk is decided. */
+type Holdings = Map<string, Record<string, number>>;
 
 /**
  * Reserve, release, commit and expire, in the caller's transaction (the delivery chunk's, with its
@@ -131,6 +135,15 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     const figures = new Map<string, Figures>(rows.map((row) => [positionKey(row.sku, row.locationId), { ...row }]));
     const bySku = new Map<string, typeof rows>();
     for (const row of rows) bySku.set(row.sku, [...(bySku.get(row.sku) ?? []), row]);
+    // Under the SKU locks: no other writer of these SKUs can reserve or release meanwhile.
+    const holdings: Holdings = await readChannelHoldings(manager, skus, this.network.boundedChannels);
+    const hold = (reservation: HeldReservation, sign: 1 | -1) => {
+      for (const line of reservation.lines) {
+        const bySkuHeld = holdings.get(line.sku) ?? {};
+        bySkuHeld[reservation.channelId] = (bySkuHeld[reservation.channelId] ?? 0) + sign * line.quantity;
+        holdings.set(line.sku, bySkuHeld);
+      }
+    };
 
     const changes: PositionChange[] = [];
     const touched: ChunkReservation[] = [];
@@ -152,11 +165,12 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
             inventoryMetrics.reservations.inc({ outcome: 'replayed', channel: command.channel.channelId });
             return [this.event(replay, command.orderId)];
           }
-          const reservation = this.reserveOne(command, bySku, figures, now);
+          const reservation = this.reserveOne(command, bySku, figures, holdings, now);
           answered.set(command.commandId, reservation.answer!);
           touched.push(reservation);
           if (reservation.status === 'held') {
             move(reservation.lines, 'reserve', { reserved: 1 }, command.commandId);
+            hold(reservation, 1);
             open.set(command.orderId, [...(open.get(command.orderId) ?? []), reservation]);
           }
           latest.set(command.orderId, reservation.reservationId);
@@ -169,6 +183,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
           open.delete(command.orderId);
           const events = held.map((reservation) => {
             move(reservation.lines, 'release', reservation.status === 'committed' ? { committed: -1 } : { reserved: -1 }, command.commandId);
+            hold(reservation, -1);
             Object.assign(reservation, { status: 'released', moved: true });
             if (!touched.includes(reservation)) touched.push(reservation);
             return this.releasedEvent(reservation.reservationId, command.orderId, command.reason, reservation.lines, now);
@@ -199,13 +214,17 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     await this.writeReservations(manager, touched);
     await applyChanges(manager, changes);
     const moved = [...new Set(changes.map((change) => change.sku))];
-    await refreshAvailability(manager, this.network, moved);
+    await refreshAvailability(manager, this.network, moved, holdings);
     await markAvailabilityDirty(manager, moved);
     return answers;
   }
 
-  /** One ReserveStock against the chunk's figures: held (lines allocated) or rejected with the short lines. */
-  private reserveOne(command: ReserveStock, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, now: Date): ChunkReservation {
+  /**
+   * One ReserveStock against the chunk's figures: held (lines allocated) or rejected with the short
+   * lines. First the channel's allocation (what it still allows once what the channels hold is drawn
+   * down: a cap, a percentage, the other channels' ring-fenced minimums), then sourcing.
+   */
+  private reserveOne(command: ReserveStock, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, holdings: Holdings, now: Date): ChunkReservation {
     const channelId = command.channel.channelId;
     const channel = this.network.channel(channelId);
     const rule = this.network.sourcingRule(channelId, command.region);
@@ -222,10 +241,18 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
       }
     }
     const invalid = lines.some((line) => !(line.quantity > 0)) || lines.length === 0;
+    // Over the channel's allocation: INSUFFICIENT_STOCK (the contract's enum has no symbol for it), each
+    // short line's `available` being what the allocation still allows while other channels may have more.
+    // A shared channel with no other channel's minimum to respect is bounded by its locations only: sourcing decides.
+    const view = channelView(this.network, channelId, command.region);
+    const bounded = view && (view.allocation.kind !== 'shared' || Object.keys(view.othersRingFences).length > 0);
+    const overAllocation = !bounded || invalid ? [] : allocationShortLines(lines, this.allocationLimits(view, lines, bySku, figures, holdings));
     const result =
       !channel || !rule || invalid
         ? { ok: false as const, reason: invalid ? ('OTHER' as const) : ('NO_ELIGIBLE_LOCATION' as const), shortLines: lines.map((line) => ({ ...line, requested: line.quantity, available: 0 })) }
-        : allocate({ channelId, region: command.region, rule, lines, candidates, distance: (a, b) => this.network.distance(a, b) });
+        : overAllocation.length
+          ? { ok: false as const, reason: 'INSUFFICIENT_STOCK' as const, shortLines: overAllocation }
+          : allocate({ channelId, region: command.region, rule, lines, candidates, distance: (a, b) => this.network.distance(a, b) });
     const base = { reservationId, orderId: command.orderId, channelId, isNew: true, moved: false, commandId: command.commandId };
     if (!result.ok) {
       const payload: ReservationRejected = {
@@ -248,6 +275,21 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
       lines: result.parts,
       answer: { type: StockReserved.type, payload: { ...payload, expiresAt: expiresAt.getTime(), occurredAt: now.getTime() } },
     };
+  }
+
+  /** Per SKU of the order: what the channel's locations can give now and what its allocation still allows. */
+  private allocationLimits(view: ChannelView, lines: Array<{ sku: string }>, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, holdings: Holdings) {
+    const limits = new Map<string, { pool: number; headroom: number }>();
+    for (const sku of new Set(lines.map((line) => line.sku))) {
+      const parts: PositionParts[] = [];
+      for (const row of bySku.get(sku) ?? []) {
+        const location = this.network.location(row.locationId);
+        if (location) parts.push({ ...figures.get(positionKey(sku, row.locationId))!, locationId: row.locationId, kind: location.kind, channels: location.channels, safetyStock: location.safetyStock });
+      }
+      const pool = channelPool(parts, view);
+      limits.set(sku, { pool, headroom: allocationHeadroom(pool, view, holdings.get(sku)) });
+    }
+    return limits;
   }
 
   /** New reservations with their lines in one statement each; known ones whose status moved in one more. */

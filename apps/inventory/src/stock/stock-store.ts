@@ -109,3 +109,21 @@ export async function markAvailabilityDirty(manager: EntityManager, skus: string
 export async function readPositions(manager: EntityManager, skus: string[]): Promise<PositionRow[]> {
   return manager.query(`SELECT ${POSITION_COLUMNS} FROM stock_positions WHERE sku = ANY($1) ORDER BY sku, location_id`, [skus]);
 }
+
+/**
+ * What these channels hold of these SKUs: the quantity of their held and committed reservation lines,
+ * by SKU and channel (what draws their allocations down; `channelsWithBoundedAllocation` names the
+ * channels for which it matters). Read under the SKUs' locks, so it is current.
+ */
+export async function readChannelHoldings(manager: EntityManager, skus: string[], channels: string[]): Promise<Map<string, Record<string, number>>> {
+  const holdings = new Map<string, Record<string, number>>();
+  if (skus.length === 0 || channels.length === 0) return holdings;
+  const rows: Array<{ sku: string; channelId: string; held: number }> = await manager.query(
+    `SELECT l.sku, r.channel_id AS "channelId", sum(l.quantity)::float8 AS held
+       FROM reservation_lines l JOIN reservations r ON r.reservation_id = l.reservation_id
+      WHERE l.sku = ANY($1) AND r.channel_id = ANY($2) AND r.status IN ('held', 'committed') GROUP BY l.sku, r.channel_id`,
+    [[...new Set(skus)], channels],
+  );
+  for (const row of rows) holdings.set(row.sku, { ...holdings.get(row.sku), [row.channelId]: row.held });
+  return holdings;
+}
