@@ -326,7 +326,7 @@ describeStandardService(
         // The cap of 3 is used up by the two orders: the next is refused though wh-north still has 7.
         expect((await reserve(1)).answer).toMatchObject({
           type: ReservationRejected.type,
-          value: { reason: 'INSUFFICIENT_STOCK', shortLines: [{ lineId: '1', sku: 'CAP-1', requested: { milli: 1000 }, available: { milli: 0 } }] },
+          value: { reason: 'CHANNEL_ALLOCATION_EXHAUSTED', shortLines: [{ lineId: '1', sku: 'CAP-1', requested: { milli: 1000 }, available: { milli: 0 } }] },
         });
         expect(await outletAvailable()).toBe('0');
         expect((await reserve(5, 'web')).answer.type).toBe(StockReserved.type);

@@ -241,8 +241,8 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
       }
     }
     const invalid = lines.some((line) => !(line.quantity > 0)) || lines.length === 0;
-    // Over the channel's allocation: INSUFFICIENT_STOCK (the contract's enum has no symbol for it), each
-    // short line's `available` being what the allocation still allows while other channels may have more.
+    // Over the channel's allocation: CHANNEL_ALLOCATION_EXHAUSTED, each short line's `available` being what
+    // the allocation still allows while other channels may have more.
     // A shared channel with no other channel's minimum to respect is bounded by its locations only: sourcing decides.
     const view = channelView(this.network, channelId, command.region);
     const bounded = view && (view.allocation.kind !== 'shared' || Object.keys(view.othersRingFences).length > 0);
@@ -251,7 +251,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
       !channel || !rule || invalid
         ? { ok: false as const, reason: invalid ? ('OTHER' as const) : ('NO_ELIGIBLE_LOCATION' as const), shortLines: lines.map((line) => ({ ...line, requested: line.quantity, available: 0 })) }
         : overAllocation.length
-          ? { ok: false as const, reason: 'INSUFFICIENT_STOCK' as const, shortLines: overAllocation }
+          ? { ok: false as const, reason: 'CHANNEL_ALLOCATION_EXHAUSTED' as const, shortLines: overAllocation }
           : allocate({ channelId, region: command.region, rule, lines, candidates, distance: (a, b) => this.network.distance(a, b) });
     const base = { reservationId, orderId: command.orderId, channelId, isNew: true, moved: false, commandId: command.commandId };
     if (!result.ok) {
@@ -262,7 +262,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
         occurredAt: now,
       };
       inventoryMetrics.reservations.inc({ outcome: 'rejected', channel: channelId });
-      if (result.reason === 'INSUFFICIENT_STOCK') inventoryMetrics.oversellRefused.inc({ channel: channelId });
+      if (result.reason === 'INSUFFICIENT_STOCK' || result.reason === 'CHANNEL_ALLOCATION_EXHAUSTED') inventoryMetrics.oversellRefused.inc({ channel: channelId });
       return { ...base, status: 'rejected', expiresAt: null, lines: [], answer: { type: ReservationRejected.type, payload: { ...payload, occurredAt: now.getTime() } } };
     }
     const expiresAt = new Date(now.getTime() + channel!.reservationExpirySeconds * 1000);

@@ -376,12 +376,12 @@ export type ReleaseReason = 'ORDER_CANCELLED' | 'PAYMENT_DECLINED' | 'LINE_SUBST
 export const ReleaseReasonSymbols: readonly ReleaseReason[] = ['ORDER_CANCELLED', 'PAYMENT_DECLINED', 'LINE_SUBSTITUTED', 'SHIPPED', 'OPERATOR', 'OTHER'];
 
 /**
- * Why the reservation failed. Readers that do not know a newer symbol read OTHER.
+ * Why the reservation failed: CHANNEL_ALLOCATION_EXHAUSTED when the stock exists but the channel's allocation (a cap, a percentage, or another channel's ring-fenced minimum) does not cover it. Readers that do not know a newer symbol read OTHER.
  * Avro: com.omnibus.reservation.ReservationRejectionReason.
  */
-export type ReservationRejectionReason = 'INSUFFICIENT_STOCK' | 'UNKNOWN_SKU' | 'NO_ELIGIBLE_LOCATION' | 'OTHER';
+export type ReservationRejectionReason = 'INSUFFICIENT_STOCK' | 'UNKNOWN_SKU' | 'NO_ELIGIBLE_LOCATION' | 'CHANNEL_ALLOCATION_EXHAUSTED' | 'OTHER';
 /** The symbols of ReservationRejectionReason in schema order; readers map unknown symbols to 'OTHER'. */
-export const ReservationRejectionReasonSymbols: readonly ReservationRejectionReason[] = ['INSUFFICIENT_STOCK', 'UNKNOWN_SKU', 'NO_ELIGIBLE_LOCATION', 'OTHER'];
+export const ReservationRejectionReasonSymbols: readonly ReservationRejectionReason[] = ['INSUFFICIENT_STOCK', 'UNKNOWN_SKU', 'NO_ELIGIBLE_LOCATION', 'CHANNEL_ALLOCATION_EXHAUSTED', 'OTHER'];
 
 /**
  * Stock held for one order line at one location. An order line split over locations has one ReservedLine per location.
