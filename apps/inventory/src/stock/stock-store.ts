@@ -1,14 +1,10 @@
 import type { EntityManager } from 'typeorm';
+import type { PositionFigures } from '../domain/availability';
 import type { Milli } from '../domain/quantity';
 
-export interface PositionRow {
+/** A row of stock_positions: the buckets of one SKU at one location. */
+export interface PositionRow extends PositionFigures {
   sku: string;
-  locationId: string;
-  onHand: Milli;
-  reserved: Milli;
-  committed: Milli;
-  unavailable: Milli;
-  inbound: Milli;
   updatedAt: Date;
 }
 
