@@ -47,8 +47,11 @@ export class PartitionBlocked extends Error {
  * event to find the one that did it.
  */
 class ChunkAborted extends Error {
-  constructor(override readonly cause: unknown) {
-    super(`transaction aborted by a caught database error: ${describeError(cause).message}`);
+  constructor(
+    override readonly cause: unknown,
+    what = 'transaction aborted by a caught database error',
+  ) {
+    super(`${what}: ${describeError(cause).message}`);
   }
 }
 
@@ -59,11 +62,16 @@ class DeliveryContext implements HandlerContext {
     readonly consumerGroup: string,
     private readonly outbox: EventOutbox | undefined,
     private readonly delivery: Delivery,
+    private readonly chunkEnd: Array<() => Promise<void>>,
   ) {}
 
   emit(events: OutgoingEvent | OutgoingEvent[]): Promise<EventEnvelope[]> {
     if (!this.outbox) throw new Error('this consumer has no EventOutbox configured: pass `outbox` to emit follow-up events');
     return this.outbox.stage(this.manager, events, { causedBy: this.delivery.envelope });
+  }
+
+  beforeCommit(work: () => Promise<void>): void {
+    if (!this.chunkEnd.includes(work)) this.chunkEnd.push(work);
   }
 }
 
@@ -262,6 +270,7 @@ export class DeliveryProcessor {
       else ids.add(id);
     }
     const handledBefore = await this.inbox.claim(manager, [...ids]);
+    const chunkEnd: Array<() => Promise<void>> = [];
     for (const delivery of toRun) {
       if (delivery.problem) throw new DeliveryFailure(delivery, delivery.problem);
       if (repeated.has(delivery) || handledBefore.has(delivery.envelope!.id.toLowerCase())) {
@@ -282,16 +291,30 @@ export class DeliveryProcessor {
       try {
         await delivery.handler!.handle(
           consumedEventOf(delivery, payload, delivery.history.attempts + attemptOffset),
-          new DeliveryContext(manager, this.options.consumerGroup, this.options.outbox, delivery),
+          new DeliveryContext(manager, this.options.consumerGroup, this.options.outbox, delivery, chunkEnd),
         );
       } catch (error) {
         throw new DeliveryFailure(delivery, error);
       }
       applied.outcomes.push([delivery, 'handled']);
     }
+    await this.runChunkEnd(chunkEnd, applied);
     for (const head of applied.succeededHeads) await this.parking.headSucceeded(manager, head.topic, head.key);
     await this.assertNotAborted(manager, applied);
     return applied;
+  }
+
+  /** The handlers' `beforeCommit` work; its failure is the chunk's, like a caught database error's. */
+  private async runChunkEnd(chunkEnd: Array<() => Promise<void>>, applied: AppliedDeliveries): Promise<void> {
+    for (const work of chunkEnd) {
+      try {
+        await work();
+      } catch (error) {
+        const handled = applied.outcomes.filter(([, outcome]) => outcome === 'handled').map(([delivery]) => delivery);
+        if (handled.length === 1) throw new DeliveryFailure(handled[0], error);
+        throw new ChunkAborted(error, "the chunk's before-commit work failed");
+      }
+    }
   }
 
   /**

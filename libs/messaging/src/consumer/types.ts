@@ -42,6 +42,14 @@ export interface HandlerContext {
    * inherited, the causation id set to the handled event's id and the trace continued.
    */
   emit(events: OutgoingEvent | OutgoingEvent[]): Promise<EventEnvelope[]>;
+  /**
+   * Runs `work` once in this transaction, after the chunk's last handler and before its commit (the
+   * same function registered again in the chunk runs once): for handlers that hand their events over
+   * to be done together, e.g. one ordered lock statement and bulk writes for the whole chunk. A
+   * failure fails the chunk as a handler's would: the events run again one by one, and the one that
+   * fails alone goes to retry and dead letter.
+   */
+  beforeCommit(work: () => Promise<void>): void;
 }
 
 export type EventHandler<TPayload = unknown> = (event: ConsumedEvent<TPayload>, context: HandlerContext) => Promise<void>;

@@ -30,6 +30,11 @@ export class EventContext extends BaseRpcContext<[ConsumedEvent, HandlerContext]
   emit(events: OutgoingEvent | OutgoingEvent[]): Promise<EventEnvelope[]> {
     return this.args[1].emit(events);
   }
+
+  /** Runs `work` once after the chunk's last handler, before its commit, in this transaction (HandlerContext.beforeCommit). */
+  beforeCommit(work: () => Promise<void>): void {
+    this.args[1].beforeCommit(work);
+  }
 }
 
 /** Options of `@EventPattern(type, { sequenced: true })`. */
