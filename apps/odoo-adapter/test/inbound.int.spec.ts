@@ -21,10 +21,11 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
   beforeAll(async () => {
     await sim.reset(version);
     odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
-    // Stock is polled rarely here, so the webhook test sees the webhook's work, not the poller's.
+    // After the first sync nothing is polled in the background here: the tests poll when they mean to, so
+    // the webhook test sees the webhook's work and the discovery test knows which poll discovered.
     // 19 is driven over JSON-2 with an API key, as `ODOO_PROTOCOL=auto` picks it; 16–18 over JSON-RPC.
     const apiKey: Record<string, string> = version >= 19 ? { ODOO_API_KEY: await sim.createApiKey() } : {};
-    under = await startAdapter(sim, registry, { ODOO_STOCK_POLL_INTERVAL_MS: '600000', ...apiKey });
+    under = await startAdapter(sim, registry, { ODOO_STOCK_POLL_INTERVAL_MS: '600000', ODOO_CATALOG_POLL_INTERVAL_MS: '600000', ...apiKey });
   }, 60_000);
 
   afterAll(async () => {
@@ -68,6 +69,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
     const [last] = await odoo.read('res.partner', [ids[ids.length - 1]], ['write_date']);
     expect(first.write_date).toBe(last.write_date); // one transaction, one write_date
     const ofBatch = () => under.eventsOf(CustomerUpserted.type).filter((event) => (event.key ?? '').startsWith(`BATCH-${version}-`));
+    await (await inbound(under)).poll('res.partner');
     await waitFor(() => ofBatch().length >= 350, { timeoutMs: 20_000, what: '350 CustomerUpserted' });
     // Several more polls (overlap window included) add nothing.
     for (let i = 0; i < 3; i++) await (await inbound(under)).poll('res.partner');
@@ -79,6 +81,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
     const templateIds = (await odoo.read<{ id: number; product_tmpl_id: [number, string] }>('product.product', products, ['product_tmpl_id'])).map((p) => p.product_tmpl_id[0]);
     const pricesBefore = under.eventsOf(PriceChanged.type).length;
     await odoo.write('product.template', templateIds, { list_price: 12.34 });
+    await (await inbound(under)).poll('product.template');
     await waitFor(() => under.eventsOf(PriceChanged.type).length >= pricesBefore + 100, { timeoutMs: 20_000, what: '100 PriceChanged' });
     for (let i = 0; i < 2; i++) await (await inbound(under)).poll('product.template');
     const newPrices = under.eventsOf(PriceChanged.type).slice(pricesBefore).map((event) => event.value as PriceChanged);
@@ -119,6 +122,8 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
     const [warehouse] = await odoo.read<{ id: number; lot_stock_id: [number, string] }>('stock.warehouse', [warehouseId], ['lot_stock_id']);
     const [product] = await odoo.searchRead<{ id: number }>('product.product', [['default_code', '=', 'ELC-10004']], { fields: ['id'] });
     await odoo.create('stock.quant', { product_id: product.id, location_id: warehouse.lot_stock_id[0], inventory_quantity_auto_apply: 5 }, { context: { inventory_mode: true } });
+    // The warehouse and its stock exist before the poll that discovers the warehouse.
+    await (await inbound(under)).poll('stock.warehouse');
     const locationId = `odoo-x${version}`;
     await waitFor(() => locations().get(locationId), { timeoutMs: 20_000, what: `the discovered ${locationId}` });
     expect(locations().get(locationId)).toMatchObject({ locationType: 'WAREHOUSE', warehouseCode: code, odooLocationName: `${code}/Stock`, companyId: 'omnibus-retail' });
