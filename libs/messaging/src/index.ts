@@ -4,7 +4,7 @@ export * from './envelope/headers';
 export { EventEnvelope, MalformedEnvelopeError, readEnvelope } from './envelope/envelope';
 export { EventOutbox, EventOutboxOptions, OutgoingEvent, StageOptions, envelopeHeaders } from './publishing/event-outbox';
 export * from './consumer/types';
-export { PermanentError, DependencyUnavailableError, FailureKind, classifyFailure, describeError, sqlState } from './consumer/failures';
+export { PermanentError, DependencyUnavailableError, EventFailedInChunk, FailureKind, classifyFailure, describeError, sqlState } from './consumer/failures';
 export {
   RetrySchedule,
   defaultRetrySchedule,

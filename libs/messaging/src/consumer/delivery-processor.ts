@@ -12,7 +12,7 @@ import {
   readRetryDirective,
   RetrySchedule,
 } from './failure-routing';
-import { classifyFailure, describeError, FailureKind, sqlState, TransactionAbortedError } from './failures';
+import { classifyFailure, describeError, EventFailedInChunk, FailureKind, sqlState, TransactionAbortedError } from './failures';
 
 const IN_FAILED_SQL_TRANSACTION = '25P02';
 import { Inbox } from './inbox';
@@ -311,7 +311,12 @@ export class DeliveryProcessor {
         await work();
       } catch (error) {
         const handled = applied.outcomes.filter(([, outcome]) => outcome === 'handled').map(([delivery]) => delivery);
-        if (handled.length === 1) throw new DeliveryFailure(handled[0], error);
+        if (error instanceof EventFailedInChunk) {
+          const failed = handled.find((delivery) => delivery.envelope!.id.toLowerCase() === error.eventId.toLowerCase());
+          if (failed) throw new DeliveryFailure(failed, error.cause);
+        }
+        // A dependency that is down blocks the partition; running the events one by one would not help.
+        if (handled.length === 1 || (handled.length > 0 && classifyFailure(error) === 'unavailable')) throw new DeliveryFailure(handled[0], error);
         throw new ChunkAborted(error, "the chunk's before-commit work failed");
       }
     }

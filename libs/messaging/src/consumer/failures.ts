@@ -33,6 +33,21 @@ export class DependencyUnavailableError extends Error {
 }
 
 /**
+ * Thrown by a chunk's `beforeCommit` work that did many events' work at once and knows which event
+ * made it fail (a batched write refused one record): that event fails alone, as if its handler had
+ * thrown `cause`, and the events before and after it run again as chunks, not one by one.
+ */
+export class EventFailedInChunk extends Error {
+  override readonly name: string = 'EventFailedInChunk';
+  constructor(
+    readonly eventId: string,
+    override readonly cause: unknown,
+  ) {
+    super(`event ${eventId} failed in its chunk: ${cause instanceof Error ? cause.message : String(cause)}`);
+  }
+}
+
+/**
  * A handler caught a database error and returned as if it had succeeded; the transaction was
  * aborted, so its effects cannot commit (PostgreSQL would turn COMMIT into a rollback). The event
  * is failed like any transient error: retried alone, then through the retry topics, then dead-lettered.

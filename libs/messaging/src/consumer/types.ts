@@ -47,7 +47,9 @@ export interface HandlerContext {
    * same function registered again in the chunk runs once): for handlers that hand their events over
    * to be done together, e.g. one ordered lock statement and bulk writes for the whole chunk. A
    * failure fails the chunk as a handler's would: the events run again one by one, and the one that
-   * fails alone goes to retry and dead letter.
+   * fails alone goes to retry and dead letter. Work that knows which event failed throws
+   * `EventFailedInChunk`: only that event goes alone, the others run again as chunks. A dependency
+   * that is down (`DependencyUnavailableError`) blocks the partition at once.
    */
   beforeCommit(work: () => Promise<void>): void;
 }
