@@ -53,6 +53,12 @@ export const odooAdapterConfigSchema = serviceConfigSchema('odoo-adapter')
     ODOO_SYNC_PAGE_SIZE: setting.integer({ description: 'records per Odoo read, 1-5000', default: 500, min: 1, max: 5_000 }),
     ODOO_FULL_RESYNC_INTERVAL_MS: setting.integer({ description: 'ms between full catalogue re-syncs, 0 = only on request', default: 86_400_000, min: 0, max: 2_592_000_000 }),
     ODOO_COMMANDS_ENABLED: setting.boolean({ description: 'consume odoo.commands (true/false)', default: true }),
+    ODOO_BATCH_SIZE: setting.integer({
+      description: 'most commands handled in one transaction; their sale orders go to Odoo in one create and one confirm, 1-500',
+      default: 50,
+      min: 1,
+      max: 500,
+    }),
     ODOO_COMMANDS_CONCURRENCY: setting.integer({ description: 'command partitions handled at once, 1-64', default: 4, min: 1, max: 64 }),
     ODOO_COMMANDS_PAUSE_MAX_MS: setting.integer({
       description: 'longest pause (ms) of a command partition while Odoo is down before it tries again',

@@ -24,8 +24,9 @@ export const odooAdapterService = defineService({
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),
       logger: app.get(ROOT_LOGGER),
-      // Each command calls Odoo; keep transactions short so one slow order does not hold many.
-      maxEventsPerTransaction: 20,
+      // A chunk's sale orders are one batch in Odoo. Batches fill by themselves as commands queue up
+      // (a chunk is what one fetch brought), so a quiet adapter sends each order at once, waiting for none.
+      maxEventsPerTransaction: config.ODOO_BATCH_SIZE,
       partitionsConsumedConcurrently: config.ODOO_COMMANDS_CONCURRENCY,
       blockedBackoffMs: { initial: Math.min(500, config.ODOO_COMMANDS_PAUSE_MAX_MS), max: config.ODOO_COMMANDS_PAUSE_MAX_MS },
     });

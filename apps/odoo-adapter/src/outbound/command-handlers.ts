@@ -1,33 +1,19 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import {
-  CancelSaleOrder,
-  CreateCreditNote,
-  CreateSaleOrder,
-  OdooCommandFailed,
-  OdooCommandSucceeded,
-  OdooFailureKind,
-  PostJournalEntry,
-  ValidateDelivery,
-} from '@omnibus/contracts';
-import { DependencyUnavailableError, EventContext, PermanentError } from '@omnibus/messaging';
+import { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { DependencyUnavailableError, EventContext, EventFailedInChunk, PermanentError } from '@omnibus/messaging';
+import type { EntityManager } from 'typeorm';
 import { counter } from '@omnibus/observability';
-import {
-  isOutage,
-  OdooAccessDeniedError,
-  OdooAccessError,
-  OdooError,
-  OdooMissingError,
-  OdooUserError,
-} from '@omnibus/odoo-client';
+import { isOutage, OdooError } from '@omnibus/odoo-client';
 import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
-import { MappingError, UnmappedError } from '../mapping/mapping';
 import { OdooRuntime } from '../odoo/odoo-runtime';
 import type { OdooAdapterConfig } from '../config';
 import { ODOO_RUNTIME } from '../tokens';
-import { CommandOutcome, CommandRejectedError, OdooCommands } from './odoo-commands';
+import { CommandOutcome, OdooCommands } from './odoo-commands';
+import type { SaleOrderResult } from './sale-order-batch';
 import { OdooDirectory } from './odoo-directory';
+import { refusalOf } from './refusals';
 import { resultEventId } from './result-ids';
 
 const commandsApplied = counter({
@@ -53,6 +39,8 @@ interface CommandInfo {
 @Controller()
 export class OdooCommandHandlers {
   private commands?: OdooCommands;
+  /** CreateSaleOrder commands gathered in a chunk, by its transaction. */
+  private readonly pendingSaleOrders = new WeakMap<EntityManager, Array<{ command: CreateSaleOrder; context: EventContext; info: CommandInfo }>>();
 
   constructor(
     @Inject(ODOO_RUNTIME) private readonly runtime: OdooRuntime,
@@ -60,12 +48,22 @@ export class OdooCommandHandlers {
     @Inject(SERVICE_CONFIG) private readonly config: OdooAdapterConfig,
   ) {}
 
-  // An order's commands stay in sequence: a ValidateDelivery never overtakes the CreateSaleOrder it needs.
+  /**
+   * Sale orders are created a chunk at a time: the handler only gathers the command, and the chunk's
+   * orders go to Odoo together before the chunk commits (SaleOrderBatch), each result in the chunk's
+   * transaction. Any other command in the chunk sends the orders gathered before it first, so an
+   * order's commands stay in sequence: a ValidateDelivery never overtakes the CreateSaleOrder it needs.
+   */
   @EventPattern(CreateSaleOrder.type, { sequenced: true })
-  createSaleOrder(@Payload() command: CreateSaleOrder, @Ctx() context: EventContext): Promise<void> {
-    return this.run({ type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, (odoo) =>
-      odoo.createSaleOrder(command),
-    );
+  async createSaleOrder(@Payload() command: CreateSaleOrder, @Ctx() context: EventContext): Promise<void> {
+    const manager = context.manager;
+    let pending = this.pendingSaleOrders.get(manager);
+    if (!pending) {
+      pending = [];
+      this.pendingSaleOrders.set(manager, pending);
+      context.beforeCommit(() => this.createPendingSaleOrders(manager));
+    }
+    pending.push({ command, context, info: { type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId } });
   }
 
   @EventPattern(CancelSaleOrder.type, { sequenced: true })
@@ -97,12 +95,43 @@ export class OdooCommandHandlers {
   }
 
   private async run(info: CommandInfo, context: EventContext, work: (odoo: OdooCommands) => Promise<CommandOutcome>): Promise<void> {
+    await this.createPendingSaleOrders(context.manager);
     let outcome: CommandOutcome;
     try {
       outcome = await work(await this.odooCommands());
     } catch (error) {
       throw this.failed(info, context, error);
     }
+    await this.succeeded(info, context, outcome);
+  }
+
+  /**
+   * The chunk's gathered sale orders, in one batch. An order Odoo refused fails alone: the runtime runs
+   * the orders before and after it again as chunks (Odoo finds those already created by our order id).
+   */
+  private async createPendingSaleOrders(manager: EntityManager): Promise<void> {
+    const pending = this.pendingSaleOrders.get(manager);
+    if (!pending || pending.length === 0) return;
+    this.pendingSaleOrders.delete(manager);
+    let results: SaleOrderResult[];
+    try {
+      results = await (await this.odooCommands()).createSaleOrders(pending.map((entry) => entry.command));
+    } catch (error) {
+      // Alone, the order's failure is its own; for many, an outage blocks the partition and anything
+      // else runs the orders again one by one, where each failure is its order's.
+      if (pending.length === 1) throw new EventFailedInChunk(pending[0].context.event.id, this.failed(pending[0].info, pending[0].context, error));
+      if (error instanceof DependencyUnavailableError || isOutage(error)) throw this.failed(pending[0].info, pending[0].context, error);
+      throw error;
+    }
+    const failedAt = results.findIndex((result) => 'error' in result);
+    if (failedAt >= 0) {
+      const { info, context } = pending[failedAt];
+      throw new EventFailedInChunk(context.event.id, this.failed(info, context, (results[failedAt] as { error: unknown }).error));
+    }
+    for (const [index, { info, context }] of pending.entries()) await this.succeeded(info, context, (results[index] as { outcome: CommandOutcome }).outcome);
+  }
+
+  private async succeeded(info: CommandInfo, context: EventContext, outcome: CommandOutcome): Promise<void> {
     commandsApplied.inc({ type: info.type, result: outcome.alreadyApplied ? 'already_applied' : 'succeeded' });
     const succeeded: OdooCommandSucceeded = {
       commandId: info.commandId,
@@ -171,15 +200,4 @@ export class OdooCommandHandlers {
     }
     return this.commands;
   }
-}
-
-/** Failures retrying cannot fix, with the failure kind the contract names. Undefined for transient ones. */
-export function refusalOf(error: unknown): { kind: OdooFailureKind; message: string } | undefined {
-  if (error instanceof CommandRejectedError) return { kind: error.failure, message: error.message };
-  if (error instanceof UnmappedError || error instanceof MappingError) return { kind: 'VALIDATION', message: error.message };
-  if (!(error instanceof OdooError) || error.retryClass !== 'permanent') return undefined;
-  if (error instanceof OdooAccessDeniedError || error instanceof OdooAccessError) return { kind: 'ACCESS_DENIED', message: error.message };
-  if (error instanceof OdooMissingError) return { kind: 'MISSING_RECORD', message: error.message };
-  if (error instanceof OdooUserError) return { kind: 'VALIDATION', message: error.message };
-  return { kind: 'UNKNOWN', message: error.message };
 }

@@ -6,7 +6,9 @@
 import { OdooClient, OdooContext, OdooMissingError, OdooUnknownOutcomeError, OdooUserError } from '@omnibus/odoo-client';
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
 import type { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { CommandRejectedError } from './command-rejected';
 import { OdooDirectory } from './odoo-directory';
+import { SaleOrderBatch, SaleOrderResult } from './sale-order-batch';
 import { ResolvedMapping } from '../mapping/mapping';
 
 export interface CommandOutcome {
@@ -17,44 +19,33 @@ export interface CommandOutcome {
   alreadyApplied: boolean;
 }
 
-/** A command Omnibus cannot carry out as sent (unknown company, SKU, account…): retrying will not help. */
-export class CommandRejectedError extends Error {
-  override readonly name = 'CommandRejectedError';
-  constructor(
-    message: string,
-    readonly failure: 'VALIDATION' | 'MISSING_RECORD',
-  ) {
-    super(message);
-  }
-}
+export { CommandRejectedError } from './command-rejected';
 
 const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
 
 export class OdooCommands {
+  private readonly saleOrders: SaleOrderBatch;
+
   constructor(
     private readonly odoo: OdooClient,
     private readonly mapping: ResolvedMapping,
     private readonly directory: OdooDirectory,
     private readonly majorVersion: number,
-  ) {}
+  ) {
+    this.saleOrders = new SaleOrderBatch(odoo, mapping, directory);
+  }
 
   // ---------------------------------------------------------------- sale orders (§4.6)
 
+  /** Many CreateSaleOrder commands in a few Odoo calls (SaleOrderBatch); one result per command, in order. */
+  createSaleOrders(commands: CreateSaleOrder[]): Promise<SaleOrderResult[]> {
+    return this.saleOrders.createSaleOrders(commands);
+  }
+
   async createSaleOrder(command: CreateSaleOrder): Promise<CommandOutcome> {
-    const company = this.mapping.company(command.companyId);
-    const context = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
-    const existing = await this.findSaleOrder(command.orderId, context);
-    if (existing) {
-      // A retry or a replay: finish what is missing (confirmation), create nothing.
-      const confirmedNow = command.confirm ? await this.ensureState('sale.order', existing.id, 'action_confirm', ['sale', 'done'], context, existing.state) : false;
-      return { odooModel: 'sale.order', odooRecordId: existing.id, odooRecordName: existing.name, alreadyApplied: !confirmedNow };
-    }
-    const values = await this.saleOrderValues(command, company.odooCompanyId, context);
-    const { id, created } = await this.odoo.createOnce('sale.order', { reference: [['client_order_ref', '=', command.orderId]], values, context, knownAbsent: true });
-    // A fresh order is a quotation: confirm without reading its state first.
-    const confirmedNow = command.confirm ? await this.ensureState('sale.order', id, 'action_confirm', ['sale', 'done'], context, created ? 'draft' : undefined) : false;
-    const [order] = await this.odoo.read<{ id: number; name: string }>('sale.order', [id], ['name'], { context });
-    return { odooModel: 'sale.order', odooRecordId: id, odooRecordName: order?.name ?? null, alreadyApplied: !created && !confirmedNow };
+    const [result] = await this.createSaleOrders([command]);
+    if ('error' in result) throw result.error;
+    return result.outcome;
   }
 
   async cancelSaleOrder(command: CancelSaleOrder): Promise<CommandOutcome> {
@@ -75,41 +66,6 @@ export class OdooCommands {
       context: { ...context, active_test: false },
     });
     return order;
-  }
-
-  private async saleOrderValues(command: CreateSaleOrder, companyId: number, context: OdooContext): Promise<Record<string, unknown>> {
-    const partnerId = await this.directory.customerPartner(command.customer, command.billingAddress, command.orderId, context);
-    const shippingPartnerId = command.shippingAddress
-      ? await this.directory.deliveryAddress(partnerId, command.shippingAddress, `${command.orderId}:shipping`, context)
-      : partnerId;
-    const products = await this.directory.productIds(command.lines.map((line) => line.sku));
-    const warehouse = command.fulfilmentLocations[0] ? this.mapping.location(command.fulfilmentLocations[0].location.locationId).odooWarehouseId : undefined;
-    const uomField = this.majorVersion >= 19 ? 'product_uom_id' : 'product_uom';
-    void uomField; // Odoo computes the unit from the product; named here so the 19 rename is not forgotten.
-    return {
-      partner_id: partnerId,
-      partner_invoice_id: partnerId,
-      partner_shipping_id: shippingPartnerId,
-      client_order_ref: command.orderId,
-      origin: `${command.channel.channelId}:${command.channelOrderRef}`,
-      company_id: companyId,
-      ...(warehouse ? { warehouse_id: warehouse } : {}),
-      order_line: command.lines.map((line) => {
-        const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
-        const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
-        return [
-          0,
-          0,
-          {
-            product_id: products.get(line.sku),
-            name: line.name,
-            product_uom_qty: quantityToOdoo(line.quantity),
-            price_unit: moneyToOdoo(line.unitPrice),
-            discount: discountPercent,
-          },
-        ];
-      }),
-    };
   }
 
   // ---------------------------------------------------------------- deliveries (§4.5)

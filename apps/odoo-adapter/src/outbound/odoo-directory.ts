@@ -1,18 +1,21 @@
 import { OdooClient, OdooContext } from '@omnibus/odoo-client';
 import type { Address, OrderCustomer } from '@omnibus/contracts';
-import { CommandRejectedError } from './odoo-commands';
+import { CommandRejectedError } from './command-rejected';
+import { CreateItem, createOnceEach } from './create-once-each';
 import { ResolvedCompany } from '../mapping/mapping';
 
 /**
  * Finds (and for partners, creates once) the Odoo records a command refers to by our identifiers:
  * products by SKU (`default_code`), partners by our customer id (`ref`), journals and accounts by code.
- * Ids that never change are cached for the life of the process.
+ * Ids are cached for the life of the process; the inbound sync tells `forget` what Odoo changed.
  */
 export class OdooDirectory {
   private readonly productsBySku = new Map<string, number>();
   private readonly countries = new Map<string, number>();
   private readonly journals = new Map<string, number>();
   private readonly accounts = new Map<string, number>();
+  /** Customers' partners by our customer id; guests and delivery addresses are per order, so not kept. */
+  private readonly partnersByRef = new Map<string, number>();
 
   constructor(
     private readonly odoo: OdooClient,
@@ -34,31 +37,67 @@ export class OdooDirectory {
     return new Map(skus.map((sku) => [sku, this.productsBySku.get(sku) as number]));
   }
 
-  /** The customer's partner, created once with our customer id as `ref` (guests get one per order). */
-  async customerPartner(customer: OrderCustomer, billing: Address, orderId: string, context: OdooContext): Promise<number> {
-    const ref = customer.customerId ?? `guest:${orderId}`;
-    const { id } = await this.odoo.createOnce('res.partner', {
-      reference: [['ref', '=', ref]],
-      values: {
-        name: customer.name,
-        ref,
-        email: customer.email ?? false,
-        phone: customer.phone ?? false,
-        customer_rank: 1,
-        ...(await this.addressValues(billing)),
-      },
-      context,
+  /** The ids of those SKUs Odoo knows (one search for the ones not cached); unknown SKUs are left out. */
+  async knownProducts(skus: string[]): Promise<Map<string, number>> {
+    const missing = [...new Set(skus.filter((sku) => !this.productsBySku.has(sku)))];
+    if (missing.length > 0) await this.productIds(missing).catch((error: unknown) => {
+      if (!(error instanceof CommandRejectedError)) throw error;
     });
-    return id;
+    return new Map(skus.filter((sku) => this.productsBySku.has(sku)).map((sku) => [sku, this.productsBySku.get(sku) as number]));
   }
 
-  async deliveryAddress(parentId: number, address: Address, ref: string, context: OdooContext): Promise<number> {
-    const { id } = await this.odoo.createOnce('res.partner', {
-      reference: [['ref', '=', ref]],
-      values: { parent_id: parentId, type: 'delivery', name: address.name, ref, email: address.email ?? false, phone: address.phone ?? false, ...(await this.addressValues(address)) },
-      context,
-    });
-    return id;
+  /**
+   * The partners of a batch of orders by our references: each customer's (our customer id as `ref`, a
+   * guest one per order) and, for orders shipped elsewhere, a delivery address under it. One search for
+   * the references not cached, one create for the missing customers and one for the missing addresses.
+   * An order whose partner Odoo refused gets the error.
+   */
+  async orderPartners(orders: Array<{ orderId: string; customer: OrderCustomer; billing: Address; shipping: Address | null }>, context: OdooContext): Promise<Map<string, { partnerId: number; shippingId: number } | { error: unknown }>> {
+    const customerRef = (order: (typeof orders)[number]) => order.customer.customerId ?? `guest:${order.orderId}`;
+    const customers: CreateItem[] = [];
+    for (const order of orders) {
+      const ref = customerRef(order);
+      if (this.partnersByRef.has(ref)) continue;
+      customers.push({
+        ref,
+        values: { name: order.customer.name, ref, email: order.customer.email ?? false, phone: order.customer.phone ?? false, customer_rank: 1, ...(await this.addressValues(order.billing)) },
+      });
+    }
+    const customerIds = await createOnceEach(this.odoo, 'res.partner', 'ref', customers, { context });
+    for (const [ref, result] of customerIds) if ('id' in result && !ref.startsWith('guest:')) this.partnersByRef.set(ref, result.id);
+    const partnerOf = (order: (typeof orders)[number]): { id: number } | { error: unknown } => {
+      const ref = customerRef(order);
+      const cached = this.partnersByRef.get(ref);
+      return cached !== undefined ? { id: cached } : (customerIds.get(ref) as { id: number } | { error: unknown });
+    };
+    const addresses: CreateItem[] = [];
+    for (const order of orders) {
+      const partner = partnerOf(order);
+      if (!order.shipping || !('id' in partner)) continue;
+      const address = order.shipping;
+      const ref = `${order.orderId}:shipping`;
+      addresses.push({ ref, values: { parent_id: partner.id, type: 'delivery', name: address.name, ref, email: address.email ?? false, phone: address.phone ?? false, ...(await this.addressValues(address)) } });
+    }
+    const addressIds = await createOnceEach(this.odoo, 'res.partner', 'ref', addresses, { context });
+    const result = new Map<string, { partnerId: number; shippingId: number } | { error: unknown }>();
+    for (const order of orders) {
+      const partner = partnerOf(order);
+      if (!('id' in partner)) {
+        result.set(order.orderId, partner);
+        continue;
+      }
+      const address = order.shipping ? (addressIds.get(`${order.orderId}:shipping`) as { id: number } | { error: unknown }) : { id: partner.id };
+      result.set(order.orderId, 'id' in address ? { partnerId: partner.id, shippingId: address.id } : address);
+    }
+    return result;
+  }
+
+  /** Forgets what Odoo changed (the inbound sync saw it): a product whose SKU moved, a merged or archived partner. */
+  forget(model: string, records: Array<{ id: number }>): void {
+    const ids = new Set(records.map((record) => record.id));
+    const cache = model === 'product.product' ? this.productsBySku : model === 'res.partner' ? this.partnersByRef : undefined;
+    if (!cache) return;
+    for (const [key, id] of cache) if (ids.has(id)) cache.delete(key);
   }
 
   async partnerByRef(ref: string, context: OdooContext): Promise<number | undefined> {

@@ -8,7 +8,7 @@ import type { Logger } from 'pino';
 import type { OdooAdapterConfig } from '../config';
 import { InboundSyncService } from '../inbound/inbound-sync.service';
 import { snapshotParts } from '../inbound/stock-snapshot';
-import { refusalOf } from './command-handlers';
+import { refusalOf } from './refusals';
 import { snapshotPartEventId } from './result-ids';
 
 /**

@@ -382,6 +382,14 @@ function prepareLine(env: Env, vals: Vals): void {
   if (!product) return;
   const order = env.db.get('sale.order', vals.order_id as number);
   const template = env.db.get('product.template', product.product_tmpl_id as number) as Row;
+  // product_id is check_company: a product of another company is refused (models.py _check_company).
+  const productCompany = (template.company_id as number) || false;
+  if (productCompany && order && order.company_id && productCompany !== order.company_id) {
+    const companyName = (id: number) => displayName(env, 'res.company', id);
+    throw userError(
+      `Incompatible companies on records:\n- '${order.name as string}' belongs to company '${companyName(order.company_id as number)}' and 'Product' (product_id: '${displayName(env, 'product.product', product.id)}') belongs to another company.`,
+    );
+  }
   if (!vals.name) vals.name = displayName(env, 'product.product', product.id) + (template.description_sale ? `\n${template.description_sale}` : '');
   if (vals.price_unit === undefined) {
     const day = ((order?.date_order as string) ?? env.now).slice(0, 10);

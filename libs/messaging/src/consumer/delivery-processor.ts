@@ -294,6 +294,8 @@ export class DeliveryProcessor {
           new DeliveryContext(manager, this.options.consumerGroup, this.options.outbox, delivery, chunkEnd),
         );
       } catch (error) {
+        // A handler that first finished earlier events' chunk work may name one of them as the failure.
+        if (error instanceof EventFailedInChunk) throw new DeliveryFailure(this.named(error, applied) ?? delivery, error.cause);
         throw new DeliveryFailure(delivery, error);
       }
       applied.outcomes.push([delivery, 'handled']);
@@ -312,7 +314,7 @@ export class DeliveryProcessor {
       } catch (error) {
         const handled = applied.outcomes.filter(([, outcome]) => outcome === 'handled').map(([delivery]) => delivery);
         if (error instanceof EventFailedInChunk) {
-          const failed = handled.find((delivery) => delivery.envelope!.id.toLowerCase() === error.eventId.toLowerCase());
+          const failed = this.named(error, applied);
           if (failed) throw new DeliveryFailure(failed, error.cause);
         }
         // A dependency that is down blocks the partition; running the events one by one would not help.
@@ -320,6 +322,13 @@ export class DeliveryProcessor {
         throw new ChunkAborted(error, "the chunk's before-commit work failed");
       }
     }
+  }
+
+  /** The handled delivery of this chunk that an EventFailedInChunk names. */
+  private named(error: EventFailedInChunk, applied: AppliedDeliveries): Delivery | undefined {
+    const id = error.eventId.toLowerCase();
+    for (const [delivery, outcome] of applied.outcomes) if (outcome === 'handled' && delivery.envelope!.id.toLowerCase() === id) return delivery;
+    return undefined;
   }
 
   /**

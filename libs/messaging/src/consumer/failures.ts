@@ -33,9 +33,10 @@ export class DependencyUnavailableError extends Error {
 }
 
 /**
- * Thrown by a chunk's `beforeCommit` work that did many events' work at once and knows which event
- * made it fail (a batched write refused one record): that event fails alone, as if its handler had
- * thrown `cause`, and the events before and after it run again as chunks, not one by one.
+ * Thrown by a chunk's `beforeCommit` work (or by a later handler that ran it early) that did many
+ * events' work at once and knows which event made it fail (a batched write refused one record):
+ * that event fails alone, as if its handler had thrown `cause`, and the events before and after it
+ * run again as chunks, not one by one.
  */
 export class EventFailedInChunk extends Error {
   override readonly name: string = 'EventFailedInChunk';

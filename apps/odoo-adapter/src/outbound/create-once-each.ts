@@ -1,0 +1,83 @@
+import { OdooClient, OdooContext, OdooUnknownOutcomeError, OdooValues } from '@omnibus/odoo-client';
+import { refusalOf } from './refusals';
+
+export type CreateResult = { id: number; created: boolean } | { error: unknown };
+
+export interface CreateItem {
+  /** Our reference, stored in `refField` of the record: how a retry finds what an earlier try created. */
+  ref: string;
+  values: OdooValues;
+}
+
+/**
+ * Creates many records of one model at most once each, by our reference, in as few calls as Odoo
+ * allows: one search for all references, one `create` with the list of the missing ones. Odoo runs a
+ * call in one transaction, so a list it refuses created nothing: it is split in halves until the
+ * refused record stands alone (its error is its result) and the others are created. After an unknown
+ * outcome (the answer was lost; Odoo may have committed) the references are searched again and only
+ * the missing ones are created again. A reference given twice is created once.
+ */
+export async function createOnceEach(
+  odoo: OdooClient,
+  model: string,
+  refField: string,
+  items: CreateItem[],
+  options: { context?: OdooContext; knownAbsent?: boolean; maxAttempts?: number },
+): Promise<Map<string, CreateResult>> {
+  const results = new Map<string, CreateResult>();
+  const unique = [...new Map(items.map((item) => [item.ref, item])).values()];
+  const maxAttempts = options.maxAttempts ?? odoo.options.retry.maxAttempts + 1;
+  const searchContext = { active_test: false, ...options.context };
+
+  const findByRef = async (refs: string[]): Promise<Map<string, number>> => {
+    const found = new Map<string, number>();
+    if (refs.length === 0) return found;
+    const records = await odoo.searchRead<Record<string, unknown> & { id: number }>(model, [[refField, 'in', refs]], { fields: [refField], order: 'id asc', context: searchContext });
+    for (const record of records) {
+      const ref = record[refField] as string;
+      if (!found.has(ref)) found.set(ref, record.id);
+    }
+    return found;
+  };
+
+  const createAll = async (part: CreateItem[]): Promise<void> => {
+    let missing = part;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const ids = await odoo.createMany(model, missing.map((item) => item.values), { context: options.context });
+        missing.forEach((item, index) => results.set(item.ref, { id: ids[index], created: true }));
+        return;
+      } catch (error) {
+        if (!(error instanceof OdooUnknownOutcomeError) || attempt >= maxAttempts) throw error;
+        // What the lost call committed was created by us: those records are ours, the rest are tried again.
+        const found = await findByRef(missing.map((item) => item.ref));
+        for (const [ref, id] of found) results.set(ref, { id, created: true });
+        missing = missing.filter((item) => !found.has(item.ref));
+        if (missing.length === 0) return;
+      }
+    }
+  };
+
+  let pending = unique;
+  if (!options.knownAbsent) {
+    const existing = await findByRef(unique.map((item) => item.ref));
+    for (const [ref, id] of existing) results.set(ref, { id, created: false });
+    pending = unique.filter((item) => !existing.has(item.ref));
+  }
+  await inHalves(pending, createAll, (item, error) => results.set(item.ref, { error }));
+  return results;
+}
+
+/** Calls `work` on all items at once; when Odoo refuses, on halves until each refused item stands alone. */
+export async function inHalves<T>(items: T[], work: (part: T[]) => Promise<void>, refused: (item: T, error: unknown) => void): Promise<void> {
+  if (items.length === 0) return;
+  try {
+    await work(items);
+  } catch (error) {
+    if (!refusalOf(error)) throw error;
+    if (items.length === 1) return refused(items[0], error);
+    const half = Math.ceil(items.length / 2);
+    await inHalves(items.slice(0, half), work, refused);
+    await inHalves(items.slice(half), work, refused);
+  }
+}

@@ -1,0 +1,192 @@
+import type { CreateSaleOrder } from '@omnibus/contracts';
+import { OdooClient, OdooContext, OdooUnknownOutcomeError, OdooUserError } from '@omnibus/odoo-client';
+import { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
+import { moneyToOdoo, quantityToOdoo } from '../shared/units';
+import { CommandRejectedError } from './command-rejected';
+import { createOnceEach, CreateItem, inHalves } from './create-once-each';
+import type { CommandOutcome } from './odoo-commands';
+import { OdooDirectory } from './odoo-directory';
+
+export type SaleOrderResult = { outcome: CommandOutcome } | { error: unknown };
+
+type Order = { id: number; name: string; state: string };
+
+const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
+const CONFIRMED = ['sale', 'done'];
+
+/**
+ * CreateSaleOrder commands carried out together, in a handful of Odoo calls whatever their number:
+ * one search for the orders Odoo already has (by `client_order_ref`, our order id), one for their
+ * partners and one `create` each for the missing customers and addresses, one `create` of all new
+ * orders, one `action_confirm` on all ids, one `read` of names and states. Each order stays
+ * idempotent on its own: a retry or a replay finds what an earlier try created and finishes it. An
+ * order Odoo refuses fails alone (the others are created and confirmed); its error is its result.
+ */
+export class SaleOrderBatch {
+  constructor(
+    private readonly odoo: OdooClient,
+    private readonly mapping: ResolvedMapping,
+    private readonly directory: OdooDirectory,
+  ) {}
+
+  /** One result per command, in their order. A command for an order already in the batch finds it applied. */
+  async createSaleOrders(commands: CreateSaleOrder[]): Promise<SaleOrderResult[]> {
+    const results: SaleOrderResult[] = new Array(commands.length);
+    const byCompany = new Map<ResolvedCompany, number[]>();
+    commands.forEach((command, index) => {
+      try {
+        const company = this.mapping.company(command.companyId);
+        byCompany.set(company, [...(byCompany.get(company) ?? []), index]);
+      } catch (error) {
+        results[index] = { error };
+      }
+    });
+    for (const [company, indexes] of byCompany) {
+      const orders = await this.forCompany(company, indexes.map((index) => commands[index]));
+      const seen = new Set<string>();
+      for (const index of indexes) {
+        const { orderId } = commands[index];
+        const result = orders.get(orderId) as SaleOrderResult;
+        results[index] = seen.has(orderId) && 'outcome' in result ? { outcome: { ...result.outcome, alreadyApplied: true } } : result;
+        seen.add(orderId);
+      }
+    }
+    return results;
+  }
+
+  private async forCompany(company: ResolvedCompany, commands: CreateSaleOrder[]): Promise<Map<string, SaleOrderResult>> {
+    const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
+    const first = new Map<string, CreateSaleOrder>();
+    for (const command of commands) if (!first.has(command.orderId)) first.set(command.orderId, command);
+    const failed = new Map<string, unknown>();
+
+    const existing = new Map<string, Order>();
+    const found = await this.odoo.searchRead<Order & { client_order_ref: string }>('sale.order', [['client_order_ref', 'in', [...first.keys()]]], {
+      fields: ['client_order_ref', 'name', 'state'],
+      order: 'id asc',
+      context: { ...context, active_test: false },
+    });
+    for (const order of found) if (!existing.has(order.client_order_ref)) existing.set(order.client_order_ref, order);
+
+    // The new orders: their partners and products for all at once, then one create.
+    const fresh = [...first.values()].filter((command) => !existing.has(command.orderId));
+    const partners = await this.directory.orderPartners(
+      fresh.map((command) => ({ orderId: command.orderId, customer: command.customer, billing: command.billingAddress, shipping: command.shippingAddress })),
+      context,
+    );
+    const products = await this.directory.knownProducts(fresh.flatMap((command) => command.lines.map((line) => line.sku)));
+    const items: CreateItem[] = [];
+    for (const command of fresh) {
+      const partner = partners.get(command.orderId);
+      if (!partner || 'error' in partner) {
+        failed.set(command.orderId, partner?.error);
+        continue;
+      }
+      const unknown = [...new Set(command.lines.map((line) => line.sku).filter((sku) => !products.has(sku)))];
+      if (unknown.length > 0) {
+        failed.set(command.orderId, new CommandRejectedError(`unknown SKU(s) in Odoo: ${unknown.join(', ')}`, 'MISSING_RECORD'));
+        continue;
+      }
+      try {
+        items.push({ ref: command.orderId, values: this.saleOrderValues(command, company, partner, products) });
+      } catch (error) {
+        failed.set(command.orderId, error);
+      }
+    }
+    const created = await createOnceEach(this.odoo, 'sale.order', 'client_order_ref', items, { context, knownAbsent: true });
+
+    // Confirm every order asked to be confirmed and not yet, with one call.
+    const ids = new Map<string, { id: number; created: boolean; state?: string }>();
+    for (const [orderId, order] of existing) ids.set(orderId, { id: order.id, created: false, state: order.state });
+    for (const [orderId, result] of created) {
+      if ('error' in result) failed.set(orderId, result.error);
+      else ids.set(orderId, { id: result.id, created: result.created, state: result.created ? 'draft' : undefined });
+    }
+    const toConfirm = [...ids].filter(([orderId, order]) => first.get(orderId)!.confirm && !CONFIRMED.includes(order.state ?? ''));
+    const confirmedNow = new Set<string>();
+    await inHalves(
+      toConfirm,
+      async (part) => {
+        for (const orderId of await this.confirm(part.map(([orderId, order]) => ({ orderId, id: order.id })), context)) confirmedNow.add(orderId);
+      },
+      ([orderId], error) => failed.set(orderId, error),
+    );
+
+    // Names of new orders and states after confirming, with one read.
+    const toRead = [...ids].filter(([orderId, order]) => !failed.has(orderId) && (order.created || confirmedNow.has(orderId)));
+    const read = new Map<number, Order>();
+    if (toRead.length > 0) {
+      const records = await this.odoo.read<Order>('sale.order', toRead.map(([, order]) => order.id), ['name', 'state'], { context });
+      for (const record of records) read.set(record.id, record);
+    }
+
+    const results = new Map<string, SaleOrderResult>();
+    for (const orderId of first.keys()) {
+      const order = ids.get(orderId);
+      if (failed.has(orderId) || !order) {
+        results.set(orderId, { error: failed.get(orderId) });
+        continue;
+      }
+      const now = read.get(order.id) ?? existing.get(orderId);
+      if (first.get(orderId)!.confirm && now && !CONFIRMED.includes(now.state)) {
+        // action_confirm answered with a wizard instead of confirming: we never drive wizards.
+        results.set(orderId, { error: new OdooUserError(`sale.order.action_confirm on ${order.id} did not confirm it; state is ${now.state}`, { model: 'sale.order', method: 'action_confirm' }) });
+        continue;
+      }
+      results.set(orderId, {
+        outcome: { odooModel: 'sale.order', odooRecordId: order.id, odooRecordName: now?.name ?? null, alreadyApplied: !order.created && !confirmedNow.has(orderId) },
+      });
+    }
+    return results;
+  }
+
+  /**
+   * `action_confirm` on many orders in one call. After an unknown outcome the states are read again and
+   * only the orders still unconfirmed are confirmed again. Returns the orders this call confirmed.
+   */
+  private async confirm(orders: Array<{ orderId: string; id: number }>, context: OdooContext): Promise<string[]> {
+    const maxAttempts = this.odoo.options.retry.maxAttempts + 1;
+    let pending = orders;
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.odoo.callMethod('sale.order', 'action_confirm', pending.map((order) => order.id), { context });
+        return orders.map((order) => order.orderId);
+      } catch (error) {
+        if (!(error instanceof OdooUnknownOutcomeError) || attempt >= maxAttempts) throw error;
+        const states = await this.odoo.read<{ id: number; state: string }>('sale.order', pending.map((order) => order.id), ['state'], { context });
+        const done = new Set(states.filter((record) => CONFIRMED.includes(record.state)).map((record) => record.id));
+        pending = pending.filter((order) => !done.has(order.id));
+        if (pending.length === 0) return orders.map((order) => order.orderId);
+      }
+    }
+  }
+
+  private saleOrderValues(command: CreateSaleOrder, company: ResolvedCompany, partner: { partnerId: number; shippingId: number }, products: Map<string, number>): Record<string, unknown> {
+    const warehouse = command.fulfilmentLocations[0] ? this.mapping.location(command.fulfilmentLocations[0].location.locationId).odooWarehouseId : undefined;
+    return {
+      partner_id: partner.partnerId,
+      partner_invoice_id: partner.partnerId,
+      partner_shipping_id: partner.shippingId,
+      client_order_ref: command.orderId,
+      origin: `${command.channel.channelId}:${command.channelOrderRef}`,
+      company_id: company.odooCompanyId,
+      ...(warehouse ? { warehouse_id: warehouse } : {}),
+      // Odoo computes each line's unit from its product (product_uom ≤18, product_uom_id 19+ is never written).
+      order_line: command.lines.map((line) => {
+        const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
+        const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
+        return [
+          0,
+          0,
+          {
+            product_id: products.get(line.sku),
+            name: line.name,
+            product_uom_qty: quantityToOdoo(line.quantity),
+            price_unit: moneyToOdoo(line.unitPrice),
+            discount: discountPercent,
+          },
+        ];
+      }),
+    };
+  }
+}
