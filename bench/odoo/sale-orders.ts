@@ -1,104 +1,174 @@
 /**
- * Outbound sale orders per second with the simulator answering every call after 20 ms (a realistic
- * Odoo), and the catch-up rate after an outage.
+ * Outbound sale orders with the simulator as a loaded Odoo: 4 workers, every call 20 ms inside its
+ * worker. The adapter batched (ODOO_BATCH_SIZE=50, the default) and unbatched (1) side by side in one run.
  *
- *   node -r @swc-node/register bench/odoo/sale-orders.ts [orders=100] [outageOrders=200]
+ *   node -r @swc-node/register bench/odoo/sale-orders.ts [--outage-seconds 300] [--backlog 3000]
  *
- * 1. End to end: CreateSaleOrder commands on Kafka → adapter → Odoo → OdooCommandSucceeded on Kafka
- *    (find-or-create partner, SKUs, create by client_order_ref, confirm: one command, one Odoo order).
- * 2. The client alone, one create + one action_confirm per order (no batching) vs. batches of 50
- *    orders per create and one action_confirm per batch (createInBatches), 4 calls in flight.
- * 3. Catch-up: commands published while Odoo answers 503, then Odoo comes back.
+ * Per variant, CreateSaleOrder commands on Kafka → adapter → Odoo → OdooCommandSucceeded on Kafka:
+ * 1. capacity: a backlog published at once, drained (orders/s, Odoo calls per order);
+ * 2. offered 100/s and 200/s for 20 s each: orders/s achieved, latency published → result received.
+ * Then, batched only: Odoo answers 503 to everything for the outage while 100 orders/s keep coming,
+ * and comes back: time until every order published before it came back is applied, and that each
+ * order is in Odoo exactly once, none dead-lettered.
  */
+import { parseArgs } from 'node:util';
 import { CreateSaleOrder, OdooCommandSucceeded } from '@omnibus/contracts';
+import { OdooSimProcess } from '@omnibus/odoo-client/testing';
+import { OdooClient } from '@omnibus/odoo-client';
 import { waitFor } from '@omnibus/testing';
 import { createSaleOrder } from '../../apps/odoo-adapter/test/commands';
-import { Bench, machine, sleep, startBench } from './setup';
+import { AdapterUnderTest, RegistryProcess, startAdapter } from '../../apps/odoo-adapter/test/harness';
+import { machine, percentile, sleep } from './setup';
 
-const orders = Number(process.argv[2] ?? 100);
-const outageOrders = Number(process.argv[3] ?? 200);
+const { values: args } = parseArgs({
+  options: { 'outage-seconds': { type: 'string', default: '300' }, backlog: { type: 'string', default: '3000' }, 'rate-seconds': { type: 'string', default: '20' } },
+});
+const OUTAGE_SECONDS = Number(args['outage-seconds']);
+const BACKLOG = Number(args.backlog);
+const RATE_SECONDS = Number(args['rate-seconds']);
 const LATENCY = { kind: 'latency' as const, latencyMs: 20, probability: 1 };
 
-const succeededCount = (bench: Bench, prefix: string) =>
-  bench.under.eventsOf(OdooCommandSucceeded.type).filter((event) => (event.value as OdooCommandSucceeded).aggregateId.startsWith(prefix)).length;
+let run = 0;
+const orderOf = (prefix: string, i: number) => createSaleOrder(`${prefix}-${i}`, [{ sku: `APP-${10001 + (i % 100) * 8}`, quantity: 1 }, { sku: `HOM-${10003 + (i % 50) * 8}`, quantity: 2 }]);
 
-async function endToEnd(bench: Bench, prefix: string, count: number): Promise<{ seconds: number; callsPerOrder: number }> {
-  await bench.sim.clearCalls();
-  const started = Date.now();
-  await Promise.all(Array.from({ length: count }, (_, i) => bench.under.publish(CreateSaleOrder, createSaleOrder(`${prefix}-${i}`, [{ sku: `APP-${10001 + (i % 100) * 8}`, quantity: 1 }]))));
-  await waitFor(() => succeededCount(bench, prefix) >= count, { timeoutMs: 600_000, intervalMs: 10, what: `${count} orders` });
-  const seconds = (Date.now() - started) / 1000;
-  const calls = (await bench.sim.admin<{ count: number }>('GET', '/calls/count')).count;
-  return { seconds, callsPerOrder: calls / count };
+/** Orders sent (id → ms) and their results as the collector received them. */
+class Tracker {
+  readonly sentAt = new Map<string, number>();
+  constructor(
+    private readonly under: AdapterUnderTest,
+    readonly prefix: string,
+  ) {}
+  done(): Map<string, number> {
+    const received = new Map<string, number>();
+    for (const event of this.under.eventsOf(OdooCommandSucceeded.type)) {
+      const id = (event.value as OdooCommandSucceeded).aggregateId;
+      if (id.startsWith(`${this.prefix}-`) && !received.has(id)) received.set(id, event.receivedAt);
+    }
+    return received;
+  }
+  latencies(): number[] {
+    const done = this.done();
+    return [...this.sentAt].filter(([id]) => done.has(id)).map(([id, sent]) => done.get(id)! - sent).sort((a, b) => a - b);
+  }
 }
 
-async function clientOnly(bench: Bench, count: number, batchSize: number): Promise<number> {
-  const { odoo } = bench;
-  const [partner] = await odoo.search('res.partner', [['customer_rank', '>', 0]], { limit: 1 });
-  const products = await odoo.search('product.product', [['default_code', '=like', 'APP-%']], { limit: 50 });
-  const values = (i: number) => ({ partner_id: partner, client_order_ref: `CLIENT-${batchSize}-${i}-${Date.now()}`, order_line: [[0, 0, { product_id: products[i % products.length], product_uom_qty: 1 }]] });
+/** Publishes `rate` orders per second for `seconds` (every 10 ms, as many as the clock says are due). */
+async function offer(under: AdapterUnderTest, tracker: Tracker, rate: number, seconds: number, until?: () => boolean): Promise<void> {
   const started = Date.now();
-  if (batchSize === 1) {
-    let next = 0;
-    const worker = async () => {
-      for (let i = next++; i < count; i = next++) {
-        const id = await odoo.create('sale.order', values(i));
-        await odoo.callMethod('sale.order', 'action_confirm', [id]);
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, worker));
-  } else {
-    const batches = Array.from({ length: Math.ceil(count / batchSize) }, (_, b) => Array.from({ length: Math.min(batchSize, count - b * batchSize) }, (_, j) => values(b * batchSize + j)));
-    let next = 0;
-    const worker = async () => {
-      for (let b = next++; b < batches.length; b = next++) {
-        const ids = await odoo.createMany('sale.order', batches[b]);
-        await odoo.callMethod('sale.order', 'action_confirm', ids);
-      }
-    };
-    await Promise.all(Array.from({ length: 4 }, worker));
+  let sent = tracker.sentAt.size;
+  const base = sent;
+  while (until ? !until() : Date.now() - started < seconds * 1000) {
+    const due = base + Math.floor(((Date.now() - started) / 1000) * rate);
+    const batch = [];
+    for (; sent < due; sent++) batch.push({ contract: CreateSaleOrder, payload: orderOf(tracker.prefix, sent) });
+    if (batch.length > 0) {
+      const now = Date.now();
+      await under.publishTogether(batch);
+      for (const { payload } of batch) tracker.sentAt.set(payload.orderId, now);
+    }
+    await sleep(10);
   }
-  return (Date.now() - started) / 1000;
+}
+
+const callCount = async (sim: OdooSimProcess) => (await sim.admin<{ count: number }>('GET', '/calls/count')).count;
+
+async function variant(sim: OdooSimProcess, registry: RegistryProcess, batchSize: number, backlog: number): Promise<string[]> {
+  const under = await startAdapter(sim, registry, { ODOO_SYNC_ENABLED: 'false', ODOO_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' });
+  const lines: string[] = [];
+  try {
+    await sim.clearFaults();
+    const warm = new Tracker(under, `WARM${++run}`);
+    await under.publish(CreateSaleOrder, orderOf(warm.prefix, 0));
+    await waitFor(() => warm.done().size >= 1, { timeoutMs: 60_000, what: 'warm-up order' });
+    await sim.addFaults(LATENCY);
+
+    const capacity = new Tracker(under, `CAP${run}`);
+    await sim.clearCalls();
+    const started = Date.now();
+    for (let i = 0; i < backlog; i += 500) {
+      const batch = Array.from({ length: Math.min(500, backlog - i) }, (_, j) => ({ contract: CreateSaleOrder, payload: orderOf(capacity.prefix, i + j) }));
+      await under.publishTogether(batch);
+    }
+    await waitFor(() => capacity.done().size >= backlog, { timeoutMs: 900_000, intervalMs: 20, what: `${backlog} orders` });
+    const seconds = (Date.now() - started) / 1000;
+    const calls = await callCount(sim);
+    lines.push(`capacity: ${backlog} waiting orders in ${seconds.toFixed(1)} s = ${(backlog / seconds).toFixed(1)} orders/s, ${(calls / backlog).toFixed(2)} Odoo calls per order`);
+
+    for (const rate of [100, 200]) {
+      const tracker = new Tracker(under, `RATE${rate}-${run}`);
+      const from = Date.now();
+      await offer(under, tracker, rate, RATE_SECONDS);
+      const offeredFor = (Date.now() - from) / 1000;
+      await waitFor(() => tracker.done().size >= tracker.sentAt.size, { timeoutMs: 900_000, intervalMs: 20, what: `the ${rate}/s orders` });
+      const all = (Date.now() - from) / 1000;
+      const l = tracker.latencies();
+      lines.push(
+        `offered ${rate}/s for ${offeredFor.toFixed(0)} s: ${tracker.sentAt.size} orders applied in ${all.toFixed(1)} s = ${(tracker.sentAt.size / all).toFixed(1)} orders/s; ` +
+          `published → result p50 ${percentile(l, 50)} ms, p99 ${percentile(l, 99)} ms, max ${l[l.length - 1]} ms`,
+      );
+    }
+  } finally {
+    await under.stop();
+  }
+  return lines;
+}
+
+async function outage(sim: OdooSimProcess, registry: RegistryProcess, odoo: OdooClient): Promise<string> {
+  const under = await startAdapter(sim, registry, {
+    ODOO_SYNC_ENABLED: 'false',
+    LOG_LEVEL: 'warn',
+    ODOO_CIRCUIT_HALF_OPEN_MS: '5000',
+    ODOO_COMMANDS_PAUSE_MAX_MS: '5000',
+  });
+  try {
+    await sim.clearFaults();
+    const warm = new Tracker(under, `WARM${++run}`);
+    await under.publish(CreateSaleOrder, orderOf(warm.prefix, 0));
+    await waitFor(() => warm.done().size >= 1, { timeoutMs: 60_000, what: 'warm-up order' });
+    await sim.addFaults(LATENCY);
+    const tracker = new Tracker(under, `OUTAGE${run}`);
+    await sim.addFaults({ kind: 'http_error', status: 503, probability: 1 });
+    await offer(under, tracker, 100, OUTAGE_SECONDS);
+    const appliedDuringOutage = tracker.done().size;
+    const waiting = tracker.sentAt.size;
+    await sim.clearFaults();
+    await sim.addFaults(LATENCY);
+    const back = Date.now();
+    const before = new Set(tracker.sentAt.keys());
+    // Orders keep coming at 100/s while the backlog drains.
+    const caughtUp = () => {
+      const done = tracker.done();
+      return [...before].every((id) => done.has(id));
+    };
+    await offer(under, tracker, 100, 0, caughtUp);
+    const drained = (Date.now() - back) / 1000;
+    await waitFor(() => tracker.done().size >= tracker.sentAt.size, { timeoutMs: 900_000, intervalMs: 50, what: 'the orders after the outage' });
+    const ids = [...tracker.sentAt.keys()];
+    let inOdoo = 0;
+    for (let i = 0; i < ids.length; i += 1000) inOdoo += await odoo.searchCount('sale.order', [['client_order_ref', 'in', ids.slice(i, i + 1000)]]);
+    const deadLetters = under.events.filter((event) => event.topic.endsWith('.dlq')).length;
+    return (
+      `outage of ${OUTAGE_SECONDS} s at 100 orders/s: ${waiting} orders waiting (${appliedDuringOutage} applied during it); every one of them applied ${drained.toFixed(1)} s after Odoo came back ` +
+      `(${(waiting / drained).toFixed(0)} orders/s while new ones kept coming); ${ids.length} published in all, ${inOdoo} sale orders in Odoo, ${deadLetters} dead letters`
+    );
+  } finally {
+    await under.stop();
+  }
 }
 
 async function main(): Promise<void> {
-  console.log(`sale orders with 20 ms per Odoo call; ${machine()}`);
-  const bench = await startBench(17, {
-    ODOO_SYNC_ENABLED: 'false',
-    ODOO_CIRCUIT_FAILURES: '5',
-    ODOO_CIRCUIT_HALF_OPEN_MS: '1000',
-    ODOO_COMMANDS_PAUSE_MAX_MS: '1000',
-  });
+  console.log(`sale orders into Odoo (simulator: 4 workers, 20 ms per call); ${machine()}`);
+  const [sim, registry] = await Promise.all([OdooSimProcess.start({ version: 17 }), RegistryProcess.start()]);
+  const odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin', maxConcurrent: 8 });
   try {
-    // Warm-up: schema registration, consumer group join, first connections.
-    await bench.under.publish(CreateSaleOrder, createSaleOrder('WARMUP-0', [{ sku: 'APP-10001', quantity: 1 }]));
-    await waitFor(() => succeededCount(bench, 'WARMUP') >= 1, { timeoutMs: 60_000, what: 'warm-up order' });
-    await bench.sim.addFaults(LATENCY);
-
-    const e2e = await endToEnd(bench, 'E2E', orders);
-    console.log(`end to end through Kafka and the adapter: ${orders} orders in ${e2e.seconds.toFixed(2)} s = ${(orders / e2e.seconds).toFixed(1)} orders/s (${e2e.callsPerOrder.toFixed(1)} Odoo calls per order)`);
-
-    const single = await clientOnly(bench, orders, 1);
-    console.log(`client, no batching (create + confirm per order, 4 in flight): ${(orders / single).toFixed(1)} orders/s`);
-    const batched = await clientOnly(bench, orders, 50);
-    console.log(`client, batches of 50 (one create + one confirm per batch, 4 in flight): ${(orders / batched).toFixed(1)} orders/s`);
-
-    // Outage: Odoo answers 503 to everything while the commands arrive, then comes back.
-    await bench.sim.addFaults({ kind: 'http_error', status: 503, probability: 1 });
-    await Promise.all(Array.from({ length: outageOrders }, (_, i) => bench.under.publish(CreateSaleOrder, createSaleOrder(`OUT-${i}`, [{ sku: `APP-${10001 + (i % 100) * 8}`, quantity: 1 }]))));
-    await sleep(5_000);
-    const appliedDuringOutage = succeededCount(bench, 'OUT-');
-    await bench.sim.clearFaults();
-    await bench.sim.addFaults(LATENCY);
-    const back = Date.now();
-    await waitFor(() => succeededCount(bench, 'OUT-') >= outageOrders, { timeoutMs: 600_000, intervalMs: 10, what: 'catch-up' });
-    const seconds = (Date.now() - back) / 1000;
-    const inOdoo = await bench.odoo.searchCount('sale.order', [['client_order_ref', '=like', 'OUT-%']]);
-    console.log(
-      `catch-up after a 5 s outage: ${outageOrders} waiting orders applied in ${seconds.toFixed(2)} s = ${(outageOrders / seconds).toFixed(1)} orders/s; applied during the outage: ${appliedDuringOutage}; sale orders in Odoo: ${inOdoo}`,
-    );
+    await sim.admin('POST', '/workers', { count: 4 });
+    for (const line of await variant(sim, registry, 50, BACKLOG)) console.log(`batched (50)   ${line}`);
+    for (const line of await variant(sim, registry, 1, Math.min(BACKLOG, 600))) console.log(`unbatched (1)  ${line}`);
+    if (OUTAGE_SECONDS > 0) console.log(`batched (50)   ${await outage(sim, registry, odoo)}`);
+    console.log(`done; ${machine()}`);
   } finally {
-    await bench.stop();
+    await odoo.close();
+    await Promise.all([sim.stop(), registry.stop()]);
   }
 }
 

@@ -27,7 +27,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('sale orders in batches into Odo
   const callsSince = async (seq: number, filter: { model?: string; method?: string } = {}) => (await sim.calls(filter)).filter((call) => call.seq > seq);
   /** How many sale orders Odoo has per reference. */
   const ordersInOdoo = async (orderIds: string[]) => {
-    const orders = await odoo.searchRead<{ client_order_ref: string; state: string }>('sale.order', [['client_order_ref', 'in', orderIds]], { fields: ['client_order_ref', 'state'] });
+    const orders = await odoo.searchRead<{ id: number; client_order_ref: string; state: string }>('sale.order', [['client_order_ref', 'in', orderIds]], { fields: ['client_order_ref', 'state'] });
     const count = new Map<string, number>();
     for (const order of orders) count.set(order.client_order_ref, (count.get(order.client_order_ref) ?? 0) + 1);
     return { orders, count };
@@ -101,7 +101,7 @@ describe.each([16, 17, 18, 19] as SimVersion[])('sale orders in batches into Odo
     expect(orders).toHaveLength(40);
     expect([...count.values()].every((n) => n === 1)).toBe(true);
     expect(orders.every((order) => order.state === 'sale')).toBe(true);
-    const partners = await odoo.searchRead<{ ref: string }>('res.partner', [['ref', 'in', orderIds.map((orderId) => `CUS-${orderId}`)]], { fields: ['ref'] });
+    const partners = await odoo.searchRead<{ id: number; ref: string }>('res.partner', [['ref', 'in', orderIds.map((orderId) => `CUS-${orderId}`)]], { fields: ['ref'] });
     expect(partners).toHaveLength(40);
     expect(new Set(partners.map((partner) => partner.ref)).size).toBe(40);
     const dropped = (await callsSince(startSeq, {})).filter((call) => call.outcome === 'dropped_after_commit').map((call) => `${call.model}.${call.modelMethod as string}`);
