@@ -1,6 +1,7 @@
-import { CustomerUpserted, PriceChanged, ProductUpserted, ReadStockSnapshot, StockLocationUpserted, StockPositionChanged, StockSnapshotPart } from '@omnibus/contracts';
+import { CreateSaleOrder, CustomerUpserted, OdooCommandFailed, OdooCommandSucceeded, PriceChanged, ProductUpserted, ReadStockSnapshot, StockLocationUpserted, StockPositionChanged, StockSnapshotPart } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
+import { createSaleOrder } from './commands';
 import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor, WEBHOOK_SECRET } from './harness';
 
 let sim: OdooSimProcess;
@@ -149,6 +150,24 @@ describe.each([16, 17, 18, 19] as SimVersion[])('inbound sync from Odoo %i', (ve
     const central = part.positions.filter((position) => position.locationId === 'wh-central');
     expect(central.length).toBeGreaterThan(100);
     expect(Object.fromEntries(central.map((position) => [position.sku, position.onHand.milli]))).toEqual(Object.fromEntries([...published].filter(([, milli]) => milli !== 0)));
+  }, 60_000);
+
+  it('a SKU Odoo renamed is looked up again once the sync sees the change: an order for the old SKU is refused, not booked on the renamed product', async () => {
+    const oldSku = `REN-${version}`;
+    const newSku = `REN-${version}-B`;
+    const templateId = await odoo.create('product.template', { name: `Renamed ${version}`, default_code: oldSku });
+    const results = (orderId: string) => under.events.filter((event) => event.topic === under.topics['odoo.results'] && event.key === orderId);
+    await under.publish(CreateSaleOrder, createSaleOrder(`REN-A-${version}`, [{ sku: oldSku, quantity: 1 }]));
+    await waitFor(() => results(`REN-A-${version}`).find((event) => event.type === OdooCommandSucceeded.type), { timeoutMs: 20_000, what: 'the first order' });
+
+    await odoo.write('product.template', [templateId], { default_code: newSku });
+    await (await inbound(under)).poll('product.product');
+    await under.publish(CreateSaleOrder, createSaleOrder(`REN-B-${version}`, [{ sku: oldSku, quantity: 1 }]));
+    const failed = await waitFor(() => results(`REN-B-${version}`).find((event) => event.type === OdooCommandFailed.type)?.value as OdooCommandFailed | undefined, {
+      timeoutMs: 20_000,
+      what: 'the order for the old SKU refused',
+    });
+    expect(failed).toMatchObject({ failure: 'MISSING_RECORD', errorMessage: expect.stringContaining(oldSku) });
   }, 60_000);
 
   it('refuses a webhook without the shared secret', async () => {

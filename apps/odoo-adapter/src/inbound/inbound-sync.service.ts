@@ -83,6 +83,7 @@ export class InboundSyncService implements OnApplicationBootstrap, OnApplication
           sweepWindowSeconds: this.config.ODOO_SYNC_SWEEP_WINDOW_SECONDS,
           sweepIntervalMs: this.config.ODOO_SYNC_SWEEP_INTERVAL_MS,
           pageSize: this.config.ODOO_SYNC_PAGE_SIZE,
+          onRecords: (model, records) => this.runtime.recordsChanged(model, records),
         },
         inboundMetrics(),
         this.logger.child({ component: 'inbound-sync' }),

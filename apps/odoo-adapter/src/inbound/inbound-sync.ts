@@ -17,6 +17,8 @@ export interface InboundSyncSettings {
   sweepWindowSeconds: number;
   sweepIntervalMs: number;
   pageSize: number;
+  /** Told of every page of changed records read, before they become facts. */
+  onRecords?: (model: StreamName, records: OdooRecord[]) => void;
 }
 
 export interface InboundMetrics {
@@ -152,6 +154,7 @@ export class InboundSync {
     hintedTimes?: Map<number, Date>,
     inspect?: (facts: InboundFact[]) => void,
   ): Promise<number> {
+    if (records.length > 0) this.settings.onRecords?.(stream.model, records);
     const facts = records.length > 0 ? await stream.factsOf(records, new Date(), hintedTimes) : [];
     inspect?.(facts);
     return this.commit(stream, facts, source, cursor);

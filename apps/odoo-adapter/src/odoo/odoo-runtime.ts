@@ -58,6 +58,7 @@ export function loadMappingFile(file: string): Mapping {
  */
 export class OdooRuntime {
   private session?: OdooSession;
+  private readonly changeListeners: Array<(model: string, records: Array<{ id: number }>) => void> = [];
   private connecting?: Promise<OdooSession>;
   private timer?: NodeJS.Timeout;
   private closed = false;
@@ -67,6 +68,15 @@ export class OdooRuntime {
     private readonly mapping: Mapping,
     private readonly logger: Logger,
   ) {}
+
+  /** Odoo records the inbound sync read because they changed: caches of ids (OdooDirectory) drop them. */
+  recordsChanged(model: string, records: Array<{ id: number }>): void {
+    for (const listener of this.changeListeners) listener(model, records);
+  }
+
+  onRecordsChanged(listener: (model: string, records: Array<{ id: number }>) => void): void {
+    this.changeListeners.push(listener);
+  }
 
   /** Connects once at start-up: a wrong mapping throws (the service stops), an unreachable Odoo does not. */
   async start(): Promise<void> {

@@ -196,7 +196,10 @@ export class OdooCommandHandlers {
     if (!this.commands) {
       const session = await this.runtime.ready();
       const major = session.connection.version.major;
-      this.commands = new OdooCommands(this.runtime.client, session.mapping, new OdooDirectory(this.runtime.client, major), major);
+      const directory = new OdooDirectory(this.runtime.client, major);
+      // A product or partner the inbound sync saw change is looked up again (its SKU or ref may have moved).
+      this.runtime.onRecordsChanged((model, records) => directory.forget(model, records));
+      this.commands = new OdooCommands(this.runtime.client, session.mapping, directory, major);
     }
     return this.commands;
   }
