@@ -1,8 +1,6 @@
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import {
   BrokenCircuitError,
-  bulkhead,
-  BulkheadPolicy,
   circuitBreaker,
   CircuitBreakerPolicy,
   CircuitState,
@@ -33,6 +31,7 @@ import { OdooTransport } from './transports/transport';
 import { XmlRpcTransport } from './transports/xmlrpc';
 import { odooClientOptionsSchema, OdooClientOptions, OdooClientOptionsInput } from './options';
 import { CallRateLimiter } from './rate-limit';
+import { AdaptiveConcurrency } from './concurrency';
 import { OdooServerVersion, parseServerVersion } from './version';
 
 /** An Odoo domain in prefix notation, e.g. `[['write_date', '>=', '2024-05-01 00:00:00'], ['active', '=', true]]`. */
@@ -66,14 +65,14 @@ const tracer = trace.getTracer('@omnibus/odoo-client');
  * A typed client for Odoo's external API (16–19) over JSON-RPC, XML-RPC or JSON-2.
  *
  * Every call goes: retry (only what §2.5 calls retriable) → circuit breaker (opened by outages) →
- * concurrency limit (cockatiel bulkhead, `maxConcurrent`) → rate limit (`maxCallsPerSecond`) → transport; it is traced (one CLIENT span per call) and timed.
+ * concurrency limit (`maxConcurrent`, halved while Odoo answers 429/503: AdaptiveConcurrency) → rate limit (`maxCallsPerSecond`) → transport; it is traced (one CLIENT span per call) and timed.
  * Writes that end with an unknown outcome are not repeated here: see {@link OdooClient.createOnce}.
  */
 export class OdooClient {
   readonly options: OdooClientOptions;
   private readonly http: OdooHttp;
   /** At most `maxConcurrent` calls in flight; the rest wait in order. */
-  private readonly inFlight: BulkheadPolicy;
+  private readonly inFlight: AdaptiveConcurrency;
   private readonly rateLimit?: CallRateLimiter;
   /** Calls admitted to the transport, so close() lets them finish before closing the connections. */
   private readonly admitted = new Set<Promise<unknown>>();
@@ -91,9 +90,9 @@ export class OdooClient {
     this.options = parsed.data;
     const { maxConcurrent, maxCallsPerSecond, timeoutMs, keepAliveTimeoutMs, retry: retrySettings, circuit } = this.options;
     this.http = new OdooHttp(this.options.url, { connections: maxConcurrent, timeoutMs, keepAliveTimeoutMs });
-    this.inFlight = bulkhead(maxConcurrent, Infinity);
     this.rateLimit = maxCallsPerSecond ? new CallRateLimiter(maxCallsPerSecond) : undefined;
     this.metrics = odooClientMetrics(dependencies.registry);
+    this.inFlight = new AdaptiveConcurrency(maxConcurrent, (limit) => this.metrics.concurrencyLimit.set(limit));
 
     this.breaker = circuitBreaker(handleWhen(isOutage), {
       halfOpenAfter: circuit.halfOpenAfterMs,
@@ -335,12 +334,12 @@ export class OdooClient {
 
   // ------------------------------------------------------------------ internals
 
-  /** Waits for a free slot (and, with a rate limit, for its turn), then runs the call. */
+  /** Waits for a free slot (fewer while Odoo says it is full; and, with a rate limit, for its turn), then runs the call. */
   private admit<T>(execute: () => Promise<T>): Promise<T> {
-    const run = this.inFlight.execute(async () => {
+    const run = this.inFlight.run(async () => {
       await this.rateLimit?.take();
       return execute();
-    });
+    }, isOdooFull);
     this.admitted.add(run);
     run.then(
       () => this.admitted.delete(run),
@@ -414,4 +413,10 @@ export class OdooClient {
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
+/** Odoo has no worker free: its front end answers 429, or 503 when every worker is busy. */
+function isOdooFull(error: unknown): boolean {
+  const status = (error as { httpStatus?: number; details?: { httpStatus?: number } })?.httpStatus;
+  return status === 429 || status === 503;
 }

@@ -4,6 +4,7 @@ export interface OdooClientMetrics {
   callDuration: Histogram<'transport' | 'model' | 'method' | 'outcome'>;
   retries: Counter<'model' | 'method' | 'reason'>;
   circuitOpen: Gauge<never>;
+  concurrencyLimit: Gauge<never>;
 }
 
 /** The client's Prometheus metrics, registered once per registry (several clients share them). */
@@ -14,6 +15,7 @@ export function odooClientMetrics(registry: Registry = defaultRegistry): OdooCli
       callDuration: existing as OdooClientMetrics['callDuration'],
       retries: registry.getSingleMetric('odoo_client_retries_total') as OdooClientMetrics['retries'],
       circuitOpen: registry.getSingleMetric('odoo_client_circuit_open') as OdooClientMetrics['circuitOpen'],
+      concurrencyLimit: registry.getSingleMetric('odoo_client_concurrency_limit') as OdooClientMetrics['concurrencyLimit'],
     };
   }
   return {
@@ -33,6 +35,11 @@ export function odooClientMetrics(registry: Registry = defaultRegistry): OdooCli
     circuitOpen: new Gauge({
       name: 'odoo_client_circuit_open',
       help: '1 while the circuit breaker towards Odoo is open (calls refused locally)',
+      registers: [registry],
+    }),
+    concurrencyLimit: new Gauge({
+      name: 'odoo_client_concurrency_limit',
+      help: 'Odoo calls allowed in flight now: ODOO_MAX_CONCURRENT, halved while Odoo answers 429/503',
       registers: [registry],
     }),
   };
