@@ -3,11 +3,13 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   CancelSaleOrder,
   CreateCreditNote,
+  CreateInvoice,
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
   OdooFailureKind,
   PostJournalEntry,
+  RegisterPayment,
   ValidateDelivery,
 } from '@omnibus/contracts';
 import { DependencyUnavailableError, EventContext, PermanentError } from '@omnibus/messaging';
@@ -26,6 +28,7 @@ import { MappingError, UnmappedError } from '../mapping/mapping';
 import { OdooRuntime } from '../odoo/odoo-runtime';
 import type { OdooAdapterConfig } from '../config';
 import { ODOO_RUNTIME } from '../tokens';
+import { InvoicingCommands } from './invoicing-commands';
 import { CommandOutcome, CommandRejectedError, OdooCommands } from './odoo-commands';
 import { OdooDirectory } from './odoo-directory';
 import { resultEventId } from './result-ids';
@@ -53,6 +56,7 @@ interface CommandInfo {
 @Controller()
 export class OdooCommandHandlers {
   private commands?: OdooCommands;
+  private invoicing?: InvoicingCommands;
 
   constructor(
     @Inject(ODOO_RUNTIME) private readonly runtime: OdooRuntime,
@@ -93,6 +97,21 @@ export class OdooCommandHandlers {
   createCreditNote(@Payload() command: CreateCreditNote, @Ctx() context: EventContext): Promise<void> {
     return this.run({ type: CreateCreditNote.type, commandId: command.commandId, aggregateId: command.returnId, companyId: command.companyId }, context, (odoo) =>
       odoo.createCreditNote(command),
+    );
+  }
+
+  // Keyed by the order: an invoice follows the deliveries it bills, a payment the invoice it pays.
+  @EventPattern(CreateInvoice.type, { sequenced: true })
+  createInvoice(@Payload() command: CreateInvoice, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: CreateInvoice.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, async () =>
+      (await this.invoicingCommands()).createInvoice(command),
+    );
+  }
+
+  @EventPattern(RegisterPayment.type, { sequenced: true })
+  registerPayment(@Payload() command: RegisterPayment, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: RegisterPayment.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, async () =>
+      (await this.invoicingCommands()).registerPayment(command),
     );
   }
 
@@ -170,6 +189,16 @@ export class OdooCommandHandlers {
       this.commands = new OdooCommands(this.runtime.client, session.mapping, new OdooDirectory(this.runtime.client, major), major);
     }
     return this.commands;
+  }
+
+  private async invoicingCommands(): Promise<InvoicingCommands> {
+    if (!this.invoicing) {
+      const orders = await this.odooCommands();
+      const session = await this.runtime.ready();
+      const major = session.connection.version.major;
+      this.invoicing = new InvoicingCommands(this.runtime.client, session.mapping, new OdooDirectory(this.runtime.client, major), major, orders);
+    }
+    return this.invoicing;
   }
 }
 
