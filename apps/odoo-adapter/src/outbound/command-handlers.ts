@@ -186,19 +186,16 @@ export class OdooCommandHandlers {
     if (!this.commands) {
       const session = await this.runtime.ready();
       const major = session.connection.version.major;
-      this.commands = new OdooCommands(this.runtime.client, session.mapping, new OdooDirectory(this.runtime.client, major), major);
+      const directory = new OdooDirectory(this.runtime.client, major);
+      this.commands = new OdooCommands(this.runtime.client, session.mapping, directory, major);
+      this.invoicing = new InvoicingCommands(this.runtime.client, session.mapping, directory, major, this.commands);
     }
     return this.commands;
   }
 
   private async invoicingCommands(): Promise<InvoicingCommands> {
-    if (!this.invoicing) {
-      const orders = await this.odooCommands();
-      const session = await this.runtime.ready();
-      const major = session.connection.version.major;
-      this.invoicing = new InvoicingCommands(this.runtime.client, session.mapping, new OdooDirectory(this.runtime.client, major), major, orders);
-    }
-    return this.invoicing;
+    await this.odooCommands();
+    return this.invoicing as InvoicingCommands;
   }
 }
 

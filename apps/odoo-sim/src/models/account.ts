@@ -693,6 +693,7 @@ export function accountModels(version: OdooVersion): ModelDef[] {
         account_id: many2one('account.account', 'Account', { ondelete: 'restrict' }),
         partner_id: many2one('res.partner', 'Partner', { ondelete: 'restrict' }),
         name: char('Label'),
+        sequence: integer('Sequence', { default: 10 }),
         display_type: selection(
           [
             ['product', 'Product'],

@@ -86,6 +86,18 @@ function orderInvoiceStatus(env: Env, order: Row): string {
   return 'no';
 }
 
+const invoiceStatusField = (compute: FieldSpec['compute']): FieldSpec => ({
+  type: 'selection',
+  string: 'Invoice Status',
+  selection: [
+    ['upselling', 'Upselling Opportunity'],
+    ['invoiced', 'Fully Invoiced'],
+    ['to invoice', 'To Invoice'],
+    ['no', 'Nothing to Invoice'],
+  ],
+  compute,
+});
+
 function lineAmounts(env: Env, line: Row): { subtotal: number; tax: number } {
   if (line.display_type) return { subtotal: 0, tax: 0 };
   const subtotal = roundMoney((line.price_unit as number) * (line.product_uom_qty as number) * (1 - ((line.discount as number) ?? 0) / 100));
@@ -220,17 +232,7 @@ export function saleModels(version: OdooVersion): ModelDef[] {
             return [...moves].filter((id) => ['out_invoice', 'out_refund'].includes(env.db.get('account.move', id)?.move_type as string)).sort((a, b) => a - b);
           },
         },
-        invoice_status: {
-          type: 'selection',
-          string: 'Invoice Status',
-          selection: [
-            ['upselling', 'Upselling Opportunity'],
-            ['invoiced', 'Fully Invoiced'],
-            ['to invoice', 'To Invoice'],
-            ['no', 'Nothing to Invoice'],
-          ],
-          compute: (env, row) => orderInvoiceStatus(env, row),
-        },
+        invoice_status: invoiceStatusField((env, row) => orderInvoiceStatus(env, row)),
         amount_untaxed: { type: 'monetary', string: 'Untaxed Amount', compute: (env, row) => orderAmounts(env, row.id).untaxed },
         amount_tax: { type: 'monetary', string: 'Taxes', compute: (env, row) => orderAmounts(env, row.id).tax },
         amount_total: {
@@ -337,17 +339,7 @@ export function saleModels(version: OdooVersion): ModelDef[] {
           relation: 'account.move.line',
           compute: (env, row) => invoiceLinesOf(env, row.id).map((l) => l.id),
         },
-        invoice_status: {
-          type: 'selection',
-          string: 'Invoice Status',
-          selection: [
-            ['upselling', 'Upselling Opportunity'],
-            ['invoiced', 'Fully Invoiced'],
-            ['to invoice', 'To Invoice'],
-            ['no', 'Nothing to Invoice'],
-          ],
-          compute: (env, row) => lineInvoiceStatus(env, row),
-        },
+        invoice_status: invoiceStatusField((env, row) => lineInvoiceStatus(env, row)),
         state: {
           type: 'selection',
           string: 'Order Status',
