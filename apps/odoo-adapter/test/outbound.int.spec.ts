@@ -179,6 +179,20 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     expect(await invoicesWithRef(id('INV-10b'))).toEqual([]);
   }, 30_000);
 
+  it('invoices what was delivered for a product invoiced on delivered quantities', async () => {
+    const orderId = id('ORD-13');
+    const [product] = await odoo.searchRead<{ id: number; product_tmpl_id: [number, string] }>('product.product', [['default_code', '=', 'GRD-10015']], { fields: ['product_tmpl_id'] });
+    await odoo.write('product.template', [product.product_tmpl_id[0]], { invoice_policy: 'delivery' });
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'GRD-10015', quantity: 3 }]));
+    await under.publish(ValidateDelivery, validateDelivery(orderId, id('SHIP-13'), [{ sku: 'GRD-10015', quantity: 1 }]));
+    await under.publish(CreateInvoice, createInvoice(id('INV-13'), orderId));
+    await awaitSucceeded(orderId, 3);
+    const [invoice] = await invoicesWithRef(id('INV-13'));
+    const lines = await odoo.searchRead<{ id: number; quantity: number }>('account.move.line', [['move_id', '=', invoice.id], ['display_type', '=', 'product']], { fields: ['quantity'] });
+    expect(lines.map((line) => line.quantity)).toEqual([1]);
+    expect(await saleLinesOf(orderId)).toEqual({ invoiceStatus: 'no', lines: [[1, 0]] });
+  }, 30_000);
+
   it('a partial payment then the rest leaves the invoice paid, each payment registered once', async () => {
     const orderId = id('ORD-11');
     const invoiceId = id('INV-11');

@@ -268,6 +268,18 @@ describe.each([16, 17, 18, 19] as const)('invoicing a sale order and registering
     expect(callError(sim, 'sale.advance.payment.inv', 'create_invoices', [[again]], { context: ctx }).message).toContain('There is no invoiceable line.');
   });
 
+  it('a product invoiced on delivered quantities has only what was delivered to invoice', () => {
+    const [{ product_tmpl_id }] = call(sim, 'product.product', 'read', [[5], ['product_tmpl_id']]);
+    call(sim, 'product.template', 'write', [[product_tmpl_id[0]], { invoice_policy: 'delivery' }]);
+    const { order, picking } = confirmedOrder(sim, [[5, 4]]);
+    expect(saleLines(order)[0]).toMatchObject({ qty_to_invoice: { value: 0 }, invoice_status: 'no' });
+    const [move] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[move], version >= 17 ? { quantity: 1, picked: true } : { quantity_done: 1 }]);
+    call(sim, 'stock.picking', 'button_validate', [[picking]], { context: { skip_backorder: true } });
+    expect(saleLines(order)[0]).toMatchObject({ qty_to_invoice: { value: 1 }, invoice_status: 'to invoice' });
+    expect(orderStatus(order).invoice_status).toBe('to invoice');
+  });
+
   it('a partial payment leaves the invoice partial, the rest makes it paid (Community: paid, not in_payment)', () => {
     const invoice = call(sim, 'account.move', 'create', [{ move_type: 'out_invoice', partner_id: 8, invoice_line_ids: [[0, 0, { product_id: 1, quantity: 1, price_unit: 100, tax_ids: [[6, 0, [1]]] }]] }]);
     const ctx = { active_model: 'account.move', active_ids: [invoice] };
