@@ -1,5 +1,5 @@
 // Builders of odoo.commands payloads for the adapter's tests and benchmarks.
-import { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { v7 as uuidv7 } from 'uuid';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -85,6 +85,33 @@ export function createCreditNote(returnId: string, orderId: string, sku: string,
     lines: [{ lineId: `${orderId}-1`, sku, quantity: { milli: quantity * 1000 }, amount: usd(amountMinor), tax: usd(0), taxCode: null }],
     shippingRefund: usd(0),
     total: usd(amountMinor),
+    occurredAt: new Date(),
+  };
+}
+
+/** Invoices the order: everything Odoo has to invoice, or only `lines`. */
+export function createInvoice(invoiceId: string, orderId: string, lines: Array<{ sku: string; quantity: number }> = []): CreateInvoice {
+  return {
+    commandId: uuidv7(),
+    invoiceId,
+    orderId,
+    companyId: 'omnibus-retail',
+    lines: lines.map((line, index) => ({ lineId: `${orderId}-${index + 1}`, sku: line.sku, quantity: { milli: line.quantity * 1000 } })),
+    invoiceDate: null,
+    occurredAt: new Date(),
+  };
+}
+
+export function registerPayment(paymentId: string, invoiceId: string, orderId: string, amountMinor: number): RegisterPayment {
+  return {
+    commandId: uuidv7(),
+    paymentId,
+    invoiceId,
+    orderId,
+    companyId: 'omnibus-retail',
+    amount: usd(amountMinor),
+    journalCode: 'BNK1',
+    paymentDate: new Date().toISOString().slice(0, 10),
     occurredAt: new Date(),
   };
 }

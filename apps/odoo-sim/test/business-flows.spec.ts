@@ -242,3 +242,66 @@ describe('receipts and internal transfers', () => {
     expect(product.qty_available.value).toBe(onHand(sim, 11, 13));
   });
 });
+
+describe.each([16, 17, 18, 19] as const)('invoicing a sale order and registering payments (%i)', (version) => {
+  const sim = smallSim(version);
+  const saleLines = (order: number) =>
+    call(sim, 'sale.order.line', 'search_read', [[['order_id', '=', order]]], { fields: ['qty_to_invoice', 'qty_invoiced', 'invoice_status', 'invoice_lines', 'price_unit'], order: 'id' });
+  const orderStatus = (order: number) => call(sim, 'sale.order', 'read', [[order], ['invoice_status', 'invoice_ids']])[0];
+
+  it('an invoice line linked by sale_line_ids counts as invoiced; the wizard then finds nothing left to invoice', () => {
+    const { order } = confirmedOrder(sim, [[1, 3]]);
+    const [line] = saleLines(order);
+    expect(line).toMatchObject({ qty_to_invoice: { value: 3 }, invoice_status: 'to invoice' });
+    expect(orderStatus(order).invoice_status).toBe('to invoice');
+    const invoice = call(sim, 'account.move', 'create', [
+      { move_type: 'out_invoice', partner_id: 8, ref: 'INV-OURS-1', invoice_line_ids: [[0, 0, { product_id: 1, quantity: 2, price_unit: line.price_unit.value, sale_line_ids: [[6, 0, [line.id]]] }]] },
+    ]);
+    expect(saleLines(order)[0]).toMatchObject({ qty_to_invoice: { value: 1 }, qty_invoiced: { value: 2 }, invoice_status: 'to invoice', invoice_lines: [expect.any(Number)] });
+    expect(orderStatus(order).invoice_ids).toEqual([invoice]);
+    const ctx = { active_model: 'sale.order', active_ids: [order] };
+    const wizard = call(sim, 'sale.advance.payment.inv', 'create', [{}], { context: ctx });
+    call(sim, 'sale.advance.payment.inv', 'create_invoices', [[wizard]], { context: ctx });
+    expect(saleLines(order)[0]).toMatchObject({ qty_to_invoice: { value: 0 }, qty_invoiced: { value: 3 }, invoice_status: 'invoiced' });
+    expect(orderStatus(order)).toMatchObject({ invoice_status: 'invoiced', invoice_ids: [invoice, expect.any(Number)] });
+    const again = call(sim, 'sale.advance.payment.inv', 'create', [{}], { context: ctx });
+    expect(callError(sim, 'sale.advance.payment.inv', 'create_invoices', [[again]], { context: ctx }).message).toContain('There is no invoiceable line.');
+  });
+
+  it('a product invoiced on delivered quantities has only what was delivered to invoice', () => {
+    const [{ product_tmpl_id }] = call(sim, 'product.product', 'read', [[5], ['product_tmpl_id']]);
+    call(sim, 'product.template', 'write', [[product_tmpl_id[0]], { invoice_policy: 'delivery' }]);
+    const { order, picking } = confirmedOrder(sim, [[5, 4]]);
+    expect(saleLines(order)[0]).toMatchObject({ qty_to_invoice: { value: 0 }, invoice_status: 'no' });
+    const [move] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[move], version >= 17 ? { quantity: 1, picked: true } : { quantity_done: 1 }]);
+    call(sim, 'stock.picking', 'button_validate', [[picking]], { context: { skip_backorder: true } });
+    expect(saleLines(order)[0]).toMatchObject({ qty_to_invoice: { value: 1 }, invoice_status: 'to invoice' });
+    expect(orderStatus(order).invoice_status).toBe('to invoice');
+  });
+
+  it('a partial payment leaves the invoice partial, the rest makes it paid (Community: paid, not in_payment)', () => {
+    const invoice = call(sim, 'account.move', 'create', [{ move_type: 'out_invoice', partner_id: 8, invoice_line_ids: [[0, 0, { product_id: 1, quantity: 1, price_unit: 100, tax_ids: [[6, 0, [1]]] }]] }]);
+    const ctx = { active_model: 'account.move', active_ids: [invoice] };
+    expect(callError(sim, 'account.payment.register', 'create', [{}], { context: ctx }).message).toBe('You can only register payment for posted journal entries.');
+    call(sim, 'account.move', 'action_post', [[invoice]]);
+    const memo = version >= 18 ? 'memo' : 'ref';
+    const pay = (amount: number, communication: string) => {
+      const wizard = call(sim, 'account.payment.register', 'create', [{ amount, communication, journal_id: 4 }], { context: ctx });
+      const action = call(sim, 'account.payment.register', 'action_create_payments', [[wizard]], { context: ctx });
+      expect(action).toMatchObject({ type: 'ir.actions.act_window', res_model: 'account.payment', view_mode: 'form' });
+      return call(sim, 'account.payment', 'read', [[action.res_id], ['state', memo, 'amount', 'reconciled_invoice_ids']])[0];
+    };
+    const invoiceState = () => call(sim, 'account.move', 'read', [[invoice], ['payment_state', 'amount_residual', 'amount_total']])[0];
+
+    const first = pay(15, 'PAY-A');
+    expect(first).toMatchObject({ state: version >= 18 ? 'in_process' : 'posted', [memo]: 'PAY-A', amount: { value: 15 }, reconciled_invoice_ids: [invoice] });
+    expect(invoiceState()).toMatchObject({ payment_state: 'partial', amount_residual: { value: 100 }, amount_total: { value: 115 } });
+    const rest = pay(100, 'PAY-B');
+    expect(rest.state).toBe(version >= 18 ? 'paid' : 'posted');
+    expect(invoiceState()).toMatchObject({ payment_state: 'paid', amount_residual: { value: 0 } });
+    expect(callError(sim, 'account.payment.register', 'create', [{}], { context: ctx }).message).toBe(
+      "You can't register a payment because there is nothing left to pay on the selected journal items.",
+    );
+  });
+});

@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { DependencyUnavailableError, EventContext, EventFailedInChunk, PermanentError } from '@omnibus/messaging';
 import type { EntityManager } from 'typeorm';
 import { counter } from '@omnibus/observability';
@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import { OdooRuntime } from '../odoo/odoo-runtime';
 import type { OdooAdapterConfig } from '../config';
 import { ODOO_RUNTIME } from '../tokens';
+import { InvoicingCommands } from './invoicing-commands';
 import { CommandOutcome, OdooCommands } from './odoo-commands';
 import type { SaleOrderResult } from './sale-order-batch';
 import { OdooDirectory } from './odoo-directory';
@@ -39,6 +40,7 @@ interface CommandInfo {
 @Controller()
 export class OdooCommandHandlers {
   private commands?: OdooCommands;
+  private invoicing?: InvoicingCommands;
   /** CreateSaleOrder commands gathered in a chunk, by its transaction. */
   private readonly pendingSaleOrders = new WeakMap<EntityManager, Array<{ command: CreateSaleOrder; context: EventContext; info: CommandInfo }>>();
 
@@ -91,6 +93,21 @@ export class OdooCommandHandlers {
   createCreditNote(@Payload() command: CreateCreditNote, @Ctx() context: EventContext): Promise<void> {
     return this.run({ type: CreateCreditNote.type, commandId: command.commandId, aggregateId: command.returnId, companyId: command.companyId }, context, (odoo) =>
       odoo.createCreditNote(command),
+    );
+  }
+
+  // Keyed by the order: an invoice follows the deliveries it bills, a payment the invoice it pays.
+  @EventPattern(CreateInvoice.type, { sequenced: true })
+  createInvoice(@Payload() command: CreateInvoice, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: CreateInvoice.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, async () =>
+      (await this.invoicingCommands()).createInvoice(command),
+    );
+  }
+
+  @EventPattern(RegisterPayment.type, { sequenced: true })
+  registerPayment(@Payload() command: RegisterPayment, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: RegisterPayment.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, async () =>
+      (await this.invoicingCommands()).registerPayment(command),
     );
   }
 
@@ -200,7 +217,13 @@ export class OdooCommandHandlers {
       // A product or partner the inbound sync saw change is looked up again (its SKU or ref may have moved).
       this.runtime.onRecordsChanged((model, records) => directory.forget(model, records));
       this.commands = new OdooCommands(this.runtime.client, session.mapping, directory, major);
+      this.invoicing = new InvoicingCommands(this.runtime.client, session.mapping, directory, major, this.commands);
     }
     return this.commands;
+  }
+
+  private async invoicingCommands(): Promise<InvoicingCommands> {
+    await this.odooCommands();
+    return this.invoicing as InvoicingCommands;
   }
 }

@@ -21,7 +21,7 @@ export interface CommandOutcome {
 
 export { CommandRejectedError } from './command-rejected';
 
-const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
+export const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
 
 export class OdooCommands {
   private readonly saleOrders: SaleOrderBatch;
@@ -58,7 +58,7 @@ export class OdooCommands {
     return { odooModel: 'sale.order', odooRecordId: order.id, odooRecordName: order.name, alreadyApplied: !cancelledNow };
   }
 
-  private async findSaleOrder(orderId: string, context: OdooContext): Promise<{ id: number; name: string; state: string } | undefined> {
+  async findSaleOrder(orderId: string, context: OdooContext): Promise<{ id: number; name: string; state: string } | undefined> {
     const [order] = await this.odoo.searchRead<{ id: number; name: string; state: string }>('sale.order', [['client_order_ref', '=', orderId]], {
       fields: ['name', 'state'],
       limit: 1,
@@ -227,7 +227,7 @@ export class OdooCommands {
    * changed the state. A method answering with a wizard (an action dict) has not finished: that is a
    * business refusal here, since we never drive wizards.
    */
-  private async ensureState(model: string, id: number, method: string, doneStates: string[], context: OdooContext, knownState?: string): Promise<boolean> {
+  async ensureState(model: string, id: number, method: string, doneStates: string[], context: OdooContext, knownState?: string): Promise<boolean> {
     const attempts = this.odoo.options.retry.maxAttempts + 1;
     for (let attempt = 1; ; attempt++) {
       let state = attempt === 1 ? knownState : undefined;

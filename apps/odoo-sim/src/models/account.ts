@@ -294,15 +294,137 @@ function amountsOf(env: Env, row: Row): { untaxed: number; tax: number; total: n
     return { untaxed: 0, tax: 0, total: roundMoney(total), residual: 0 };
   }
   const total = roundMoney(untaxed + tax);
-  const paid = row.__paid ? total : 0;
-  return { untaxed: roundMoney(untaxed), tax: roundMoney(tax), total, residual: row.state === 'posted' && !row.__reversed ? roundMoney(total - paid) : row.state === 'draft' ? total : 0 };
+  if (row.__reversed) return { untaxed: roundMoney(untaxed), tax: roundMoney(tax), total, residual: 0 };
+  // What is still due: the open part of the receivable/payable (payment term) lines.
+  const open = lines.filter((l) => l.display_type === 'payment_term').reduce((sum, l) => sum + lineResidual(env, l), 0);
+  return { untaxed: roundMoney(untaxed), tax: roundMoney(tax), total, residual: roundMoney(Math.abs(open)) };
 }
 
+/**
+ * _compute_payment_state (Community): a posted invoice whose payment term lines are partly matched is
+ * `partial`; fully matched with payments it is `_get_invoice_in_payment_state()`, which is `paid` in
+ * Community 16–19 (`in_payment` only with the accountant app, which the simulator is not).
+ */
 function paymentState(env: Env, row: Row): string {
   if (!INVOICE_TYPES.has(row.move_type as string) || row.state !== 'posted') return 'not_paid';
   if (row.__reversed) return 'reversed';
-  if (row.__paid) return env.version >= 18 ? 'paid' : 'paid';
-  return 'not_paid';
+  const terms = movesLines(env, row.id).filter((l) => l.display_type === 'payment_term');
+  const matched = terms.some((l) => partialsOf(env, l.id).length > 0);
+  if (!matched) return 'not_paid';
+  return amountsOf(env, row).residual === 0 ? 'paid' : 'partial';
+}
+
+// -------------------------------------------------------------------------------- reconciliation
+
+function partialsOf(env: Env, lineId: number): Row[] {
+  return [...env.db.table('account.partial.reconcile').values()].filter((p) => p.debit_move_id === lineId || p.credit_move_id === lineId);
+}
+
+/** Lines whose residual is followed: reconcilable accounts, and liquidity (cash) accounts as in Odoo. */
+function isReconcilable(env: Env, line: Row): boolean {
+  const account = env.db.get('account.account', line.account_id as number);
+  return Boolean(account?.reconcile) || account?.account_type === 'asset_cash';
+}
+
+/** amount_residual: the balance less what partial reconciliations already matched; 0 on other accounts. */
+function lineResidual(env: Env, line: Row): number {
+  if (!isReconcilable(env, line)) return 0;
+  let residual = ((line.debit as number) ?? 0) - ((line.credit as number) ?? 0);
+  for (const partial of partialsOf(env, line.id)) residual += partial.debit_move_id === line.id ? -(partial.amount as number) : (partial.amount as number);
+  return roundMoney(residual);
+}
+
+/** account.move.line.reconcile(): matches debits with credits, oldest first, by partial reconciliations. */
+export function reconcileLines(env: Env, lineIds: number[]): void {
+  const lines = lineIds.map((id) => env.db.get('account.move.line', id) as Row);
+  if (lines.some((l) => !isReconcilable(env, l))) throw userError('Account is not reconcilable. Please check the account settings.');
+  const debits = lines.filter((l) => lineResidual(env, l) > 0);
+  const credits = lines.filter((l) => lineResidual(env, l) < 0);
+  for (const debit of debits) {
+    for (const credit of credits) {
+      const amount = roundMoney(Math.min(lineResidual(env, debit), -lineResidual(env, credit)));
+      if (amount <= 0) continue;
+      create(env.sudo(), 'account.partial.reconcile', [{ debit_move_id: debit.id, credit_move_id: credit.id, amount, debit_amount_currency: amount, credit_amount_currency: amount }]);
+    }
+  }
+}
+
+/** account.payment.register: the open receivable/payable lines of the posted moves it was opened on. */
+function registerLines(env: Env): number[] {
+  const model = env.context.active_model;
+  const ids = ((env.context.active_ids as number[]) ?? []).map(Number);
+  if (model === 'account.move.line') return ids;
+  if (model !== 'account.move') throw userError("The register payment wizard should only be called on account.move or account.move.line records.");
+  const lines: number[] = [];
+  for (const move of requireRows(env, 'account.move', ids)) {
+    if (move.state !== 'posted') throw userError('You can only register payment for posted journal entries.');
+    for (const line of movesLines(env, move.id)) if (line.display_type === 'payment_term' && lineResidual(env, line) !== 0) lines.push(line.id);
+  }
+  if (lines.length === 0) throw userError("You can't register a payment because there is nothing left to pay on the selected journal items.");
+  return lines;
+}
+
+/** Ids in a many2many value before it is stored: plain ids or (6, 0, ids) / (4, id) commands. */
+function linkedIds(value: unknown): number[] {
+  if (!Array.isArray(value)) return [];
+  return value.flatMap((item) => (typeof item === 'number' ? [item] : Array.isArray(item) && item[0] === 6 ? (item[2] as number[]) : Array.isArray(item) && item[0] === 4 ? [item[1] as number] : []));
+}
+
+function createPaymentsFromWizard(env: Env, wizardId: number): number[] {
+  const [wizard] = requireRows(env, 'account.payment.register', [wizardId]);
+  const lines = (wizard.line_ids as number[]).map((id) => env.db.get('account.move.line', id) as Row);
+  const partners = new Set(lines.map((l) => l.partner_id));
+  if (partners.size > 1) throw userError('The simulator registers one payment for one partner at a time.');
+  if (!((wizard.amount as number) > 0)) throw userError('You can\'t create a new payment without an amount.');
+  if (wizard.payment_difference_handling === 'reconcile') throw userError('The simulator does not write off payment differences.');
+  const due = lines.reduce((sum, l) => sum + lineResidual(env, l), 0);
+  const memoField = env.version >= 18 ? 'memo' : 'ref';
+  const [paymentId] = create(env, 'account.payment', [
+    {
+      payment_type: due > 0 ? 'inbound' : 'outbound',
+      partner_type: due > 0 ? 'customer' : 'supplier',
+      partner_id: lines[0]?.partner_id ?? false,
+      amount: wizard.amount,
+      date: wizard.payment_date,
+      journal_id: wizard.journal_id,
+      payment_method_line_id: wizard.payment_method_line_id || false,
+      [memoField]: wizard.communication || false,
+    },
+  ]);
+  postPayments(env, [paymentId]);
+  const payment = env.db.get('account.payment', paymentId) as Row;
+  const counterpart = movesLines(env, payment.move_id as number).filter((l) => l.account_id === lines[0]?.account_id);
+  reconcileLines(env, [...lines.map((l) => l.id), ...counterpart.map((l) => l.id)]);
+  // 18+: a payment whose invoices are all paid is paid (account.payment._compute_state).
+  if (env.version >= 18) {
+    const invoices = [...new Set(lines.map((l) => l.move_id as number))].map((id) => env.db.get('account.move', id) as Row);
+    if (invoices.every((invoice) => paymentState(env, invoice) === 'paid')) write(env, 'account.payment', [paymentId], { state: 'paid' });
+  }
+  return [paymentId];
+}
+
+function postPayments(env: Env, ids: number[]): void {
+  for (const payment of requireRows(env, 'account.payment', ids)) {
+    if (payment.state !== 'draft') throw userError('Only a draft payment can be posted.');
+    if (!payment.move_id) createPaymentMove(env, payment.id);
+    const current = env.db.get('account.payment', payment.id) as Row;
+    postMoves(env, [current.move_id as number]);
+    const name = env.db.get('account.move', current.move_id as number)?.name;
+    write(env, 'account.payment', [payment.id], { state: env.version >= 18 ? 'in_process' : 'posted', name });
+  }
+}
+
+/** The invoices a payment's journal items are reconciled with (account.payment.reconciled_invoice_ids). */
+function reconciledInvoices(env: Env, payment: Row): number[] {
+  const invoices = new Set<number>();
+  for (const line of payment.move_id ? movesLines(env, payment.move_id as number) : []) {
+    for (const partial of partialsOf(env, line.id)) {
+      const other = env.db.get('account.move.line', (partial.debit_move_id === line.id ? partial.credit_move_id : partial.debit_move_id) as number);
+      const move = other && env.db.get('account.move', other.move_id as number);
+      if (move && INVOICE_TYPES.has(move.move_type as string)) invoices.add(move.id);
+    }
+  }
+  return [...invoices].sort((a, b) => a - b);
 }
 
 // ----------------------------------------------------------------------------------------- models
@@ -571,6 +693,7 @@ export function accountModels(version: OdooVersion): ModelDef[] {
         account_id: many2one('account.account', 'Account', { ondelete: 'restrict' }),
         partner_id: many2one('res.partner', 'Partner', { ondelete: 'restrict' }),
         name: char('Label'),
+        sequence: integer('Sequence', { default: 10 }),
         display_type: selection(
           [
             ['product', 'Product'],
@@ -606,9 +729,15 @@ export function accountModels(version: OdooVersion): ModelDef[] {
         tax_ids: many2many('account.tax', 'Taxes'),
         tax_line_id: many2one('account.tax', 'Originator Tax', { ondelete: 'restrict' }),
         date_maturity: date('Due Date'),
-        sale_line_id: many2one('sale.order.line', 'Sale Order Line'),
-        reconciled: { type: 'boolean', string: 'Reconciled', compute: () => false },
-        amount_residual: { type: 'monetary', string: 'Residual Amount', compute: (_env, row) => roundMoney(((row.debit as number) ?? 0) - ((row.credit as number) ?? 0)) },
+        sale_line_ids: many2many('sale.order.line', 'Sales Order Lines'),
+        reconciled: {
+          type: 'boolean',
+          string: 'Reconciled',
+          compute: (env, row) => isReconcilable(env, row) && partialsOf(env, row.id).length > 0 && lineResidual(env, row) === 0,
+        },
+        amount_residual: { type: 'monetary', string: 'Residual Amount', compute: (env, row) => lineResidual(env, row) },
+        matched_debit_ids: one2many('account.partial.reconcile', 'credit_move_id', 'Matched Debits'),
+        matched_credit_ids: one2many('account.partial.reconcile', 'debit_move_id', 'Matched Credits'),
         company_id: {
           type: 'many2one',
           string: 'Company',
@@ -742,7 +871,15 @@ export function accountModels(version: OdooVersion): ModelDef[] {
           relation: 'res.company',
           compute: (env, row) => env.db.get('account.journal', row.journal_id as number)?.company_id ?? false,
         },
-        is_reconciled: { type: 'boolean', string: 'Is Reconciled', compute: () => false },
+        is_reconciled: {
+          type: 'boolean',
+          string: 'Is Reconciled',
+          compute: (env, row) => {
+            const counterparts = row.move_id ? movesLines(env, row.move_id as number).filter((l) => env.db.get('account.account', l.account_id as number)?.reconcile) : [];
+            return counterparts.length > 0 && counterparts.every((l) => lineResidual(env, l) === 0);
+          },
+        },
+        reconciled_invoice_ids: { type: 'many2many', string: 'Reconciled Invoices', relation: 'account.move', compute: (env, row) => reconciledInvoices(env, row) },
       },
       hooks: {
         beforeCreate: (env, vals) => {
@@ -755,14 +892,7 @@ export function accountModels(version: OdooVersion): ModelDef[] {
       },
       methods: {
         action_post: recordMethod((env, ids) => {
-          for (const payment of requireRows(env, 'account.payment', ids)) {
-            if (payment.state !== 'draft') throw userError('Only a draft payment can be posted.');
-            if (!payment.move_id) createPaymentMove(env, payment.id);
-            const current = env.db.get('account.payment', payment.id) as Row;
-            postMoves(env, [current.move_id as number]);
-            const name = env.db.get('account.move', current.move_id as number)?.name;
-            write(env, 'account.payment', [payment.id], { state: env.version >= 18 ? 'in_process' : 'posted', name });
-          }
+          postPayments(env, ids);
           return null;
         }),
         action_draft: recordMethod((env, ids) => {
@@ -781,6 +911,85 @@ export function accountModels(version: OdooVersion): ModelDef[] {
         }),
       },
       displayName: (_env, row) => (row.name && row.name !== '/' ? (row.name as string) : `Draft Payment`),
+    }),
+    defineModel({
+      name: 'account.partial.reconcile',
+      description: 'Partial Reconcile',
+      fields: {
+        debit_move_id: many2one('account.move.line', 'Debit line', { required: true, ondelete: 'cascade' }),
+        credit_move_id: many2one('account.move.line', 'Credit line', { required: true, ondelete: 'cascade' }),
+        amount: monetary('Amount'),
+        debit_amount_currency: monetary('Debit amount currency'),
+        credit_amount_currency: monetary('Credit amount currency'),
+        max_date: {
+          type: 'date',
+          string: 'Max Date of Matched Lines',
+          compute: (env, row) => {
+            const dates = [row.debit_move_id, row.credit_move_id].map((id) => env.db.get('account.move', env.db.get('account.move.line', id as number)?.move_id as number)?.date as string);
+            return dates.sort().at(-1) ?? false;
+          },
+        },
+        company_id: {
+          type: 'many2one',
+          string: 'Company',
+          relation: 'res.company',
+          compute: (env, row) => {
+            const move = env.db.get('account.move', env.db.get('account.move.line', row.debit_move_id as number)?.move_id as number);
+            return move ? (env.db.get('account.journal', move.journal_id as number)?.company_id ?? false) : false;
+          },
+        },
+      },
+    }),
+    defineModel({
+      name: 'account.payment.register',
+      description: 'Pay',
+      transient: true,
+      fields: {
+        line_ids: many2many('account.move.line', 'Journal items', { default: (env: Env) => registerLines(env) }),
+        payment_date: date('Payment Date', { required: true, default: () => todayText() }),
+        amount: monetary('Amount', {
+          default: (env: Env, vals: Vals) => roundMoney(Math.abs(linkedIds(vals.line_ids).reduce((sum, id) => sum + lineResidual(env, env.db.get('account.move.line', id) as Row), 0))),
+        }),
+        communication: char('Memo', {
+          default: (env: Env, vals: Vals) => {
+            const line = env.db.get('account.move.line', linkedIds(vals.line_ids)[0]);
+            const move = line && env.db.get('account.move', line.move_id as number);
+            return move ? move.payment_reference || move.name || false : false;
+          },
+        }),
+        group_payment: boolean('Group Payments', { default: true }),
+        journal_id: many2one('account.journal', 'Journal', {
+          default: (env: Env) => searchIds(env.sudo(), 'account.journal', [['type', 'in', ['bank', 'cash']], ['company_id', '=', env.companyId()]], { order: 'sequence, id', limit: 1 })[0] ?? false,
+        }),
+        payment_method_line_id: many2one('account.payment.method.line', 'Payment Method'),
+        payment_difference_handling: selection(
+          [
+            ['open', 'Keep open'],
+            ['reconcile', 'Mark as fully paid'],
+          ],
+          'Payment Difference Handling',
+          { default: 'open' },
+        ),
+        writeoff_account_id: many2one('account.account', 'Difference Account'),
+        partner_id: {
+          type: 'many2one',
+          string: 'Customer/Vendor',
+          relation: 'res.partner',
+          compute: (env, row) => env.db.get('account.move.line', ((row.line_ids as number[]) ?? [])[0])?.partner_id ?? false,
+        },
+        currency_id: many2one('res.currency', 'Currency', { default: 1 }),
+        company_id: many2one('res.company', 'Company', { default: (env: Env) => env.companyId() }),
+      },
+      methods: {
+        action_create_payments: recordMethod((env, ids) => {
+          const payments = ids.flatMap((id) => createPaymentsFromWizard(env, id));
+          if (env.context.dont_redirect_to_payments) return true;
+          const action: Record<string, unknown> = { name: 'Payments', type: 'ir.actions.act_window', res_model: 'account.payment', context: { create: false } };
+          if (payments.length === 1) Object.assign(action, { view_mode: 'form', res_id: payments[0] });
+          else Object.assign(action, { view_mode: env.version >= 18 ? 'list,form' : 'tree,form', domain: [['id', 'in', payments]] });
+          return action;
+        }),
+      },
     }),
     defineModel({
       name: 'account.payment.method.line',

@@ -29,6 +29,75 @@ function lineOf(env: Env, orderId: number): Row[] {
   return [...env.db.table('sale.order.line').values()].filter((l) => l.order_id === orderId).sort((a, b) => (a.sequence as number) - (b.sequence as number) || a.id - b.id);
 }
 
+/** The invoice lines linked to a sale line (account.move.line.sale_line_ids, the inverse of sale.order.line.invoice_lines). */
+export function invoiceLinesOf(env: Env, saleLineId: number): Row[] {
+  return [...env.db.table('account.move.line').values()].filter((l) => ((l.sale_line_ids as number[]) ?? []).includes(saleLineId)).sort((a, b) => a.id - b.id);
+}
+
+/** _prepare_qty_invoiced: invoices add, credit notes subtract; drafts count, cancelled moves do not. */
+function invoicedQuantity(env: Env, saleLineId: number): number {
+  let total = 0;
+  for (const line of invoiceLinesOf(env, saleLineId)) {
+    const move = env.db.get('account.move', line.move_id as number);
+    if (!move || move.state === 'cancel') continue;
+    if (move.move_type === 'out_invoice') total += (line.quantity as number) ?? 0;
+    else if (move.move_type === 'out_refund') total -= (line.quantity as number) ?? 0;
+  }
+  return total;
+}
+
+const isConfirmed = (env: Env, state: unknown) => state === 'sale' || (env.version === 16 && state === 'done');
+
+function invoicePolicy(env: Env, line: Row): string {
+  const product = env.db.get('product.product', line.product_id as number);
+  return (env.db.get('product.template', product?.product_tmpl_id as number)?.invoice_policy as string) || 'order';
+}
+
+/** _compute_qty_to_invoice: ordered (policy `order`) or delivered (policy `delivery`) minus invoiced. */
+function quantityToInvoice(env: Env, line: Row): number {
+  const order = env.db.get('sale.order', line.order_id as number);
+  if (!isConfirmed(env, order?.state) || line.display_type) return 0;
+  const basis = invoicePolicy(env, line) === 'order' ? (line.product_uom_qty as number) : deliveredQuantity(env, line.id);
+  return roundQuantity(basis - invoicedQuantity(env, line.id));
+}
+
+const roundQuantity = (value: number) => Math.round(value * 1000) / 1000;
+
+/** sale.order.line._compute_invoice_status. */
+function lineInvoiceStatus(env: Env, line: Row): string {
+  const order = env.db.get('sale.order', line.order_id as number);
+  if (!isConfirmed(env, order?.state)) return 'no';
+  if (quantityToInvoice(env, line) !== 0) return 'to invoice';
+  const ordered = line.product_uom_qty as number;
+  if (order?.state === 'sale' && invoicePolicy(env, line) === 'order' && ordered >= 0 && deliveredQuantity(env, line.id) > ordered) return 'upselling';
+  if (invoicedQuantity(env, line.id) >= ordered) return 'invoiced';
+  return 'no';
+}
+
+/** sale.order._compute_invoice_status from its product lines. */
+function orderInvoiceStatus(env: Env, order: Row): string {
+  if (!isConfirmed(env, order.state)) return 'no';
+  const statuses = lineOf(env, order.id)
+    .filter((l) => !l.display_type)
+    .map((l) => lineInvoiceStatus(env, l));
+  if (statuses.includes('to invoice')) return 'to invoice';
+  if (statuses.length && statuses.every((s) => s === 'invoiced')) return 'invoiced';
+  if (statuses.length && statuses.every((s) => s === 'invoiced' || s === 'upselling')) return 'upselling';
+  return 'no';
+}
+
+const invoiceStatusField = (compute: FieldSpec['compute']): FieldSpec => ({
+  type: 'selection',
+  string: 'Invoice Status',
+  selection: [
+    ['upselling', 'Upselling Opportunity'],
+    ['invoiced', 'Fully Invoiced'],
+    ['to invoice', 'To Invoice'],
+    ['no', 'Nothing to Invoice'],
+  ],
+  compute,
+});
+
 function lineAmounts(env: Env, line: Row): { subtotal: number; tax: number } {
   if (line.display_type) return { subtotal: 0, tax: 0 };
   const subtotal = roundMoney((line.price_unit as number) * (line.product_uom_qty as number) * (1 - ((line.discount as number) ?? 0) / 100));
@@ -156,23 +225,14 @@ export function saleModels(version: OdooVersion): ModelDef[] {
           type: 'many2many',
           string: 'Invoices',
           relation: 'account.move',
-          compute: (env, row) => searchIds(env.sudo(), 'account.move', [['invoice_origin', '=', row.name], ['move_type', 'in', ['out_invoice', 'out_refund']]]),
-        },
-        invoice_status: {
-          type: 'selection',
-          string: 'Invoice Status',
-          selection: [
-            ['upselling', 'Upselling Opportunity'],
-            ['invoiced', 'Fully Invoiced'],
-            ['to invoice', 'To Invoice'],
-            ['no', 'Nothing to Invoice'],
-          ],
+          // order_line.invoice_lines.move_id, customer invoices and credit notes only.
           compute: (env, row) => {
-            if (!['sale', 'done'].includes(row.state as string)) return 'no';
-            const invoiced = searchIds(env.sudo(), 'account.move', [['invoice_origin', '=', row.name], ['state', '!=', 'cancel']]).length > 0;
-            return invoiced ? 'invoiced' : 'to invoice';
+            const moves = new Set<number>();
+            for (const line of lineOf(env, row.id)) for (const invoiceLine of invoiceLinesOf(env, line.id)) moves.add(invoiceLine.move_id as number);
+            return [...moves].filter((id) => ['out_invoice', 'out_refund'].includes(env.db.get('account.move', id)?.move_type as string)).sort((a, b) => a - b);
           },
         },
+        invoice_status: invoiceStatusField((env, row) => orderInvoiceStatus(env, row)),
         amount_untaxed: { type: 'monetary', string: 'Untaxed Amount', compute: (env, row) => orderAmounts(env, row.id).untaxed },
         amount_tax: { type: 'monetary', string: 'Taxes', compute: (env, row) => orderAmounts(env, row.id).tax },
         amount_total: {
@@ -271,19 +331,15 @@ export function saleModels(version: OdooVersion): ModelDef[] {
           },
         },
         qty_delivered: { type: 'float', string: 'Delivery Quantity', compute: (env, row) => deliveredQuantity(env, row.id) },
-        qty_invoiced: {
-          type: 'float',
-          string: 'Invoiced Quantity',
-          compute: (env, row) => {
-            let total = 0;
-            for (const line of env.db.table('account.move.line').values()) {
-              if (line.sale_line_id !== row.id) continue;
-              const move = env.db.get('account.move', line.move_id as number);
-              if (move && move.state !== 'cancel') total += ((line.quantity as number) ?? 0) * (move.move_type === 'out_refund' ? -1 : 1);
-            }
-            return total;
-          },
+        qty_invoiced: { type: 'float', string: 'Invoiced Quantity', compute: (env, row) => invoicedQuantity(env, row.id) },
+        qty_to_invoice: { type: 'float', string: 'Quantity To Invoice', compute: (env, row) => quantityToInvoice(env, row) },
+        invoice_lines: {
+          type: 'many2many',
+          string: 'Invoice Lines',
+          relation: 'account.move.line',
+          compute: (env, row) => invoiceLinesOf(env, row.id).map((l) => l.id),
         },
+        invoice_status: invoiceStatusField((env, row) => lineInvoiceStatus(env, row)),
         state: {
           type: 'selection',
           string: 'Order Status',
@@ -399,9 +455,10 @@ function prepareLine(env: Env, vals: Vals): void {
   if (vals[taxKey] === undefined) vals[taxKey] = [[6, 0, (template.taxes_id as number[]) ?? []]];
 }
 
+/** sale.order._create_invoices for one order: the lines with something to invoice, linked by sale_line_ids. */
 function invoiceOrder(env: Env, orderId: number): number {
   const order = env.db.get('sale.order', orderId) as Row;
-  const lines = lineOf(env, orderId).filter((l) => !l.display_type && l.product_id);
+  const lines = lineOf(env, orderId).filter((l) => !l.display_type && l.product_id && quantityToInvoice(env, l) !== 0);
   if (lines.length === 0) throw userError('There is no invoiceable line. If a product has a control policy based on received quantity, please make sure that a quantity has been received.');
   const journal = searchIds(env.sudo(), 'account.journal', [['type', '=', 'sale']], { limit: 1 })[0];
   const [moveId] = create(env, 'account.move', [
@@ -417,11 +474,11 @@ function invoiceOrder(env: Env, orderId: number): number {
         {
           product_id: line.product_id,
           name: line.name,
-          quantity: line.product_uom_qty,
+          quantity: quantityToInvoice(env, line),
           price_unit: line.price_unit,
           discount: line.discount,
           tax_ids: [[6, 0, (line[taxField(env.version)] as number[]) ?? []]],
-          sale_line_id: line.id,
+          sale_line_ids: [[4, line.id]],
         },
       ]),
     },

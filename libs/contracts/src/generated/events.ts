@@ -1269,6 +1269,62 @@ export const CreateCreditNote: EventContract<CreateCreditNote, 'com.omnibus.odoo
 );
 
 /**
+ * Command to the Odoo adapter: invoice a confirmed sale order (what is invoiceable, or the given lines) and post the invoice (out_invoice) exactly once.
+ * Topic `odoo.commands`, key `orderId`, owner finance-posting; subject `odoo.commands-com.omnibus.odoo.CreateInvoice`.
+ */
+export interface CreateInvoice {
+  /** Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (external id or reference), so a retry never creates a second record. */
+  commandId: string;
+  /** Omnibus invoice id, stored as the invoice's reference (ref): a retry or a replay finds the invoice instead of creating another. */
+  invoiceId: string;
+  /** Omnibus order id (the sale order's client_order_ref). The message key (keeps the order's commands in sequence: the invoice follows the deliveries it bills). */
+  orderId: string;
+  /** Odoo company of the order. */
+  companyId: string;
+  /** Quantities to invoice per order line; empty = everything Odoo has to invoice (ordered or delivered quantities, per the product's invoicing policy). */
+  lines: LineQuantity[];
+  /** Invoice date as an ISO 8601 calendar date (YYYY-MM-DD); null = the day Odoo posts it. */
+  invoiceDate: string | null;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of CreateInvoice: topic, subject, key, schema and typed Avro encoding. */
+export const CreateInvoice: EventContract<CreateInvoice, 'com.omnibus.odoo.CreateInvoice'> = defineContract(
+  eventCatalogue['com.omnibus.odoo.CreateInvoice'],
+  eventSchemas['com.omnibus.odoo.CreateInvoice'],
+);
+
+/**
+ * Command to the Odoo adapter: register a customer payment against a posted invoice (found by our invoice id) and reconcile it; a partial amount leaves the invoice partially paid.
+ * Topic `odoo.commands`, key `orderId`, owner finance-posting; subject `odoo.commands-com.omnibus.odoo.RegisterPayment`.
+ */
+export interface RegisterPayment {
+  /** Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (external id or reference), so a retry never creates a second record. */
+  commandId: string;
+  /** Omnibus payment id, stored as the payment's memo (ref up to Odoo 17): a retry or a replay finds the payment instead of registering another. */
+  paymentId: string;
+  /** Omnibus invoice id of the posted invoice being paid (its ref in Odoo). */
+  invoiceId: string;
+  /** Omnibus order id. The message key (keeps the payment behind the CreateInvoice it pays). */
+  orderId: string;
+  /** Odoo company of the invoice. */
+  companyId: string;
+  /** Amount received, in the company currency; less than the amount due leaves the rest open. */
+  amount: Money;
+  /** Code of the bank or cash journal that received the money (mapped like PostJournalEntry's). */
+  journalCode: string;
+  /** Payment date as an ISO 8601 calendar date (YYYY-MM-DD). */
+  paymentDate: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of RegisterPayment: topic, subject, key, schema and typed Avro encoding. */
+export const RegisterPayment: EventContract<RegisterPayment, 'com.omnibus.odoo.RegisterPayment'> = defineContract(
+  eventCatalogue['com.omnibus.odoo.RegisterPayment'],
+  eventSchemas['com.omnibus.odoo.RegisterPayment'],
+);
+
+/**
  * Command to the Odoo adapter: read Odoo's on-hand stock (stock.quant) per SKU and mapped location now, and answer with StockSnapshotPart events on odoo.stock-snapshots. Issued by inventory's drift check.
  * Topic `odoo.commands`, key `snapshotId`, owner inventory; subject `odoo.commands-com.omnibus.odoo.ReadStockSnapshot`.
  */
@@ -1511,6 +1567,8 @@ export interface EventMap {
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery;
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry;
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote;
+  'com.omnibus.odoo.CreateInvoice': CreateInvoice;
+  'com.omnibus.odoo.RegisterPayment': RegisterPayment;
   'com.omnibus.odoo.ReadStockSnapshot': ReadStockSnapshot;
   'com.omnibus.odoo.OdooCommandSucceeded': OdooCommandSucceeded;
   'com.omnibus.odoo.OdooCommandFailed': OdooCommandFailed;
@@ -1567,6 +1625,8 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery,
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry,
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote,
+  'com.omnibus.odoo.CreateInvoice': CreateInvoice,
+  'com.omnibus.odoo.RegisterPayment': RegisterPayment,
   'com.omnibus.odoo.ReadStockSnapshot': ReadStockSnapshot,
   'com.omnibus.odoo.OdooCommandSucceeded': OdooCommandSucceeded,
   'com.omnibus.odoo.OdooCommandFailed': OdooCommandFailed,
@@ -1592,7 +1652,7 @@ export interface TopicEventMap {
   'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | RefundIssued;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
-  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | ReadStockSnapshot;
+  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateInvoice | RegisterPayment | ReadStockSnapshot;
   'odoo.results': OdooCommandSucceeded | OdooCommandFailed;
   'odoo.stock-snapshots': StockSnapshotPart;
   'retail.locations': StockLocationUpserted;

@@ -5162,6 +5162,163 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.odoo.CreateInvoice': {
+    type: 'record',
+    name: 'CreateInvoice',
+    namespace: 'com.omnibus.odoo',
+    doc: 'Command to the Odoo adapter: invoice a confirmed sale order (what is invoiceable, or the given lines) and post the invoice (out_invoice) exactly once.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (external id or reference), so a retry never creates a second record.',
+      },
+      {
+        name: 'invoiceId',
+        type: 'string',
+        doc: 'Omnibus invoice id, stored as the invoice\'s reference (ref): a retry or a replay finds the invoice instead of creating another.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Omnibus order id (the sale order\'s client_order_ref). The message key (keeps the order\'s commands in sequence: the invoice follows the deliveries it bills).',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Odoo company of the order.',
+      },
+      {
+        name: 'lines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'LineQuantity',
+            namespace: 'com.omnibus.common',
+            doc: 'A quantity of one SKU on one order line, e.g. what a shipment carries or what a reservation must cover.',
+            fields: [
+              {
+                name: 'lineId',
+                type: 'string',
+                doc: 'Id of the order line, unique within its order.',
+              },
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit of the product.',
+              },
+              {
+                name: 'quantity',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Quantity of the SKU on this line (positive).',
+              },
+            ],
+          },
+        },
+        doc: 'Quantities to invoice per order line; empty = everything Odoo has to invoice (ordered or delivered quantities, per the product\'s invoicing policy).',
+      },
+      {
+        name: 'invoiceDate',
+        type: ['null', 'string'],
+        doc: 'Invoice date as an ISO 8601 calendar date (YYYY-MM-DD); null = the day Odoo posts it.',
+        default: null,
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.odoo.RegisterPayment': {
+    type: 'record',
+    name: 'RegisterPayment',
+    namespace: 'com.omnibus.odoo',
+    doc: 'Command to the Odoo adapter: register a customer payment against a posted invoice (found by our invoice id) and reconcile it; a partial amount leaves the invoice partially paid.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (external id or reference), so a retry never creates a second record.',
+      },
+      {
+        name: 'paymentId',
+        type: 'string',
+        doc: 'Omnibus payment id, stored as the payment\'s memo (ref up to Odoo 17): a retry or a replay finds the payment instead of registering another.',
+      },
+      {
+        name: 'invoiceId',
+        type: 'string',
+        doc: 'Omnibus invoice id of the posted invoice being paid (its ref in Odoo).',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Omnibus order id. The message key (keeps the payment behind the CreateInvoice it pays).',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Odoo company of the invoice.',
+      },
+      {
+        name: 'amount',
+        type: {
+          type: 'record',
+          name: 'Money',
+          namespace: 'com.omnibus.common',
+          doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+          fields: [
+            {
+              name: 'amountMinor',
+              type: 'long',
+              doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+            },
+            {
+              name: 'currency',
+              type: 'string',
+              doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+            },
+          ],
+        },
+        doc: 'Amount received, in the company currency; less than the amount due leaves the rest open.',
+      },
+      {
+        name: 'journalCode',
+        type: 'string',
+        doc: 'Code of the bank or cash journal that received the money (mapped like PostJournalEntry\'s).',
+      },
+      {
+        name: 'paymentDate',
+        type: 'string',
+        doc: 'Payment date as an ISO 8601 calendar date (YYYY-MM-DD).',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
   'com.omnibus.odoo.ReadStockSnapshot': {
     type: 'record',
     name: 'ReadStockSnapshot',
