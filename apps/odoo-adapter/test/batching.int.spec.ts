@@ -1,7 +1,7 @@
-import { CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded } from '@omnibus/contracts';
+import { CancelSaleOrder, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
-import { cancelSaleOrder, createSaleOrder } from './commands';
+import { cancelSaleOrder, createSaleOrder, postJournalEntry } from './commands';
 import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor } from './harness';
 
 let sim: OdooSimProcess;
@@ -138,5 +138,33 @@ describe.each([16, 17, 18, 19] as SimVersion[])('sale orders in batches into Odo
       return { start, end: start + (call.durationMs as number) };
     });
     expect(creates.some((a, i) => creates.some((b, j) => i !== j && a.start < b.end && b.start < a.end))).toBe(true);
+  }, 60_000);
+
+  it('journal entries in batches: each posted once despite a lost answer, an unbalanced one refused alone', async () => {
+    const entryIds = Array.from({ length: 40 }, (_, i) => id(`JE-BATCH-${i}`));
+    const unbalanced = entryIds[23];
+    const startSeq = await lastCallSeq();
+    await sim.addFaults({ kind: 'drop_after_commit', model: 'account.move', method: 'create', times: 1 });
+    await under.publishTogether(
+      entryIds.map((entryId, i) => {
+        const entry = postJournalEntry(entryId, 1_000 + i);
+        if (entryId === unbalanced) entry.lines[1].credit.amountMinor += 1;
+        return { contract: PostJournalEntry, payload: entry };
+      }),
+    );
+    const balanced = entryIds.filter((entryId) => entryId !== unbalanced);
+    await waitFor(() => balanced.every((entryId) => succeeded(entryId).length > 0), { timeoutMs: 30_000, what: '39 journal entries posted' });
+    const failed = await waitFor(() => resultsOf(unbalanced).find((event) => event.type === OdooCommandFailed.type)?.value as OdooCommandFailed | undefined, {
+      timeoutMs: 15_000,
+      what: 'the unbalanced entry refused',
+    });
+    expect(failed).toMatchObject({ failure: 'VALIDATION', errorMessage: expect.stringContaining('does not balance') });
+
+    const moves = await odoo.searchRead<{ id: number; ref: string; state: string }>('account.move', [['ref', 'in', entryIds], ['move_type', '=', 'entry']], { fields: ['ref', 'state'] });
+    expect(moves.map((move) => move.ref).sort()).toEqual([...balanced].sort());
+    expect(moves.every((move) => move.state === 'posted')).toBe(true);
+    const creates = await callsSince(startSeq, { model: 'account.move', method: 'create' });
+    expect(creates.some((call) => call.outcome === 'dropped_after_commit' && (call.createdIds?.length ?? 0) > 1)).toBe(true);
+    expect(creates.length).toBeLessThan(10);
   }, 60_000);
 });

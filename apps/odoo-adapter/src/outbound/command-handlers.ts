@@ -12,7 +12,7 @@ import type { OdooAdapterConfig } from '../config';
 import { ODOO_RUNTIME } from '../tokens';
 import { InvoicingCommands } from './invoicing-commands';
 import { CommandOutcome, OdooCommands } from './odoo-commands';
-import type { SaleOrderResult } from './sale-order-batch';
+import type { BatchResult } from './batch-calls';
 import { OdooDirectory } from './odoo-directory';
 import { refusalOf } from './refusals';
 import { resultEventId } from './result-ids';
@@ -30,6 +30,9 @@ interface CommandInfo {
   companyId: string;
 }
 
+/** A command that goes to Odoo in a batch with the others of its kind in the chunk. */
+type Gathered = { context: EventContext; info: CommandInfo } & ({ kind: 'sale-order'; command: CreateSaleOrder } | { kind: 'journal-entry'; command: PostJournalEntry });
+
 /**
  * `odoo.commands` → Odoo writes. Successes go to `odoo.results` in the delivery's transaction (with the
  * inbox record). A refusal that retrying cannot change dead-letters the command with Odoo's message and
@@ -41,8 +44,8 @@ interface CommandInfo {
 export class OdooCommandHandlers {
   private commands?: OdooCommands;
   private invoicing?: InvoicingCommands;
-  /** CreateSaleOrder commands gathered in a chunk, by its transaction. */
-  private readonly pendingSaleOrders = new WeakMap<EntityManager, Array<{ command: CreateSaleOrder; context: EventContext; info: CommandInfo }>>();
+  /** Batched commands gathered in a chunk, by its transaction. */
+  private readonly gathered = new WeakMap<EntityManager, Gathered[]>();
 
   constructor(
     @Inject(ODOO_RUNTIME) private readonly runtime: OdooRuntime,
@@ -51,21 +54,15 @@ export class OdooCommandHandlers {
   ) {}
 
   /**
-   * Sale orders are created a chunk at a time: the handler only gathers the command, and the chunk's
-   * orders go to Odoo together before the chunk commits (SaleOrderBatch), each result in the chunk's
-   * transaction. Any other command in the chunk sends the orders gathered before it first, so an
-   * order's commands stay in sequence: a ValidateDelivery never overtakes the CreateSaleOrder it needs.
+   * Sale orders and journal entries go to Odoo a chunk at a time: the handler only gathers the command,
+   * and the chunk's commands of one kind go together before the chunk commits (SaleOrderBatch,
+   * JournalEntryBatch), each result in the chunk's transaction. Any other command in the chunk sends
+   * those gathered before it first, so an order's commands stay in sequence: a ValidateDelivery never
+   * overtakes the CreateSaleOrder it needs.
    */
   @EventPattern(CreateSaleOrder.type, { sequenced: true })
   async createSaleOrder(@Payload() command: CreateSaleOrder, @Ctx() context: EventContext): Promise<void> {
-    const manager = context.manager;
-    let pending = this.pendingSaleOrders.get(manager);
-    if (!pending) {
-      pending = [];
-      this.pendingSaleOrders.set(manager, pending);
-      context.beforeCommit(() => this.createPendingSaleOrders(manager));
-    }
-    pending.push({ command, context, info: { type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId } });
+    this.gather(context, { kind: 'sale-order', command, context, info: { type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId } });
   }
 
   @EventPattern(CancelSaleOrder.type, { sequenced: true })
@@ -83,10 +80,8 @@ export class OdooCommandHandlers {
   }
 
   @EventPattern(PostJournalEntry.type)
-  postJournalEntry(@Payload() command: PostJournalEntry, @Ctx() context: EventContext): Promise<void> {
-    return this.run({ type: PostJournalEntry.type, commandId: command.commandId, aggregateId: command.journalEntryId, companyId: command.companyId }, context, (odoo) =>
-      odoo.postJournalEntry(command),
-    );
+  async postJournalEntry(@Payload() command: PostJournalEntry, @Ctx() context: EventContext): Promise<void> {
+    this.gather(context, { kind: 'journal-entry', command, context, info: { type: PostJournalEntry.type, commandId: command.commandId, aggregateId: command.journalEntryId, companyId: command.companyId } });
   }
 
   @EventPattern(CreateCreditNote.type)
@@ -112,7 +107,7 @@ export class OdooCommandHandlers {
   }
 
   private async run(info: CommandInfo, context: EventContext, work: (odoo: OdooCommands) => Promise<CommandOutcome>): Promise<void> {
-    await this.createPendingSaleOrders(context.manager);
+    await this.sendGathered(context.manager);
     let outcome: CommandOutcome;
     try {
       outcome = await work(await this.odooCommands());
@@ -122,30 +117,51 @@ export class OdooCommandHandlers {
     await this.succeeded(info, context, outcome);
   }
 
+  private gather(context: EventContext, entry: Gathered): void {
+    const manager = context.manager;
+    let gathered = this.gathered.get(manager);
+    if (!gathered) {
+      gathered = [];
+      this.gathered.set(manager, gathered);
+      context.beforeCommit(() => this.sendGathered(manager));
+    }
+    gathered.push(entry);
+  }
+
   /**
-   * The chunk's gathered sale orders, in one batch. An order Odoo refused fails alone: the runtime runs
-   * the orders before and after it again as chunks (Odoo finds those already created by our order id).
+   * The chunk's gathered commands, each run of one kind as one batch. A command Odoo refused fails
+   * alone: the runtime runs those before and after it again as chunks (Odoo finds what an earlier try
+   * created by our references).
    */
-  private async createPendingSaleOrders(manager: EntityManager): Promise<void> {
-    const pending = this.pendingSaleOrders.get(manager);
-    if (!pending || pending.length === 0) return;
-    this.pendingSaleOrders.delete(manager);
-    let results: SaleOrderResult[];
-    try {
-      results = await (await this.odooCommands()).createSaleOrders(pending.map((entry) => entry.command));
-    } catch (error) {
-      // Alone, the order's failure is its own; for many, an outage blocks the partition and anything
-      // else runs the orders again one by one, where each failure is its order's.
-      if (pending.length === 1) throw new EventFailedInChunk(pending[0].context.event.id, this.failed(pending[0].info, pending[0].context, error));
-      if (error instanceof DependencyUnavailableError || isOutage(error)) throw this.failed(pending[0].info, pending[0].context, error);
-      throw error;
+  private async sendGathered(manager: EntityManager): Promise<void> {
+    const gathered = this.gathered.get(manager);
+    if (!gathered || gathered.length === 0) return;
+    this.gathered.delete(manager);
+    const odoo = await this.odooCommands();
+    for (let start = 0; start < gathered.length; ) {
+      let end = start + 1;
+      while (end < gathered.length && gathered[end].kind === gathered[start].kind) end++;
+      const run = gathered.slice(start, end);
+      let results: BatchResult[];
+      try {
+        results = run[0].kind === 'sale-order'
+          ? await odoo.createSaleOrders(run.map((entry) => entry.command as CreateSaleOrder))
+          : await odoo.postJournalEntries(run.map((entry) => entry.command as PostJournalEntry));
+      } catch (error) {
+        // Alone, the failure is the command's own; for many, an outage blocks the partition and anything
+        // else runs the commands again one by one, where each failure is its command's.
+        if (run.length === 1) throw new EventFailedInChunk(run[0].context.event.id, this.failed(run[0].info, run[0].context, error));
+        if (error instanceof DependencyUnavailableError || isOutage(error)) throw this.failed(run[0].info, run[0].context, error);
+        throw error;
+      }
+      const failedAt = results.findIndex((result) => 'error' in result);
+      if (failedAt >= 0) {
+        const { info, context } = run[failedAt];
+        throw new EventFailedInChunk(context.event.id, this.failed(info, context, (results[failedAt] as { error: unknown }).error));
+      }
+      for (const [index, { info, context }] of run.entries()) await this.succeeded(info, context, (results[index] as { outcome: CommandOutcome }).outcome);
+      start = end;
     }
-    const failedAt = results.findIndex((result) => 'error' in result);
-    if (failedAt >= 0) {
-      const { info, context } = pending[failedAt];
-      throw new EventFailedInChunk(context.event.id, this.failed(info, context, (results[failedAt] as { error: unknown }).error));
-    }
-    for (const [index, { info, context }] of pending.entries()) await this.succeeded(info, context, (results[index] as { outcome: CommandOutcome }).outcome);
   }
 
   private async succeeded(info: CommandInfo, context: EventContext, outcome: CommandOutcome): Promise<void> {

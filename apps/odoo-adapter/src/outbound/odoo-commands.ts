@@ -9,6 +9,8 @@ import type { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEnt
 import { CommandRejectedError } from './command-rejected';
 import { OdooDirectory } from './odoo-directory';
 import { SaleOrderBatch, SaleOrderResult } from './sale-order-batch';
+import { JournalEntryBatch } from './journal-entry-batch';
+import type { BatchResult } from './batch-calls';
 import { ResolvedMapping } from '../mapping/mapping';
 
 export interface CommandOutcome {
@@ -25,6 +27,7 @@ export const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: t
 
 export class OdooCommands {
   private readonly saleOrders: SaleOrderBatch;
+  private readonly journalEntries: JournalEntryBatch;
 
   constructor(
     private readonly odoo: OdooClient,
@@ -33,6 +36,7 @@ export class OdooCommands {
     private readonly majorVersion: number,
   ) {
     this.saleOrders = new SaleOrderBatch(odoo, mapping, directory);
+    this.journalEntries = new JournalEntryBatch(odoo, mapping, directory);
   }
 
   // ---------------------------------------------------------------- sale orders (§4.6)
@@ -137,41 +141,15 @@ export class OdooCommands {
 
   // ---------------------------------------------------------------- journal entries (§4.8)
 
+  /** Many PostJournalEntry commands in a few Odoo calls (JournalEntryBatch); one result per command, in order. */
+  postJournalEntries(commands: PostJournalEntry[]): Promise<BatchResult[]> {
+    return this.journalEntries.postJournalEntries(commands);
+  }
+
   async postJournalEntry(command: PostJournalEntry): Promise<CommandOutcome> {
-    const company = this.mapping.company(command.companyId);
-    const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
-    const journalId = await this.directory.journalId(company, command.journalCode);
-    const lines: unknown[] = [];
-    let debit = 0;
-    let credit = 0;
-    for (const line of command.lines) {
-      if (line.debit.currency !== company.currency || line.credit.currency !== company.currency) {
-        throw new CommandRejectedError(`journal entry ${command.journalEntryId} line ${line.lineNumber} is not in ${company.currency}`, 'VALIDATION');
-      }
-      debit += line.debit.amountMinor;
-      credit += line.credit.amountMinor;
-      const partnerId = line.partnerId ? await this.directory.partnerByRef(line.partnerId, context) : undefined;
-      lines.push([
-        0,
-        0,
-        {
-          account_id: await this.directory.accountId(company, line.accountCode),
-          name: line.label,
-          debit: moneyToOdoo(line.debit),
-          credit: moneyToOdoo(line.credit),
-          ...(partnerId ? { partner_id: partnerId } : {}),
-        },
-      ]);
-    }
-    if (debit !== credit) throw new CommandRejectedError(`journal entry ${command.journalEntryId} does not balance (${debit} ≠ ${credit})`, 'VALIDATION');
-    const { id, created } = await this.odoo.createOnce('account.move', {
-      reference: [['ref', '=', command.journalEntryId], ['move_type', '=', 'entry'], ['company_id', '=', company.odooCompanyId]],
-      values: { move_type: 'entry', ref: command.journalEntryId, journal_id: journalId, date: command.accountingDate, company_id: company.odooCompanyId, line_ids: lines },
-      context,
-    });
-    const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context, created ? 'draft' : undefined);
-    const [move] = await this.odoo.read<{ id: number; name: string }>('account.move', [id], ['name'], { context });
-    return { odooModel: 'account.move', odooRecordId: id, odooRecordName: move?.name ?? null, alreadyApplied: !created && !postedNow };
+    const [result] = await this.postJournalEntries([command]);
+    if ('error' in result) throw result.error;
+    return result.outcome;
   }
 
   // ---------------------------------------------------------------- credit notes (§4.8)

@@ -1,7 +1,7 @@
 import { OdooClient, OdooContext } from '@omnibus/odoo-client';
 import type { Address, OrderCustomer } from '@omnibus/contracts';
 import { CommandRejectedError } from './command-rejected';
-import { CreateItem, createOnceEach } from './create-once-each';
+import { CreateItem, createOnceEach } from './batch-calls';
 import { ResolvedCompany } from '../mapping/mapping';
 
 /**
@@ -98,6 +98,16 @@ export class OdooDirectory {
     const cache = model === 'product.product' ? this.productsBySku : model === 'res.partner' ? this.partnersByRef : undefined;
     if (!cache) return;
     for (const [key, id] of cache) if (ids.has(id)) cache.delete(key);
+  }
+
+  /** Partners of many refs (our customer ids), one search for those not cached; unknown refs are left out. */
+  async partnersOf(refs: string[], context: OdooContext): Promise<Map<string, number>> {
+    const missing = [...new Set(refs.filter((ref) => !this.partnersByRef.has(ref)))];
+    if (missing.length > 0) {
+      const found = await this.odoo.searchRead<{ id: number; ref: string }>('res.partner', [['ref', 'in', missing]], { fields: ['ref'], order: 'id asc', context: { ...context, active_test: false } });
+      for (const partner of found) if (!this.partnersByRef.has(partner.ref)) this.partnersByRef.set(partner.ref, partner.id);
+    }
+    return new Map(refs.filter((ref) => this.partnersByRef.has(ref)).map((ref) => [ref, this.partnersByRef.get(ref) as number]));
   }
 
   async partnerByRef(ref: string, context: OdooContext): Promise<number | undefined> {

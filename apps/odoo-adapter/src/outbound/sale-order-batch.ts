@@ -1,13 +1,12 @@
 import type { CreateSaleOrder } from '@omnibus/contracts';
-import { OdooClient, OdooContext, OdooUnknownOutcomeError, OdooUserError } from '@omnibus/odoo-client';
+import { OdooClient, OdooContext, OdooUserError } from '@omnibus/odoo-client';
 import { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
 import { CommandRejectedError } from './command-rejected';
-import { createOnceEach, CreateItem, inHalves } from './create-once-each';
-import type { CommandOutcome } from './odoo-commands';
+import { BatchResult, bringToState, createOnceEach, CreateItem, inHalves } from './batch-calls';
 import { OdooDirectory } from './odoo-directory';
 
-export type SaleOrderResult = { outcome: CommandOutcome } | { error: unknown };
+export type SaleOrderResult = BatchResult;
 
 type Order = { id: number; name: string; state: string };
 
@@ -107,7 +106,8 @@ export class SaleOrderBatch {
     await inHalves(
       toConfirm,
       async (part) => {
-        for (const orderId of await this.confirm(part.map(([orderId, order]) => ({ orderId, id: order.id })), context)) confirmedNow.add(orderId);
+        const orders = part.map(([orderId, order]) => ({ key: orderId, id: order.id }));
+        for (const orderId of await bringToState(this.odoo, 'sale.order', 'action_confirm', orders, CONFIRMED, context)) confirmedNow.add(orderId);
       },
       ([orderId], error) => failed.set(orderId, error),
     );
@@ -138,27 +138,6 @@ export class SaleOrderBatch {
       });
     }
     return results;
-  }
-
-  /**
-   * `action_confirm` on many orders in one call. After an unknown outcome the states are read again and
-   * only the orders still unconfirmed are confirmed again. Returns the orders this call confirmed.
-   */
-  private async confirm(orders: Array<{ orderId: string; id: number }>, context: OdooContext): Promise<string[]> {
-    const maxAttempts = this.odoo.options.retry.maxAttempts + 1;
-    let pending = orders;
-    for (let attempt = 1; ; attempt++) {
-      try {
-        await this.odoo.callMethod('sale.order', 'action_confirm', pending.map((order) => order.id), { context });
-        return orders.map((order) => order.orderId);
-      } catch (error) {
-        if (!(error instanceof OdooUnknownOutcomeError) || attempt >= maxAttempts) throw error;
-        const states = await this.odoo.read<{ id: number; state: string }>('sale.order', pending.map((order) => order.id), ['state'], { context });
-        const done = new Set(states.filter((record) => CONFIRMED.includes(record.state)).map((record) => record.id));
-        pending = pending.filter((order) => !done.has(order.id));
-        if (pending.length === 0) return orders.map((order) => order.orderId);
-      }
-    }
   }
 
   private saleOrderValues(command: CreateSaleOrder, company: ResolvedCompany, partner: { partnerId: number; shippingId: number }, products: Map<string, number>): Record<string, unknown> {

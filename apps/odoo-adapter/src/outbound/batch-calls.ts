@@ -1,5 +1,14 @@
-import { OdooClient, OdooContext, OdooUnknownOutcomeError, OdooValues } from '@omnibus/odoo-client';
+import { OdooClient, OdooContext, OdooDomain, OdooUnknownOutcomeError, OdooValues } from '@omnibus/odoo-client';
+import type { CommandOutcome } from './odoo-commands';
 import { refusalOf } from './refusals';
+
+/**
+ * Odoo calls that carry many records at once, each record still done once: what the command batches
+ * (sale orders, journal entries) are made of.
+ */
+
+/** One command's result in a batch. */
+export type BatchResult = { outcome: CommandOutcome } | { error: unknown };
 
 export type CreateResult = { id: number; created: boolean } | { error: unknown };
 
@@ -22,7 +31,7 @@ export async function createOnceEach(
   model: string,
   refField: string,
   items: CreateItem[],
-  options: { context?: OdooContext; knownAbsent?: boolean; maxAttempts?: number },
+  options: { context?: OdooContext; knownAbsent?: boolean; maxAttempts?: number; /** narrows the search by reference */ domain?: OdooDomain },
 ): Promise<Map<string, CreateResult>> {
   const results = new Map<string, CreateResult>();
   const unique = [...new Map(items.map((item) => [item.ref, item])).values()];
@@ -32,7 +41,7 @@ export async function createOnceEach(
   const findByRef = async (refs: string[]): Promise<Map<string, number>> => {
     const found = new Map<string, number>();
     if (refs.length === 0) return found;
-    const records = await odoo.searchRead<Record<string, unknown> & { id: number }>(model, [[refField, 'in', refs]], { fields: [refField], order: 'id asc', context: searchContext });
+    const records = await odoo.searchRead<Record<string, unknown> & { id: number }>(model, [[refField, 'in', refs], ...(options.domain ?? [])], { fields: [refField], order: 'id asc', context: searchContext });
     for (const record of records) {
       const ref = record[refField] as string;
       if (!found.has(ref)) found.set(ref, record.id);
@@ -79,5 +88,34 @@ export async function inHalves<T>(items: T[], work: (part: T[]) => Promise<void>
     const half = Math.ceil(items.length / 2);
     await inHalves(items.slice(0, half), work, refused);
     await inHalves(items.slice(half), work, refused);
+  }
+}
+
+/**
+ * Calls a state-changing method (`action_confirm`, `action_post`) on many records in one call. After an
+ * unknown outcome the states are read again and only the records not yet in `doneStates` are tried
+ * again. Returns the keys of the records this call moved.
+ */
+export async function bringToState<K>(
+  odoo: OdooClient,
+  model: string,
+  method: string,
+  records: Array<{ key: K; id: number }>,
+  doneStates: string[],
+  context: OdooContext,
+): Promise<K[]> {
+  const maxAttempts = odoo.options.retry.maxAttempts + 1;
+  let pending = records;
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await odoo.callMethod(model, method, pending.map((record) => record.id), { context });
+      return records.map((record) => record.key);
+    } catch (error) {
+      if (!(error instanceof OdooUnknownOutcomeError) || attempt >= maxAttempts) throw error;
+      const states = await odoo.read<{ id: number; state: string }>(model, pending.map((record) => record.id), ['state'], { context });
+      const done = new Set(states.filter((record) => doneStates.includes(record.state)).map((record) => record.id));
+      pending = pending.filter((record) => !done.has(record.id));
+      if (pending.length === 0) return records.map((record) => record.key);
+    }
   }
 }
