@@ -233,7 +233,7 @@ export function generateApiKey(env: Env, scope: string | false, name: string, ex
   const key = randomBytes(20).toString('hex');
   checkExpiration(env, expiration);
   create(env.sudo(), 'res.users.apikeys', [
-    { name, user_id: env.uid, scope: scope || false, index: key.slice(0, INDEX_SIZE), key_hash: hashKey(key), expiration_date: env.version >= 18 ? expiration : false },
+    { name, user_id: env.uid, scope: scope || false, index: key.slice(0, INDEX_SIZE), key_hash: hashKey(key), ...(env.version >= 18 ? { expiration_date: expiration } : {}) },
   ]);
   return key;
 }

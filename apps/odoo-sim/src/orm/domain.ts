@@ -20,6 +20,11 @@ type Node =
   | { kind: 'leaf'; path: string; op: string; value: unknown }
   | { kind: 'const'; value: boolean };
 
+/** models.py (16–19): `ValueError: Invalid field 'x' on model 'y'` for values, fields lists and order keys. */
+export function invalidField(modelName: string, fname: string) {
+  return pythonError('builtins.ValueError', `Invalid field ${pyRepr(fname)} on model ${pyRepr(modelName)}`);
+}
+
 function invalidDomain(domain: unknown): never {
   throw pythonError('builtins.ValueError', `Invalid domain: ${pyRepr(domain)}`);
 }
@@ -80,6 +85,8 @@ export interface SearchOptions {
 export function searchRows(env: Env, modelName: string, domain: unknown, options: SearchOptions = {}): Row[] {
   const model = env.model(modelName);
   let node = parseDomain(domain);
+  // Odoo compiles the whole domain to SQL first: a bad field fails even when the table is empty.
+  checkFields(env, model, node);
   if (model.fields.has('active') && env.context.active_test !== false && !mentionsField(domain, 'active')) {
     node = { kind: 'and', left: { kind: 'leaf', path: 'active', op: '=', value: true }, right: node };
   }
@@ -112,6 +119,36 @@ function companyFilter(env: Env, model: ModelDef): ((row: Row) => boolean) | nul
     }
     return true;
   };
+}
+
+/** Every leaf's path must name fields of the model (through relational fields for dotted paths). */
+function checkFields(env: Env, model: ModelDef, node: Node): void {
+  switch (node.kind) {
+    case 'const':
+      return;
+    case 'and':
+    case 'or':
+      checkFields(env, model, node.left);
+      checkFields(env, model, node.right);
+      return;
+    case 'not':
+      checkFields(env, model, node.child);
+      return;
+    case 'leaf':
+      checkPath(env, model, node.path, [node.path, node.op, node.value], node.op, node.value);
+  }
+}
+
+function checkPath(env: Env, model: ModelDef, path: string, leaf: unknown[], op: string, value: unknown): void {
+  const [fname, ...rest] = path.split('.');
+  const field = fieldOf(model, fname, leaf);
+  const relation = (field as FieldDef).relation;
+  if (rest.length > 0) {
+    if (!relation) throw pythonError('builtins.ValueError', `Invalid field ${model.name}.${path} in leaf ${leafRepr(leaf)}`);
+    checkPath(env, env.model(relation), rest.join('.'), leaf, op, value);
+  } else if ((op === 'any' || op === 'not any') && relation) {
+    checkFields(env, env.model(relation), parseDomain(value));
+  }
 }
 
 /** Evaluates a domain on one row (no active_test / record rules). */
@@ -365,7 +402,7 @@ export function parseOrder(model: ModelDef, order: string): OrderKey[] {
       if (!m) throw pythonError('builtins.ValueError', `Invalid "order" specified (${order}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`);
       const fname = m[1];
       if (fname !== 'id' && !model.fields.has(fname)) {
-        throw pythonError('builtins.ValueError', `Invalid field '${fname}' on model '${model.name}'`);
+        throw invalidField(model.name, fname);
       }
       const desc = (m[2] ?? 'asc').toLowerCase() === 'desc';
       // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.

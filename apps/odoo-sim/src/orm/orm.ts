@@ -1,5 +1,5 @@
 import { PyFloat } from '../wire/py-values';
-import { searchIds, searchRows, sortRows } from './domain';
+import { invalidField, searchIds, searchRows, sortRows } from './domain';
 import type { Env } from './env';
 import { missingError, pythonError, validationError } from './errors';
 import { datetimeToWire, parseDateInput, parseDatetimeInput, pyRepr, pyTypeName } from './time';
@@ -8,7 +8,7 @@ import { childIds, displayName, emptyValue, isEmpty, rawValue } from './values';
 
 /**
  * The ORM primitives behind create/read/write/unlink, with Odoo's observable behaviour: unknown fields are
- * ignored on create/write, NOT NULL and foreign-key violations surface as the ValidationError that
+ * refused (ValueError) on create/write/read, NOT NULL and foreign-key violations surface as the ValidationError that
  * service/model.py builds from an IntegrityError, log-access fields take the transaction's start time.
  */
 
@@ -227,6 +227,16 @@ function checkRequired(model: ModelDef, row: Row): void {
   }
 }
 
+/** Values of create/write without the log-access fields (silently dropped); a field the model lacks is refused. */
+function knownValues(model: ModelDef, input: Vals): Vals {
+  const vals: Vals = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (!model.fields.has(key)) throw invalidField(model.name, key);
+    if (!LOG_FIELDS.has(key)) vals[key] = value;
+  }
+  return vals;
+}
+
 export function create(env: Env, modelName: string, valsList: Vals[]): number[] {
   const model = env.model(modelName);
   const ids: number[] = [];
@@ -235,8 +245,7 @@ export function create(env: Env, modelName: string, valsList: Vals[]): number[] 
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw pythonError('builtins.TypeError', `'${pyTypeName(input)}' object is not a mapping`);
     }
-    const vals: Vals = {};
-    for (const [key, value] of Object.entries(input)) if (model.fields.has(key) && !LOG_FIELDS.has(key)) vals[key] = value;
+    const vals = knownValues(model, input);
     for (const field of model.fields.values()) {
       if (vals[field.name] === undefined && !LOG_FIELDS.has(field.name)) {
         const value = defaultFor(env, field, vals);
@@ -291,8 +300,7 @@ export function write(env: Env, modelName: string, ids: number[], input: Vals): 
     throw pythonError('builtins.AttributeError', `'${pyTypeName(input)}' object has no attribute 'items'`);
   }
   requireRows(env, modelName, ids);
-  const vals: Vals = {};
-  for (const [key, value] of Object.entries(input)) if (model.fields.has(key) && !LOG_FIELDS.has(key)) vals[key] = value;
+  const vals = knownValues(model, input);
   model.hooks.beforeWrite?.(env, ids, vals);
   const now = env.now;
   for (const id of ids) {
@@ -389,9 +397,7 @@ export function read(env: Env, modelName: string, ids: number[], fields: unknown
   const model = env.model(modelName);
   const names = Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : readableFields(model);
   for (const name of names) {
-    if (name !== 'id' && !model.fields.has(name)) {
-      throw pythonError('builtins.ValueError', `Invalid field ${pyRepr(name)} on model ${pyRepr(modelName)}`);
-    }
+    if (name !== 'id' && !model.fields.has(name)) throw invalidField(modelName, name);
   }
   const loadMode: LoadMode = load === '_classic_read' || load === undefined ? '_classic_read' : 'other';
   const rows = requireRows(env, modelName, ids);

@@ -65,7 +65,8 @@ export function standardMethods(version: OdooVersion, model: ModelDef): Record<s
       varKeywords: true,
       run: (env, _ids, a) => {
         const ids = searchIds(env, name, a.domain ?? [], { offset: asInt(a.offset, 0) ?? 0, limit: asInt(a.limit, null), order: asOrder(a.order) });
-        if (ids.length === 0) return [];
+        // 16 returns before reading anything; 17+ fetches through search_fetch, which checks `fields` first.
+        if (ids.length === 0) return version === 16 ? [] : read(env, name, [], a.fields, '_classic_read');
         const extra = (a.__kwargs as Record<string, unknown>) ?? {};
         for (const key of Object.keys(extra)) {
           if (key !== 'load') {
