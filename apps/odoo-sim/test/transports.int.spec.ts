@@ -297,7 +297,7 @@ describe('odoo-sim over HTTP', () => {
     });
 
     it('receives incoming hooks at /web/hook/<uuid>', async () => {
-      const hook = (await admin('POST', '/__sim/incoming-webhooks', { model: 'res.partner', write: { comment_marker: 1, ref: 'HOOKED' } })).body;
+      const hook = (await admin('POST', '/__sim/incoming-webhooks', { model: 'res.partner', write: { ref: 'HOOKED' } })).body;
       const ok = await fetch(`${sim.url}${hook.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ _model: 'res.partner', _id: 8 }) });
       expect([ok.status, await ok.text()]).toEqual([200, '{"status": "ok"}']);
       expect(JSON.parse((await executeKw('res.partner', 'read', [[8], ['ref']])).text).result[0].ref).toBe('HOOKED');

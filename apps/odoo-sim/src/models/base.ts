@@ -7,7 +7,7 @@ import { parseDatetimeInput } from '../orm/time';
 import type { ModelDef, OdooVersion, Row } from '../orm/types';
 import { displayName } from '../orm/values';
 
-/** res.company, res.currency, res.country, res.partner, res.users, API keys, ir.model, ir.model.data. */
+/** res.company, res.currency, res.country, res.partner, res.users, API keys, ir.model.data (ir.model and its fields: ir-model.ts). */
 
 const companyDefault = (env: Env) => env.companyId();
 
@@ -66,17 +66,6 @@ export function baseModels(version: OdooVersion): ModelDef[] {
       },
     }),
     apiKeysModel(version),
-    defineModel({
-      name: 'ir.model',
-      description: 'Models',
-      order: 'model',
-      recName: 'model',
-      fields: {
-        name: char('Model Description', { required: true, translate: true }),
-        model: char('Model', { required: true }),
-        transient: boolean('Transient Model'),
-      },
-    }),
     defineModel({
       name: 'ir.model.data',
       description: 'Model Data',

@@ -223,7 +223,9 @@ function checkRequired(model: ModelDef, row: Row): void {
   for (const field of model.fields.values()) {
     if (!field.required || field.compute || field.type === 'one2many' || field.type === 'many2many') continue;
     if (field.type === 'boolean' || field.type === 'integer' || field.type === 'float' || field.type === 'monetary') continue;
-    if (isEmpty(row[field.name])) throw notNullViolation(model, field);
+    // NOT NULL: an empty string is a value for PostgreSQL (ir.model.fields.field_description defaults to '').
+    const value = row[field.name];
+    if (value === false || value === null || value === undefined) throw notNullViolation(model, field);
   }
 }
 
@@ -422,7 +424,7 @@ export function describeField(env: Env, model: ModelDef, field: FieldDef): Recor
     company_dependent: Boolean(field.companyDependent),
     depends: [],
     exportable: true,
-    manual: false,
+    manual: field.manualId !== undefined,
     name: field.name,
     readonly: Boolean(field.readonly) || Boolean(field.compute && !field.inverse),
     required: Boolean(field.required),

@@ -46,6 +46,8 @@ export interface FieldDef {
   companyDependent?: boolean;
   ondelete?: 'cascade' | 'set null' | 'restrict';
   digits?: [number, number];
+  /** A custom field added through ir.model.fields (its id): fields_get says `manual: true`. */
+  manualId?: number;
 }
 
 export type MethodApi = 'model' | 'multi' | 'create';
