@@ -109,4 +109,102 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
       expect(callError(sim, 'sale.order', 'read', [[order], ['x_channel']]).message).toBe("Invalid field 'x_channel' on model 'sale.order'");
     });
   });
+
+  describe('wrong types', () => {
+    it('a string for a many2one: create reaches PostgreSQL (a DataError unless numeric), write clears the field', () => {
+      const error = callError(sim, 'res.partner', 'create', [{ name: 'Typed', country_id: 'US' }]);
+      expect(error).toMatchObject({ pythonClass: 'psycopg2.errors.InvalidTextRepresentation', message: 'invalid input syntax for type integer: "US"\n' });
+      const partner = call(sim, 'res.partner', 'create', [{ name: 'Typed', country_id: '1' }]);
+      expect(call(sim, 'res.partner', 'read', [[partner], ['country_id']], { load: null })[0].country_id).toBe(1);
+      // Many2one.convert_to_cache turns a string into None: an optional many2one is silently emptied ...
+      expect(call(sim, 'res.partner', 'write', [[partner], { country_id: '1' }])).toBe(true);
+      expect(call(sim, 'res.partner', 'read', [[partner], ['country_id']])[0].country_id).toBe(false);
+      // ... and a required one fails NOT NULL.
+      const order = call(sim, 'sale.order', 'create', [{ partner_id: 8 }]);
+      expect(callError(sim, 'sale.order', 'write', [[order], { partner_id: '8' }]).message).toContain('(partner_id)');
+    });
+
+    it('a non-numeric float or integer is a Python ValueError, an unknown selection key too', () => {
+      expect(callError(sim, 'sale.order.line', 'create', [{ order_id: 1, product_id: 1, product_uom_qty: 'two' }])).toMatchObject({
+        pythonClass: 'builtins.ValueError',
+        message: "could not convert string to float: 'two'",
+      });
+      expect(callError(sim, 'res.partner', 'write', [[8], { customer_rank: 'x' }]).message).toBe("invalid literal for int() with base 10: 'x'");
+      expect(callError(sim, 'res.partner', 'write', [[8], { type: 'nope' }]).message).toBe("Wrong value for res.partner.type: 'nope'");
+      const order = call(sim, 'sale.order', 'create', [{ partner_id: 8 }]);
+      expect(callError(sim, 'sale.order', 'write', [[order], { date_order: '03/12/2026' }]).message).toBe("time data '03/12/2026' does not match format '%Y-%m-%d %H:%M:%S'");
+    });
+  });
+
+  describe('missing required fields and dangling many2one ids', () => {
+    it('answer with the ValidationError Odoo builds from the IntegrityError (19 words it differently)', () => {
+      const missing = callError(sim, 'sale.order', 'create', [{ client_order_ref: 'NO-PARTNER' }]);
+      expect(missing.pythonClass).toBe('odoo.exceptions.ValidationError');
+      expect(missing.message).toBe(
+        version >= 19
+          ? "The operation cannot be completed: Missing required value for the field 'Customer' (partner_id).\nModel: 'Sales Order' (sale.order)\n- create/update: a mandatory field is not set\n- delete: another model requires the record being deleted, you can archive it instead\n"
+          : 'The operation cannot be completed:\n- Create/update: a mandatory field is not set.\n- Delete: another model requires the record being deleted. If possible, archive it instead.\n\nModel: Sales Order (sale.order)\nField: Customer (partner_id)\n',
+      );
+      const dangling = callError(sim, 'res.partner', 'create', [{ name: 'Dangling', country_id: 99999 }]);
+      expect(dangling.pythonClass).toBe('odoo.exceptions.ValidationError');
+      expect(dangling.message).toContain(version >= 19 ? "Thanks to the following constraint: 'Country' (country_id)" : 'Constraint: res_partner_country_id_fkey');
+    });
+  });
+
+  describe('archived records', () => {
+    it('search hides them unless active_test is off or the domain names active; read by id still works', () => {
+      const archived = call(sim, 'res.partner', 'create', [{ name: 'Archived Customer', ref: 'ARCH-1', active: false }]);
+      expect(call(sim, 'res.partner', 'search', [[['ref', '=', 'ARCH-1']]])).toEqual([]);
+      expect(call(sim, 'res.partner', 'search_count', [[['ref', '=', 'ARCH-1']]])).toBe(0);
+      expect(call(sim, 'res.partner', 'search', [[['ref', '=', 'ARCH-1']]], { context: { active_test: false } })).toEqual([archived]);
+      expect(call(sim, 'res.partner', 'search', [[['ref', '=', 'ARCH-1'], ['active', '=', false]]])).toEqual([archived]);
+      expect(call(sim, 'res.partner', 'read', [[archived], ['name', 'active']])[0]).toMatchObject({ name: 'Archived Customer', active: false });
+      expect(call(sim, 'res.partner', 'write', [[archived], { email: 'arch@example.com' }])).toBe(true);
+      expect(call(sim, 'res.partner', 'name_search', ['Archived Customer'])).toEqual([]);
+      // a document may still point at an archived record (only the foreign key is checked)
+      expect(typeof call(sim, 'sale.order', 'create', [{ partner_id: archived }])).toBe('number');
+    });
+  });
+
+  describe('wrong states', () => {
+    const order = (ref: string) => call(sim, 'sale.order', 'create', [{ partner_id: 8, client_order_ref: ref, order_line: [[0, 0, { product_id: 1, product_uom_qty: 1 }]] }]);
+
+    it('confirming a cancelled sale order is a UserError', () => {
+      const id = order('STATE-1');
+      call(sim, 'sale.order', 'action_cancel', [[id]], { context: { disable_cancel_warning: true } });
+      const error = callError(sim, 'sale.order', 'action_confirm', [[id]]);
+      expect(error.pythonClass).toBe('odoo.exceptions.UserError');
+      expect(error.message).toBe(
+        version === 16 ? 'It is not allowed to confirm an order in the following states: done, cancel' : 'Some orders are not in a state requiring confirmation.',
+      );
+    });
+
+    it('validating a done picking is a UserError (no quantities left to validate)', () => {
+      const id = order('STATE-2');
+      call(sim, 'sale.order', 'action_confirm', [[id]]);
+      const [{ picking_ids }] = call(sim, 'sale.order', 'read', [[id], ['picking_ids']]);
+      const context = version === 16 ? { skip_immediate: true, skip_backorder: true } : { skip_backorder: true };
+      expect(call(sim, 'stock.picking', 'button_validate', [picking_ids], { context })).toBe(true);
+      expect(call(sim, 'stock.picking', 'read', [picking_ids, ['state']])[0].state).toBe('done');
+      const error = callError(sim, 'stock.picking', 'button_validate', [picking_ids], { context });
+      expect(error.pythonClass).toBe('odoo.exceptions.UserError');
+      expect(error.message).toBe(
+        version === 16
+          ? 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, switch in edit mode and encode the done quantities.'
+          : 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.',
+      );
+    });
+
+    it('posting a posted journal entry is a UserError naming it', () => {
+      const move = call(sim, 'account.move', 'create', [
+        { move_type: 'entry', journal_id: 3, line_ids: [[0, 0, { account_id: 1, name: 'a', debit: 10 }], [0, 0, { account_id: 10, name: 'b', credit: 10 }]] },
+      ]);
+      expect(call(sim, 'account.move', 'action_post', [[move]])).toBe(false);
+      const [{ name }] = call(sim, 'account.move', 'read', [[move], ['name']]);
+      expect(callError(sim, 'account.move', 'action_post', [[move]])).toMatchObject({
+        pythonClass: 'odoo.exceptions.UserError',
+        message: `The entry ${name} (id ${move}) is already posted.`,
+      });
+    });
+  });
 });

@@ -85,8 +85,12 @@ export function baseModels(version: OdooVersion): ModelDef[] {
             const row = env.db.get('ir.model.data', id) as Row;
             for (const other of env.db.table('ir.model.data').values()) {
               if (other.id !== id && other.module === row.module && other.name === row.name) {
+                const detail = `Key (module, name)=(${row.module}, ${row.name}) already exists.`;
+                // 16–18 print psycopg2's text; 19's _sql_error_to_message names the columns.
                 throw validationError(
-                  `The operation cannot be completed: duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\nDETAIL:  Key (module, name)=(${row.module}, ${row.name}) already exists.\n`,
+                  env.version >= 19
+                    ? `The operation cannot be completed: The value for 'module, name' (Module and External Identifier) already exists.\n\nDetail: ${detail}\n`
+                    : `The operation cannot be completed: duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\nDETAIL:  ${detail}\n`,
                 );
               }
             }

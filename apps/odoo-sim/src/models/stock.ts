@@ -276,11 +276,19 @@ function doneQuantity(env: Env, move: Row, consideredPicked: boolean): number {
   return consideredPicked || move.picked ? moveQuantity(env, move.id) : 0;
 }
 
+/** stock.picking._get_without_quantities_error_message, per version. */
+function withoutQuantitiesMessage(env: Env): string {
+  return env.version === 16
+    ? 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, switch in edit mode and encode the done quantities.'
+    : 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.';
+}
+
 export function validatePickings(env: Env, pickingIds: number[]): unknown {
   const pickings = requireRows(env, 'stock.picking', pickingIds);
   for (const picking of pickings) if (pickingState(env, picking) === 'draft') confirmPickings(env, [picking.id]);
   const open = pickings.filter((p) => !['done', 'cancel'].includes(pickingState(env, env.db.get('stock.picking', p.id) as Row)));
-  if (open.length === 0) throw userError('You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.');
+  // A done (or cancelled) picking has nothing left to do: _sanity_check sees no quantities on open moves.
+  if (open.length === 0) throw userError(withoutQuantitiesMessage(env));
 
   const pickedByDefault = new Set<number>();
   if (env.version === 16) {
@@ -300,11 +308,7 @@ export function validatePickings(env: Env, pickingIds: number[]): unknown {
     const moves = movesOf(env, picking.id).filter((m) => !['done', 'cancel'].includes(m.state as string));
     const total = moves.reduce((sum, m) => sum + doneQuantity(env, m, pickedByDefault.has(picking.id)), 0);
     if (total <= 0) {
-      throw userError(
-        env.version === 16
-          ? 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, switch in edit mode and encode the done quantities.'
-          : 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.',
-      );
+      throw userError(withoutQuantitiesMessage(env));
     }
   }
 

@@ -26,7 +26,19 @@ export function requireRows(env: Env, modelName: string, ids: number[]): Row[] {
   return ids.map((id) => table.get(id) as Row);
 }
 
-export function notNullViolation(model: ModelDef, field: FieldDef) {
+/**
+ * The ValidationError service/model.py makes of a NOT NULL violation: 16–18 `_as_validation_error`,
+ * 19 `_sql_error_to_message` ("Missing required value for the field ...").
+ */
+export function notNullViolation(env: Env, model: ModelDef, field: FieldDef) {
+  if (env.version >= 19) {
+    return validationError(
+      `The operation cannot be completed: Missing required value for the field '${field.string}' (${field.name}).\n` +
+        `Model: '${model.description}' (${model.name})\n` +
+        '- create/update: a mandatory field is not set\n' +
+        '- delete: another model requires the record being deleted, you can archive it instead\n',
+    );
+  }
   return validationError(
     'The operation cannot be completed:\n' +
       '- Create/update: a mandatory field is not set.\n' +
@@ -36,7 +48,17 @@ export function notNullViolation(model: ModelDef, field: FieldDef) {
   );
 }
 
-export function foreignKeyViolation(model: ModelDef, constraint: string) {
+/** A foreign-key violation (a many2one to a missing record, or deleting a record others require). */
+export function foreignKeyViolation(env: Env, model: ModelDef, field: FieldDef) {
+  const constraint = `${tableName(model.name)}_${field.name}_fkey`;
+  if (env.version >= 19) {
+    return validationError(
+      'The operation cannot be completed: Another model is using the record you are trying to delete.\n\n' +
+        `The troublemaker is: '${model.description}' (${model.name})\n` +
+        `Thanks to the following constraint: '${field.string}' (${field.name})\n` +
+        'How about archiving the record instead?',
+    );
+  }
   return validationError(
     'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
       `Model: ${model.description} (${model.name})\n` +
@@ -52,13 +74,22 @@ function wrongValue(model: ModelDef, field: FieldDef, value: unknown): never {
   throw pythonError('builtins.ValueError', `Wrong value for ${model.name}.${field.name}: ${pyRepr(value)}`);
 }
 
-/** Converts a value written over RPC into the internal form of a stored field. */
-function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknown): unknown {
+/**
+ * Converts a value written over RPC into the internal form of a stored field. A many2one that is not an
+ * int goes to PostgreSQL as is on create (a numeric string is cast, any other string is a DataError), while
+ * write() converts it for the cache first, where Many2one.convert_to_cache turns it into None: the field
+ * is cleared, silently, as on Odoo.
+ */
+function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknown, mode: 'create' | 'write'): unknown {
   switch (field.type) {
     case 'many2one': {
       if (value === false || value === null || value === undefined || value === 0) return false;
       if (typeof value === 'number' && Number.isInteger(value)) return value;
-      if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+      if (mode === 'write') return false;
+      if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) return Number(value);
+      if (typeof value === 'string') {
+        throw pythonError('psycopg2.errors.InvalidTextRepresentation', `invalid input syntax for type integer: "${value}"\n`);
+      }
       return wrongValue(model, field, value);
     }
     case 'integer':
@@ -214,18 +245,18 @@ function checkForeignKeys(env: Env, model: ModelDef, row: Row): void {
     if (field.type !== 'many2one' || field.compute || LOG_FIELDS.has(field.name)) continue;
     const target = row[field.name];
     if (typeof target === 'number' && !env.db.get(field.relation as string, target)) {
-      throw foreignKeyViolation(model, `${tableName(model.name)}_${field.name}_fkey`);
+      throw foreignKeyViolation(env, model, field);
     }
   }
 }
 
-function checkRequired(model: ModelDef, row: Row): void {
+function checkRequired(env: Env, model: ModelDef, row: Row): void {
   for (const field of model.fields.values()) {
     if (!field.required || field.compute || field.type === 'one2many' || field.type === 'many2many') continue;
     if (field.type === 'boolean' || field.type === 'integer' || field.type === 'float' || field.type === 'monetary') continue;
     // NOT NULL: an empty string is a value for PostgreSQL (ir.model.fields.field_description defaults to '').
     const value = row[field.name];
-    if (value === false || value === null || value === undefined) throw notNullViolation(model, field);
+    if (value === false || value === null || value === undefined) throw notNullViolation(env, model, field);
   }
 }
 
@@ -273,11 +304,11 @@ export function create(env: Env, modelName: string, valsList: Vals[]): number[] 
         row[field.name] = value === undefined ? [] : applyMany2manyCommands(env, model, field, [], value);
         continue;
       }
-      row[field.name] = value === undefined ? emptyValue(field) : convertScalar(env, model, field, value);
+      row[field.name] = value === undefined ? emptyValue(field) : convertScalar(env, model, field, value, 'create');
     }
     const now = env.now;
     Object.assign(row, { create_uid: env.uid, create_date: now, write_uid: env.uid, write_date: now });
-    checkRequired(model, row);
+    checkRequired(env, model, row);
     checkForeignKeys(env, model, row);
     env.db.insert(modelName, row);
     ids.push(id);
@@ -314,10 +345,10 @@ export function write(env: Env, modelName: string, ids: number[], input: Vals): 
       patch[fname] =
         field.type === 'many2many'
           ? applyMany2manyCommands(env, model, field, (row[fname] as number[]) ?? [], value)
-          : convertScalar(env, model, field, value);
+          : convertScalar(env, model, field, value, 'write');
     }
     const updated = { ...row, ...patch } as Row;
-    checkRequired(model, updated);
+    checkRequired(env, model, updated);
     checkForeignKeys(env, model, updated);
     env.db.update(modelName, id, patch);
     for (const [fname, value] of Object.entries(vals)) {
@@ -349,7 +380,7 @@ export function unlink(env: Env, modelName: string, ids: number[]): true {
           if (typeof target !== 'number' || !gone.has(target)) continue;
           if (field.ondelete === 'cascade') unlink(env, other.name, [row.id]);
           else if (field.ondelete === 'restrict' || field.required) {
-            throw foreignKeyViolation(other, `${tableName(other.name)}_${field.name}_fkey`);
+            throw foreignKeyViolation(env, other, field);
           } else env.db.update(other.name, row.id, { [field.name]: false });
         }
       }
