@@ -25,6 +25,10 @@ export function invalidField(modelName: string, fname: string) {
   return pythonError('builtins.ValueError', `Invalid field ${pyRepr(fname)} on model ${pyRepr(modelName)}`);
 }
 
+function invalidLeafField(env: Env, name: string, leaf: unknown[]) {
+  return pythonError('builtins.ValueError', `Invalid field ${name} in ${env.version >= 19 ? 'condition' : 'leaf'} ${leafRepr(leaf)}`);
+}
+
 function invalidDomain(domain: unknown): never {
   throw pythonError('builtins.ValueError', `Invalid domain: ${pyRepr(domain)}`);
 }
@@ -139,12 +143,17 @@ function checkFields(env: Env, model: ModelDef, node: Node): void {
   }
 }
 
+/**
+ * A dotted path is searched as a sub-domain on the comodel, so a bad name further down is reported with
+ * the comodel and the remaining leaf. 16–18 word it "in leaf (...)", 19's Domain "in condition (...)".
+ */
 function checkPath(env: Env, model: ModelDef, path: string, leaf: unknown[], op: string, value: unknown): void {
   const [fname, ...rest] = path.split('.');
-  const field = fieldOf(model, fname, leaf);
-  const relation = (field as FieldDef).relation;
+  const field = fname === 'id' ? undefined : model.fields.get(fname);
+  if (fname !== 'id' && !field) throw invalidLeafField(env, `${model.name}.${fname}`, [path, op, value]);
+  const relation = field?.relation;
   if (rest.length > 0) {
-    if (!relation) throw pythonError('builtins.ValueError', `Invalid field ${model.name}.${path} in leaf ${leafRepr(leaf)}`);
+    if (!relation) throw invalidLeafField(env, `${model.name}.${path}`, [path, op, value]);
     checkPath(env, env.model(relation), rest.join('.'), leaf, op, value);
   } else if ((op === 'any' || op === 'not any') && relation) {
     checkFields(env, env.model(relation), parseDomain(value));
