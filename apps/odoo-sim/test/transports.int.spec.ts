@@ -46,7 +46,7 @@ describe('odoo-sim over HTTP', () => {
   afterAll(() => sim.close());
   beforeEach(async () => {
     await admin('POST', '/__sim/reset', { version: 17 });
-    await admin('POST', '/__sim/workers', { count: null });
+    await admin('POST', '/__sim/workers', { count: null, latencyMs: 0 });
   });
 
   describe('JSON-RPC', () => {
@@ -206,6 +206,18 @@ describe('odoo-sim over HTTP', () => {
       expect(sim.runtime.workers.busy).toBe(1);
       await calls;
       expect([sim.runtime.workers.busy, sim.runtime.workers.queued]).toEqual([0, 0]);
+    });
+
+    it('spends the configured latency of every call inside a worker, so N workers bound the throughput', async () => {
+      expect((await admin('POST', '/__sim/workers', { count: 2, latencyMs: 300 })).body).toEqual({ limit: 2, latencyMs: 300 });
+      const started = Date.now();
+      const calls = Promise.all([1, 2, 3, 4].map(() => executeKw('res.partner', 'search_count', [[]])));
+      await waitFor(async () => /odoo_sim_workers_queued 2\b/.test(await (await fetch(`${sim.url}/metrics`)).text()), { intervalMs: 10, what: 'two calls queued' });
+      expect(sim.runtime.workers.busy).toBe(2);
+      await calls;
+      // two rounds of 300 ms: a lower bound only, which no slow machine can break
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect((await admin('GET', '/__sim/state')).body.workers).toMatchObject({ limit: 2, latencyMs: 300, busy: 0, queued: 0 });
     });
 
     it('keeps write_date at call start while the commit is delayed (the poller overlap case)', async () => {
