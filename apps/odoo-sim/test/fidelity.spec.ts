@@ -138,6 +138,18 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
     });
   });
 
+  describe('html fields', () => {
+    it('sanitize plain text into a paragraph, so = on the plain text finds nothing', () => {
+      const order = call(sim, 'sale.order', 'create', [{ partner_id: 8, order_line: [[0, 0, { product_id: 1, product_uom_qty: 1 }]] }]);
+      call(sim, 'sale.order', 'action_confirm', [[order]]);
+      const [picking] = call(sim, 'sale.order', 'read', [[order], ['picking_ids']])[0].picking_ids;
+      call(sim, 'stock.picking', 'write', [[picking], { note: 'SHIP-1 & co' }]);
+      expect(call(sim, 'stock.picking', 'read', [[picking], ['note']])[0].note).toBe('<p>SHIP-1 &amp; co</p>');
+      expect(call(sim, 'stock.picking', 'search', [[['note', '=', 'SHIP-1 & co']]])).toEqual([]);
+      expect(call(sim, 'stock.picking', 'search', [[['note', 'ilike', 'SHIP-1']]])).toEqual([picking]);
+    });
+  });
+
   describe('missing required fields and dangling many2one ids', () => {
     it('answer with the ValidationError Odoo builds from the IntegrityError (19 words it differently)', () => {
       const missing = callError(sim, 'sale.order', 'create', [{ client_order_ref: 'NO-PARTNER' }]);

@@ -1,4 +1,4 @@
-import { boolean, char, date, datetime, defineModel, float, integer, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
+import { boolean, char, date, datetime, defineModel, float, html, integer, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
 import type { FieldSpec } from '../orm/define';
 import type { Env } from '../orm/env';
 import { userError } from '../orm/errors';
@@ -142,7 +142,7 @@ export function saleModels(version: OdooVersion): ModelDef[] {
         validity_date: date('Expiration'),
         client_order_ref: char('Customer Reference'),
         origin: char('Source Document'),
-        note: text('Terms and conditions'),
+        note: html('Terms and conditions'),
         user_id: many2one('res.users', 'Salesperson', { default: (env: Env) => env.uid }),
         company_id: many2one('res.company', 'Company', { required: true, default: (env: Env) => env.companyId() }),
         warehouse_id: many2one('stock.warehouse', 'Warehouse', {

@@ -1,4 +1,4 @@
-import { boolean, char, datetime, defineModel, float, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
+import { boolean, char, datetime, defineModel, float, html, many2many, many2one, one2many, recordMethod, selection } from '../orm/define';
 import type { FieldSpec } from '../orm/define';
 import type { Env } from '../orm/env';
 import { userError, validationError } from '../orm/errors';
@@ -744,7 +744,7 @@ export function stockModels(version: OdooVersion): ModelDef[] {
       fields: {
         name: char('Reference', { default: '/' }),
         origin: char('Source Document'),
-        note: text('Notes'),
+        note: html('Notes'),
         partner_id: many2one('res.partner', 'Contact'),
         picking_type_id: many2one('stock.picking.type', 'Operation Type', { required: true }),
         picking_type_code: {

@@ -118,9 +118,12 @@ function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknow
       }
       return value;
     }
+    case 'html':
+      if (value === false || value === null) return false;
+      if (typeof value === 'string') return sanitizeHtml(value);
+      return wrongValue(model, field, value);
     case 'char':
     case 'text':
-    case 'html':
     case 'binary':
       if (value === false || value === null) return false;
       if (typeof value === 'string') return value;
@@ -131,6 +134,17 @@ function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknow
     default:
       return value;
   }
+}
+
+/**
+ * fields.Html sanitizes what is written (tools.mail.html_sanitize, through lxml): plain text comes back
+ * wrapped in a paragraph, "SHIP-1" is stored and read as "<p>SHIP-1</p>", so `=` on the plain text no
+ * longer matches. Markup is kept as sent (the sim does not strip tags).
+ */
+function sanitizeHtml(value: string): string {
+  if (value.trim() === '' || value.trimStart().startsWith('<')) return value;
+  const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<p>${escaped}</p>`;
 }
 
 /** Applies x2many commands to a list of linked ids (many2many) and returns the new list. */
