@@ -39,6 +39,16 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
       else expect(callError(sim, 'res.partner', 'search_read', [[['id', '=', -1]]], { fields: ['emial'] }).message).toBe("Invalid field 'emial' on model 'res.partner'");
     });
 
+    it('groupby and aggregates of read_group (16–18) / formatted_read_group (19) are checked', () => {
+      if (version >= 19) {
+        expect(callError(sim, 'stock.quant', 'formatted_read_group', [[]], { groupby: ['warehouse'], aggregates: ['quantity:sum'] }).message).toBe("Invalid field 'warehouse' on model 'stock.quant'");
+        expect(callError(sim, 'stock.quant', 'formatted_read_group', [[]], { groupby: ['location_id'], aggregates: ['qty:sum'] }).message).toBe("Invalid field 'qty' on model 'stock.quant'");
+      } else {
+        expect(callError(sim, 'stock.quant', 'read_group', [[], ['quantity:sum'], ['warehouse']]).message).toBe("Invalid field 'warehouse' on model 'stock.quant'");
+        expect(callError(sim, 'stock.quant', 'read_group', [[], ['qty:sum'], ['location_id']]).message).toBe("Invalid field 'qty' on model 'stock.quant'");
+      }
+    });
+
     it('order clauses are checked', () => {
       expect(callError(sim, 'res.partner', 'search_read', [[]], { fields: ['name'], order: 'emial desc, id' }).message).toBe("Invalid field 'emial' on model 'res.partner'");
       expect(callError(sim, 'account.payment', 'search', [[]], { order: 'nope' }).message).toBe("Invalid field 'nope' on model 'account.payment'");

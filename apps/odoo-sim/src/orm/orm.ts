@@ -530,6 +530,10 @@ interface Group {
 }
 
 function groupRows(env: Env, model: ModelDef, rows: Row[], groupby: string[]): Group[] {
+  for (const spec of groupby) {
+    const fname = spec.split(':')[0];
+    if (fname !== 'id' && !model.fields.has(fname)) throw invalidField(model.name, fname);
+  }
   const groups = new Map<string, Group>();
   for (const row of rows) {
     const key = groupby.map((spec) => {
@@ -608,6 +612,7 @@ export function readGroup(
       if (!m) continue;
       const [, name, fn] = m;
       const field = model.fields.get(name);
+      if (!field && name !== '__count') throw invalidField(modelName, name);
       if (!field || effective.some((g) => g.split(':')[0] === name)) continue;
       if (!fn && !['integer', 'float', 'monetary'].includes(field.type)) continue;
       out[name] = aggregate(env, model, group.rows, name, fn ?? 'sum');
@@ -642,6 +647,7 @@ export function formattedReadGroup(
         if (spec === '__count') out.__count = group.rows.length;
         else {
           const [fname, fn] = spec.split(':');
+          if (!model.fields.has(fname)) throw invalidField(modelName, fname);
           out[spec] = aggregate(env, model, group.rows, fname, fn ?? 'sum');
         }
       }
