@@ -175,6 +175,20 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
     });
   });
 
+  describe('unique constraints', () => {
+    it('a second ir.model.data with the same module and name is the IntegrityError ValidationError', () => {
+      const xmlid = { module: 'omnibus', name: 'order_WEB-1', model: 'sale.order', res_id: 1 };
+      call(sim, 'ir.model.data', 'create', [xmlid]);
+      const error = callError(sim, 'ir.model.data', 'create', [xmlid]);
+      expect(error.pythonClass).toBe('odoo.exceptions.ValidationError');
+      expect(error.message).toBe(
+        version >= 19
+          ? "The operation cannot be completed: The value for 'module, name' (Module and External Identifier) already exists.\n\nDetail: Key (module, name)=(omnibus, order_WEB-1) already exists.\n"
+          : 'The operation cannot be completed: duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\nDETAIL:  Key (module, name)=(omnibus, order_WEB-1) already exists.\n',
+      );
+    });
+  });
+
   describe('archived records', () => {
     it('search hides them unless active_test is off or the domain names active; read by id still works', () => {
       const archived = call(sim, 'res.partner', 'create', [{ name: 'Archived Customer', ref: 'ARCH-1', active: false }]);
