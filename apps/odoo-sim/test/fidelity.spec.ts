@@ -158,6 +158,18 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
       expect(call(sim, 'stock.picking', 'search', [[['note', '=', 'SHIP-1 & co']]])).toEqual([]);
       expect(call(sim, 'stock.picking', 'search', [[['note', 'ilike', 'SHIP-1']]])).toEqual([picking]);
     });
+
+    it('a backorder is a copy of its picking: the note comes along', () => {
+      const order = call(sim, 'sale.order', 'create', [{ partner_id: 8, order_line: [[0, 0, { product_id: 1, product_uom_qty: 3 }]] }]);
+      call(sim, 'sale.order', 'action_confirm', [[order]]);
+      const [picking] = call(sim, 'sale.order', 'read', [[order], ['picking_ids']])[0].picking_ids;
+      call(sim, 'stock.picking', 'write', [[picking], { note: 'SHIP-A' }]);
+      const [move] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+      call(sim, 'stock.move', 'write', [[move], version === 16 ? { quantity_done: 1 } : { quantity: 1, picked: true }]);
+      expect(call(sim, 'stock.picking', 'button_validate', [[picking]], { context: { skip_backorder: true } })).toBe(true);
+      const [backorder] = call(sim, 'stock.picking', 'search_read', [[['backorder_id', '=', picking]]], { fields: ['note', 'state'] });
+      expect(backorder).toMatchObject({ note: '<p>SHIP-A</p>' });
+    });
   });
 
   describe('missing required fields and dangling many2one ids', () => {

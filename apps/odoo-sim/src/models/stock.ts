@@ -361,11 +361,14 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
 
   if (remainders.length === 0) return;
   // The undone part of each move goes to a backorder, or is cancelled when no backorder is wanted.
+  // Odoo's _create_backorder is picking.copy(...): copyable fields such as note and priority come along.
   const targetPicking = createBackorder
     ? create(env, 'stock.picking', [
         {
           name: pickingSequence(env, picking.picking_type_id as number),
           origin: picking.origin,
+          note: picking.note ?? false,
+          priority: picking.priority ?? '0',
           partner_id: picking.partner_id,
           picking_type_id: picking.picking_type_id,
           location_id: picking.location_id,
