@@ -170,6 +170,26 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
       const [backorder] = call(sim, 'stock.picking', 'search_read', [[['backorder_id', '=', picking]]], { fields: ['note', 'state'] });
       expect(backorder).toMatchObject({ note: '<p>SHIP-A</p>' });
     });
+
+    it('custom fields are copied into a backorder unless created with copied: false', () => {
+      const [modelId] = call(sim, 'ir.model', 'search', [[['model', '=', 'stock.picking']]]);
+      call(sim, 'ir.model.fields', 'create', [
+        [
+          { model_id: modelId, name: 'x_copied_ref', ttype: 'char' },
+          { model_id: modelId, name: 'x_shipment_id', ttype: 'char', copied: false },
+        ],
+      ]);
+      const order = call(sim, 'sale.order', 'create', [{ partner_id: 8, order_line: [[0, 0, { product_id: 1, product_uom_qty: 3 }]] }]);
+      call(sim, 'sale.order', 'action_confirm', [[order]]);
+      const [picking] = call(sim, 'sale.order', 'read', [[order], ['picking_ids']])[0].picking_ids;
+      call(sim, 'stock.picking', 'write', [[picking], { x_copied_ref: 'REF-1', x_shipment_id: 'SHIP-B' }]);
+      const [move] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+      call(sim, 'stock.move', 'write', [[move], version === 16 ? { quantity_done: 1 } : { quantity: 1, picked: true }]);
+      call(sim, 'stock.picking', 'button_validate', [[picking]], { context: { skip_backorder: true } });
+      const [backorder] = call(sim, 'stock.picking', 'search_read', [[['backorder_id', '=', picking]]], { fields: ['x_copied_ref', 'x_shipment_id'] });
+      expect(backorder).toMatchObject({ x_copied_ref: 'REF-1', x_shipment_id: false });
+      expect(call(sim, 'stock.picking', 'search', [[['x_shipment_id', '=', 'SHIP-B']]])).toEqual([picking]);
+    });
   });
 
   describe('missing required fields and dangling many2one ids', () => {

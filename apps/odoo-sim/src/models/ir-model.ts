@@ -136,6 +136,8 @@ function irModelFields(version: OdooVersion): ModelDef {
       beforeCreate: (env, vals) => {
         // create() fills `model` from model_id, as ir_model.py does.
         if (vals.model_id) vals.model = env.db.get('ir.model', Number(vals.model_id))?.model ?? false;
+        // _compute_copied: a stored plain field is copied by copy() (and so into backorders) unless told otherwise.
+        if (vals.copied === undefined) vals.copied = vals.ttype !== 'one2many' && !vals.related && !vals.compute;
       },
       afterCreate: (env, ids) => {
         for (const id of ids) {
@@ -213,6 +215,7 @@ function applyManualField(env: Env, row: Row): void {
     inverseName: type === 'one2many' ? String(row.relation_field) : undefined,
     selection: type === 'selection' ? parseSelection(row.selection) : undefined,
     ondelete: type === 'many2one' ? ((row.on_delete as FieldDef['ondelete']) ?? 'set null') : undefined,
+    copy: Boolean(row.copied),
     manualId: row.id,
   };
   model.fields.set(field.name, field);

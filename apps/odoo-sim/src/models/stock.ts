@@ -276,6 +276,15 @@ function doneQuantity(env: Env, move: Row, consideredPicked: boolean): number {
   return consideredPicked || move.picked ? moveQuantity(env, move.id) : 0;
 }
 
+/** Values of the custom (ir.model.fields) fields that copy() carries: those created with `copied` true. */
+function copiedCustomValues(env: Env, modelName: string, row: Row): Vals {
+  const values: Vals = {};
+  for (const field of env.model(modelName).fields.values()) {
+    if (field.manualId !== undefined && field.copy && row[field.name] !== undefined) values[field.name] = row[field.name];
+  }
+  return values;
+}
+
 /** stock.picking._get_without_quantities_error_message, per version. */
 function withoutQuantitiesMessage(env: Env): string {
   return env.version === 16
@@ -369,6 +378,7 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
           origin: picking.origin,
           note: picking.note ?? false,
           priority: picking.priority ?? '0',
+          ...copiedCustomValues(env, 'stock.picking', picking),
           partner_id: picking.partner_id,
           picking_type_id: picking.picking_type_id,
           location_id: picking.location_id,

@@ -214,6 +214,7 @@ function copyRecord(env: Env, model: ModelDef, ids: number[], overrides: Vals): 
   const vals: Vals = {};
   for (const field of model.fields.values()) {
     if (field.compute || field.type === 'one2many' || ['id', 'create_date', 'write_date', 'create_uid', 'write_uid'].includes(field.name)) continue;
+    if (field.manualId !== undefined && !field.copy) continue; // a custom field created with copied: false
     vals[field.name] = field.type === 'many2many' ? [[6, 0, row[field.name] ?? []]] : row[field.name];
   }
   if (typeof vals.name === 'string' && model.fields.get('name')?.type === 'char') vals.name = `${vals.name} (copy)`;
