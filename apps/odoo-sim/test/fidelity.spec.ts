@@ -52,6 +52,10 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
     it('order clauses are checked', () => {
       expect(callError(sim, 'res.partner', 'search_read', [[]], { fields: ['name'], order: 'emial desc, id' }).message).toBe("Invalid field 'emial' on model 'res.partner'");
       expect(callError(sim, 'account.payment', 'search', [[]], { order: 'nope' }).message).toBe("Invalid field 'nope' on model 'account.payment'");
+      expect(callError(sim, 'res.partner', 'search', [[]], { order: 'name; drop table' })).toMatchObject({
+        pythonClass: 'odoo.exceptions.UserError',
+        message: 'Invalid "order" specified (name; drop table). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)',
+      });
     });
   });
 

@@ -1,5 +1,5 @@
 import type { Env } from './env';
-import { pythonError } from './errors';
+import { pythonError, userError } from './errors';
 import { pyRepr } from './time';
 import type { Domain, FieldDef, ModelDef, Row } from './types';
 import { displayName, isEmpty, rawValue } from './values';
@@ -408,7 +408,8 @@ export function parseOrder(model: ModelDef, order: string): OrderKey[] {
     .filter(Boolean)
     .map((part) => {
       const m = /^([\w.]+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?$/i.exec(part);
-      if (!m) throw pythonError('builtins.ValueError', `Invalid "order" specified (${order}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`);
+      // models.py _check_qorder raises a UserError (ir.model's own order check catches it as one).
+      if (!m) throw userError(`Invalid "order" specified (${order}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`);
       const fname = m[1];
       if (fname !== 'id' && !model.fields.has(fname)) {
         throw invalidField(model.name, fname);
