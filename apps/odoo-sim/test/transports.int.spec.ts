@@ -109,6 +109,22 @@ describe('odoo-sim over HTTP', () => {
     });
   });
 
+  describe('refusals on the wire', () => {
+    it('an unknown field in create values is fault 1 with the traceback, builtins.ValueError over JSON-RPC, 500 over JSON-2', async () => {
+      const message = "Invalid field 'emial' on model 'res.partner'";
+      const viaXmlrpc = parseResponse((await xmlrpc('object', 'execute_kw', ['omnibus', 2, 'admin', 'res.partner', 'create', [{ name: 'X', emial: 'x' }], {}])).text);
+      expect(viaXmlrpc).toMatchObject({ ok: false, faultCode: 1, faultString: expect.stringContaining(`\nValueError: ${message}\n`) });
+      const viaJsonrpc = JSON.parse((await executeKw('res.partner', 'create', [{ name: 'X', emial: 'x' }])).text);
+      expect(viaJsonrpc.error).toMatchObject({ code: 200, message: 'Odoo Server Error', data: { name: 'builtins.ValueError', message, arguments: [message] } });
+      await admin('POST', '/__sim/version', { version: 19 });
+      const key = (await admin('POST', '/__sim/api-keys', { login: 'admin', name: 'refusals' })).body.key;
+      const viaJson2 = await json2('/json/2/res.partner/create', { vals_list: [{ name: 'X', emial: 'x' }] }, key);
+      expect([viaJson2.status, viaJson2.json.name, viaJson2.json.message]).toEqual([500, 'builtins.ValueError', message]);
+      const stateError = await json2('/json/2/sale.order/action_confirm', { ids: [999999] }, key);
+      expect([stateError.status, stateError.json.name]).toEqual([404, 'odoo.exceptions.MissingError']);
+    });
+  });
+
   describe('JSON-2 (19)', () => {
     let key: string;
     beforeEach(async () => {
