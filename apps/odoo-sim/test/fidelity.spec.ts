@@ -253,6 +253,14 @@ describe.each(ODOO_VERSIONS)('Odoo %i refusals', (version) => {
       );
     });
 
+    it('confirming a confirmed order: 17+ refuse it, 16 accepts it but procures nothing twice', () => {
+      const id = order('STATE-3');
+      call(sim, 'sale.order', 'action_confirm', [[id]]);
+      if (version === 16) expect(call(sim, 'sale.order', 'action_confirm', [[id]])).toBe(true);
+      else expect(callError(sim, 'sale.order', 'action_confirm', [[id]]).message).toBe('Some orders are not in a state requiring confirmation.');
+      expect(call(sim, 'sale.order', 'read', [[id], ['picking_ids']])[0].picking_ids).toHaveLength(1);
+    });
+
     it('validating a done picking is a UserError (no quantities left to validate)', () => {
       const id = order('STATE-2');
       call(sim, 'sale.order', 'action_confirm', [[id]]);
