@@ -39,7 +39,7 @@ const schemas = {
   incomingHook: z
     .object({ name: z.string().default('Incoming hook'), model: z.string(), write: z.record(z.unknown()).nullable().optional() })
     .strict(),
-  workers: z.object({ count: z.number().int().positive().nullable() }).strict(),
+  workers: z.object({ count: z.number().int().positive().nullable().optional(), latencyMs: z.number().int().min(0).max(120_000).optional() }).strict(),
   config: z.object({ login_cooldown: z.object({ after: z.number().int().positive(), seconds: z.number().positive() }).nullable().optional() }).strict(),
 };
 
@@ -87,7 +87,7 @@ export class AdminApi {
         return {
           version: sim.version,
           db: sim.dbName,
-          workers: { limit: runtime.workers.limit, busy: runtime.workers.busy, queued: runtime.workers.queued },
+          workers: { limit: runtime.workers.limit, latencyMs: runtime.callLatencyMs, busy: runtime.workers.busy, queued: runtime.workers.queued },
           faults: runtime.faults.faults,
           webhooks: [...sim.automation.outgoing.values()],
           counts: Object.fromEntries(['res.partner', 'product.product', 'stock.quant', 'sale.order', 'stock.picking', 'account.move'].map((m) => [m, sim.state.db.table(m).size])),
@@ -146,8 +146,9 @@ export class AdminApi {
       case 'PUT /__sim/workers':
       case 'POST /__sim/workers': {
         const input = schemas.workers.parse(body);
-        runtime.workers.setLimit(input.count);
-        return { limit: runtime.workers.limit };
+        if (input.count !== undefined) runtime.workers.setLimit(input.count);
+        if (input.latencyMs !== undefined) runtime.callLatencyMs = input.latencyMs;
+        return { limit: runtime.workers.limit, latencyMs: runtime.callLatencyMs };
       }
       case 'PUT /__sim/config':
       case 'POST /__sim/config': {

@@ -16,6 +16,10 @@ export interface OdooSimOptions extends SimulatorOptions {
   port?: number;
   host?: string;
   adminToken?: string;
+  /** Odoo's HTTP workers: at most this many calls at once, the rest queue (default: unbounded). */
+  workers?: number | null;
+  /** Milliseconds every call spends in its worker (default 0). */
+  callLatencyMs?: number;
   /** Registers Node process metrics on /metrics (once per process). */
   processMetrics?: boolean;
 }
@@ -33,6 +37,8 @@ export interface RunningOdooSim {
 export async function startOdooSim(options: OdooSimOptions = {}): Promise<RunningOdooSim> {
   const simulator = new Simulator(options);
   const runtime = new SimRuntime(simulator);
+  runtime.workers.setLimit(options.workers ?? null);
+  runtime.callLatencyMs = options.callLatencyMs ?? 0;
   if (options.processMetrics) collectDefaultMetrics({ register: runtime.metrics });
   const adminToken = options.adminToken ?? DEV_ADMIN_TOKEN;
   const admin = new AdminApi(runtime, adminToken);

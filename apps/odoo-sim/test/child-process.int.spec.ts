@@ -11,7 +11,7 @@ describe('odoo-sim as a child process', () => {
     const root = path.resolve(__dirname, '../../..');
     child = spawn(process.execPath, ['-r', '@swc-node/register', 'apps/odoo-sim/src/main.ts'], {
       cwd: root,
-      env: { ...process.env, ODOO_SIM_PORT: '0', ODOO_SIM_VERSION: '19', ODOO_SIM_ADMIN_TOKEN: 'child-token' },
+      env: { ...process.env, ODOO_SIM_PORT: '0', ODOO_SIM_VERSION: '19', ODOO_SIM_ADMIN_TOKEN: 'child-token', ODOO_SIM_WORKERS: '4', ODOO_SIM_LATENCY_MS: '5' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     let output = '';
@@ -32,6 +32,6 @@ describe('odoo-sim as a child process', () => {
     expect(await (await fetch(`${url}/web/version`)).json()).toEqual({ version_info: [19, 0, 0, 'final', 0, ''], version: '19.0' });
     expect((await fetch(`${url}/__sim/state`)).status).toBe(401);
     const state = await fetch(`${url}/__sim/state`, { headers: { Authorization: 'Bearer child-token' } });
-    expect(await state.json()).toMatchObject({ version: 19, db: 'omnibus', counts: { 'product.product': 1003 } });
+    expect(await state.json()).toMatchObject({ version: 19, db: 'omnibus', workers: { limit: 4, latencyMs: 5 }, counts: { 'product.product': 1003 } });
   });
 });

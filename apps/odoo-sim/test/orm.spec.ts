@@ -60,9 +60,12 @@ describe('ORM semantics', () => {
       expect(raw.country_id).toBe(1);
     });
 
-    it('ignores unknown fields on create and write, but read refuses them', () => {
-      const id = call(sim, 'res.partner', 'create', [{ name: 'Lenient', not_a_field: 1 }]);
-      expect(call(sim, 'res.partner', 'write', [[id], { nope: 2, name: 'Lenient 2' }])).toBe(true);
+    it('refuses unknown fields on create, write and read (ValueError, nothing persisted)', () => {
+      expect(callError(sim, 'res.partner', 'create', [{ name: 'Strict', not_a_field: 1 }]).message).toBe("Invalid field 'not_a_field' on model 'res.partner'");
+      expect(call(sim, 'res.partner', 'search', [[['name', '=', 'Strict']]])).toEqual([]);
+      const id = call(sim, 'res.partner', 'create', [{ name: 'Strict' }]);
+      expect(callError(sim, 'res.partner', 'write', [[id], { nope: 2, name: 'Strict 2' }]).message).toBe("Invalid field 'nope' on model 'res.partner'");
+      expect(call(sim, 'res.partner', 'read', [[id], ['name']])[0].name).toBe('Strict');
       expect(callError(sim, 'res.partner', 'read', [[id], ['nope']]).message).toBe("Invalid field 'nope' on model 'res.partner'");
     });
 

@@ -46,7 +46,7 @@ describe('odoo-sim over HTTP', () => {
   afterAll(() => sim.close());
   beforeEach(async () => {
     await admin('POST', '/__sim/reset', { version: 17 });
-    await admin('POST', '/__sim/workers', { count: null });
+    await admin('POST', '/__sim/workers', { count: null, latencyMs: 0 });
   });
 
   describe('JSON-RPC', () => {
@@ -106,6 +106,22 @@ describe('odoo-sim over HTTP', () => {
       const { body } = await admin('POST', '/__sim/api-keys', { login: 'admin', name: 'session test' });
       const withKey = await jsonrpc('/web/session/authenticate', { db: 'omnibus', login: 'admin', password: body.key });
       expect(JSON.parse(withKey.text).error.data.name).toBe('odoo.exceptions.AccessDenied');
+    });
+  });
+
+  describe('refusals on the wire', () => {
+    it('an unknown field in create values is fault 1 with the traceback, builtins.ValueError over JSON-RPC, 500 over JSON-2', async () => {
+      const message = "Invalid field 'emial' on model 'res.partner'";
+      const viaXmlrpc = parseResponse((await xmlrpc('object', 'execute_kw', ['omnibus', 2, 'admin', 'res.partner', 'create', [{ name: 'X', emial: 'x' }], {}])).text);
+      expect(viaXmlrpc).toMatchObject({ ok: false, faultCode: 1, faultString: expect.stringContaining(`\nValueError: ${message}\n`) });
+      const viaJsonrpc = JSON.parse((await executeKw('res.partner', 'create', [{ name: 'X', emial: 'x' }])).text);
+      expect(viaJsonrpc.error).toMatchObject({ code: 200, message: 'Odoo Server Error', data: { name: 'builtins.ValueError', message, arguments: [message] } });
+      await admin('POST', '/__sim/version', { version: 19 });
+      const key = (await admin('POST', '/__sim/api-keys', { login: 'admin', name: 'refusals' })).body.key;
+      const viaJson2 = await json2('/json/2/res.partner/create', { vals_list: [{ name: 'X', emial: 'x' }] }, key);
+      expect([viaJson2.status, viaJson2.json.name, viaJson2.json.message]).toEqual([500, 'builtins.ValueError', message]);
+      const stateError = await json2('/json/2/sale.order/action_confirm', { ids: [999999] }, key);
+      expect([stateError.status, stateError.json.name]).toEqual([404, 'odoo.exceptions.MissingError']);
     });
   });
 
@@ -208,6 +224,18 @@ describe('odoo-sim over HTTP', () => {
       expect([sim.runtime.workers.busy, sim.runtime.workers.queued]).toEqual([0, 0]);
     });
 
+    it('spends the configured latency of every call inside a worker, so N workers bound the throughput', async () => {
+      expect((await admin('POST', '/__sim/workers', { count: 2, latencyMs: 300 })).body).toEqual({ limit: 2, latencyMs: 300 });
+      const started = Date.now();
+      const calls = Promise.all([1, 2, 3, 4].map(() => executeKw('res.partner', 'search_count', [[]])));
+      await waitFor(async () => /odoo_sim_workers_queued 2\b/.test(await (await fetch(`${sim.url}/metrics`)).text()), { intervalMs: 10, what: 'two calls queued' });
+      expect(sim.runtime.workers.busy).toBe(2);
+      await calls;
+      // two rounds of 300 ms: a lower bound only, which no slow machine can break
+      expect(Date.now() - started).toBeGreaterThanOrEqual(600);
+      expect((await admin('GET', '/__sim/state')).body.workers).toMatchObject({ limit: 2, latencyMs: 300, busy: 0, queued: 0 });
+    });
+
     it('keeps write_date at call start while the commit is delayed (the poller overlap case)', async () => {
       await admin('POST', '/__sim/faults', { kind: 'commit_delay', delayMs: 2200, model: 'res.partner', method: 'create' });
       const slow = executeKw('res.partner', 'create', [{ name: 'Slow Commit' }]);
@@ -297,7 +325,7 @@ describe('odoo-sim over HTTP', () => {
     });
 
     it('receives incoming hooks at /web/hook/<uuid>', async () => {
-      const hook = (await admin('POST', '/__sim/incoming-webhooks', { model: 'res.partner', write: { comment_marker: 1, ref: 'HOOKED' } })).body;
+      const hook = (await admin('POST', '/__sim/incoming-webhooks', { model: 'res.partner', write: { ref: 'HOOKED' } })).body;
       const ok = await fetch(`${sim.url}${hook.path}`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ _model: 'res.partner', _id: 8 }) });
       expect([ok.status, await ok.text()]).toEqual([200, '{"status": "ok"}']);
       expect(JSON.parse((await executeKw('res.partner', 'read', [[8], ['ref']])).text).result[0].ref).toBe('HOOKED');

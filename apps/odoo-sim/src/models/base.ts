@@ -7,7 +7,7 @@ import { parseDatetimeInput } from '../orm/time';
 import type { ModelDef, OdooVersion, Row } from '../orm/types';
 import { displayName } from '../orm/values';
 
-/** res.company, res.currency, res.country, res.partner, res.users, API keys, ir.model, ir.model.data. */
+/** res.company, res.currency, res.country, res.partner, res.users, API keys, ir.model.data (ir.model and its fields: ir-model.ts). */
 
 const companyDefault = (env: Env) => env.companyId();
 
@@ -67,17 +67,6 @@ export function baseModels(version: OdooVersion): ModelDef[] {
     }),
     apiKeysModel(version),
     defineModel({
-      name: 'ir.model',
-      description: 'Models',
-      order: 'model',
-      recName: 'model',
-      fields: {
-        name: char('Model Description', { required: true, translate: true }),
-        model: char('Model', { required: true }),
-        transient: boolean('Transient Model'),
-      },
-    }),
-    defineModel({
       name: 'ir.model.data',
       description: 'Model Data',
       order: 'module, model, name',
@@ -96,8 +85,12 @@ export function baseModels(version: OdooVersion): ModelDef[] {
             const row = env.db.get('ir.model.data', id) as Row;
             for (const other of env.db.table('ir.model.data').values()) {
               if (other.id !== id && other.module === row.module && other.name === row.name) {
+                const detail = `Key (module, name)=(${row.module}, ${row.name}) already exists.`;
+                // 16–18 print psycopg2's text; 19's _sql_error_to_message names the columns.
                 throw validationError(
-                  `The operation cannot be completed: duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\nDETAIL:  Key (module, name)=(${row.module}, ${row.name}) already exists.\n`,
+                  env.version >= 19
+                    ? `The operation cannot be completed: The value for 'module, name' (Module and External Identifier) already exists.\n\nDetail: ${detail}\n`
+                    : `The operation cannot be completed: duplicate key value violates unique constraint "ir_model_data_module_name_uniq_index"\nDETAIL:  ${detail}\n`,
                 );
               }
             }
@@ -233,7 +226,7 @@ export function generateApiKey(env: Env, scope: string | false, name: string, ex
   const key = randomBytes(20).toString('hex');
   checkExpiration(env, expiration);
   create(env.sudo(), 'res.users.apikeys', [
-    { name, user_id: env.uid, scope: scope || false, index: key.slice(0, INDEX_SIZE), key_hash: hashKey(key), expiration_date: env.version >= 18 ? expiration : false },
+    { name, user_id: env.uid, scope: scope || false, index: key.slice(0, INDEX_SIZE), key_hash: hashKey(key), ...(env.version >= 18 ? { expiration_date: expiration } : {}) },
   ]);
   return key;
 }

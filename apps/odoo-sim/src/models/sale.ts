@@ -1,4 +1,4 @@
-import { boolean, char, date, datetime, defineModel, float, integer, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
+import { boolean, char, date, datetime, defineModel, float, html, integer, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
 import type { FieldSpec } from '../orm/define';
 import type { Env } from '../orm/env';
 import { userError } from '../orm/errors';
@@ -147,10 +147,21 @@ function confirmOrders(env: Env, ids: number[]): true {
         // sale_stock procures goods (consumable or storable), never services or combos.
         return tmpl?.type === 'product' || tmpl?.type === 'consu';
       })
-      .map((line) => ({ lineId: line.id, productId: line.product_id as number, quantity: line.product_uom_qty as number, name: line.name as string }));
+      // _action_launch_stock_rule procures only what the line's live moves do not cover yet (16 lets a
+      // confirmed order be confirmed again: that must not ship twice).
+      .map((line) => ({ lineId: line.id, productId: line.product_id as number, quantity: (line.product_uom_qty as number) - procuredQuantity(env, line.id), name: line.name as string }))
+      .filter((line) => line.quantity > 1e-9);
     createDelivery(env, env.db.get('sale.order', order.id) as Row, deliverable);
   }
   return true;
+}
+
+function procuredQuantity(env: Env, lineId: number): number {
+  let total = 0;
+  for (const move of env.db.table('stock.move').values()) {
+    if (move.sale_line_id === lineId && move.state !== 'cancel') total += move.product_uom_qty as number;
+  }
+  return total;
 }
 
 function cancelOrders(env: Env, ids: number[]): unknown {
@@ -211,7 +222,7 @@ export function saleModels(version: OdooVersion): ModelDef[] {
         validity_date: date('Expiration'),
         client_order_ref: char('Customer Reference'),
         origin: char('Source Document'),
-        note: text('Terms and conditions'),
+        note: html('Terms and conditions'),
         user_id: many2one('res.users', 'Salesperson', { default: (env: Env) => env.uid }),
         company_id: many2one('res.company', 'Company', { required: true, default: (env: Env) => env.companyId() }),
         warehouse_id: many2one('stock.warehouse', 'Warehouse', {

@@ -1,4 +1,4 @@
-import { boolean, char, datetime, defineModel, float, many2many, many2one, one2many, recordMethod, selection, text } from '../orm/define';
+import { boolean, char, datetime, defineModel, float, html, many2many, many2one, one2many, recordMethod, selection } from '../orm/define';
 import type { FieldSpec } from '../orm/define';
 import type { Env } from '../orm/env';
 import { userError, validationError } from '../orm/errors';
@@ -276,11 +276,28 @@ function doneQuantity(env: Env, move: Row, consideredPicked: boolean): number {
   return consideredPicked || move.picked ? moveQuantity(env, move.id) : 0;
 }
 
+/** Values of the custom (ir.model.fields) fields that copy() carries: those created with `copied` true. */
+function copiedCustomValues(env: Env, modelName: string, row: Row): Vals {
+  const values: Vals = {};
+  for (const field of env.model(modelName).fields.values()) {
+    if (field.manualId !== undefined && field.copy && row[field.name] !== undefined) values[field.name] = row[field.name];
+  }
+  return values;
+}
+
+/** stock.picking._get_without_quantities_error_message, per version. */
+function withoutQuantitiesMessage(env: Env): string {
+  return env.version === 16
+    ? 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, switch in edit mode and encode the done quantities.'
+    : 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.';
+}
+
 export function validatePickings(env: Env, pickingIds: number[]): unknown {
   const pickings = requireRows(env, 'stock.picking', pickingIds);
   for (const picking of pickings) if (pickingState(env, picking) === 'draft') confirmPickings(env, [picking.id]);
   const open = pickings.filter((p) => !['done', 'cancel'].includes(pickingState(env, env.db.get('stock.picking', p.id) as Row)));
-  if (open.length === 0) throw userError('You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.');
+  // A done (or cancelled) picking has nothing left to do: _sanity_check sees no quantities on open moves.
+  if (open.length === 0) throw userError(withoutQuantitiesMessage(env));
 
   const pickedByDefault = new Set<number>();
   if (env.version === 16) {
@@ -300,11 +317,7 @@ export function validatePickings(env: Env, pickingIds: number[]): unknown {
     const moves = movesOf(env, picking.id).filter((m) => !['done', 'cancel'].includes(m.state as string));
     const total = moves.reduce((sum, m) => sum + doneQuantity(env, m, pickedByDefault.has(picking.id)), 0);
     if (total <= 0) {
-      throw userError(
-        env.version === 16
-          ? 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, switch in edit mode and encode the done quantities.'
-          : 'You cannot validate a transfer if no quantities are reserved nor done. To force the transfer, encode quantities.',
-      );
+      throw userError(withoutQuantitiesMessage(env));
     }
   }
 
@@ -357,11 +370,15 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
 
   if (remainders.length === 0) return;
   // The undone part of each move goes to a backorder, or is cancelled when no backorder is wanted.
+  // Odoo's _create_backorder is picking.copy(...): copyable fields such as note and priority come along.
   const targetPicking = createBackorder
     ? create(env, 'stock.picking', [
         {
           name: pickingSequence(env, picking.picking_type_id as number),
           origin: picking.origin,
+          note: picking.note ?? false,
+          priority: picking.priority ?? '0',
+          ...copiedCustomValues(env, 'stock.picking', picking),
           partner_id: picking.partner_id,
           picking_type_id: picking.picking_type_id,
           location_id: picking.location_id,
@@ -740,7 +757,7 @@ export function stockModels(version: OdooVersion): ModelDef[] {
       fields: {
         name: char('Reference', { default: '/' }),
         origin: char('Source Document'),
-        note: text('Notes'),
+        note: html('Notes'),
         partner_id: many2one('res.partner', 'Contact'),
         picking_type_id: many2one('stock.picking.type', 'Operation Type', { required: true }),
         picking_type_code: {

@@ -59,6 +59,7 @@ export class Database {
 
   rollback(): void {
     const txn = this.requireTxn();
+    for (const undo of [...txn.onRollback].reverse()) undo();
     for (const [key, before] of [...txn.undo.entries()].reverse()) {
       const [model, id] = splitKey(key);
       const table = this.table(model);
@@ -114,6 +115,8 @@ export class Transaction {
   readonly changes: ChangeRecord[] = [];
   /** Work that only happens if the transaction commits (webhook POSTs). */
   readonly postCommit: Array<() => void> = [];
+  /** Undoes what lives outside the tables (custom models and fields in the registry). */
+  readonly onRollback: Array<() => void> = [];
   constructor(readonly now: string) {}
 }
 

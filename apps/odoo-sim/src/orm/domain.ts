@@ -1,5 +1,5 @@
 import type { Env } from './env';
-import { pythonError } from './errors';
+import { pythonError, userError } from './errors';
 import { pyRepr } from './time';
 import type { Domain, FieldDef, ModelDef, Row } from './types';
 import { displayName, isEmpty, rawValue } from './values';
@@ -19,6 +19,15 @@ type Node =
   | { kind: 'not'; child: Node }
   | { kind: 'leaf'; path: string; op: string; value: unknown }
   | { kind: 'const'; value: boolean };
+
+/** models.py (16–19): `ValueError: Invalid field 'x' on model 'y'` for values, fields lists and order keys. */
+export function invalidField(modelName: string, fname: string) {
+  return pythonError('builtins.ValueError', `Invalid field ${pyRepr(fname)} on model ${pyRepr(modelName)}`);
+}
+
+function invalidLeafField(env: Env, name: string, leaf: unknown[]) {
+  return pythonError('builtins.ValueError', `Invalid field ${name} in ${env.version >= 19 ? 'condition' : 'leaf'} ${leafRepr(leaf)}`);
+}
 
 function invalidDomain(domain: unknown): never {
   throw pythonError('builtins.ValueError', `Invalid domain: ${pyRepr(domain)}`);
@@ -80,6 +89,8 @@ export interface SearchOptions {
 export function searchRows(env: Env, modelName: string, domain: unknown, options: SearchOptions = {}): Row[] {
   const model = env.model(modelName);
   let node = parseDomain(domain);
+  // Odoo compiles the whole domain to SQL first: a bad field fails even when the table is empty.
+  checkFields(env, model, node);
   if (model.fields.has('active') && env.context.active_test !== false && !mentionsField(domain, 'active')) {
     node = { kind: 'and', left: { kind: 'leaf', path: 'active', op: '=', value: true }, right: node };
   }
@@ -112,6 +123,41 @@ function companyFilter(env: Env, model: ModelDef): ((row: Row) => boolean) | nul
     }
     return true;
   };
+}
+
+/** Every leaf's path must name fields of the model (through relational fields for dotted paths). */
+function checkFields(env: Env, model: ModelDef, node: Node): void {
+  switch (node.kind) {
+    case 'const':
+      return;
+    case 'and':
+    case 'or':
+      checkFields(env, model, node.left);
+      checkFields(env, model, node.right);
+      return;
+    case 'not':
+      checkFields(env, model, node.child);
+      return;
+    case 'leaf':
+      checkPath(env, model, node.path, [node.path, node.op, node.value], node.op, node.value);
+  }
+}
+
+/**
+ * A dotted path is searched as a sub-domain on the comodel, so a bad name further down is reported with
+ * the comodel and the remaining leaf. 16–18 word it "in leaf (...)", 19's Domain "in condition (...)".
+ */
+function checkPath(env: Env, model: ModelDef, path: string, leaf: unknown[], op: string, value: unknown): void {
+  const [fname, ...rest] = path.split('.');
+  const field = fname === 'id' ? undefined : model.fields.get(fname);
+  if (fname !== 'id' && !field) throw invalidLeafField(env, `${model.name}.${fname}`, [path, op, value]);
+  const relation = field?.relation;
+  if (rest.length > 0) {
+    if (!relation) throw invalidLeafField(env, `${model.name}.${path}`, [path, op, value]);
+    checkPath(env, env.model(relation), rest.join('.'), leaf, op, value);
+  } else if ((op === 'any' || op === 'not any') && relation) {
+    checkFields(env, env.model(relation), parseDomain(value));
+  }
 }
 
 /** Evaluates a domain on one row (no active_test / record rules). */
@@ -362,10 +408,11 @@ export function parseOrder(model: ModelDef, order: string): OrderKey[] {
     .filter(Boolean)
     .map((part) => {
       const m = /^([\w.]+)(?:\s+(asc|desc))?(?:\s+nulls\s+(first|last))?$/i.exec(part);
-      if (!m) throw pythonError('builtins.ValueError', `Invalid "order" specified (${order}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`);
+      // models.py _check_qorder raises a UserError (ir.model's own order check catches it as one).
+      if (!m) throw userError(`Invalid "order" specified (${order}). A valid "order" specification is a comma-separated list of valid field names (optionally followed by asc/desc for the direction)`);
       const fname = m[1];
       if (fname !== 'id' && !model.fields.has(fname)) {
-        throw pythonError('builtins.ValueError', `Invalid field '${fname}' on model '${model.name}'`);
+        throw invalidField(model.name, fname);
       }
       const desc = (m[2] ?? 'asc').toLowerCase() === 'desc';
       // PostgreSQL puts NULLs last ascending and first descending unless told otherwise.

@@ -10,6 +10,10 @@ export class Registry {
     this.models.set(model.name, model);
   }
 
+  remove(name: string): void {
+    this.models.delete(name);
+  }
+
   has(name: string): boolean {
     return this.models.has(name);
   }

@@ -1,5 +1,5 @@
 import { PyFloat } from '../wire/py-values';
-import { searchIds, searchRows, sortRows } from './domain';
+import { invalidField, searchIds, searchRows, sortRows } from './domain';
 import type { Env } from './env';
 import { missingError, pythonError, validationError } from './errors';
 import { datetimeToWire, parseDateInput, parseDatetimeInput, pyRepr, pyTypeName } from './time';
@@ -8,7 +8,7 @@ import { childIds, displayName, emptyValue, isEmpty, rawValue } from './values';
 
 /**
  * The ORM primitives behind create/read/write/unlink, with Odoo's observable behaviour: unknown fields are
- * ignored on create/write, NOT NULL and foreign-key violations surface as the ValidationError that
+ * refused (ValueError) on create/write/read, NOT NULL and foreign-key violations surface as the ValidationError that
  * service/model.py builds from an IntegrityError, log-access fields take the transaction's start time.
  */
 
@@ -26,7 +26,19 @@ export function requireRows(env: Env, modelName: string, ids: number[]): Row[] {
   return ids.map((id) => table.get(id) as Row);
 }
 
-export function notNullViolation(model: ModelDef, field: FieldDef) {
+/**
+ * The ValidationError service/model.py makes of a NOT NULL violation: 16–18 `_as_validation_error`,
+ * 19 `_sql_error_to_message` ("Missing required value for the field ...").
+ */
+export function notNullViolation(env: Env, model: ModelDef, field: FieldDef) {
+  if (env.version >= 19) {
+    return validationError(
+      `The operation cannot be completed: Missing required value for the field '${field.string}' (${field.name}).\n` +
+        `Model: '${model.description}' (${model.name})\n` +
+        '- create/update: a mandatory field is not set\n' +
+        '- delete: another model requires the record being deleted, you can archive it instead\n',
+    );
+  }
   return validationError(
     'The operation cannot be completed:\n' +
       '- Create/update: a mandatory field is not set.\n' +
@@ -36,7 +48,17 @@ export function notNullViolation(model: ModelDef, field: FieldDef) {
   );
 }
 
-export function foreignKeyViolation(model: ModelDef, constraint: string) {
+/** A foreign-key violation (a many2one to a missing record, or deleting a record others require). */
+export function foreignKeyViolation(env: Env, model: ModelDef, field: FieldDef) {
+  const constraint = `${tableName(model.name)}_${field.name}_fkey`;
+  if (env.version >= 19) {
+    return validationError(
+      'The operation cannot be completed: Another model is using the record you are trying to delete.\n\n' +
+        `The troublemaker is: '${model.description}' (${model.name})\n` +
+        `Thanks to the following constraint: '${field.string}' (${field.name})\n` +
+        'How about archiving the record instead?',
+    );
+  }
   return validationError(
     'The operation cannot be completed: another model requires the record being deleted. If possible, archive it instead.\n\n' +
       `Model: ${model.description} (${model.name})\n` +
@@ -52,13 +74,22 @@ function wrongValue(model: ModelDef, field: FieldDef, value: unknown): never {
   throw pythonError('builtins.ValueError', `Wrong value for ${model.name}.${field.name}: ${pyRepr(value)}`);
 }
 
-/** Converts a value written over RPC into the internal form of a stored field. */
-function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknown): unknown {
+/**
+ * Converts a value written over RPC into the internal form of a stored field. A many2one that is not an
+ * int goes to PostgreSQL as is on create (a numeric string is cast, any other string is a DataError), while
+ * write() converts it for the cache first, where Many2one.convert_to_cache turns it into None: the field
+ * is cleared, silently, as on Odoo.
+ */
+function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknown, mode: 'create' | 'write'): unknown {
   switch (field.type) {
     case 'many2one': {
       if (value === false || value === null || value === undefined || value === 0) return false;
       if (typeof value === 'number' && Number.isInteger(value)) return value;
-      if (typeof value === 'string' && /^\d+$/.test(value)) return Number(value);
+      if (mode === 'write') return false;
+      if (typeof value === 'string' && /^\s*\d+\s*$/.test(value)) return Number(value);
+      if (typeof value === 'string') {
+        throw pythonError('psycopg2.errors.InvalidTextRepresentation', `invalid input syntax for type integer: "${value}"\n`);
+      }
       return wrongValue(model, field, value);
     }
     case 'integer':
@@ -87,9 +118,12 @@ function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknow
       }
       return value;
     }
+    case 'html':
+      if (value === false || value === null) return false;
+      if (typeof value === 'string') return sanitizeHtml(value);
+      return wrongValue(model, field, value);
     case 'char':
     case 'text':
-    case 'html':
     case 'binary':
       if (value === false || value === null) return false;
       if (typeof value === 'string') return value;
@@ -100,6 +134,17 @@ function convertScalar(env: Env, model: ModelDef, field: FieldDef, value: unknow
     default:
       return value;
   }
+}
+
+/**
+ * fields.Html sanitizes what is written (tools.mail.html_sanitize, through lxml): plain text comes back
+ * wrapped in a paragraph, "SHIP-1" is stored and read as "<p>SHIP-1</p>", so `=` on the plain text no
+ * longer matches. Markup is kept as sent (the sim does not strip tags).
+ */
+function sanitizeHtml(value: string): string {
+  if (value.trim() === '' || value.trimStart().startsWith('<')) return value;
+  const escaped = value.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  return `<p>${escaped}</p>`;
 }
 
 /** Applies x2many commands to a list of linked ids (many2many) and returns the new list. */
@@ -214,17 +259,29 @@ function checkForeignKeys(env: Env, model: ModelDef, row: Row): void {
     if (field.type !== 'many2one' || field.compute || LOG_FIELDS.has(field.name)) continue;
     const target = row[field.name];
     if (typeof target === 'number' && !env.db.get(field.relation as string, target)) {
-      throw foreignKeyViolation(model, `${tableName(model.name)}_${field.name}_fkey`);
+      throw foreignKeyViolation(env, model, field);
     }
   }
 }
 
-function checkRequired(model: ModelDef, row: Row): void {
+function checkRequired(env: Env, model: ModelDef, row: Row): void {
   for (const field of model.fields.values()) {
     if (!field.required || field.compute || field.type === 'one2many' || field.type === 'many2many') continue;
     if (field.type === 'boolean' || field.type === 'integer' || field.type === 'float' || field.type === 'monetary') continue;
-    if (isEmpty(row[field.name])) throw notNullViolation(model, field);
+    // NOT NULL: an empty string is a value for PostgreSQL (ir.model.fields.field_description defaults to '').
+    const value = row[field.name];
+    if (value === false || value === null || value === undefined) throw notNullViolation(env, model, field);
   }
+}
+
+/** Values of create/write without the log-access fields (silently dropped); a field the model lacks is refused. */
+function knownValues(model: ModelDef, input: Vals): Vals {
+  const vals: Vals = {};
+  for (const [key, value] of Object.entries(input)) {
+    if (!model.fields.has(key)) throw invalidField(model.name, key);
+    if (!LOG_FIELDS.has(key)) vals[key] = value;
+  }
+  return vals;
 }
 
 export function create(env: Env, modelName: string, valsList: Vals[]): number[] {
@@ -235,8 +292,7 @@ export function create(env: Env, modelName: string, valsList: Vals[]): number[] 
     if (input === null || typeof input !== 'object' || Array.isArray(input)) {
       throw pythonError('builtins.TypeError', `'${pyTypeName(input)}' object is not a mapping`);
     }
-    const vals: Vals = {};
-    for (const [key, value] of Object.entries(input)) if (model.fields.has(key) && !LOG_FIELDS.has(key)) vals[key] = value;
+    const vals = knownValues(model, input);
     for (const field of model.fields.values()) {
       if (vals[field.name] === undefined && !LOG_FIELDS.has(field.name)) {
         const value = defaultFor(env, field, vals);
@@ -262,11 +318,11 @@ export function create(env: Env, modelName: string, valsList: Vals[]): number[] 
         row[field.name] = value === undefined ? [] : applyMany2manyCommands(env, model, field, [], value);
         continue;
       }
-      row[field.name] = value === undefined ? emptyValue(field) : convertScalar(env, model, field, value);
+      row[field.name] = value === undefined ? emptyValue(field) : convertScalar(env, model, field, value, 'create');
     }
     const now = env.now;
     Object.assign(row, { create_uid: env.uid, create_date: now, write_uid: env.uid, write_date: now });
-    checkRequired(model, row);
+    checkRequired(env, model, row);
     checkForeignKeys(env, model, row);
     env.db.insert(modelName, row);
     ids.push(id);
@@ -291,8 +347,7 @@ export function write(env: Env, modelName: string, ids: number[], input: Vals): 
     throw pythonError('builtins.AttributeError', `'${pyTypeName(input)}' object has no attribute 'items'`);
   }
   requireRows(env, modelName, ids);
-  const vals: Vals = {};
-  for (const [key, value] of Object.entries(input)) if (model.fields.has(key) && !LOG_FIELDS.has(key)) vals[key] = value;
+  const vals = knownValues(model, input);
   model.hooks.beforeWrite?.(env, ids, vals);
   const now = env.now;
   for (const id of ids) {
@@ -304,10 +359,10 @@ export function write(env: Env, modelName: string, ids: number[], input: Vals): 
       patch[fname] =
         field.type === 'many2many'
           ? applyMany2manyCommands(env, model, field, (row[fname] as number[]) ?? [], value)
-          : convertScalar(env, model, field, value);
+          : convertScalar(env, model, field, value, 'write');
     }
     const updated = { ...row, ...patch } as Row;
-    checkRequired(model, updated);
+    checkRequired(env, model, updated);
     checkForeignKeys(env, model, updated);
     env.db.update(modelName, id, patch);
     for (const [fname, value] of Object.entries(vals)) {
@@ -339,7 +394,7 @@ export function unlink(env: Env, modelName: string, ids: number[]): true {
           if (typeof target !== 'number' || !gone.has(target)) continue;
           if (field.ondelete === 'cascade') unlink(env, other.name, [row.id]);
           else if (field.ondelete === 'restrict' || field.required) {
-            throw foreignKeyViolation(other, `${tableName(other.name)}_${field.name}_fkey`);
+            throw foreignKeyViolation(env, other, field);
           } else env.db.update(other.name, row.id, { [field.name]: false });
         }
       }
@@ -389,9 +444,7 @@ export function read(env: Env, modelName: string, ids: number[], fields: unknown
   const model = env.model(modelName);
   const names = Array.isArray(fields) && fields.length > 0 ? (fields as string[]) : readableFields(model);
   for (const name of names) {
-    if (name !== 'id' && !model.fields.has(name)) {
-      throw pythonError('builtins.ValueError', `Invalid field ${pyRepr(name)} on model ${pyRepr(modelName)}`);
-    }
+    if (name !== 'id' && !model.fields.has(name)) throw invalidField(modelName, name);
   }
   const loadMode: LoadMode = load === '_classic_read' || load === undefined ? '_classic_read' : 'other';
   const rows = requireRows(env, modelName, ids);
@@ -416,7 +469,7 @@ export function describeField(env: Env, model: ModelDef, field: FieldDef): Recor
     company_dependent: Boolean(field.companyDependent),
     depends: [],
     exportable: true,
-    manual: false,
+    manual: field.manualId !== undefined,
     name: field.name,
     readonly: Boolean(field.readonly) || Boolean(field.compute && !field.inverse),
     required: Boolean(field.required),
@@ -477,6 +530,10 @@ interface Group {
 }
 
 function groupRows(env: Env, model: ModelDef, rows: Row[], groupby: string[]): Group[] {
+  for (const spec of groupby) {
+    const fname = spec.split(':')[0];
+    if (fname !== 'id' && !model.fields.has(fname)) throw invalidField(model.name, fname);
+  }
   const groups = new Map<string, Group>();
   for (const row of rows) {
     const key = groupby.map((spec) => {
@@ -555,6 +612,7 @@ export function readGroup(
       if (!m) continue;
       const [, name, fn] = m;
       const field = model.fields.get(name);
+      if (!field && name !== '__count') throw invalidField(modelName, name);
       if (!field || effective.some((g) => g.split(':')[0] === name)) continue;
       if (!fn && !['integer', 'float', 'monetary'].includes(field.type)) continue;
       out[name] = aggregate(env, model, group.rows, name, fn ?? 'sum');
@@ -589,6 +647,7 @@ export function formattedReadGroup(
         if (spec === '__count') out.__count = group.rows.length;
         else {
           const [fname, fn] = spec.split(':');
+          if (!model.fields.has(fname)) throw invalidField(modelName, fname);
           out[spec] = aggregate(env, model, group.rows, fname, fn ?? 'sum');
         }
       }

@@ -65,7 +65,8 @@ export function standardMethods(version: OdooVersion, model: ModelDef): Record<s
       varKeywords: true,
       run: (env, _ids, a) => {
         const ids = searchIds(env, name, a.domain ?? [], { offset: asInt(a.offset, 0) ?? 0, limit: asInt(a.limit, null), order: asOrder(a.order) });
-        if (ids.length === 0) return [];
+        // 16 returns before reading anything; 17+ fetches through search_fetch, which checks `fields` first.
+        if (ids.length === 0) return version === 16 ? [] : read(env, name, [], a.fields, '_classic_read');
         const extra = (a.__kwargs as Record<string, unknown>) ?? {};
         for (const key of Object.keys(extra)) {
           if (key !== 'load') {
@@ -213,6 +214,7 @@ function copyRecord(env: Env, model: ModelDef, ids: number[], overrides: Vals): 
   const vals: Vals = {};
   for (const field of model.fields.values()) {
     if (field.compute || field.type === 'one2many' || ['id', 'create_date', 'write_date', 'create_uid', 'write_uid'].includes(field.name)) continue;
+    if (field.manualId !== undefined && !field.copy) continue; // a custom field created with copied: false
     vals[field.name] = field.type === 'many2many' ? [[6, 0, row[field.name] ?? []]] : row[field.name];
   }
   if (typeof vals.name === 'string' && model.fields.get('name')?.type === 'char') vals.name = `${vals.name} (copy)`;

@@ -46,6 +46,10 @@ export interface FieldDef {
   companyDependent?: boolean;
   ondelete?: 'cascade' | 'set null' | 'restrict';
   digits?: [number, number];
+  /** Whether copy() carries the value (only custom fields say so here; business copies name their fields). */
+  copy?: boolean;
+  /** A custom field added through ir.model.fields (its id): fields_get says `manual: true`. */
+  manualId?: number;
 }
 
 export type MethodApi = 'model' | 'multi' | 'create';

@@ -25,6 +25,8 @@ const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve,
 export class SimRuntime {
   readonly faults = new FaultInjector();
   readonly workers = new WorkerPool(null);
+  /** Time every call spends in its worker before running (Odoo's own work): with N workers, N / latency calls per second at most. */
+  callLatencyMs = 0;
   readonly calls = new CallLog();
   readonly metrics = new MetricsRegistry();
   private readonly callCounter = new Counter({
@@ -82,6 +84,7 @@ export class SimRuntime {
   async run(target: RunTarget, work: () => unknown, options: { transactional?: boolean } = {}): Promise<CallResult> {
     const started = Date.now();
     const release = await this.workers.acquire();
+    if (this.callLatencyMs > 0) await sleep(this.callLatencyMs);
     const hits = this.faults.draw(target);
     const kinds = hits.map((f) => f.kind);
     for (const kind of kinds) this.faultCounter.inc({ kind });

@@ -3,6 +3,7 @@ import { Env, type OrmState } from '../orm/env';
 import { create } from '../orm/orm';
 import { nowMicros } from '../orm/time';
 import type { OdooVersion, Vals } from '../orm/types';
+import { baseFieldRows } from '../models/ir-model';
 
 /**
  * Deterministic retail seed data: two companies, five warehouses (two DCs, three stores) plus an outlet of
@@ -313,9 +314,12 @@ export function seedDatabase(state: OrmState, options: SeedOptions = {}): void {
   );
 
   // ir.model: one row per model of this version (odoorpc checks `'x' in odoo.env` through it).
-  makeMany(
+  const models = [...state.registry.models.values()];
+  const modelIds = makeMany(
     'ir.model',
-    [...state.registry.models.values()].map((model) => ({ name: model.description, model: model.name, transient: Boolean(model.transient) })),
+    models.map((model) => ({ name: model.description, model: model.name, transient: Boolean(model.transient), state: 'base' })),
   );
+  // ir.model.fields: the base fields, for introspection and for the custom-field checks (one2many inverses).
+  makeMany('ir.model.fields', models.flatMap((model, i) => baseFieldRows(model, modelIds[i])));
   db.commit();
 }
