@@ -71,7 +71,7 @@ export const mappingSchema = z.object({
   /** Which partners are customers. */
   customerDomain: z.array(z.unknown()).default([['customer_rank', '>', 0]]),
   /** stock.picking field that holds our shipment id, so a retried validation finds its picking. */
-  shipmentMarkerField: z.string().default('note'),
+  shipmentMarkerField: z.string().default('x_omnibus_shipment_id'),
 });
 
 export type MappingInput = z.input<typeof mappingSchema>;

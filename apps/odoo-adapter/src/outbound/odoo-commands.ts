@@ -7,6 +7,7 @@ import { OdooClient, OdooContext, OdooMissingError, OdooUnknownOutcomeError, Odo
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
 import type { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
 import { CommandRejectedError } from './command-rejected';
+import { refusalOf } from './refusals';
 import { OdooDirectory } from './odoo-directory';
 import { SaleOrderBatch, SaleOrderResult } from './sale-order-batch';
 import { JournalEntryBatch } from './journal-entry-batch';
@@ -28,6 +29,7 @@ export const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: t
 export class OdooCommands {
   private readonly saleOrders: SaleOrderBatch;
   private readonly journalEntries: JournalEntryBatch;
+  private markerReady?: Promise<void>;
 
   constructor(
     private readonly odoo: OdooClient,
@@ -84,7 +86,7 @@ export class OdooCommands {
     const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
     const order = await this.findSaleOrder(command.orderId, context);
     if (!order) throw new CommandRejectedError(`no Odoo sale order has client_order_ref ${command.orderId}`, 'MISSING_RECORD');
-    const marker = this.mapping.shipmentMarkerField;
+    const marker = await this.shipmentMarker();
     type Picking = { id: number; name: string; state: string };
     const pickingFields = ['name', 'state', marker];
     const [marked] = await this.odoo.searchRead<Picking>('stock.picking', [['sale_id', '=', order.id], [marker, '=', command.shipmentId]], {
@@ -109,6 +111,37 @@ export class OdooCommands {
     const validateContext: OdooContext = { ...context, skip_backorder: true, skip_immediate: true, skip_sms: true };
     await this.ensureState('stock.picking', picking.id, 'button_validate', ['done'], validateContext);
     return { odooModel: 'stock.picking', odooRecordId: picking.id, odooRecordName: picking.name, alreadyApplied: false };
+  }
+
+  /**
+   * The picking field holding our shipment id. It must be a plain char field that a backorder does not
+   * copy (Odoo copies the picking to make the backorder): a custom `x_` field, created here once through
+   * `ir.model.fields` (`copied: false`) when it is missing. An integration user without the right to add
+   * fields gets a refusal that says what to create. (`note`, the old default, is HTML in 16–19: Odoo
+   * stores `<p>SHIP-1</p>` and copies it into the backorder, so neither lookup below would match.)
+   */
+  private async shipmentMarker(): Promise<string> {
+    const marker = this.mapping.shipmentMarkerField;
+    this.markerReady ??= (async () => {
+      const fields = await this.odoo.fieldsGet('stock.picking', ['type']);
+      if (fields[marker]) return;
+      if (!marker.startsWith('x_')) throw new CommandRejectedError(`stock.picking has no field ${marker} (mapping shipmentMarkerField)`, 'VALIDATION');
+      const [model] = await this.odoo.search('ir.model', [['model', '=', 'stock.picking']], { limit: 1 });
+      try {
+        await this.odoo.create('ir.model.fields', { model_id: model, name: marker, ttype: 'char', field_description: 'Omnibus shipment id', copied: false, index: true });
+      } catch (error) {
+        if (refusalOf(error)) {
+          throw new CommandRejectedError(
+            `stock.picking has no field ${marker} and this Odoo user may not add it (${(error as Error).message}); create it once as a char field, not copied (Settings › Technical › Fields), or set shipmentMarkerField`,
+            'VALIDATION',
+          );
+        }
+        throw error;
+      }
+    })();
+    this.markerReady.catch(() => (this.markerReady = undefined));
+    await this.markerReady;
+    return marker;
   }
 
   private async setShippedQuantities(pickingId: number, command: ValidateDelivery, context: OdooContext): Promise<void> {
