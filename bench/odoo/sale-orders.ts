@@ -34,17 +34,22 @@ const orderOf = (prefix: string, i: number) => createSaleOrder(`${prefix}-${i}`,
 /** Orders sent (id → ms) and their results as the collector received them. */
 class Tracker {
   readonly sentAt = new Map<string, number>();
+  private readonly received = new Map<string, number>();
+  private scanned = 0;
   constructor(
     private readonly under: AdapterUnderTest,
     readonly prefix: string,
   ) {}
+  /** Results so far; reads only the events collected since the last call (the adapter runs in this process). */
   done(): Map<string, number> {
-    const received = new Map<string, number>();
-    for (const event of this.under.eventsOf(OdooCommandSucceeded.type)) {
+    const events = this.under.events;
+    for (; this.scanned < events.length; this.scanned++) {
+      const event = events[this.scanned];
+      if (event.type !== OdooCommandSucceeded.type) continue;
       const id = (event.value as OdooCommandSucceeded).aggregateId;
-      if (id.startsWith(`${this.prefix}-`) && !received.has(id)) received.set(id, event.receivedAt);
+      if (id.startsWith(`${this.prefix}-`) && !this.received.has(id)) this.received.set(id, event.receivedAt);
     }
-    return received;
+    return this.received;
   }
   latencies(): number[] {
     const done = this.done();
@@ -70,17 +75,22 @@ async function offer(under: AdapterUnderTest, tracker: Tracker, rate: number, se
   }
 }
 
+/** One order through (schema registration, group join, first connections), then every call 20 ms. */
+async function warmUp(sim: OdooSimProcess, under: AdapterUnderTest): Promise<void> {
+  await sim.clearFaults();
+  const warm = new Tracker(under, `WARM${++run}`);
+  await under.publish(CreateSaleOrder, orderOf(warm.prefix, 0));
+  await waitFor(() => warm.done().size >= 1, { timeoutMs: 60_000, what: 'warm-up order' });
+  await sim.addFaults(LATENCY);
+}
+
 const callCount = async (sim: OdooSimProcess) => (await sim.admin<{ count: number }>('GET', '/calls/count')).count;
 
 async function variant(sim: OdooSimProcess, registry: RegistryProcess, batchSize: number, backlog: number, rates: number[]): Promise<string[]> {
   const under = await startAdapter(sim, registry, { ODOO_SYNC_ENABLED: 'false', ODOO_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' });
   const lines: string[] = [];
   try {
-    await sim.clearFaults();
-    const warm = new Tracker(under, `WARM${++run}`);
-    await under.publish(CreateSaleOrder, orderOf(warm.prefix, 0));
-    await waitFor(() => warm.done().size >= 1, { timeoutMs: 60_000, what: 'warm-up order' });
-    await sim.addFaults(LATENCY);
+    await warmUp(sim, under);
 
     const capacity = new Tracker(under, `CAP${run}`);
     await sim.clearCalls();
@@ -121,11 +131,7 @@ async function outage(sim: OdooSimProcess, registry: RegistryProcess, odoo: Odoo
     ODOO_COMMANDS_PAUSE_MAX_MS: '5000',
   });
   try {
-    await sim.clearFaults();
-    const warm = new Tracker(under, `WARM${++run}`);
-    await under.publish(CreateSaleOrder, orderOf(warm.prefix, 0));
-    await waitFor(() => warm.done().size >= 1, { timeoutMs: 60_000, what: 'warm-up order' });
-    await sim.addFaults(LATENCY);
+    await warmUp(sim, under);
     const tracker = new Tracker(under, `OUTAGE${run}`);
     await sim.addFaults({ kind: 'http_error', status: 503, probability: 1 });
     await offer(under, tracker, 100, OUTAGE_SECONDS);
@@ -138,7 +144,8 @@ async function outage(sim: OdooSimProcess, registry: RegistryProcess, odoo: Odoo
     // Orders keep coming at 100/s while the backlog drains.
     const caughtUp = () => {
       const done = tracker.done();
-      return [...before].every((id) => done.has(id));
+      for (const id of before) if (done.has(id)) before.delete(id);
+      return before.size === 0;
     };
     await offer(under, tracker, 100, 0, caughtUp);
     const drained = (Date.now() - back) / 1000;

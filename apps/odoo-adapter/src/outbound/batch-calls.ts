@@ -1,4 +1,5 @@
 import { OdooClient, OdooContext, OdooDomain, OdooUnknownOutcomeError, OdooValues } from '@omnibus/odoo-client';
+import type { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
 import type { CommandOutcome } from './odoo-commands';
 import { refusalOf } from './refusals';
 
@@ -7,8 +8,48 @@ import { refusalOf } from './refusals';
  * (sale orders, journal entries) are made of.
  */
 
+/** Writes without chatter: no tracking messages, followers or creation notes on what we create. */
+export const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
+
 /** One command's result in a batch. */
 export type BatchResult = { outcome: CommandOutcome } | { error: unknown };
+
+/**
+ * Splits a batch by company (each company's calls carry its `allowed_company_ids`), runs `forCompany`
+ * on each with the first command of every key, and answers one result per command, in their order; a
+ * command whose key came earlier in the batch finds it already applied. A command for a company the
+ * mapping does not know gets the mapping's error.
+ */
+export async function perCompany<C extends { companyId: string }>(
+  mapping: ResolvedMapping,
+  commands: C[],
+  keyOf: (command: C) => string,
+  forCompany: (company: ResolvedCompany, firstOfEachKey: Map<string, C>) => Promise<Map<string, BatchResult>>,
+): Promise<BatchResult[]> {
+  const results: BatchResult[] = new Array(commands.length);
+  const byCompany = new Map<ResolvedCompany, number[]>();
+  commands.forEach((command, index) => {
+    try {
+      const company = mapping.company(command.companyId);
+      byCompany.set(company, [...(byCompany.get(company) ?? []), index]);
+    } catch (error) {
+      results[index] = { error };
+    }
+  });
+  for (const [company, indexes] of byCompany) {
+    const first = new Map<string, C>();
+    for (const index of indexes) if (!first.has(keyOf(commands[index]))) first.set(keyOf(commands[index]), commands[index]);
+    const applied = await forCompany(company, first);
+    const seen = new Set<string>();
+    for (const index of indexes) {
+      const key = keyOf(commands[index]);
+      const result = applied.get(key) as BatchResult;
+      results[index] = seen.has(key) && 'outcome' in result ? { outcome: { ...result.outcome, alreadyApplied: true } } : result;
+      seen.add(key);
+    }
+  }
+  return results;
+}
 
 export type CreateResult = { id: number; created: boolean } | { error: unknown };
 

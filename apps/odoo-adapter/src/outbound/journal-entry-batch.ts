@@ -2,11 +2,10 @@ import type { PostJournalEntry } from '@omnibus/contracts';
 import { OdooClient, OdooContext } from '@omnibus/odoo-client';
 import { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
 import { moneyToOdoo } from '../shared/units';
-import { BatchResult, bringToState, createOnceEach, CreateItem, inHalves } from './batch-calls';
+import { BatchResult, bringToState, createOnceEach, CreateItem, inHalves, perCompany, QUIET } from './batch-calls';
 import { CommandRejectedError } from './command-rejected';
 import { OdooDirectory } from './odoo-directory';
 
-const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
 const POSTED = ['posted'];
 
 /**
@@ -23,34 +22,12 @@ export class JournalEntryBatch {
   ) {}
 
   /** One result per command, in their order. A repeated entry id finds the entry already applied. */
-  async postJournalEntries(commands: PostJournalEntry[]): Promise<BatchResult[]> {
-    const results: BatchResult[] = new Array(commands.length);
-    const byCompany = new Map<ResolvedCompany, number[]>();
-    commands.forEach((command, index) => {
-      try {
-        const company = this.mapping.company(command.companyId);
-        byCompany.set(company, [...(byCompany.get(company) ?? []), index]);
-      } catch (error) {
-        results[index] = { error };
-      }
-    });
-    for (const [company, indexes] of byCompany) {
-      const entries = await this.forCompany(company, indexes.map((index) => commands[index]));
-      const seen = new Set<string>();
-      for (const index of indexes) {
-        const { journalEntryId } = commands[index];
-        const result = entries.get(journalEntryId) as BatchResult;
-        results[index] = seen.has(journalEntryId) && 'outcome' in result ? { outcome: { ...result.outcome, alreadyApplied: true } } : result;
-        seen.add(journalEntryId);
-      }
-    }
-    return results;
+  postJournalEntries(commands: PostJournalEntry[]): Promise<BatchResult[]> {
+    return perCompany(this.mapping, commands, (command) => command.journalEntryId, (company, first) => this.forCompany(company, first));
   }
 
-  private async forCompany(company: ResolvedCompany, commands: PostJournalEntry[]): Promise<Map<string, BatchResult>> {
+  private async forCompany(company: ResolvedCompany, first: Map<string, PostJournalEntry>): Promise<Map<string, BatchResult>> {
     const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
-    const first = new Map<string, PostJournalEntry>();
-    for (const command of commands) if (!first.has(command.journalEntryId)) first.set(command.journalEntryId, command);
     const failed = new Map<string, unknown>();
 
     const partners = await this.directory.partnersOf([...first.values()].flatMap((command) => command.lines.flatMap((line) => (line.partnerId ? [line.partnerId] : []))), context);

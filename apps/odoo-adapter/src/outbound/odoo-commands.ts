@@ -11,7 +11,7 @@ import { refusalOf } from './refusals';
 import { OdooDirectory } from './odoo-directory';
 import { SaleOrderBatch, SaleOrderResult } from './sale-order-batch';
 import { JournalEntryBatch } from './journal-entry-batch';
-import type { BatchResult } from './batch-calls';
+import { BatchResult, QUIET } from './batch-calls';
 import { ResolvedMapping } from '../mapping/mapping';
 
 export interface CommandOutcome {
@@ -24,7 +24,7 @@ export interface CommandOutcome {
 
 export { CommandRejectedError } from './command-rejected';
 
-export const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
+export { QUIET };
 
 export class OdooCommands {
   private readonly saleOrders: SaleOrderBatch;

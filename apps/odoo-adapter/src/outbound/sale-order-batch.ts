@@ -3,14 +3,13 @@ import { OdooClient, OdooContext, OdooUserError } from '@omnibus/odoo-client';
 import { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
 import { CommandRejectedError } from './command-rejected';
-import { BatchResult, bringToState, createOnceEach, CreateItem, inHalves } from './batch-calls';
+import { BatchResult, bringToState, createOnceEach, CreateItem, inHalves, perCompany, QUIET } from './batch-calls';
 import { OdooDirectory } from './odoo-directory';
 
 export type SaleOrderResult = BatchResult;
 
 type Order = { id: number; name: string; state: string };
 
-const QUIET: OdooContext = { tracking_disable: true, mail_create_nolog: true, mail_notrack: true, mail_create_nosubscribe: true };
 const CONFIRMED = ['sale', 'done'];
 
 /**
@@ -29,34 +28,12 @@ export class SaleOrderBatch {
   ) {}
 
   /** One result per command, in their order. A command for an order already in the batch finds it applied. */
-  async createSaleOrders(commands: CreateSaleOrder[]): Promise<SaleOrderResult[]> {
-    const results: SaleOrderResult[] = new Array(commands.length);
-    const byCompany = new Map<ResolvedCompany, number[]>();
-    commands.forEach((command, index) => {
-      try {
-        const company = this.mapping.company(command.companyId);
-        byCompany.set(company, [...(byCompany.get(company) ?? []), index]);
-      } catch (error) {
-        results[index] = { error };
-      }
-    });
-    for (const [company, indexes] of byCompany) {
-      const orders = await this.forCompany(company, indexes.map((index) => commands[index]));
-      const seen = new Set<string>();
-      for (const index of indexes) {
-        const { orderId } = commands[index];
-        const result = orders.get(orderId) as SaleOrderResult;
-        results[index] = seen.has(orderId) && 'outcome' in result ? { outcome: { ...result.outcome, alreadyApplied: true } } : result;
-        seen.add(orderId);
-      }
-    }
-    return results;
+  createSaleOrders(commands: CreateSaleOrder[]): Promise<SaleOrderResult[]> {
+    return perCompany(this.mapping, commands, (command) => command.orderId, (company, first) => this.forCompany(company, first));
   }
 
-  private async forCompany(company: ResolvedCompany, commands: CreateSaleOrder[]): Promise<Map<string, SaleOrderResult>> {
+  private async forCompany(company: ResolvedCompany, first: Map<string, CreateSaleOrder>): Promise<Map<string, SaleOrderResult>> {
     const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
-    const first = new Map<string, CreateSaleOrder>();
-    for (const command of commands) if (!first.has(command.orderId)) first.set(command.orderId, command);
     const failed = new Map<string, unknown>();
 
     const existing = new Map<string, Order>();
