@@ -1,6 +1,7 @@
 /**
  * Outbound sale orders with the simulator as a loaded Odoo: 4 workers, every call 20 ms inside its
- * worker. The adapter batched (ODOO_BATCH_SIZE=50, the default) and unbatched (1) side by side in one run.
+ * worker. The adapter batched (ODOO_BATCH_SIZE=50 with a 100 ms fetch linger, the defaults), batched
+ * without linger, and unbatched (1) side by side in one run.
  *
  *   node -r @swc-node/register bench/odoo/sale-orders.ts [--outage-seconds 300] [--backlog 3000]
  *
@@ -86,13 +87,14 @@ async function warmUp(sim: OdooSimProcess, under: AdapterUnderTest): Promise<voi
 
 const callCount = async (sim: OdooSimProcess) => (await sim.admin<{ count: number }>('GET', '/calls/count')).count;
 
-async function variant(sim: OdooSimProcess, registry: RegistryProcess, batchSize: number, backlog: number, rates: number[]): Promise<string[]> {
-  const under = await startAdapter(sim, registry, { ODOO_SYNC_ENABLED: 'false', ODOO_BATCH_SIZE: String(batchSize), LOG_LEVEL: 'warn' });
+async function variant(sim: OdooSimProcess, registry: RegistryProcess, env: Record<string, string>, backlog: number, rates: number[]): Promise<string[]> {
+  const under = await startAdapter(sim, registry, { ODOO_SYNC_ENABLED: 'false', LOG_LEVEL: 'warn', ...env });
   const lines: string[] = [];
   try {
     await warmUp(sim, under);
 
     const capacity = new Tracker(under, `CAP${run}`);
+    if (backlog > 0) {
     await sim.clearCalls();
     const started = Date.now();
     for (let i = 0; i < backlog; i += 500) {
@@ -103,9 +105,11 @@ async function variant(sim: OdooSimProcess, registry: RegistryProcess, batchSize
     const seconds = (Date.now() - started) / 1000;
     const calls = await callCount(sim);
     lines.push(`capacity: ${backlog} waiting orders in ${seconds.toFixed(1)} s = ${(backlog / seconds).toFixed(1)} orders/s, ${(calls / backlog).toFixed(2)} Odoo calls per order`);
+    }
 
     for (const rate of rates) {
       const tracker = new Tracker(under, `RATE${rate}-${run}`);
+      await sim.clearCalls();
       const from = Date.now();
       await offer(under, tracker, rate, RATE_SECONDS);
       const offeredFor = (Date.now() - from) / 1000;
@@ -113,7 +117,8 @@ async function variant(sim: OdooSimProcess, registry: RegistryProcess, batchSize
       const all = (Date.now() - from) / 1000;
       const l = tracker.latencies();
       lines.push(
-        `offered ${rate}/s for ${offeredFor.toFixed(0)} s: ${tracker.sentAt.size} orders applied in ${all.toFixed(1)} s = ${(tracker.sentAt.size / all).toFixed(1)} orders/s; ` +
+        `offered ${rate}/s for ${offeredFor.toFixed(0)} s: ${tracker.sentAt.size} orders applied in ${all.toFixed(1)} s = ${(tracker.sentAt.size / all).toFixed(1)} orders/s, ` +
+          `${((await callCount(sim)) / tracker.sentAt.size).toFixed(2)} calls per order; ` +
           `published → result p50 ${percentile(l, 50)} ms, p99 ${percentile(l, 99)} ms, max ${l[l.length - 1]} ms`,
       );
     }
@@ -169,10 +174,11 @@ async function main(): Promise<void> {
   const odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin', maxConcurrent: 8 });
   try {
     await sim.admin('POST', '/workers', { count: 4 });
-    for (const line of await variant(sim, registry, 50, BACKLOG, [100, 200])) console.log(`batched (50)   ${line}`);
+    for (const line of await variant(sim, registry, {}, BACKLOG, [100, 200])) console.log(`batched (50, linger 100 ms)  ${line}`);
+    for (const line of await variant(sim, registry, { ODOO_BATCH_LINGER_MS: '0', ODOO_BATCH_MIN_BYTES: '1' }, 0, [100, 200])) console.log(`batched (50, no linger)      ${line}`);
     // Unbatched is offered only 100/s: it drains ~18/s, so 200/s would only make the run longer.
-    for (const line of await variant(sim, registry, 1, Math.min(BACKLOG, 600), [100])) console.log(`unbatched (1)  ${line}`);
-    if (OUTAGE_SECONDS > 0) console.log(`batched (50)   ${await outage(sim, registry, odoo)}`);
+    for (const line of await variant(sim, registry, { ODOO_BATCH_SIZE: '1', ODOO_BATCH_LINGER_MS: '0', ODOO_BATCH_MIN_BYTES: '1' }, Math.min(BACKLOG, 600), [100])) console.log(`unbatched (1)                ${line}`);
+    if (OUTAGE_SECONDS > 0) console.log(`batched (50, linger 100 ms)  ${await outage(sim, registry, odoo)}`);
     console.log(`done; ${machine()}`);
   } finally {
     await odoo.close();

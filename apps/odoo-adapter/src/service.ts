@@ -24,9 +24,12 @@ export const odooAdapterService = defineService({
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),
       logger: app.get(ROOT_LOGGER),
-      // A chunk's sale orders are one batch in Odoo. Batches fill by themselves as commands queue up
-      // (a chunk is what one fetch brought), so a quiet adapter sends each order at once, waiting for none.
+      // A chunk's sale orders are one batch in Odoo, and a chunk is what one fetch brought: the broker
+      // holds a fetch until ODOO_BATCH_MIN_BYTES of commands are there or ODOO_BATCH_LINGER_MS passed, so
+      // under a steady flow batches are full-sized (fewer Odoo calls per order) and a lone order waits
+      // at most the linger.
       maxEventsPerTransaction: config.ODOO_BATCH_SIZE,
+      consumerConfig: { minBytes: config.ODOO_BATCH_MIN_BYTES, maxWaitTimeInMs: Math.max(config.ODOO_BATCH_LINGER_MS, 1) },
       partitionsConsumedConcurrently: config.ODOO_COMMANDS_CONCURRENCY,
       blockedBackoffMs: { initial: Math.min(500, config.ODOO_COMMANDS_PAUSE_MAX_MS), max: config.ODOO_COMMANDS_PAUSE_MAX_MS },
     });
