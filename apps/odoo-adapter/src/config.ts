@@ -61,11 +61,11 @@ export const odooAdapterConfigSchema = serviceConfigSchema('odoo-adapter')
     }),
     ODOO_BATCH_LINGER_MS: setting.integer({
       description: 'longest wait (ms) of a command fetch for more commands to fill a batch (Kafka fetch max wait, with ODOO_BATCH_MIN_BYTES), 0-1000',
-      default: 100,
+      default: 50,
       min: 0,
       max: 1_000,
     }),
-    ODOO_BATCH_MIN_BYTES: setting.integer({ description: 'bytes of commands a fetch waits for (up to ODOO_BATCH_LINGER_MS), 1 = none', default: 32_768, min: 1, max: 10_485_760 }),
+    ODOO_BATCH_MIN_BYTES: setting.integer({ description: 'bytes of commands a fetch waits for (up to ODOO_BATCH_LINGER_MS), 1 = none', default: 16_384, min: 1, max: 10_485_760 }),
     ODOO_COMMANDS_CONCURRENCY: setting.integer({ description: 'command partitions handled at once, 1-64', default: 4, min: 1, max: 64 }),
     ODOO_COMMANDS_PAUSE_MAX_MS: setting.integer({
       description: 'longest pause (ms) of a command partition while Odoo is down before it tries again',

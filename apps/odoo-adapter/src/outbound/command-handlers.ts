@@ -143,6 +143,7 @@ export class OdooCommandHandlers {
       while (end < gathered.length && gathered[end].kind === gathered[start].kind) end++;
       const run = gathered.slice(start, end);
       let results: BatchResult[];
+      const started = performance.now();
       try {
         results = run[0].kind === 'sale-order'
           ? await odoo.createSaleOrders(run.map((entry) => entry.command as CreateSaleOrder))
@@ -154,6 +155,7 @@ export class OdooCommandHandlers {
         if (error instanceof DependencyUnavailableError || isOutage(error)) throw this.failed(run[0].info, run[0].context, error);
         throw error;
       }
+      this.logger.debug({ kind: run[0].kind, commands: run.length, ms: Math.round(performance.now() - started) }, 'batch sent to Odoo');
       const failedAt = results.findIndex((result) => 'error' in result);
       if (failedAt >= 0) {
         const { info, context } = run[failedAt];
