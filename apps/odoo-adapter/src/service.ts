@@ -29,7 +29,10 @@ export const odooAdapterService = defineService({
       // under a steady flow batches are full-sized (fewer Odoo calls per order) and a lone order waits
       // at most the linger.
       maxEventsPerTransaction: config.ODOO_BATCH_SIZE,
-      consumerConfig: { minBytes: config.ODOO_BATCH_MIN_BYTES, maxWaitTimeInMs: Math.max(config.ODOO_BATCH_LINGER_MS, 1) },
+      // Linger 0: a fetch answers as soon as any command is there (minBytes 1; the wait bound then only
+      // paces empty fetches, so it must not be small, or the consumer spins on empty answers).
+      consumerConfig:
+        config.ODOO_BATCH_LINGER_MS > 0 ? { minBytes: config.ODOO_BATCH_MIN_BYTES, maxWaitTimeInMs: config.ODOO_BATCH_LINGER_MS } : { minBytes: 1, maxWaitTimeInMs: 500 },
       partitionsConsumedConcurrently: config.ODOO_COMMANDS_CONCURRENCY,
       blockedBackoffMs: { initial: Math.min(500, config.ODOO_COMMANDS_PAUSE_MAX_MS), max: config.ODOO_COMMANDS_PAUSE_MAX_MS },
     });
