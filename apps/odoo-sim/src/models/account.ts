@@ -90,7 +90,7 @@ export function accountByType(env: Env, accountType: string): number {
 // ------------------------------------------------------------------------------------------- moves
 
 function movesLines(env: Env, moveId: number): Row[] {
-  return [...env.db.table('account.move.line').values()].filter((l) => l.move_id === moveId).sort((a, b) => a.id - b.id);
+  return env.db.rowsWhere('account.move.line', 'move_id', moveId);
 }
 
 function sign(moveType: string): number {

@@ -26,7 +26,7 @@ export const taxField = (version: OdooVersion) => (version >= 19 ? 'tax_ids' : '
 export const uomField = (version: OdooVersion) => (version >= 19 ? 'product_uom_id' : 'product_uom');
 
 function lineOf(env: Env, orderId: number): Row[] {
-  return [...env.db.table('sale.order.line').values()].filter((l) => l.order_id === orderId).sort((a, b) => (a.sequence as number) - (b.sequence as number) || a.id - b.id);
+  return env.db.rowsWhere('sale.order.line', 'order_id', orderId).sort((a, b) => (a.sequence as number) - (b.sequence as number) || a.id - b.id);
 }
 
 /** The invoice lines linked to a sale line (account.move.line.sale_line_ids, the inverse of sale.order.line.invoice_lines). */
@@ -158,8 +158,8 @@ function confirmOrders(env: Env, ids: number[]): true {
 
 function procuredQuantity(env: Env, lineId: number): number {
   let total = 0;
-  for (const move of env.db.table('stock.move').values()) {
-    if (move.sale_line_id === lineId && move.state !== 'cancel') total += move.product_uom_qty as number;
+  for (const move of env.db.rowsWhere('stock.move', 'sale_line_id', lineId)) {
+    if (move.state !== 'cancel') total += move.product_uom_qty as number;
   }
   return total;
 }

@@ -46,7 +46,7 @@ function lineReserved(line: Row): number {
 }
 
 function linesOf(env: Env, moveId: number): Row[] {
-  return [...env.db.table('stock.move.line').values()].filter((line) => line.move_id === moveId);
+  return env.db.rowsWhere('stock.move.line', 'move_id', moveId);
 }
 
 /** 17+: quantity on a move = its lines' quantity; 16: quantity_done = lines' qty_done. */
@@ -188,7 +188,7 @@ function releaseReservation(env: Env, moveId: number, deleteLines: boolean): voi
 // -------------------------------------------------------------------------------------- pickings
 
 function pickingState(env: Env, picking: Row): string {
-  const moves = [...env.db.table('stock.move').values()].filter((m) => m.picking_id === picking.id);
+  const moves = env.db.rowsWhere('stock.move', 'picking_id', picking.id);
   if (picking.__state_override) return picking.__state_override as string;
   if (moves.length === 0) return 'draft';
   const states = moves.map((m) => m.state as string);
@@ -203,7 +203,7 @@ function pickingState(env: Env, picking: Row): string {
 }
 
 function movesOf(env: Env, pickingId: number): Row[] {
-  return [...env.db.table('stock.move').values()].filter((m) => m.picking_id === pickingId).sort((a, b) => a.id - b.id);
+  return env.db.rowsWhere('stock.move', 'picking_id', pickingId);
 }
 
 export function confirmPickings(env: Env, pickingIds: number[]): true {
@@ -1017,8 +1017,8 @@ export function createDelivery(
 
 export function deliveredQuantity(env: Env, saleLineId: number): number {
   let total = 0;
-  for (const move of env.db.table('stock.move').values()) {
-    if (move.sale_line_id === saleLineId && move.state === 'done') total += move.product_uom_qty as number;
+  for (const move of env.db.rowsWhere('stock.move', 'sale_line_id', saleLineId)) {
+    if (move.state === 'done') total += move.product_uom_qty as number;
   }
   return round(total);
 }

@@ -96,7 +96,7 @@ export function searchRows(env: Env, modelName: string, domain: unknown, options
   }
   const companies = env.su ? null : companyFilter(env, model);
   const matches: Row[] = [];
-  for (const row of env.db.table(modelName).values()) {
+  for (const row of candidatesOf(env, model, node) ?? env.db.table(modelName).values()) {
     if (companies && !companies(row)) continue;
     if (evaluate(env, model, row, node)) matches.push(row);
   }
@@ -104,6 +104,34 @@ export function searchRows(env: Env, modelName: string, domain: unknown, options
   const offset = options.offset || 0;
   const limit = options.limit ? Number(options.limit) : undefined;
   return sorted.slice(offset, limit === undefined ? undefined : offset + limit);
+}
+
+/**
+ * The rows worth evaluating: when the domain's top level requires `field = value` or `field in values`
+ * on a stored char, selection, integer or many2one field, only the rows its index holds for those values
+ * (the whole domain is still evaluated on each). Undefined: every row.
+ */
+function candidatesOf(env: Env, model: ModelDef, node: Node): Row[] | undefined {
+  const leaves: Array<Extract<Node, { kind: 'leaf' }>> = [];
+  const conjuncts = (n: Node): void => {
+    if (n.kind === 'and') {
+      conjuncts(n.left);
+      conjuncts(n.right);
+    } else if (n.kind === 'leaf') leaves.push(n);
+  };
+  conjuncts(node);
+  for (const leaf of leaves) {
+    const field = model.fields.get(leaf.path);
+    if (!field || field.compute || field.translate) continue;
+    const numeric = field.type === 'many2one' || field.type === 'integer';
+    if (!numeric && field.type !== 'char' && field.type !== 'selection') continue;
+    const values = leaf.op === '=' ? [leaf.value] : leaf.op === 'in' && Array.isArray(leaf.value) ? leaf.value : undefined;
+    if (!values || !values.every((value) => (numeric ? typeof value === 'number' : typeof value === 'string' && value !== ''))) continue;
+    const rows = new Map<number, Row>();
+    for (const value of values) for (const row of env.db.rowsWhere(model.name, leaf.path, value)) rows.set(row.id, row);
+    return [...rows.values()];
+  }
+  return undefined;
 }
 
 export function searchIds(env: Env, modelName: string, domain: unknown, options: SearchOptions = {}): number[] {
