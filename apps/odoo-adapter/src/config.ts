@@ -60,8 +60,8 @@ export const odooAdapterConfigSchema = serviceConfigSchema('odoo-adapter')
       max: 500,
     }),
     ODOO_BATCH_LINGER_MS: setting.integer({
-      description: 'longest wait (ms) of a command fetch for more commands to fill a batch (Kafka fetch max wait, with ODOO_BATCH_MIN_BYTES), 0-1000',
-      default: 50,
+      description: 'longest wait (ms) of a command fetch for more commands to fill a batch (Kafka fetch max wait, with ODOO_BATCH_MIN_BYTES), 0 = none, 0-1000',
+      default: 0,
       min: 0,
       max: 1_000,
     }),
