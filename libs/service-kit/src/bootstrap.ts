@@ -1,6 +1,7 @@
 import 'reflect-metadata';
 import { DynamicModule, Module, Type } from '@nestjs/common';
-import { NestFactory } from '@nestjs/core';
+import { HttpAdapterHost, NestFactory } from '@nestjs/core';
+import { DependencyDownFilter } from './http/dependency-down.filter';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { collectNodeMetrics, createLogger, Logger, startTracing, stopTracing } from '@omnibus/observability';
 import type { AddressInfo } from 'node:net';
@@ -92,6 +93,7 @@ export async function createService<S extends z.ZodType<ServiceConfig, any, any>
   try {
     app.useLogger(app.get(NestPinoLogger));
     app.use(observeRequests());
+    app.useGlobalFilters(new DependencyDownFilter(app.get(HttpAdapterHost).httpAdapter));
     await definition.configure?.(app, config);
     await app.startAllMicroservices();
     await app.listen(config.PORT);

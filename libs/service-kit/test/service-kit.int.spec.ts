@@ -79,7 +79,7 @@ describe('GET /openapi.json', () => {
     const document = (await response.json()) as any;
     expect(document.openapi).toBe('3.1.0');
     const routes = Object.entries(document.paths).flatMap(([path, operations]) => Object.keys(operations as object).map((method) => `${method.toUpperCase()} ${path}`));
-    expect(routes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /openapi.json', 'GET /orders/{id}', 'POST /orders']);
+    expect(routes.sort()).toEqual(['GET /health/live', 'GET /health/ready', 'GET /metrics', 'GET /openapi.json', 'GET /orders/{id}', 'GET /orders/{id}/items', 'POST /orders']);
   });
 
   it('documents the body the route validates, its scopes, and its 400/401/403 answers', async () => {
@@ -161,6 +161,11 @@ describe('readiness follows the database', () => {
       expect(down).toMatchObject({ status: 'error', error: { database: { status: 'down' } }, info: { kafka: { status: 'up' } } });
       expect(down.error.database.message).toEqual(expect.any(String));
       expect((await service.request('/health/live')).status).toBe(200);
+      // A request that needs the database is told to come back, not handed a 500.
+      const refused = await service.request('/orders/o-1/items', { headers: await bearer(['orders:read']) });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('1');
+      expect(await refused.json()).toMatchObject({ statusCode: 503, message: expect.stringContaining('retry') });
     } finally {
       await asAdmin((client) => client.query(`ALTER DATABASE "${name}" ALLOW_CONNECTIONS true`));
     }
