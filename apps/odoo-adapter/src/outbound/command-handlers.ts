@@ -1,4 +1,5 @@
 import { Controller, Inject } from '@nestjs/common';
+import { Context, context as otelContext } from '@opentelemetry/api';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { DependencyUnavailableError, EventContext, EventFailedInChunk, PermanentError } from '@omnibus/messaging';
@@ -31,7 +32,7 @@ interface CommandInfo {
 }
 
 /** A command that goes to Odoo in a batch with the others of its kind in the chunk. */
-type Gathered = { context: EventContext; info: CommandInfo } & ({ kind: 'sale-order'; command: CreateSaleOrder } | { kind: 'journal-entry'; command: PostJournalEntry });
+type Gathered = { context: EventContext; info: CommandInfo; /** the command's trace, for its result */ trace: Context } & ({ kind: 'sale-order'; command: CreateSaleOrder } | { kind: 'journal-entry'; command: PostJournalEntry });
 
 /**
  * `odoo.commands` → Odoo writes. Successes go to `odoo.results` in the delivery's transaction (with the
@@ -62,7 +63,7 @@ export class OdooCommandHandlers {
    */
   @EventPattern(CreateSaleOrder.type, { sequenced: true })
   async createSaleOrder(@Payload() command: CreateSaleOrder, @Ctx() context: EventContext): Promise<void> {
-    this.gather(context, { kind: 'sale-order', command, context, info: { type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId } });
+    this.gather(context, { kind: 'sale-order', command, context, trace: otelContext.active(), info: { type: CreateSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId } });
   }
 
   @EventPattern(CancelSaleOrder.type, { sequenced: true })
@@ -81,7 +82,7 @@ export class OdooCommandHandlers {
 
   @EventPattern(PostJournalEntry.type)
   async postJournalEntry(@Payload() command: PostJournalEntry, @Ctx() context: EventContext): Promise<void> {
-    this.gather(context, { kind: 'journal-entry', command, context, info: { type: PostJournalEntry.type, commandId: command.commandId, aggregateId: command.journalEntryId, companyId: command.companyId } });
+    this.gather(context, { kind: 'journal-entry', command, context, trace: otelContext.active(), info: { type: PostJournalEntry.type, commandId: command.commandId, aggregateId: command.journalEntryId, companyId: command.companyId } });
   }
 
   @EventPattern(CreateCreditNote.type)
@@ -145,9 +146,12 @@ export class OdooCommandHandlers {
       let results: BatchResult[];
       const started = performance.now();
       try {
-        results = run[0].kind === 'sale-order'
-          ? await odoo.createSaleOrders(run.map((entry) => entry.command as CreateSaleOrder))
-          : await odoo.postJournalEntries(run.map((entry) => entry.command as PostJournalEntry));
+        // The batch's Odoo calls are traced under its first command.
+        results = await otelContext.with(run[0].trace, () =>
+          run[0].kind === 'sale-order'
+            ? odoo.createSaleOrders(run.map((entry) => entry.command as CreateSaleOrder))
+            : odoo.postJournalEntries(run.map((entry) => entry.command as PostJournalEntry)),
+        );
       } catch (error) {
         // Alone, the failure is the command's own; for many, an outage blocks the partition and anything
         // else runs the commands again one by one, where each failure is its command's.
@@ -161,7 +165,10 @@ export class OdooCommandHandlers {
         const { info, context } = run[failedAt];
         throw new EventFailedInChunk(context.event.id, this.failed(info, context, (results[failedAt] as { error: unknown }).error));
       }
-      for (const [index, { info, context }] of run.entries()) await this.succeeded(info, context, (results[index] as { outcome: CommandOutcome }).outcome);
+      // Each result is staged in its command's trace (the batch runs after the handlers' spans ended).
+      for (const [index, { info, context, trace }] of run.entries()) {
+        await otelContext.with(trace, () => this.succeeded(info, context, (results[index] as { outcome: CommandOutcome }).outcome));
+      }
       start = end;
     }
   }
