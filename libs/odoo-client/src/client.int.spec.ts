@@ -1,5 +1,6 @@
 import { createServer, request, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { Registry } from 'prom-client';
 import { readChangesSince, BEGINNING_OF_TIME } from './changes';
 import { OdooClient } from './client';
 import {
@@ -177,6 +178,21 @@ describe('call limits', () => {
     } finally {
       await proxy.close();
     }
+  });
+
+  it('halves the calls in flight each time Odoo answers 503 (no worker free) and grows them back as calls succeed', async () => {
+    const registry = new Registry();
+    const odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin', maxConcurrent: 4, retry: { initialDelayMs: 10, maxDelayMs: 50 } }, { registry });
+    clients.push(odoo);
+    await odoo.connect();
+    const limit = async () => (await registry.getSingleMetric('odoo_client_concurrency_limit')!.get()).values[0].value;
+    expect(await limit()).toBe(4);
+    await sim.addFaults({ kind: 'http_error', status: 503, model: 'res.partner', method: 'search_count', times: 2 });
+    // Two 503s (4 → 2 → 1), then the retried read succeeds once (1 → 2).
+    expect(await odoo.searchCount('res.partner', [])).toBeGreaterThan(0);
+    expect(await limit()).toBe(2);
+    for (let i = 0; i < 2 + 3; i++) await odoo.searchCount('res.partner', []);
+    expect(await limit()).toBe(4);
   });
 
   it('starts calls 1/maxCallsPerSecond apart', async () => {

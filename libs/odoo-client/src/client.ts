@@ -417,6 +417,5 @@ function delay(ms: number): Promise<void> {
 
 /** Odoo has no worker free: its front end answers 429, or 503 when every worker is busy. */
 function isOdooFull(error: unknown): boolean {
-  const status = (error as { httpStatus?: number; details?: { httpStatus?: number } })?.httpStatus;
-  return status === 429 || status === 503;
+  return error instanceof OdooError && (error.httpStatus === 429 || error.httpStatus === 503);
 }

@@ -15,3 +15,4 @@ export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';
 export { buildOpenApiDocument, openApiPath, DocumentedRoute, RouteCatalogue } from './http/openapi';
 export { PeriodicTask, runPeriodically } from './periodic';
+export { classifySqlState, isConnectionFailure, isDependencyDown, sqlState, SqlStateKind } from './database-failures';

@@ -7,7 +7,9 @@ import { OdooClient, OdooContext, OdooUnknownOutcomeError } from '@omnibus/odoo-
 import type { CreateInvoice, RegisterPayment } from '@omnibus/contracts';
 import { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
-import { CommandOutcome, CommandRejectedError, OdooCommands, QUIET } from './odoo-commands';
+import { QUIET } from './batch-calls';
+import { CommandRejectedError } from './command-rejected';
+import { CommandOutcome, OdooCommands } from './odoo-commands';
 import { OdooDirectory } from './odoo-directory';
 
 type Invoice = { id: number; name: string; state: string };

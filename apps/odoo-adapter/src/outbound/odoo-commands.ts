@@ -9,7 +9,7 @@ import type { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEnt
 import { CommandRejectedError } from './command-rejected';
 import { refusalOf } from './refusals';
 import { OdooDirectory } from './odoo-directory';
-import { SaleOrderBatch, SaleOrderResult } from './sale-order-batch';
+import { SaleOrderBatch } from './sale-order-batch';
 import { JournalEntryBatch } from './journal-entry-batch';
 import { BatchResult, QUIET } from './batch-calls';
 import { ResolvedMapping } from '../mapping/mapping';
@@ -21,10 +21,6 @@ export interface CommandOutcome {
   /** Odoo already had the result: nothing new was created or changed. */
   alreadyApplied: boolean;
 }
-
-export { CommandRejectedError } from './command-rejected';
-
-export { QUIET };
 
 export class OdooCommands {
   private readonly saleOrders: SaleOrderBatch;
@@ -44,14 +40,8 @@ export class OdooCommands {
   // ---------------------------------------------------------------- sale orders (§4.6)
 
   /** Many CreateSaleOrder commands in a few Odoo calls (SaleOrderBatch); one result per command, in order. */
-  createSaleOrders(commands: CreateSaleOrder[]): Promise<SaleOrderResult[]> {
+  createSaleOrders(commands: CreateSaleOrder[]): Promise<BatchResult[]> {
     return this.saleOrders.createSaleOrders(commands);
-  }
-
-  async createSaleOrder(command: CreateSaleOrder): Promise<CommandOutcome> {
-    const [result] = await this.createSaleOrders([command]);
-    if ('error' in result) throw result.error;
-    return result.outcome;
   }
 
   async cancelSaleOrder(command: CancelSaleOrder): Promise<CommandOutcome> {
@@ -177,12 +167,6 @@ export class OdooCommands {
   /** Many PostJournalEntry commands in a few Odoo calls (JournalEntryBatch); one result per command, in order. */
   postJournalEntries(commands: PostJournalEntry[]): Promise<BatchResult[]> {
     return this.journalEntries.postJournalEntries(commands);
-  }
-
-  async postJournalEntry(command: PostJournalEntry): Promise<CommandOutcome> {
-    const [result] = await this.postJournalEntries([command]);
-    if ('error' in result) throw result.error;
-    return result.outcome;
   }
 
   // ---------------------------------------------------------------- credit notes (§4.8)

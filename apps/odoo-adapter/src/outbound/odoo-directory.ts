@@ -22,7 +22,8 @@ export class OdooDirectory {
     private readonly majorVersion: number,
   ) {}
 
-  async productIds(skus: string[]): Promise<Map<string, number>> {
+  /** The ids of those SKUs Odoo knows (one search for the ones not cached); unknown SKUs are left out. */
+  async knownProducts(skus: string[]): Promise<Map<string, number>> {
     const missing = [...new Set(skus.filter((sku) => !this.productsBySku.has(sku)))];
     if (missing.length > 0) {
       const found = await this.odoo.searchRead<{ id: number; default_code: string }>('product.product', [['default_code', 'in', missing]], {
@@ -32,18 +33,15 @@ export class OdooDirectory {
       });
       for (const product of found) if (!this.productsBySku.has(product.default_code)) this.productsBySku.set(product.default_code, product.id);
     }
-    const unknown = skus.filter((sku) => !this.productsBySku.has(sku));
-    if (unknown.length > 0) throw new CommandRejectedError(`unknown SKU(s) in Odoo: ${[...new Set(unknown)].join(', ')}`, 'MISSING_RECORD');
-    return new Map(skus.map((sku) => [sku, this.productsBySku.get(sku) as number]));
+    return new Map(skus.filter((sku) => this.productsBySku.has(sku)).map((sku) => [sku, this.productsBySku.get(sku) as number]));
   }
 
-  /** The ids of those SKUs Odoo knows (one search for the ones not cached); unknown SKUs are left out. */
-  async knownProducts(skus: string[]): Promise<Map<string, number>> {
-    const missing = [...new Set(skus.filter((sku) => !this.productsBySku.has(sku)))];
-    if (missing.length > 0) await this.productIds(missing).catch((error: unknown) => {
-      if (!(error instanceof CommandRejectedError)) throw error;
-    });
-    return new Map(skus.filter((sku) => this.productsBySku.has(sku)).map((sku) => [sku, this.productsBySku.get(sku) as number]));
+  /** The ids of these SKUs; a SKU Odoo does not know refuses the command. */
+  async productIds(skus: string[]): Promise<Map<string, number>> {
+    const known = await this.knownProducts(skus);
+    const unknown = [...new Set(skus.filter((sku) => !known.has(sku)))];
+    if (unknown.length > 0) throw new CommandRejectedError(`unknown SKU(s) in Odoo: ${unknown.join(', ')}`, 'MISSING_RECORD');
+    return known;
   }
 
   /**
@@ -108,11 +106,6 @@ export class OdooDirectory {
       for (const partner of found) if (!this.partnersByRef.has(partner.ref)) this.partnersByRef.set(partner.ref, partner.id);
     }
     return new Map(refs.filter((ref) => this.partnersByRef.has(ref)).map((ref) => [ref, this.partnersByRef.get(ref) as number]));
-  }
-
-  async partnerByRef(ref: string, context: OdooContext): Promise<number | undefined> {
-    const [id] = await this.odoo.search('res.partner', [['ref', '=', ref]], { limit: 1, order: 'id asc', context: { ...context, active_test: false } });
-    return id;
   }
 
   async journalId(company: ResolvedCompany, omnibusCode: string): Promise<number> {

@@ -6,8 +6,6 @@ import { CommandRejectedError } from './command-rejected';
 import { BatchResult, bringToState, createOnceEach, CreateItem, inHalves, perCompany, QUIET } from './batch-calls';
 import { OdooDirectory } from './odoo-directory';
 
-export type SaleOrderResult = BatchResult;
-
 type Order = { id: number; name: string; state: string };
 
 const CONFIRMED = ['sale', 'done'];
@@ -28,11 +26,11 @@ export class SaleOrderBatch {
   ) {}
 
   /** One result per command, in their order. A command for an order already in the batch finds it applied. */
-  createSaleOrders(commands: CreateSaleOrder[]): Promise<SaleOrderResult[]> {
+  createSaleOrders(commands: CreateSaleOrder[]): Promise<BatchResult[]> {
     return perCompany(this.mapping, commands, (command) => command.orderId, (company, first) => this.forCompany(company, first));
   }
 
-  private async forCompany(company: ResolvedCompany, first: Map<string, CreateSaleOrder>): Promise<Map<string, SaleOrderResult>> {
+  private async forCompany(company: ResolvedCompany, first: Map<string, CreateSaleOrder>): Promise<Map<string, BatchResult>> {
     const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
     const failed = new Map<string, unknown>();
 
@@ -72,13 +70,14 @@ export class SaleOrderBatch {
     const created = await createOnceEach(this.odoo, 'sale.order', 'client_order_ref', items, { context, knownAbsent: true });
 
     // Confirm every order asked to be confirmed and not yet, with one call.
-    const ids = new Map<string, { id: number; created: boolean; state?: string }>();
+    const ids = new Map<string, { id: number; created: boolean; state: string }>();
     for (const [orderId, order] of existing) ids.set(orderId, { id: order.id, created: false, state: order.state });
+    // Searched first, so every order here is one this batch created: a quotation.
     for (const [orderId, result] of created) {
       if ('error' in result) failed.set(orderId, result.error);
-      else ids.set(orderId, { id: result.id, created: result.created, state: result.created ? 'draft' : undefined });
+      else ids.set(orderId, { id: result.id, created: true, state: 'draft' });
     }
-    const toConfirm = [...ids].filter(([orderId, order]) => first.get(orderId)!.confirm && !CONFIRMED.includes(order.state ?? ''));
+    const toConfirm = [...ids].filter(([orderId, order]) => first.get(orderId)!.confirm && !CONFIRMED.includes(order.state));
     const confirmedNow = new Set<string>();
     await inHalves(
       toConfirm,
@@ -97,7 +96,7 @@ export class SaleOrderBatch {
       for (const record of records) read.set(record.id, record);
     }
 
-    const results = new Map<string, SaleOrderResult>();
+    const results = new Map<string, BatchResult>();
     for (const orderId of first.keys()) {
       const order = ids.get(orderId);
       if (failed.has(orderId) || !order) {

@@ -1,6 +1,10 @@
 import { isUndecodable } from '../codec';
 import { MalformedEnvelopeError } from '../envelope/envelope';
 import type { OutgoingEvent } from '../publishing/event-outbox';
+import { classifySqlState, isConnectionFailure, sqlState } from '@omnibus/service-kit';
+
+// What a database error says about retrying is service-kit's (HTTP answers 503 by the same rules).
+export { classifySqlState, sqlState };
 
 /**
  * Thrown by a handler when retrying cannot help: the event breaks a business rule or fails
@@ -74,47 +78,6 @@ const UNAVAILABLE_ERROR_NAMES = new Set([
   'BrokenCircuitError', // cockatiel circuit breaker open
   'IsolatedCircuitError',
 ]);
-// Network-level failures reaching PostgreSQL (or anything else): the database is not there right now.
-const UNAVAILABLE_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN']);
-const UNAVAILABLE_MESSAGES = [/Connection terminated/i, /timeout exceeded when trying to connect/i, /Client has encountered a connection error/i];
-
-/**
- * What a PostgreSQL SQLSTATE says about retrying (https://www.postgresql.org/docs/current/errcodes-appendix.html).
- * A statement timeout (57014) is the query's own fault, not an outage: treating it as one would
- * stall the partition forever behind a poison query, so it is retried and then dead-lettered.
- */
-export function classifySqlState(code: string): FailureKind | undefined {
-  if (code === '57014') return 'transient'; // query_canceled: statement_timeout, lock_timeout's cousin, pg_cancel_backend
-  const sqlClass = code.slice(0, 2);
-  switch (sqlClass) {
-    case '08': // connection exception
-    case '53': // insufficient resources (disk full, out of memory, too many connections)
-    case '57': // operator intervention: admin/crash shutdown, cannot connect now
-    case '58': // system error (I/O)
-      return 'unavailable';
-    case '40': // transaction rollback: serialization failure 40001, deadlock 40P01
-    case '55': // object not in prerequisite state: lock_not_available 55P03
-    case '25': // invalid transaction state: in_failed_sql_transaction 25P02 after a caught error
-      return 'transient';
-    case '22': // data exception: bad value, out of range, invalid text representation
-    case '23': // integrity constraint violation: unique, foreign key, not null, check
-      return 'permanent';
-    default:
-      // Syntax errors, missing tables or columns (42), …: a bug to fix and re-drive; retried, then dead-lettered.
-      return undefined;
-  }
-}
-
-/** The SQLSTATE of a pg error, also when TypeORM wraps it (QueryFailedError.driverError) or it is a cause. */
-export function sqlState(error: unknown): string | undefined {
-  if (!(error instanceof Error)) return undefined;
-  for (const candidate of [error, (error as { driverError?: unknown }).driverError, error.cause]) {
-    const code = (candidate as { code?: unknown } | undefined)?.code;
-    if (typeof code === 'string' && /^[0-9A-Z]{5}$/.test(code)) return code;
-  }
-  return undefined;
-}
-
 export function classifyFailure(error: unknown): FailureKind {
   if (isUndecodable(error) || error instanceof MalformedEnvelopeError) return 'undecodable';
   if (!(error instanceof Error)) return 'transient';
@@ -124,16 +87,6 @@ export function classifyFailure(error: unknown): FailureKind {
   if (isConnectionFailure(error)) return 'unavailable';
   const code = sqlState(error);
   return (code && classifySqlState(code)) || 'transient';
-}
-
-function isConnectionFailure(error: Error): boolean {
-  for (const candidate of [error, (error as { driverError?: unknown }).driverError, error.cause]) {
-    if (!(candidate instanceof Error)) continue;
-    const code = (candidate as { code?: unknown }).code;
-    if (typeof code === 'string' && UNAVAILABLE_CODES.has(code)) return true;
-    if (UNAVAILABLE_MESSAGES.some((pattern) => pattern.test(candidate.message))) return true;
-  }
-  return false;
 }
 
 /** `Class: message` of an error, for headers and logs. */
