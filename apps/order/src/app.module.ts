@@ -5,6 +5,8 @@ import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import { OrderConfig } from './config';
+import { ShipmentTracker } from './shipments/shipment-tracker';
+import { CarrierWebhooksController } from './webhooks/carrier-webhooks.controller';
 import { orderSaga } from './domain/saga/order-saga';
 import { messagingProviders } from './messaging.providers';
 import { OrderIntake } from './orders/order-intake.service';
@@ -34,7 +36,7 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController],
+  controllers: [OrdersController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
   providers: [
     ...messagingProviders,
     {
@@ -47,6 +49,9 @@ import { ORDER_SAGA } from './tokens';
           odooMs: config.ORDER_ODOO_TIMEOUT_MS,
           compensationMs: config.ORDER_COMPENSATION_TIMEOUT_MS,
           reviewSlaMs: config.ORDER_REVIEW_SLA_MS,
+          shipmentMs: config.ORDER_SHIPMENT_TIMEOUT_MS,
+          deliveryMs: config.ORDER_DELIVERY_TIMEOUT_MS,
+          paymentJournalCode: config.ORDER_ODOO_PAYMENT_JOURNAL,
         }),
     },
     {
@@ -56,6 +61,7 @@ import { ORDER_SAGA } from './tokens';
         new PaymentGatewayClient({ url: config.ORDER_PAYMENT_GATEWAY_URL, apiKey: config.ORDER_PAYMENT_GATEWAY_KEY, timeoutMs: config.ORDER_PAYMENT_GATEWAY_TIMEOUT_MS }),
     },
     PaymentRecorder,
+    ShipmentTracker,
     SagaRunner,
     SagaTimeoutSweeper,
     OrderIntake,

@@ -2,7 +2,7 @@ import { serviceConfigSchema, setting } from '@omnibus/service-kit';
 import { z } from 'zod';
 import type { PaymentSettings } from './domain/saga/order-saga-data';
 import { paymentPolicyOf } from './domain/saga/payment-policy';
-import { paymentConfig } from './payments/payment-config';
+import { paymentConfig, webhookSecrets } from './payments/payment-config';
 
 /** Ship-to country → inventory region; a country not listed is its lower-case code. */
 const DEFAULT_REGIONS = 'US=us-west,CA=us-west,DE=eu-north,DK=eu-north,SE=eu-north,PL=eu-north,FR=eu-west,BE=eu-west,NL=eu-west,GB=eu-west,ES=eu-south,IT=eu-south,PT=eu-south';
@@ -41,6 +41,10 @@ export const orderConfigSchema = serviceConfigSchema('order').extend({
   }),
   ORDER_COMPENSATION_TIMEOUT_MS: setting.integer({ description: 'how long a compensation waits for its confirmation (then resends twice, then goes to review)', default: 60_000, min: 100 }),
   ORDER_REVIEW_SLA_MS: setting.integer({ description: 'how long an operator has for an order review item', default: 4 * 60 * 60_000, min: 1000 }),
+  ORDER_SHIPMENT_TIMEOUT_MS: setting.integer({ description: 'how long the warehouse may take to ship all of a released order before it is reviewed', default: 14 * 24 * 3600_000, min: 100 }),
+  ORDER_DELIVERY_TIMEOUT_MS: setting.integer({ description: 'how long the carriers may take to deliver every shipment before the order is reviewed', default: 30 * 24 * 3600_000, min: 100 }),
+  ORDER_ODOO_PAYMENT_JOURNAL: setting.text({ description: 'code of the Odoo bank journal the captured money is registered in on the invoice', default: 'BNK1' }),
+  ORDER_CARRIER_WEBHOOK_SECRETS: webhookSecrets.describe('JSON object: carrier name → list of Standard Webhooks secrets ("whsec_<base64>"), newest first; none: every carrier webhook is refused'),
   ORDER_SAGA_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often due saga timeouts are looked for and fired', default: 1_000, min: 20 }),
   ...paymentConfig,
 });

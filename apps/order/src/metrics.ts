@@ -39,6 +39,16 @@ export const orderMetrics = {
     help: 'Payment webhooks refused with 401, by gateway and why (missing headers, stale timestamp, bad signature, unknown gateway)',
     labelNames: ['gateway', 'reason'],
   }),
+  carrierWebhooksReceived: counter({
+    name: 'orders_carrier_webhooks_total',
+    help: 'Signed carrier webhooks accepted, by carrier and outcome (applied, duplicate, stale, unknown_order, ignored)',
+    labelNames: ['carrier', 'outcome'],
+  }),
+  carrierWebhookVerificationFailures: counter({
+    name: 'orders_carrier_webhook_verification_failures_total',
+    help: 'Carrier webhooks refused with 401, by carrier and why (missing headers, stale timestamp, bad signature, no secret)',
+    labelNames: ['carrier', 'reason'],
+  }),
   timeToOdoo: histogram({
     name: 'orders_accepted_to_confirmed_in_odoo_seconds',
     help: 'Time from accepting an order to its Odoo sale order being confirmed',

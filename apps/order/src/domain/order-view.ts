@@ -59,7 +59,25 @@ export function orderView(record: OrderRecord) {
     reservation: saga?.data.reservation
       ? { ...saga.data.reservation, committed: saga.data.committed, lines: saga.data.reservation.lines.map((line) => ({ ...line, quantity: formatQuantity(line.quantity) })) }
       : null,
-    odoo: saga?.data.saleOrder ? { saleOrderId: saga.data.saleOrder.id, saleOrderName: saga.data.saleOrder.name } : null,
+    odoo: saga?.data.saleOrder
+      ? { saleOrderId: saga.data.saleOrder.id, saleOrderName: saga.data.saleOrder.name, invoice: saga.data.invoice ?? null, paymentRegistered: saga.data.paymentRegistered ?? false }
+      : null,
+    payment: saga?.data.payment
+      ? { policy: saga.data.payment.policy, gateway: saga.data.payment.gateway, amount: saga.data.payment.amount, captured: { amountMinor: saga.data.payment.capturedMinor ?? 0, currency: saga.data.payment.amount.currency } }
+      : null,
+    shipments: (saga?.data.shipments ?? []).map((shipment) => ({
+      shipmentId: shipment.shipmentId,
+      carrier: shipment.carrier,
+      trackingNumber: shipment.trackingNumber,
+      fromLocationId: shipment.fromLocationId,
+      status: shipment.status,
+      exception: shipment.exception,
+      final: shipment.final,
+      odooDeliveryValidated: shipment.validated,
+      capture: shipment.capture,
+      capturedAmount: shipment.capture === 'captured' ? { amountMinor: shipment.captureMinor, currency: saga!.data.payment.amount.currency } : null,
+      lines: shipment.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.milli }) })),
+    })),
     cancellation: saga?.status === 'compensating' || saga?.status === 'compensated' ? saga.failure : null,
     review: saga?.review ? { id: saga.review.id, step: saga.review.step, reason: saga.review.reason, detail: saga.review.detail ?? null, dueBy: saga.review.dueBy, allowedActions: saga.review.allowedActions } : null,
     reviews: record.reviews.map((item) => reviewItemView(item, new Date())),

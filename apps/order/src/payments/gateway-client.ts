@@ -61,8 +61,11 @@ export class PaymentGatewayClient {
     return this.intentOf(await this.call('POST', `/v1/payment_intents/${encodeURIComponent(intentId)}/cancel`, idempotencyKey, {}));
   }
 
-  async capture(intentId: string, idempotencyKey: string, amountMinor: number): Promise<GatewayIntent> {
-    return this.intentOf(await this.call('POST', `/v1/payment_intents/${encodeURIComponent(intentId)}/capture`, idempotencyKey, { amount_to_capture: amountMinor }));
+  /** Captures part of the authorisation (Stripe's multicapture: `final_capture: false` keeps the rest capturable) or, finally, the rest. */
+  async capture(intentId: string, idempotencyKey: string, amountMinor: number, finalCapture = true): Promise<GatewayIntent> {
+    return this.intentOf(
+      await this.call('POST', `/v1/payment_intents/${encodeURIComponent(intentId)}/capture`, idempotencyKey, { amount_to_capture: amountMinor, final_capture: finalCapture }),
+    );
   }
 
   async retrieve(intentId: string): Promise<GatewayIntent> {

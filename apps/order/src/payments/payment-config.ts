@@ -24,7 +24,7 @@ const policies = z
  * Several per gateway while a secret is rotated. None by default: every webhook is refused (401) until
  * the operator configures the gateway's secret; never in the repository.
  */
-const webhookSecrets = z
+export const webhookSecrets = z
   .string()
   .default('{}')
   .describe('JSON object: gateway name → list of Standard Webhooks secrets ("whsec_<base64>"), newest first')

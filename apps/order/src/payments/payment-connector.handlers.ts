@@ -77,13 +77,23 @@ export class PaymentConnectorHandlers {
     await this.record({ ...this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, voided)!, reason: command.reason }, context);
   }
 
+  /**
+   * One capture: a shipment's share (not final) or the rest (final). The command id is the capture's
+   * idempotency key, so a redelivery gets the gateway's first answer and the capture is published once.
+   */
   @EventPattern(CapturePayment.type, { sequenced: true })
   async capture(@Payload() command: CapturePayment, @Ctx() context: EventContext): Promise<void> {
     const intent = command.gatewayReference ? { id: command.gatewayReference } : await this.gateway.find(command.orderId, command.paymentId);
     if (!intent) return this.notFound(command, context);
-    const current = await this.gateway.retrieve(intent.id);
-    const captured = current.status === 'succeeded' ? current : await this.gateway.capture(intent.id, command.commandId, command.amount.amountMinor);
-    await this.record(this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, captured)!, context);
+    const captured = await this.gateway.capture(intent.id, command.commandId, command.amount.amountMinor, command.finalCapture);
+    const order = await loadOrderForSaga(context.manager, command.orderId);
+    if (!order) throw new Error(`capture ${command.commandId} for order ${command.orderId}, which this service does not have`);
+    await this.recorder.recordCapture(
+      context.manager,
+      { captureId: command.commandId, paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, gatewayReference: captured.id, shipmentId: command.shipmentId, amount: command.amount, final: command.finalCapture, at: new Date() },
+      order.order.companyId,
+      (events) => context.emit(events),
+    );
   }
 
   private factOfIntent(base: Omit<PaymentFact, 'status' | 'gatewayReference' | 'amount'> & { amount?: PaymentFact['amount'] }, intent: GatewayIntent): PaymentFact | null {

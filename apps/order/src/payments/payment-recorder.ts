@@ -1,10 +1,24 @@
 import { Inject, Injectable } from '@nestjs/common';
-import { contractFor } from '@omnibus/contracts';
+import { contractFor, Money, PaymentCaptured } from '@omnibus/contracts';
 import type { OutgoingEvent } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { OrderConfig } from '../config';
 import { FactOutcome, nextPaymentStatus, PaymentFact, PaymentFactStatus, paymentEvent } from './payment-facts';
+
+/** What the gateway answered to one CapturePayment. */
+export interface CaptureFact {
+  /** The CapturePayment command id, the capture's idempotency key at the gateway. */
+  captureId: string;
+  paymentId: string;
+  orderId: string;
+  gateway: string;
+  gatewayReference: string;
+  shipmentId: string | null;
+  amount: Money;
+  final: boolean;
+  at: Date;
+}
 
 /** Stages events in the caller's transaction (a delivery's `context.emit` or the outbox). */
 export type EmitPaymentEvents = (events: OutgoingEvent[]) => Promise<unknown>;
@@ -36,8 +50,37 @@ export class PaymentRecorder {
         fact.gatewayReference,
       ]);
     }
+    // Captures are published one by one, from the connector's answers (recordCapture): the gateway's
+    // "succeeded" only says the last one is done.
+    if (fact.status === 'captured') return 'applied';
     const event = paymentEvent(fact, companyId);
     await emit([this.event(event.type, fact.orderId, event.payload)]);
+    return 'applied';
+  }
+
+  /** Records one capture by its id and publishes PaymentCaptured once; a final one settles the payment. */
+  async recordCapture(manager: EntityManager, capture: CaptureFact, companyId: string, emit: EmitPaymentEvents): Promise<FactOutcome> {
+    const inserted = (await manager.query(
+      `INSERT INTO payment_capture (capture_id, payment_id, order_id, shipment_id, amount_minor, currency, final, gateway_reference)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (capture_id) DO NOTHING RETURNING capture_id`,
+      [capture.captureId, capture.paymentId, capture.orderId, capture.shipmentId, capture.amount.amountMinor, capture.amount.currency, capture.final, capture.gatewayReference],
+    )) as unknown[];
+    if (!inserted.length) return 'duplicate';
+    if (capture.final) await manager.query(`UPDATE payment SET status = 'captured', updated_at = now() WHERE payment_id = $1 AND status = 'authorised'`, [capture.paymentId]);
+    const payload: PaymentCaptured = {
+      paymentId: capture.paymentId,
+      orderId: capture.orderId,
+      companyId,
+      captureId: capture.captureId,
+      gateway: capture.gateway,
+      gatewayReference: capture.gatewayReference,
+      method: 'CARD',
+      amount: capture.amount,
+      shipmentId: capture.shipmentId,
+      finalCapture: capture.final,
+      occurredAt: capture.at,
+    };
+    await emit([this.event(PaymentCaptured.type, capture.orderId, payload)]);
     return 'applied';
   }
 

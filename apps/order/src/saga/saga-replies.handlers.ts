@@ -2,6 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   CancelSaleOrder,
+  CreateInvoice,
   CreateSaleOrder,
   OdooCommandFailed,
   OdooCommandSucceeded,
@@ -10,10 +11,12 @@ import {
   PaymentDeclined,
   PaymentNotFound,
   PaymentVoided,
+  RegisterPayment,
   ReservationCommitted,
   ReservationRejected,
   ReservationReleased,
   StockReserved,
+  ValidateDelivery,
 } from '@omnibus/contracts';
 import { EventContext } from '@omnibus/messaging';
 import { ROOT_LOGGER } from '@omnibus/service-kit';
@@ -22,7 +25,7 @@ import { orderMetrics } from '../metrics';
 import { SagaRunner } from './saga-runner';
 
 /** Odoo commands the order saga issues; other services' results share odoo.results and are passed over. */
-const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type];
+const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type];
 
 /**
  * Replies of the saga's participants → the order saga: inventory's answers on retail.reservations, the

@@ -20,7 +20,13 @@ import { ORDER_SAGA } from '../tokens';
 /** Stages events in the caller's transaction: the consumer's `context.emit` (caused by the event) or the outbox. */
 export type Emit = (events: OutgoingEvent[]) => Promise<unknown>;
 
-export type RunOutcome = { outcome: 'advanced'; statuses: OrderStatuses } | { outcome: 'ignored'; reason: string } | { outcome: 'unknown-order' };
+export type RunOutcome = { outcome: 'advanced'; statuses: OrderStatuses } | { outcome: 'ignored'; reason: string } | { outcome: 'deferred' } | { outcome: 'unknown-order' };
+
+/** Local changes the saga names only to mark a step that waits for the outside world: nothing to do here. */
+const WAITING_MARKERS = new Set(['awaitShipments', 'awaitDelivery']);
+
+/** Steps that take shipment events, which can arrive before the saga is ready for them. */
+const SHIPMENT_STEPS = new Set(['awaitShipments', 'awaitDelivery']);
 
 /**
  * Runs the order saga on one input, inside the caller's transaction (the intake's, a delivery's with
@@ -51,11 +57,44 @@ export class SagaRunner {
     this.observe(started.result);
   }
 
-  /** Advances the saga of `orderId` with a reply or a cancellation, in a delivery's transaction. */
-  async handle(manager: EntityManager, orderId: string, input: SagaInput, cause: TimelineCause, emit: Emit): Promise<RunOutcome> {
+  /**
+   * Advances the saga of `orderId` with a reply or a cancellation, in a delivery's transaction. With
+   * `deferIfEarly`, an input the saga is not ready for yet (a carrier quicker than the warehouse
+   * release's answer) is kept and offered again each time the saga reaches a step that takes it.
+   */
+  async handle(manager: EntityManager, orderId: string, input: SagaInput, cause: TimelineCause, emit: Emit, options: { deferIfEarly?: boolean } = {}): Promise<RunOutcome> {
     const stored = await loadSaga<OrderSagaData>(manager, orderId);
     if (!stored) return { outcome: 'unknown-order' };
-    return this.advanceStored(manager, stored, input, cause, emit);
+    const outcome = await this.advanceStored(manager, stored, input, cause, emit);
+    const early = outcome.outcome === 'ignored' && outcome.reason.startsWith('stale') && (stored.state.status === 'running' || stored.state.status === 'not_started');
+    if (options.deferIfEarly && early && cause.eventId) {
+      await manager.query(`INSERT INTO saga_deferred_input (saga_id, event_id, input, cause_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [orderId, cause.eventId, input, cause.type]);
+      this.logger.info({ orderId, cause }, 'saga input came before its step; kept until the saga is ready for it');
+      return { outcome: 'deferred' };
+    }
+    return outcome;
+  }
+
+  /** Offers the inputs kept for a later step again, oldest first, until none of them moves the saga. */
+  private async offerDeferred(manager: EntityManager, orderId: string, emit: Emit): Promise<void> {
+    for (let moved = true; moved; ) {
+      moved = false;
+      const kept = (await manager.query(`SELECT seq, event_id, input, cause_type FROM saga_deferred_input WHERE saga_id = $1 ORDER BY seq`, [orderId])) as Array<{
+        seq: string;
+        event_id: string;
+        input: SagaInput;
+        cause_type: string;
+      }>;
+      for (const row of kept) {
+        const stored = (await loadSaga<OrderSagaData>(manager, orderId))!;
+        const outcome = await this.advanceStored(manager, stored, { ...row.input, at: new Date().toISOString() }, { type: row.cause_type, eventId: row.event_id }, emit, { offerDeferred: false });
+        if (outcome.outcome === 'advanced' || (outcome.outcome === 'ignored' && !outcome.reason.startsWith('stale'))) {
+          await manager.query(`DELETE FROM saga_deferred_input WHERE seq = $1`, [row.seq]);
+          moved = outcome.outcome === 'advanced';
+          if (moved) break;
+        }
+      }
+    }
   }
 
   /** Advances a saga already loaded and locked (the sweeper's due timeouts). */
@@ -65,6 +104,7 @@ export class SagaRunner {
     input: SagaInput,
     cause: TimelineCause,
     emit: Emit,
+    options: { offerDeferred?: boolean } = {},
   ): Promise<RunOutcome> {
     const orderId = stored.state.sagaId;
     const result = advance(this.saga, stored.state, input);
@@ -84,17 +124,25 @@ export class SagaRunner {
       if (statuses.status === 'confirmed_in_odoo') orderMetrics.timeToOdoo.observe((at.getTime() - current.order.acceptedAt.getTime()) / 1000);
     }
     this.observe(result);
+    if (options.offerDeferred !== false && result.state.step && SHIPMENT_STEPS.has(result.state.step) && result.state.step !== stored.state.step) {
+      await this.offerDeferred(manager, orderId, emit);
+      return { outcome: 'advanced', statuses: orderStatuses((await loadSaga<OrderSagaData>(manager, orderId))!.state) };
+    }
     return { outcome: 'advanced', statuses };
   }
 
   /** Stages the effects as contracts, and the order's own events when the saga ends or needs review; writes the timeline. */
   private async perform(manager: EntityManager, order: Order, result: SagaResult<OrderSagaData>, emit: Emit, cause: TimelineCause): Promise<void> {
     const now = new Date();
-    const events: OutgoingEvent[] = result.effects.map((effect) => {
-      if (effect.kind !== 'send') throw new Error(`the order saga has no local change ${effect.name}`);
+    const events: OutgoingEvent[] = [];
+    for (const effect of result.effects) {
+      if (effect.kind === 'change') {
+        if (!WAITING_MARKERS.has(effect.name)) throw new Error(`the order saga has no local change ${effect.name}`);
+        continue;
+      }
       const command = sagaCommand(effect, order, now);
-      return this.event(command.type, order.orderId, command.payload);
-    });
+      events.push(this.event(command.type, order.orderId, command.payload));
+    }
     for (const item of result.review) events.push(this.event(OrderFlaggedForReview.type, order.orderId, orderFlaggedForReview(order, item, now)));
     if (result.state.status === 'compensated' && result.state.failure) {
       events.push(this.event(OrderCancelled.type, order.orderId, orderCancelled(order, result.state.failure, now)));

@@ -1,4 +1,4 @@
-import { BadRequestException, Controller, Headers, HttpCode, Inject, Param, Post, Req, UnauthorizedException } from '@nestjs/common';
+import { Controller, Headers, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
 import { EventOutbox } from '@omnibus/messaging';
 import { Public, ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
@@ -9,7 +9,7 @@ import { loadOrderForSaga } from '../orders/order-store';
 import { PaymentRecorder } from '../payments/payment-recorder';
 import { EVENT_OUTBOX } from '../tokens';
 import { GatewayWebhookEvent, meaningOf } from './gateway-events';
-import { verifyWebhook } from './standard-webhooks';
+import { readSignedWebhook } from './signed-webhook';
 
 type Outcome = 'applied' | 'already_known' | 'stale' | 'unknown_order' | 'ignored' | 'duplicate';
 
@@ -42,19 +42,14 @@ export class PaymentWebhooksController {
     @Headers('webhook-signature') signature: string | undefined,
     @Req() request: { body?: unknown },
   ): Promise<{ outcome: Outcome }> {
-    const body = Buffer.isBuffer(request.body) ? request.body : Buffer.alloc(0);
-    const verified = verifyWebhook({ id, timestamp, signature }, body, this.config.ORDER_PAYMENT_WEBHOOK_SECRETS[gateway] ?? [], new Date());
-    if (!verified.ok) {
-      orderMetrics.webhookVerificationFailures.inc({ gateway: gateway.slice(0, 40), reason: verified.reason });
-      this.logger.warn({ gateway, webhookId: id, reason: verified.reason }, 'payment webhook refused');
-      throw new UnauthorizedException(`webhook refused: ${verified.reason.replace('_', ' ')}`);
-    }
-    let event: GatewayWebhookEvent;
-    try {
-      event = JSON.parse(body.toString('utf8')) as GatewayWebhookEvent;
-    } catch {
-      throw new BadRequestException('the webhook body is not JSON');
-    }
+    const event = readSignedWebhook<GatewayWebhookEvent>(
+      { kind: 'payment', sender: gateway },
+      { id, timestamp, signature },
+      request.body,
+      this.config.ORDER_PAYMENT_WEBHOOK_SECRETS[gateway] ?? [],
+      (reason) => orderMetrics.webhookVerificationFailures.inc({ gateway: gateway.slice(0, 40), reason }),
+      this.logger,
+    );
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
       const meaning = meaningOf(gateway, event, new Date());
       const orderId = meaning.kind === 'ignored' ? null : meaning.kind === 'fact' ? meaning.fact.orderId : meaning.orderId;

@@ -8,7 +8,7 @@ export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' 
 /** Kafka topics of the catalogue. */
 export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'payments.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -69,6 +69,7 @@ export const eventTypes = {
   RefundIssued: 'com.omnibus.payment.RefundIssued',
   ShipmentDispatched: 'com.omnibus.shipment.ShipmentDispatched',
   ShipmentDelivered: 'com.omnibus.shipment.ShipmentDelivered',
+  ShipmentTrackingUpdated: 'com.omnibus.shipment.ShipmentTrackingUpdated',
   JournalEntryPrepared: 'com.omnibus.finance.JournalEntryPrepared',
   JournalEntryPosted: 'com.omnibus.finance.JournalEntryPosted',
   ReconciliationExceptionRaised: 'com.omnibus.finance.ReconciliationExceptionRaised',
@@ -254,7 +255,11 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     retentionMs: 604800000,
     cleanupPolicy: 'delete',
     minInsyncReplicas: 1,
-    events: ['com.omnibus.shipment.ShipmentDispatched', 'com.omnibus.shipment.ShipmentDelivered'],
+    events: [
+      'com.omnibus.shipment.ShipmentDispatched',
+      'com.omnibus.shipment.ShipmentDelivered',
+      'com.omnibus.shipment.ShipmentTrackingUpdated',
+    ],
   },
   {
     topic: 'retail.finance',
@@ -758,6 +763,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     consumers: ['returns', 'webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
+  'com.omnibus.shipment.ShipmentTrackingUpdated': {
+    type: 'com.omnibus.shipment.ShipmentTrackingUpdated',
+    name: 'ShipmentTrackingUpdated',
+    topic: 'retail.shipments',
+    subject: 'retail.shipments-com.omnibus.shipment.ShipmentTrackingUpdated',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
   'com.omnibus.finance.JournalEntryPrepared': {
     type: 'com.omnibus.finance.JournalEntryPrepared',
     name: 'JournalEntryPrepared',
@@ -852,8 +868,8 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     topic: 'odoo.commands',
     subject: 'odoo.commands-com.omnibus.odoo.CreateInvoice',
     keyField: 'orderId',
-    owner: 'finance-posting',
-    producers: ['finance-posting'],
+    owner: 'order',
+    producers: ['order'],
     consumers: ['odoo-adapter'],
     compatibility: 'FULL_TRANSITIVE',
   },
@@ -863,8 +879,8 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     topic: 'odoo.commands',
     subject: 'odoo.commands-com.omnibus.odoo.RegisterPayment',
     keyField: 'orderId',
-    owner: 'finance-posting',
-    producers: ['finance-posting'],
+    owner: 'order',
+    producers: ['order'],
     consumers: ['odoo-adapter'],
     compatibility: 'FULL_TRANSITIVE',
   },

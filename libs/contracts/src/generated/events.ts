@@ -4,7 +4,7 @@
 import { EventContract, defineContract } from '../runtime/contract';
 import { EventType, TopicName, eventCatalogue } from './catalogue';
 import { eventSchemas } from './schemas';
-import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, ShipmentLine, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
+import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, ShipmentLine, ShipmentTrackingStatus, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
 
 /**
  * A channel placed an order and Omnibus recorded it (idempotently by the channel's idempotency key). Carries the whole order, so inventory, finance, the Odoo adapter and subscribers never call back for it.
@@ -1029,6 +1029,36 @@ export const ShipmentDelivered: EventContract<ShipmentDelivered, 'com.omnibus.sh
 );
 
 /**
+ * A carrier milestone of a shipment between its dispatch and its delivery (in transit, out for delivery), or one that ends it otherwise (an exception, returned to sender). Milestones only move forward: a late or repeated one is not published.
+ * Topic `retail.shipments`, key `orderId`, owner order; subject `retail.shipments-com.omnibus.shipment.ShipmentTrackingUpdated`.
+ */
+export interface ShipmentTrackingUpdated {
+  /** Omnibus shipment id. */
+  shipmentId: string;
+  /** Order the shipment belongs to. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Carrier code, e.g. 'dhl', 'ups'. */
+  carrier: string;
+  /** Carrier tracking number. */
+  trackingNumber: string | null;
+  /** The milestone. */
+  status: ShipmentTrackingStatus;
+  /** The carrier's exception code (EXCEPTION, RETURNED_TO_SENDER), e.g. 'ADDRESS_NOT_FOUND'. */
+  exceptionCode: string | null;
+  /** The carrier's words about the exception. */
+  exceptionMessage: string | null;
+  /** When the carrier reports the milestone happened. */
+  occurredAt: Date;
+}
+/** Contract of ShipmentTrackingUpdated: topic, subject, key, schema and typed Avro encoding. */
+export const ShipmentTrackingUpdated: EventContract<ShipmentTrackingUpdated, 'com.omnibus.shipment.ShipmentTrackingUpdated'> = defineContract(
+  eventCatalogue['com.omnibus.shipment.ShipmentTrackingUpdated'],
+  eventSchemas['com.omnibus.shipment.ShipmentTrackingUpdated'],
+);
+
+/**
  * Finance turned an operational event into a balanced double-entry journal entry by a posting rule; it is about to be posted to Odoo. The sum of debits equals the sum of credits, all in one currency.
  * Topic `retail.finance`, key `journalEntryId`, owner finance-posting; subject `retail.finance-com.omnibus.finance.JournalEntryPrepared`.
  */
@@ -1270,7 +1300,7 @@ export const CreateCreditNote: EventContract<CreateCreditNote, 'com.omnibus.odoo
 
 /**
  * Command to the Odoo adapter: invoice a confirmed sale order (what is invoiceable, or the given lines) and post the invoice (out_invoice) exactly once.
- * Topic `odoo.commands`, key `orderId`, owner finance-posting; subject `odoo.commands-com.omnibus.odoo.CreateInvoice`.
+ * Topic `odoo.commands`, key `orderId`, owner order; subject `odoo.commands-com.omnibus.odoo.CreateInvoice`.
  */
 export interface CreateInvoice {
   /** Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (external id or reference), so a retry never creates a second record. */
@@ -1296,7 +1326,7 @@ export const CreateInvoice: EventContract<CreateInvoice, 'com.omnibus.odoo.Creat
 
 /**
  * Command to the Odoo adapter: register a customer payment against a posted invoice (found by our invoice id) and reconcile it; a partial amount leaves the invoice partially paid.
- * Topic `odoo.commands`, key `orderId`, owner finance-posting; subject `odoo.commands-com.omnibus.odoo.RegisterPayment`.
+ * Topic `odoo.commands`, key `orderId`, owner order; subject `odoo.commands-com.omnibus.odoo.RegisterPayment`.
  */
 export interface RegisterPayment {
   /** Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (external id or reference), so a retry never creates a second record. */
@@ -1559,6 +1589,7 @@ export interface EventMap {
   'com.omnibus.payment.RefundIssued': RefundIssued;
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched;
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered;
+  'com.omnibus.shipment.ShipmentTrackingUpdated': ShipmentTrackingUpdated;
   'com.omnibus.finance.JournalEntryPrepared': JournalEntryPrepared;
   'com.omnibus.finance.JournalEntryPosted': JournalEntryPosted;
   'com.omnibus.finance.ReconciliationExceptionRaised': ReconciliationExceptionRaised;
@@ -1617,6 +1648,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.payment.RefundIssued': RefundIssued,
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched,
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered,
+  'com.omnibus.shipment.ShipmentTrackingUpdated': ShipmentTrackingUpdated,
   'com.omnibus.finance.JournalEntryPrepared': JournalEntryPrepared,
   'com.omnibus.finance.JournalEntryPosted': JournalEntryPosted,
   'com.omnibus.finance.ReconciliationExceptionRaised': ReconciliationExceptionRaised,
@@ -1650,7 +1682,7 @@ export interface TopicEventMap {
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;
   'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | RefundIssued;
-  'retail.shipments': ShipmentDispatched | ShipmentDelivered;
+  'retail.shipments': ShipmentDispatched | ShipmentDelivered | ShipmentTrackingUpdated;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
   'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateInvoice | RegisterPayment | ReadStockSnapshot;
   'odoo.results': OdooCommandSucceeded | OdooCommandFailed;

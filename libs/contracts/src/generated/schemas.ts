@@ -4021,6 +4021,72 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.shipment.ShipmentTrackingUpdated': {
+    type: 'record',
+    name: 'ShipmentTrackingUpdated',
+    namespace: 'com.omnibus.shipment',
+    doc: 'A carrier milestone of a shipment between its dispatch and its delivery (in transit, out for delivery), or one that ends it otherwise (an exception, returned to sender). Milestones only move forward: a late or repeated one is not published.',
+    fields: [
+      {
+        name: 'shipmentId',
+        type: 'string',
+        doc: 'Omnibus shipment id.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order the shipment belongs to. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'carrier',
+        type: 'string',
+        doc: 'Carrier code, e.g. \'dhl\', \'ups\'.',
+      },
+      {
+        name: 'trackingNumber',
+        type: ['null', 'string'],
+        doc: 'Carrier tracking number.',
+        default: null,
+      },
+      {
+        name: 'status',
+        type: {
+          type: 'enum',
+          name: 'ShipmentTrackingStatus',
+          namespace: 'com.omnibus.shipment',
+          doc: 'Where the parcel is, in the carrier\'s words mapped to ours; UNKNOWN for a status added later.',
+          symbols: ['IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'RETURNED_TO_SENDER', 'UNKNOWN'],
+          default: 'UNKNOWN',
+        },
+        doc: 'The milestone.',
+      },
+      {
+        name: 'exceptionCode',
+        type: ['null', 'string'],
+        doc: 'The carrier\'s exception code (EXCEPTION, RETURNED_TO_SENDER), e.g. \'ADDRESS_NOT_FOUND\'.',
+        default: null,
+      },
+      {
+        name: 'exceptionMessage',
+        type: ['null', 'string'],
+        doc: 'The carrier\'s words about the exception.',
+        default: null,
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the carrier reports the milestone happened.',
+      },
+    ],
+  },
   'com.omnibus.finance.JournalEntryPrepared': {
     type: 'record',
     name: 'JournalEntryPrepared',

@@ -449,6 +449,14 @@ export interface ShipmentLine {
 }
 
 /**
+ * Where the parcel is, in the carrier's words mapped to ours; UNKNOWN for a status added later.
+ * Avro: com.omnibus.shipment.ShipmentTrackingStatus.
+ */
+export type ShipmentTrackingStatus = 'IN_TRANSIT' | 'OUT_FOR_DELIVERY' | 'EXCEPTION' | 'RETURNED_TO_SENDER' | 'UNKNOWN';
+/** The symbols of ShipmentTrackingStatus in schema order; readers map unknown symbols to 'UNKNOWN'. */
+export const ShipmentTrackingStatusSymbols: readonly ShipmentTrackingStatus[] = ['IN_TRANSIT', 'OUT_FOR_DELIVERY', 'EXCEPTION', 'RETURNED_TO_SENDER', 'UNKNOWN'];
+
+/**
  * An order line that could not be covered.
  * Avro: com.omnibus.reservation.ShortLine.
  */

@@ -3,14 +3,15 @@ import { done, sagaStep, send } from '@omnibus/saga';
 import type { OrderSagaData } from './order-saga-data';
 
 /**
- * Takes the authorised amount once the order is released to the warehouse (web and app; per shipment
- * comes with shipments). After the pivot: a capture the gateway never confirms goes to review rather
- * than undoing the order. The command id is the gateway idempotency key, so a resend or a redelivery
- * captures once. Skipped when nothing was authorised here (prepaid channels, sagas older than payment).
+ * Takes what is still authorised and not captured, once everything has shipped: all of it for channels
+ * that capture at the end, and nothing for those that captured each shipment (skipped). After the
+ * pivot: a capture the gateway never confirms goes to review rather than undoing the order. The command
+ * id is the gateway idempotency key, so a resend or a redelivery captures once. Skipped when nothing was
+ * authorised here (prepaid channels, sagas older than payment).
  */
 export const capturePayment = (timeouts: { stepMs: number }) =>
   sagaStep<OrderSagaData>('capturePayment', {
-    skipIf: (data) => !data.payment || data.payment.policy === 'prepaid' || data.payment.status !== 'authorised',
+    skipIf: (data) => !data.payment || data.payment.policy === 'prepaid' || !['authorised', 'partially_captured'].includes(data.payment.status) || remainingMinor(data) <= 0,
     action: (data) =>
       send(CapturePayment.type, {
         orderId: data.orderId,
@@ -18,14 +19,23 @@ export const capturePayment = (timeouts: { stepMs: number }) =>
         gateway: data.payment.gateway,
         paymentId: data.payment.paymentId,
         gatewayReference: data.payment.gatewayReference,
-        amount: data.payment.amount,
+        amount: { amountMinor: remainingMinor(data), currency: data.payment.amount.currency },
         shipmentId: null,
         finalCapture: true,
       }),
     on: {
-      [PaymentCaptured.type]: (reply, data) => done({ ...data, payment: { ...data.payment, status: 'captured', capturedMinor: (reply.payload as PaymentCaptured).amount.amountMinor } }),
+      [PaymentCaptured.type]: {
+        // A late answer to a shipment's capture is not this one.
+        matches: (reply) => (reply.payload as PaymentCaptured).shipmentId === null,
+        handle: (reply, data) =>
+          done({ ...data, payment: { ...data.payment, status: 'captured', capturedMinor: (data.payment.capturedMinor ?? 0) + (reply.payload as PaymentCaptured).amount.amountMinor } }),
+      },
     },
     timeoutMs: timeouts.stepMs,
     // The gateway answers a repeated capture (same key) with its first answer.
     resends: 2,
   });
+
+function remainingMinor(data: OrderSagaData): number {
+  return data.payment.amount.amountMinor - (data.payment.capturedMinor ?? 0);
+}

@@ -21,6 +21,33 @@ export interface OrderSagaData {
   /** The reserved stock is committed for shipment (released to the warehouse). */
   committed: boolean;
   payment: SagaPayment;
+  /** Each line's total (minor units, tax included as the order states it), for a shipment's share of the money. Absent in sagas older than shipments. */
+  lineValues?: Record<string, number>;
+  /** The parcels that left, as the carriers reported them (absent in sagas older than shipments). */
+  shipments?: SagaShipment[];
+  /** The customer invoice the saga asked Odoo for, once asked. */
+  invoice?: { invoiceId: string; odooId: number | null; name: string | null } | null;
+  /** The captured money is registered as paid on the Odoo invoice. */
+  paymentRegistered?: boolean;
+}
+
+/** A shipment as the saga follows it: what it carries, its Odoo delivery, its capture and where the parcel is. */
+export interface SagaShipment {
+  shipmentId: string;
+  carrier: string;
+  trackingNumber: string | null;
+  fromLocationId: string;
+  lines: Array<{ lineId: string; sku: string; milli: number }>;
+  /** Nothing of the order is left to ship after this one. */
+  final: boolean;
+  /** The ValidateDelivery command sent for it, and whether the adapter confirmed it. */
+  validationCommandId: string;
+  validated: boolean;
+  /** `none`: this shipment captures nothing (prepaid, or capture at the end); `pending` until the gateway confirms. */
+  capture: 'none' | 'pending' | 'captured';
+  captureMinor: number;
+  status: 'dispatched' | 'in_transit' | 'out_for_delivery' | 'delivered' | 'exception' | 'returned_to_sender';
+  exception: string | null;
 }
 
 /** The order's payment as the saga knows it (the gateway connector's table has the gateway's side). */
@@ -30,12 +57,12 @@ export interface SagaPayment {
   amount: Money;
   /** The channel's token of the means of payment (Order.paymentReference), passed to the gateway. */
   token: string | null;
-  status: 'pending' | 'authorised' | 'declined' | 'voided' | 'captured';
+  status: 'pending' | 'authorised' | 'partially_captured' | 'declined' | 'voided' | 'captured';
   /** Id and idempotency key of the authorisation (the AuthorisePayment command id), once answered. */
   paymentId: string | null;
   gatewayReference: string | null;
   declineCode: string | null;
-  /** What the capture took, once captured. */
+  /** What the captures took so far (a capture per shipment adds up to the amount). */
   capturedMinor?: number;
 }
 
@@ -61,6 +88,10 @@ export function orderSagaData(order: Order, regionOf: (countryCode: string) => s
     saleOrder: null,
     odooRefusal: null,
     committed: false,
+    lineValues: Object.fromEntries(order.lines.map((line) => [line.lineId, line.total.amountMinor])),
+    shipments: [],
+    invoice: null,
+    paymentRegistered: false,
     payment: {
       policy: payment.policyOf(order),
       gateway: payment.gateway,

@@ -1,3 +1,4 @@
+import { CreateInvoice, RegisterPayment, ShipmentDelivered, ShipmentDispatched, ShipmentTrackingUpdated, ValidateDelivery } from '@omnibus/contracts';
 import { contractFor, AuthorisePayment, CapturePayment, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentNotFound, PaymentVoided, QueryPayment, VoidPayment, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
 import { webOrderRequest } from '../../../test/orders';
@@ -7,6 +8,7 @@ import { placeOrderRequestSchema } from '../place-order-request';
 import { orderSaga } from './order-saga';
 import { OrderSagaData, orderSagaData } from './order-saga-data';
 import { orderStatuses } from './order-statuses';
+import type { PaymentPolicy } from './payment-policy';
 
 // The order saga of this slice without I/O: each effect mapped to its contract and validated by it.
 const saga = orderSaga({ reservationMs: 30_000, paymentMs: 60_000, odooMs: 600_000, compensationMs: 60_000, reviewSlaMs: 3_600_000 });
@@ -27,7 +29,7 @@ function reply(state: SagaState<OrderSagaData>, type: string, payload: unknown, 
 function command(effect: SagaEffect) {
   const mapped = sagaCommand(effect, order, new Date(at(0)));
   const contract = contractFor(mapped.type)!;
-  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type, AuthorisePayment.type, QueryPayment.type, VoidPayment.type, CapturePayment.type]).toContain(mapped.type);
+  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type, AuthorisePayment.type, QueryPayment.type, VoidPayment.type, CapturePayment.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type]).toContain(mapped.type);
   expect(contract.validate(mapped.payload as never)).toEqual([]);
   expect(contract.keyOf(mapped.payload as never)).toBe(order.orderId);
   return mapped;
@@ -73,6 +75,47 @@ function reservedAndAuthorised(): SagaResult<OrderSagaData> {
   const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);
   return reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 1);
 }
+/** Stock reserved, authorised (by the given policy), in Odoo and released to the warehouse: awaiting shipments. */
+function releasedState(policy: PaymentPolicy = 'authorise_then_capture'): SagaState<OrderSagaData> {
+  const data = orderSagaData(order, () => 'us-west', { policyOf: () => policy, gateway: 'retail-sim' });
+  const started = advance(saga, newSaga(saga, order.orderId, data), { kind: 'start', at: at(0) });
+  const reserved = reply(started.state, StockReserved.type, stockReserved(), 1);
+  const paid = reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 1);
+  const confirmed = reply(paid.state, OdooCommandSucceeded.type, odooResult(paid.effects[0].id), 2, paid.effects[0].id);
+  return reply(confirmed.state, ReservationCommitted.type, { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) }, 3).state;
+}
+const dispatched = (shipmentId: string, lines: Array<[string, string, number]>): ShipmentDispatched => ({
+  shipmentId,
+  orderId: order.orderId,
+  companyId: order.companyId,
+  fromLocation: { locationId: 'wh-central', locationType: 'WAREHOUSE' },
+  lines: lines.map(([lineId, sku, milli]) => ({ lineId, sku, quantity: { milli }, unitCost: null })),
+  finalShipment: false,
+  carrier: 'retail-sim',
+  trackingNumber: `RS-${shipmentId}`,
+  trackingUrl: null,
+  shipTo: null,
+  occurredAt: new Date(at(10)),
+});
+const deliveredOf = (shipmentId: string): ShipmentDelivered => ({ shipmentId, orderId: order.orderId, companyId: order.companyId, carrier: 'retail-sim', trackingNumber: `RS-${shipmentId}`, receivedBy: 'front door', proofOfDeliveryUrl: null, occurredAt: new Date(at(13)) });
+const tracking = (shipmentId: string, status: ShipmentTrackingUpdated['status'], exceptionCode: string | null = null): ShipmentTrackingUpdated => ({
+  shipmentId,
+  orderId: order.orderId,
+  companyId: order.companyId,
+  carrier: 'retail-sim',
+  trackingNumber: `RS-${shipmentId}`,
+  status,
+  exceptionCode,
+  exceptionMessage: null,
+  occurredAt: new Date(at(12)),
+});
+const capturedFor = (paymentId: string, captureId: string, shipmentId: string, amountMinor: number, finalCapture: boolean): PaymentCaptured => ({
+  ...authorised(paymentId),
+  captureId,
+  shipmentId,
+  finalCapture,
+  amount: { amountMinor, currency: 'USD' },
+});
 const released = (): ReservationReleased => ({ reservationId: 'res-1', orderId: order.orderId, reason: 'ORDER_CANCELLED', lines: reservedLines, fullyReleased: true, occurredAt: new Date(at(3)) });
 
 describe('the order saga', () => {
@@ -107,28 +150,97 @@ describe('the order saga', () => {
 
     const committed: ReservationCommitted = { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) };
     const released = reply(confirmed.state, ReservationCommitted.type, committed, 3);
-    expect(released.effects.map(command)).toEqual([
-      {
-        type: CapturePayment.type,
-        payload: expect.objectContaining({ commandId: released.effects[0].id, paymentId: stock.effects[0].id, gatewayReference: 'pi_sim_00000001', amount: order.totals.grandTotal, finalCapture: true }),
-      },
-    ]);
+    // Now the warehouse ships: nothing is sent until a carrier reports a parcel.
+    expect(released.effects.filter((effect) => effect.kind === 'send')).toEqual([]);
+    expect(released.state.step).toBe('awaitShipments');
     expect(orderStatuses(released.state)).toMatchObject({ status: 'released_to_warehouse', paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse' });
-
-    // The authorised amount is captured once the goods are released; a second capture answer changes nothing.
-    const captured: PaymentCaptured = { ...authorised(stock.effects[0].id), captureId: released.effects[0].id, shipmentId: null, finalCapture: true, occurredAt: new Date(at(4)) };
-    const done = reply(released.state, PaymentCaptured.type, captured, 4);
-    expect(done.state.status).toBe('completed');
-    expect(done.effects).toEqual([]);
-    expect(orderStatuses(done.state)).toMatchObject({ status: 'released_to_warehouse', paymentStatus: 'captured', fulfilmentStatus: 'released_to_warehouse' });
-    expect(done.timeline.map((entry) => [entry.step, entry.what])).toEqual([['capturePayment', 'completed'], [null, 'finished']]);
-    expect(reply(done.state, PaymentCaptured.type, captured, 5).ignored?.reason).toBe('finished');
   });
 
-  it('resends a capture the gateway does not confirm with the same id, then sends it to review (the goods are released: nothing is undone)', () => {
-    const reserved = reservedAndAuthorised();
-    const confirmed = reply(reserved.state, OdooCommandSucceeded.type, odooResult(reserved.effects[0].id), 2, reserved.effects[0].id);
-    const released = reply(confirmed.state, ReservationCommitted.type, { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) }, 3);
+  it('ships in two parcels: each gets its Odoo delivery and its share of the money; then invoiced, paid in Odoo, delivered and completed', () => {
+    const released = releasedState();
+    const paymentId = released.data.payment.paymentId;
+    // Parcel 1: both shirts (line 1), 6998 of the 14997 of goods: 7229 of the 15492 authorised.
+    const first = reply(released, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    const [validate1, capture1] = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    expect(validate1).toMatchObject({ type: ValidateDelivery.type, payload: { shipmentId: 'SHIP-1', fromLocation: { locationId: 'wh-central' }, lines: [{ lineId: '1', quantity: { milli: 2000 } }], carrier: 'retail-sim', trackingNumber: 'RS-SHIP-1' } });
+    expect(capture1).toMatchObject({ type: CapturePayment.type, payload: { paymentId, shipmentId: 'SHIP-1', amount: { amountMinor: 7229, currency: 'USD' }, finalCapture: false } });
+    expect(orderStatuses(first.state)).toMatchObject({ status: 'partially_shipped', fulfilmentStatus: 'partially_shipped', paymentStatus: 'authorised' });
+    // The carrier reports the same parcel again under another event id: recorded and captured once.
+    expect(reply(first.state, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 11).effects).toEqual([]);
+
+    let state = reply(first.state, OdooCommandSucceeded.type, { ...odooResult(validate1.payload.commandId, ValidateDelivery.type), odooModel: 'stock.picking', odooRecordId: 7 }, 12, validate1.payload.commandId).state;
+    state = reply(state, PaymentCaptured.type, capturedFor(paymentId!, capture1.payload.commandId, 'SHIP-1', 7229, false), 12).state;
+    expect(orderStatuses(state)).toMatchObject({ status: 'partially_shipped', paymentStatus: 'partially_captured' });
+    // Parcel 1 arrives before parcel 2 leaves: the delivery is kept for later.
+    state = reply(state, ShipmentDelivered.type, deliveredOf('SHIP-1'), 13).state;
+
+    // Parcel 2: the trail runner; the last parcel takes the rest of the authorisation.
+    const second = reply(state, ShipmentDispatched.type, dispatched('SHIP-2', [['2', 'FTW-10002', 1000]]), 20);
+    const [validate2, capture2] = second.effects.filter((effect) => effect.kind === 'send').map(command);
+    expect(capture2).toMatchObject({ type: CapturePayment.type, payload: { shipmentId: 'SHIP-2', amount: { amountMinor: 15492 - 7229 }, finalCapture: true } });
+    state = reply(second.state, PaymentCaptured.type, capturedFor(paymentId!, capture2.payload.commandId, 'SHIP-2', 8263, true), 21).state;
+    expect(orderStatuses(state)).toMatchObject({ status: 'shipped', paymentStatus: 'captured', fulfilmentStatus: 'partially_delivered' });
+    const validated = reply(state, OdooCommandSucceeded.type, { ...odooResult(validate2.payload.commandId, ValidateDelivery.type), odooModel: 'stock.picking', odooRecordId: 8 }, 22, validate2.payload.commandId);
+
+    // Everything shipped and captured: nothing more to capture; the invoice is asked for.
+    const [invoice] = validated.effects.filter((effect) => effect.kind === 'send').map(command);
+    expect(invoice).toMatchObject({ type: CreateInvoice.type, payload: { orderId: order.orderId, lines: [], invoiceId: expect.any(String) } });
+    expect(validated.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['awaitShipments', 'completed'],
+      ['capturePayment', 'skipped'],
+      ['invoiceOrder', 'started'],
+    ]);
+    const invoiced = reply(validated.state, OdooCommandSucceeded.type, { ...odooResult(invoice.payload.commandId, CreateInvoice.type), odooModel: 'account.move', odooRecordId: 31, odooRecordName: 'INV/2026/00031' }, 23, invoice.payload.commandId);
+    const [register] = invoiced.effects.map(command);
+    expect(register).toMatchObject({ type: RegisterPayment.type, payload: { paymentId, invoiceId: (invoice.payload as CreateInvoice).invoiceId, amount: { amountMinor: 15492, currency: 'USD' }, journalCode: 'BNK1', paymentDate: at(23).slice(0, 10) } });
+    expect(orderStatuses(invoiced.state)).toMatchObject({ status: 'shipped', detail: 'invoiced in Odoo as INV/2026/00031; registering the payment' });
+    const paid = reply(invoiced.state, OdooCommandSucceeded.type, { ...odooResult(register.payload.commandId, RegisterPayment.type), odooModel: 'account.payment', odooRecordId: 5 }, 24, register.payload.commandId);
+    expect(paid.state.step).toBe('awaitDelivery');
+
+    // A late in-transit milestone changes nothing that matters; the second delivery completes the order.
+    const moving = reply(paid.state, ShipmentTrackingUpdated.type, tracking('SHIP-2', 'IN_TRANSIT'), 25);
+    expect(orderStatuses(moving.state)).toMatchObject({ status: 'shipped', fulfilmentStatus: 'partially_delivered', detail: '1 of 2 shipment(s) delivered' });
+    const completed = reply(moving.state, ShipmentDelivered.type, deliveredOf('SHIP-2'), 30);
+    expect(completed.state.status).toBe('completed');
+    expect(orderStatuses(completed.state)).toEqual({ status: 'completed', paymentStatus: 'captured', fulfilmentStatus: 'delivered', detail: 'delivered; invoiced in Odoo as INV/2026/00031 and paid' });
+    expect(completed.state.data.payment.capturedMinor).toBe(15492);
+  });
+
+  it('captures once, at the end, for a channel that captures when everything has shipped', () => {
+    const released = releasedState('authorise_then_capture_at_end');
+    const first = reply(released, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000], ['2', 'FTW-10002', 1000]]), 10);
+    const sends = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    expect(sends.map((effect) => effect.type)).toEqual([ValidateDelivery.type]);
+    const settled = reply(first.state, OdooCommandSucceeded.type, odooResult(sends[0].payload.commandId, ValidateDelivery.type), 11, sends[0].payload.commandId);
+    const [capture] = settled.effects.map(command);
+    expect(capture).toMatchObject({ type: CapturePayment.type, payload: { shipmentId: null, amount: { amountMinor: 15492 }, finalCapture: true } });
+  });
+
+  it('sends to review a shipment Odoo will not validate, one that carries more than the order has left, and a parcel returned to the sender', () => {
+    const released = releasedState();
+    const first = reply(released, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    const [validate] = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    const refused = reply(first.state, OdooCommandFailed.type, { ...odooRefusal(validate.payload.commandId), commandType: ValidateDelivery.type, errorMessage: 'sale order S00042 has no open delivery to validate' }, 11, validate.payload.commandId);
+    expect(refused.review).toMatchObject([{ step: 'awaitShipments', reason: 'DELIVERY_NOT_VALIDATED', detail: expect.stringContaining('SHIP-1') }]);
+    expect(orderStatuses(refused.state)).toMatchObject({ status: 'flagged_for_review', fulfilmentStatus: 'partially_shipped' });
+
+    const tooMuch = reply(released, ShipmentDispatched.type, dispatched('SHIP-9', [['1', 'APP-10001', 3000]]), 10);
+    expect(tooMuch.review).toMatchObject([{ reason: 'SHIPMENT_MISMATCH', detail: expect.stringContaining('APP-10001 (line 1)') }]);
+    expect(tooMuch.effects).toEqual([]);
+
+    const exception = reply(first.state, ShipmentTrackingUpdated.type, tracking('SHIP-1', 'EXCEPTION', 'ADDRESS_NOT_FOUND'), 12);
+    expect(exception.review).toEqual([]);
+    expect(exception.state.data.shipments![0]).toMatchObject({ status: 'exception', exception: 'ADDRESS_NOT_FOUND' });
+    const returned = reply(exception.state, ShipmentTrackingUpdated.type, tracking('SHIP-1', 'RETURNED_TO_SENDER', 'ADDRESS_NOT_FOUND'), 13);
+    expect(returned.review).toMatchObject([{ reason: 'RETURNED_TO_SENDER', detail: expect.stringContaining('SHIP-1') }]);
+    expect(orderStatuses(returned.state)).toMatchObject({ status: 'flagged_for_review', fulfilmentStatus: 'returned_to_sender' });
+  });
+
+  it('resends a capture the gateway does not confirm with the same id, then sends it to review (the goods are gone: nothing is undone)', () => {
+    const first = reply(releasedState('authorise_then_capture_at_end'), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000], ['2', 'FTW-10002', 1000]]), 10);
+    const validate = first.effects.find((effect) => effect.kind === 'send')!;
+    const released = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.id, ValidateDelivery.type), 11, validate.id);
+    expect(command(released.effects[0]).type).toBe(CapturePayment.type);
     let state = released.state;
     for (let i = 0; i < 2; i++) {
       const resent = advance(saga, state, timeoutOf(state, state.deadline!.at));
@@ -138,7 +250,7 @@ describe('the order saga', () => {
     const reviewed = advance(saga, state, timeoutOf(state, state.deadline!.at));
     expect(reviewed.state.status).toBe('in_review');
     expect(reviewed.review).toMatchObject([{ step: 'capturePayment', reason: 'STEP_TIMED_OUT' }]);
-    expect(orderStatuses(reviewed.state)).toMatchObject({ status: 'flagged_for_review', paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse' });
+    expect(orderStatuses(reviewed.state)).toMatchObject({ status: 'flagged_for_review', paymentStatus: 'authorised', fulfilmentStatus: 'shipped' });
   });
 
   it('sends a lapsed reservation found at release to review instead of undoing the confirmed Odoo order', () => {

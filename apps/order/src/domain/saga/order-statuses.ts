@@ -1,5 +1,6 @@
 import type { SagaState } from '@omnibus/saga';
 import type { OrderSagaData } from './order-saga-data';
+import { allShipped } from './shipments';
 
 /**
  * The three statuses retail systems keep on an order, derived from its saga (never stored apart from
@@ -7,10 +8,32 @@ import type { OrderSagaData } from './order-saga-data';
  * compensation), `prepaid` when the channel collected the money, `cancelled` when the order was
  * cancelled before any payment was asked for.
  */
-export const ORDER_STATUSES = ['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse', 'cancelling', 'cancelled', 'flagged_for_review'] as const;
+export const ORDER_STATUSES = [
+  'accepted',
+  'stock_reserved',
+  'payment_authorised',
+  'confirmed_in_odoo',
+  'released_to_warehouse',
+  'partially_shipped',
+  'shipped',
+  'completed',
+  'cancelling',
+  'cancelled',
+  'flagged_for_review',
+] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type PaymentStatus = 'pending' | 'authorised' | 'declined' | 'voided' | 'captured' | 'prepaid' | 'cancelled';
-export type FulfilmentStatus = 'awaiting_stock' | 'stock_reserved' | 'released_to_warehouse' | 'stock_released' | 'not_fulfilled';
+export type PaymentStatus = 'pending' | 'authorised' | 'partially_captured' | 'declined' | 'voided' | 'captured' | 'prepaid' | 'cancelled';
+export type FulfilmentStatus =
+  | 'awaiting_stock'
+  | 'stock_reserved'
+  | 'released_to_warehouse'
+  | 'partially_shipped'
+  | 'shipped'
+  | 'partially_delivered'
+  | 'delivered'
+  | 'returned_to_sender'
+  | 'stock_released'
+  | 'not_fulfilled';
 
 export interface OrderStatuses {
   status: OrderStatus;
@@ -29,9 +52,7 @@ export function orderStatuses(state: SagaState<OrderSagaData>): OrderStatuses {
   switch (state.status) {
     case 'not_started':
     case 'running':
-      if (state.step === 'capturePayment') {
-        return { status: 'released_to_warehouse', paymentStatus: payment, fulfilmentStatus: 'released_to_warehouse', detail: `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse; capturing the payment` };
-      }
+      if (state.step && AFTER_RELEASE.includes(state.step)) return afterRelease(state.step, data, payment);
       if (state.step === 'releaseToWarehouse') {
         return { status: 'confirmed_in_odoo', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `Odoo sale order ${saleOrderName(data)} confirmed; releasing to the warehouse` };
       }
@@ -45,7 +66,12 @@ export function orderStatuses(state: SagaState<OrderSagaData>): OrderStatuses {
       }
       return { status: 'accepted', paymentStatus: payment, fulfilmentStatus: 'awaiting_stock', detail: 'accepted; reserving stock' };
     case 'completed':
-      return { status: 'released_to_warehouse', paymentStatus: payment, fulfilmentStatus: 'released_to_warehouse', detail: `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse` };
+      return {
+        status: 'completed',
+        paymentStatus: payment,
+        fulfilmentStatus: fulfilmentOf(data),
+        detail: data.invoice ? `delivered; invoiced in Odoo as ${data.invoice.name ?? data.invoice.invoiceId}${data.paymentRegistered ? ' and paid' : ''}` : `stock committed; Odoo sale order ${saleOrderName(data)} released to the warehouse`,
+      };
     case 'compensating':
       return { status: 'cancelling', paymentStatus: payment, fulfilmentStatus: released ? 'stock_released' : state.toCompensate.includes('reserveStock') && data.reservation ? 'stock_reserved' : 'not_fulfilled', detail: `cancelling after ${failure?.step}: ${why}` };
     case 'compensated':
@@ -59,7 +85,7 @@ export function orderStatuses(state: SagaState<OrderSagaData>): OrderStatuses {
       return {
         status: 'flagged_for_review',
         paymentStatus: payment,
-        fulfilmentStatus: data.committed ? 'released_to_warehouse' : data.reservation ? 'stock_reserved' : 'not_fulfilled',
+        fulfilmentStatus: fulfilmentOf(data),
         detail: `in review (${state.review?.reason}${state.review?.detail ? `: ${state.review.detail}` : ''})`,
       };
   }
@@ -72,6 +98,36 @@ function paymentStatus(state: SagaState<OrderSagaData>): PaymentStatus {
   if (payment.status !== 'pending') return payment.status;
   // Nothing was authorised: a cancelled order has nothing to pay.
   return state.status === 'compensating' || state.status === 'compensated' ? 'cancelled' : 'pending';
+}
+
+const AFTER_RELEASE = ['awaitShipments', 'capturePayment', 'invoiceOrder', 'registerPaymentInOdoo', 'awaitDelivery'];
+
+/** Where a released order is: shipping, settling the money, invoicing, waiting for the carriers. */
+function afterRelease(step: string, data: OrderSagaData, payment: PaymentStatus): OrderStatuses {
+  const shipments = data.shipments ?? [];
+  const fulfilmentStatus = fulfilmentOf(data);
+  // An order older than shipments went straight from the warehouse to the capture.
+  const status: OrderStatus = shipments.length === 0 ? 'released_to_warehouse' : allShipped(data) ? 'shipped' : 'partially_shipped';
+  const shipped = `${shipments.length} shipment(s)`;
+  const what: Record<string, string> = {
+    awaitShipments: shipments.length === 0 ? `Odoo sale order ${saleOrderName(data)} released to the warehouse; awaiting shipment` : `${shipped} dispatched; ${allShipped(data) ? 'settling deliveries and captures' : 'awaiting the rest'}`,
+    capturePayment: `${shipments.length ? `${shipped} dispatched` : 'stock committed'}; capturing the payment`,
+    invoiceOrder: `${shipments.length ? `${shipped} dispatched` : 'stock committed'}; invoicing in Odoo`,
+    registerPaymentInOdoo: `invoiced in Odoo as ${data.invoice?.name ?? data.invoice?.invoiceId}; registering the payment`,
+    awaitDelivery: `${shipments.filter((shipment) => shipment.status === 'delivered').length} of ${shipped} delivered`,
+  };
+  return { status, paymentStatus: payment, fulfilmentStatus, detail: what[step] };
+}
+
+/** The fulfilment status from the shipments, or from the reservation before any. */
+function fulfilmentOf(data: OrderSagaData): FulfilmentStatus {
+  const shipments = data.shipments ?? [];
+  if (shipments.length === 0) return data.committed ? 'released_to_warehouse' : data.reservation ? 'stock_reserved' : 'not_fulfilled';
+  if (shipments.some((shipment) => shipment.status === 'returned_to_sender')) return 'returned_to_sender';
+  const delivered = shipments.filter((shipment) => shipment.status === 'delivered').length;
+  if (!allShipped(data)) return 'partially_shipped';
+  if (delivered === shipments.length) return 'delivered';
+  return delivered > 0 ? 'partially_delivered' : 'shipped';
 }
 
 function saleOrderName(data: OrderSagaData): string {

@@ -2,11 +2,13 @@ import type { ChannelKind } from '@omnibus/contracts';
 
 /**
  * How a channel kind pays, as configuration (ORDER_PAYMENT_POLICIES):
- * - `authorise_then_capture`: web and app; the saga authorises before Odoo and captures when goods leave.
+ * - `authorise_then_capture`: web and app; the saga authorises before Odoo and captures each shipment's
+ *   share of the money when it leaves (the last shipment takes the rest).
+ * - `authorise_then_capture_at_end`: authorises the same way and captures once, when everything has shipped.
  * - `capture_at_once`: POS; the money is taken at the till (authorised here; the immediate capture is a later step).
  * - `prepaid`: marketplaces collect the money themselves; the saga neither authorises nor captures.
  */
-export const PAYMENT_POLICIES = ['authorise_then_capture', 'capture_at_once', 'prepaid'] as const;
+export const PAYMENT_POLICIES = ['authorise_then_capture', 'authorise_then_capture_at_end', 'capture_at_once', 'prepaid'] as const;
 export type PaymentPolicy = (typeof PAYMENT_POLICIES)[number];
 
 export const DEFAULT_PAYMENT_POLICIES = 'WEB=authorise_then_capture,MOBILE_APP=authorise_then_capture,CALL_CENTRE=authorise_then_capture,SOCIAL=authorise_then_capture,STORE=capture_at_once,MARKETPLACE=prepaid,OTHER=authorise_then_capture';

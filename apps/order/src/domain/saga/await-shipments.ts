@@ -1,0 +1,154 @@
+import {
+  CapturePayment,
+  OdooCommandFailed,
+  OdooCommandSucceeded,
+  PaymentCaptured,
+  ShipmentDelivered,
+  ShipmentDispatched,
+  ShipmentTrackingUpdated,
+  ValidateDelivery,
+} from '@omnibus/contracts';
+import { change, done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
+import type { OrderSagaData, SagaShipment } from './order-saga-data';
+import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, withShipment } from './shipments';
+
+export const AWAIT_SHIPMENTS = 'awaitShipments';
+
+/**
+ * Follows the order out of the warehouse, one parcel at a time: each shipment a carrier reports
+ * dispatched gets its own Odoo delivery validated (the rest stays on a backorder) and, for channels that
+ * capture on shipment, its share of the money captured (the last one takes the rest of the
+ * authorisation). Done once nothing is left to ship, every delivery is validated and every capture
+ * confirmed. After the pivot: Odoo refusing a delivery or the parcel coming back goes to review.
+ * Deliveries reported meanwhile are recorded for the delivery step.
+ */
+export const awaitShipments = (timeouts: { stepMs: number }) =>
+  sagaStep<OrderSagaData>(AWAIT_SHIPMENTS, {
+    // Sagas older than shipments (no lineValues) carry on to the capture as they began.
+    skipIf: (data) => data.shipments === undefined,
+    action: (data) => change('awaitShipments', { orderId: data.orderId }),
+    on: {
+      [ShipmentDispatched.type]: {
+        matches: (reply, data) => (reply.payload as ShipmentDispatched).orderId === data.orderId,
+        handle: (reply, data, context) => shipmentDispatched(reply.payload as ShipmentDispatched, data, context),
+      },
+      [OdooCommandSucceeded.type]: {
+        matches: (reply, data) => validationOf(data, reply.payload as OdooCommandSucceeded) !== undefined,
+        handle: (reply, data) => progress(withShipment(data, validationOf(data, reply.payload as OdooCommandSucceeded)!.shipmentId, (shipment) => ({ ...shipment, validated: true }))),
+      },
+      [OdooCommandFailed.type]: {
+        matches: (reply, data) => validationOf(data, reply.payload as OdooCommandFailed) !== undefined,
+        handle: (reply, data) => {
+          const result = reply.payload as OdooCommandFailed;
+          const shipment = validationOf(data, result)!;
+          return failed('DELIVERY_NOT_VALIDATED', `Odoo did not validate the delivery of shipment ${shipment.shipmentId} (${result.failure}): ${result.errorMessage}`);
+        },
+      },
+      [PaymentCaptured.type]: {
+        matches: (reply, data) => {
+          const captured = reply.payload as PaymentCaptured;
+          return captured.shipmentId !== null && findShipment(data, captured.shipmentId)?.capture === 'pending';
+        },
+        handle: (reply, data) => {
+          const captured = reply.payload as PaymentCaptured;
+          const next = withShipment(data, captured.shipmentId!, (shipment) => ({ ...shipment, capture: 'captured' }));
+          const capturedMinor = (data.payment.capturedMinor ?? 0) + captured.amount.amountMinor;
+          return progress({ ...next, payment: { ...next.payment, capturedMinor, status: captured.finalCapture ? 'captured' : 'partially_captured' } });
+        },
+      },
+      [ShipmentDelivered.type]: {
+        matches: (reply, data) => findShipment(data, (reply.payload as ShipmentDelivered).shipmentId) !== undefined,
+        handle: (reply, data) => waiting(withShipment(data, (reply.payload as ShipmentDelivered).shipmentId, (shipment) => ({ ...shipment, status: 'delivered' }))),
+      },
+      [ShipmentTrackingUpdated.type]: {
+        matches: (reply, data) => findShipment(data, (reply.payload as ShipmentTrackingUpdated).shipmentId) !== undefined,
+        handle: (reply, data) => trackingUpdated(reply.payload as ShipmentTrackingUpdated, data),
+      },
+    },
+    timeoutMs: timeouts.stepMs,
+    // Nothing to resend: the warehouse ships when it ships. A shipment overdue this long is reviewed.
+    resends: 0,
+  });
+
+function shipmentDispatched(dispatched: ShipmentDispatched, data: OrderSagaData, context: StepContext): StepOutcome<OrderSagaData> {
+  // A carrier may report one parcel twice (under two event ids): it is recorded and captured once.
+  if (findShipment(data, dispatched.shipmentId)) return waiting(data);
+  const lines = dispatched.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, milli: line.quantity.milli }));
+  const beyond = overShipped(data, lines);
+  if (beyond.length > 0) return failed('SHIPMENT_MISMATCH', `shipment ${dispatched.shipmentId} carries more than the order has left to ship: ${beyond.join(', ')}`);
+  const validationCommandId = sagaCommandId({ saga: 'order', sagaId: data.orderId, step: AWAIT_SHIPMENTS, phase: 'action', attempt: context.attempt, key: `delivery:${dispatched.shipmentId}` });
+  const draft: SagaShipment = {
+    shipmentId: dispatched.shipmentId,
+    carrier: dispatched.carrier,
+    trackingNumber: dispatched.trackingNumber,
+    fromLocationId: dispatched.fromLocation.locationId,
+    lines,
+    final: false,
+    validationCommandId,
+    validated: false,
+    capture: 'none',
+    captureMinor: 0,
+    status: 'dispatched',
+    exception: null,
+  };
+  const final = allShipped({ ...data, shipments: [...(data.shipments ?? []), draft] });
+  const capturesNow = data.payment.policy === 'authorise_then_capture' && (data.payment.status === 'authorised' || data.payment.status === 'partially_captured');
+  const captureMinor = capturesNow ? shipmentAmountMinor(data, lines, final) : 0;
+  const shipment: SagaShipment = { ...draft, final, capture: captureMinor > 0 ? 'pending' : 'none', captureMinor };
+  const emit: Instruction[] = [
+    send(
+      ValidateDelivery.type,
+      { orderId: data.orderId, shipmentId: shipment.shipmentId, companyId: data.companyId, fromLocation: dispatched.fromLocation, lines: lineQuantities(shipment), carrier: shipment.carrier, trackingNumber: shipment.trackingNumber },
+      { key: `delivery:${shipment.shipmentId}` },
+    ),
+  ];
+  if (shipment.capture === 'pending') {
+    emit.push(
+      send(
+        CapturePayment.type,
+        {
+          orderId: data.orderId,
+          companyId: data.companyId,
+          gateway: data.payment.gateway,
+          paymentId: data.payment.paymentId,
+          gatewayReference: data.payment.gatewayReference,
+          amount: { amountMinor: captureMinor, currency: data.payment.amount.currency },
+          shipmentId: shipment.shipmentId,
+          finalCapture: final,
+        },
+        { key: `capture:${shipment.shipmentId}` },
+      ),
+    );
+  }
+  const next = { ...data, shipments: [...(data.shipments ?? []), shipment] };
+  return final && shipmentsSettled(next) ? done(next, emit) : waiting(next, emit);
+}
+
+/** A carrier milestone: recorded on the shipment; a parcel returned to the sender is a failure (review). */
+export function trackingUpdated(update: ShipmentTrackingUpdated, data: OrderSagaData): StepOutcome<OrderSagaData> {
+  const exception = update.exceptionCode ? `${update.exceptionCode}${update.exceptionMessage ? `: ${update.exceptionMessage}` : ''}` : null;
+  const status = TRACKING_STATUS[update.status];
+  if (!status) return waiting(data);
+  const next = withShipment(data, update.shipmentId, (shipment) => ({ ...shipment, status, exception: exception ?? shipment.exception }));
+  // The parcel is on its way back: whether to reship, refund or wait is a person's decision.
+  if (status === 'returned_to_sender') return failed('RETURNED_TO_SENDER', `${update.carrier} is returning shipment ${update.shipmentId} to the sender${exception ? ` (${exception})` : ''}`, next);
+  return waiting(next);
+}
+
+const TRACKING_STATUS: Record<ShipmentTrackingUpdated['status'], SagaShipment['status'] | undefined> = {
+  IN_TRANSIT: 'in_transit',
+  OUT_FOR_DELIVERY: 'out_for_delivery',
+  EXCEPTION: 'exception',
+  RETURNED_TO_SENDER: 'returned_to_sender',
+  UNKNOWN: undefined,
+};
+
+/** The shipment whose ValidateDelivery an adapter result answers. */
+function validationOf(data: OrderSagaData, result: OdooCommandSucceeded | OdooCommandFailed): SagaShipment | undefined {
+  if (result.commandType !== ValidateDelivery.type) return undefined;
+  return (data.shipments ?? []).find((shipment) => shipment.validationCommandId === result.commandId);
+}
+
+function progress(data: OrderSagaData): StepOutcome<OrderSagaData> {
+  return allShipped(data) && shipmentsSettled(data) ? done(data) : waiting(data);
+}
