@@ -11,6 +11,8 @@ import { orderSaga } from './domain/saga/order-saga';
 import { messagingProviders } from './messaging.providers';
 import { OrderIntake } from './orders/order-intake.service';
 import { OrdersController } from './orders/orders.controller';
+import { OrderCancellationController } from './orders/order-cancellation.controller';
+import { OrderCancellation } from './orders/order-cancellation.service';
 import { ReviewController } from './review/review.controller';
 import { ReviewQueue } from './review/review-queue.service';
 import { PaymentGatewayClient } from './payments/gateway-client';
@@ -36,7 +38,7 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
+  controllers: [OrdersController, OrderCancellationController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
   providers: [
     ...messagingProviders,
     {
@@ -65,6 +67,7 @@ import { ORDER_SAGA } from './tokens';
     SagaRunner,
     SagaTimeoutSweeper,
     OrderIntake,
+    OrderCancellation,
     ReviewQueue,
   ],
   exports: [...messagingProviders],

@@ -39,6 +39,11 @@ export const orderMetrics = {
     help: 'Payment webhooks refused with 401, by gateway and why (missing headers, stale timestamp, bad signature, unknown gateway)',
     labelNames: ['gateway', 'reason'],
   }),
+  cancellationsRequested: counter({
+    name: 'orders_cancellations_requested_total',
+    help: "Customers' cancellations accepted, by how far the order had gone (acceptance: before Odoo confirmed it; confirmation: after)",
+    labelNames: ['after'],
+  }),
   carrierWebhooksReceived: counter({
     name: 'orders_carrier_webhooks_total',
     help: 'Signed carrier webhooks accepted, by carrier and outcome (applied, duplicate, stale, unknown_order, ignored)',

@@ -156,6 +156,20 @@ describe('a failure after the pivot', () => {
     expect(cancelled.review[0]).toMatchObject({ step: 'capturePayment', reason: 'CUSTOMER_CANCELLED' });
   });
 
+  it('a cancellation the owner allows after the pivot (nothing shipped yet) undoes every completed step, newest first', () => {
+    const { state } = runCheckout({}, { CapturePayment: 'silence' });
+    let result = advance(checkoutSaga, state, { kind: 'cancel', reason: 'CUSTOMER_CANCELLED', undoAfterPivot: true, at: at(50) });
+    expect(result.review).toEqual([]);
+    const undone: string[] = names(result.effects);
+    while (result.state.status === 'compensating') {
+      const last = result.effects[result.effects.length - 1];
+      result = advance(checkoutSaga, result.state, reply(confirmations[last.name].type, {}, { commandId: last.id }, 51));
+      undone.push(...names(result.effects));
+    }
+    expect(undone).toEqual(['markCancelled', 'VoidPayment', 'ReleaseStock']);
+    expect(result.state).toMatchObject({ status: 'compensated', failure: { step: 'capturePayment', reason: 'CUSTOMER_CANCELLED' } });
+  });
+
   it('an operator action the item does not allow, or on an item that is not open, changes nothing and says why', () => {
     const { state } = runCheckout({}, { ReleaseToWarehouse: { type: 'ReleaseRefused' }, VoidPayment: { type: 'PaymentVoidRefused', payload: { why: 'gateway error' } } });
     const cancel = advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'cancel', by: 'ops', at: at(60) });

@@ -86,8 +86,11 @@ export type SagaInput =
   | { kind: 'start'; at: string }
   | { kind: 'reply'; reply: SagaReply; at: string }
   | { kind: 'timeout'; deadline: SagaDeadline; at: string }
-  /** A cancellation requested from outside (e.g. by the customer). */
-  | { kind: 'cancel'; reason: string; detail?: string; at: string }
+  /**
+   * A cancellation requested from outside (e.g. by the customer). After the pivot it goes to review,
+   * unless the owner has checked that undoing is still right (nothing shipped yet): `undoAfterPivot`.
+   */
+  | { kind: 'cancel'; reason: string; detail?: string; undoAfterPivot?: boolean; at: string }
   /** An operator's decision on the open review item. */
   | { kind: 'resolve'; reviewId: string; action: OperatorAction; by: string; note?: string; at: string };
 
@@ -209,7 +212,7 @@ class Run<D> {
       case 'timeout':
         return this.onTimeout(input.deadline);
       case 'cancel':
-        return this.onCancel(input.reason, input.detail);
+        return this.onCancel(input.reason, input.detail, input.undoAfterPivot ?? false);
       case 'resolve':
         return this.onResolve(input.reviewId, input.action, input.by, input.note);
     }
@@ -273,12 +276,20 @@ class Run<D> {
     return this.result();
   }
 
-  private onCancel(reason: string, detail?: string): SagaResult<D> {
+  private onCancel(reason: string, detail: string | undefined, undoAfterPivot: boolean): SagaResult<D> {
     const state = this.state;
     if (FINISHED.includes(state.status)) return this.ignore('finished', `saga ${state.sagaId} is ${state.status}; cancellation changes nothing`);
     if (state.status !== 'running') return this.ignore('stale', `saga ${state.sagaId} is ${state.status}; cancellation changes nothing now`);
     const step = this.currentStep();
     this.note(step.name, 'failed', `cancelled: ${reason}`);
+    if (undoAfterPivot && state.completed.includes(this.definition.pivot)) {
+      // As an operator's cancel would: every completed step that can be undone, newest first.
+      state.failure = { step: step.name, reason, detail };
+      const undo = state.completed.slice().reverse();
+      if (state.awaiting) undo.unshift(step.name);
+      this.compensate(undo);
+      return this.result();
+    }
     this.fail(step, reason, detail, state.awaiting);
     return this.result();
   }

@@ -109,6 +109,7 @@ const CANCELLATION_REASONS: Record<string, CancellationReason> = {
   CANCELLED_BY_OPERATOR: 'OPERATOR',
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   PAYMENT_NOT_AUTHORISED: 'PAYMENT_TIMEOUT',
+  CUSTOMER_CANCELLED: 'CUSTOMER_REQUEST',
 };
 
 /** The order was cancelled by its saga: why, in the contract's words, and in detail. */
@@ -118,7 +119,7 @@ export function orderCancelled(order: Pick<Order, 'orderId' | 'companyId'>, fail
     companyId: order.companyId,
     reason: CANCELLATION_REASONS[failure.reason] ?? 'OTHER',
     note: `${failure.step}: ${failure.reason}${failure.detail ? `: ${failure.detail}` : ''}`,
-    cancelledBy: 'saga',
+    cancelledBy: failure.reason === 'CUSTOMER_CANCELLED' ? 'customer' : 'saga',
     occurredAt,
   };
 }

@@ -9,6 +9,7 @@ import { orderSaga } from './order-saga';
 import { OrderSagaData, orderSagaData } from './order-saga-data';
 import { orderStatuses } from './order-statuses';
 import type { PaymentPolicy } from './payment-policy';
+import { CUSTOMER_CANCELLED, decideCancellation } from './cancellation';
 
 // The order saga of this slice without I/O: each effect mapped to its contract and validated by it.
 const saga = orderSaga({ reservationMs: 30_000, paymentMs: 60_000, odooMs: 600_000, compensationMs: 60_000, reviewSlaMs: 3_600_000 });
@@ -204,6 +205,38 @@ describe('the order saga', () => {
     expect(completed.state.status).toBe('completed');
     expect(orderStatuses(completed.state)).toEqual({ status: 'completed', paymentStatus: 'captured', fulfilmentStatus: 'delivered', detail: 'delivered; invoiced in Odoo as INV/2026/00031 and paid' });
     expect(completed.state.data.payment.capturedMinor).toBe(15492);
+  });
+
+  it("a customer's cancellation before Odoo confirms undoes what was done; after it, before anything ships, cancels the sale order too; once a parcel left, it is refused", () => {
+    const reserved = reservedAndAuthorised();
+    expect(decideCancellation(reserved.state)).toEqual({ outcome: 'cancel', undoAfterPivot: false });
+    // Awaiting the sale order: its outcome is unknown, so it is cancelled too.
+    const early = advance(saga, reserved.state, { kind: 'cancel', reason: CUSTOMER_CANCELLED, detail: 'requested by channel:web-us', at: at(2) });
+    expect(early.effects.map((effect) => command(effect).type)).toEqual([CancelSaleOrder.type]);
+
+    const atWarehouse = releasedState();
+    expect(decideCancellation(atWarehouse)).toEqual({ outcome: 'cancel', undoAfterPivot: true });
+    let result = advance(saga, atWarehouse, { kind: 'cancel', reason: CUSTOMER_CANCELLED, undoAfterPivot: true, at: at(5) });
+    const undone: string[] = [];
+    const confirmations: Record<string, (id: string) => [string, unknown, string?]> = {
+      [CancelSaleOrder.type]: (id) => [OdooCommandSucceeded.type, odooResult(id, CancelSaleOrder.type), id],
+      [VoidPayment.type]: () => [PaymentVoided.type, { orderId: order.orderId }],
+      [ReleaseReservation.type]: () => [ReservationReleased.type, released()],
+    };
+    while (result.state.status === 'compensating') {
+      const sent = result.effects.filter((effect) => effect.kind === 'send');
+      const last = command(sent[sent.length - 1]);
+      undone.push(last.type);
+      const [type, payload, commandId] = confirmations[last.type](last.payload.commandId);
+      result = reply(result.state, type, payload, 6, commandId);
+    }
+    expect(undone).toEqual([CancelSaleOrder.type, VoidPayment.type, ReleaseReservation.type]);
+    expect(orderStatuses(result.state)).toMatchObject({ status: 'cancelled', paymentStatus: 'voided', fulfilmentStatus: 'stock_released' });
+    expect(orderCancelled(order, result.state.failure!, new Date())).toMatchObject({ reason: 'CUSTOMER_REQUEST', cancelledBy: 'customer' });
+    expect(decideCancellation(result.state)).toMatchObject({ outcome: 'already' });
+
+    const shipped = reply(releasedState(), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    expect(decideCancellation(shipped.state)).toEqual({ outcome: 'refused', message: expect.stringContaining('1 parcel(s)') });
   });
 
   it('captures once, at the end, for a channel that captures when everything has shipped', () => {
