@@ -12,7 +12,6 @@ import {
   OdooCommandSucceeded,
   OrderCancelled,
   AuthorisePayment,
-  CapturePayment,
   PaymentAuthorized,
   PaymentCaptured,
   PaymentDeclined,
@@ -43,12 +42,14 @@ import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp
 
 jest.setTimeout(60_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory', 'payments.commands', 'retail.payments'] as const;
+const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory', 'payments.commands', 'retail.payments', 'retail.shipments'] as const;
 // The gateway's webhook secrets, made by this test: the current one, the previous one (still accepted
 // while the gateway rotates) and a retired one (no longer configured).
 const whsec = () => `whsec_${randomBytes(24).toString('base64')}`;
 const [WEBHOOK_SECRET, PREVIOUS_SECRET, RETIRED_SECRET] = [whsec(), whsec(), whsec()];
 const GATEWAY_KEY = `sk_test_${randomUUID()}`;
+const CARRIER_KEY = `ck_test_${randomUUID()}`;
+const CARRIER_SECRET = whsec();
 const orderConsumer = uniqueName('order-journey');
 const adapterConsumer = uniqueName('odoo-adapter-journey');
 const inventoryConsumer = uniqueName('inventory-journey');
@@ -91,6 +92,9 @@ beforeAll(async () => {
     RETAIL_SIM_TIMEOUT_DELAY_MS: '4000',
     RETAIL_SIM_WEBHOOK_URL: `http://127.0.0.1:${orderPort}/webhooks/payments/retail-sim`,
     RETAIL_SIM_WEBHOOK_SECRET: WEBHOOK_SECRET,
+    RETAIL_SIM_CARRIER_KEY: CARRIER_KEY,
+    RETAIL_SIM_CARRIER_WEBHOOK_URL: `http://127.0.0.1:${orderPort}/webhooks/carriers/retail-sim`,
+    RETAIL_SIM_CARRIER_WEBHOOK_SECRET: CARRIER_SECRET,
   });
   [adapter, inventory, order, recorder, publisher] = await Promise.all([
     startApp(
@@ -118,6 +122,7 @@ beforeAll(async () => {
       // An answer later than this is lost: the connector asks the gateway instead.
       ORDER_PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
       ORDER_PAYMENT_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [WEBHOOK_SECRET, PREVIOUS_SECRET] }),
+      ORDER_CARRIER_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [CARRIER_SECRET] }),
     }) as Promise<TestService<OrderConfig>>,
     EventRecorder.start(Object.values(topics), registry.url),
     EventPublisher.start(registry.url),
@@ -164,14 +169,6 @@ const orderReaches = (orderId: string, status: string) =>
     },
     { timeoutMs: 30_000, what: `order ${orderId} to be ${status}` },
   );
-const orderPaymentReaches = (orderId: string, paymentStatus: string) =>
-  waitFor(
-    async () => {
-      const current = await getOrder(orderId);
-      return current.paymentStatus === paymentStatus ? current : undefined;
-    },
-    { timeoutMs: 30_000, what: `the payment of order ${orderId} to be ${paymentStatus}` },
-  );
 const saleOrdersFor = (orderId: string) =>
   odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
     fields: ['name', 'state', 'client_order_ref', 'order_line'],
@@ -189,6 +186,27 @@ const intentsAt = async (orderId: string) =>
 /** How many events of `type` the order service staged for an order: what it published, once each. */
 const stagedCount = async (orderId: string, type: string) =>
   Number((await order.app.get(DataSource).query(`SELECT count(*) AS n FROM outbox WHERE key = $1 AND headers->>'ce_type' = $2`, [orderId, type]))[0].n);
+/** The warehouse books a parcel with the carrier (retail-sim) and the carrier reports its milestones as told. */
+const carrier = async (method: 'GET' | 'POST', path: string, body?: unknown) => {
+  const response = await fetch(`${gateway.url}/carrier/v1${path}`, {
+    method,
+    headers: { authorization: `Bearer ${CARRIER_KEY}`, 'content-type': 'application/json', ...(method === 'POST' ? { 'idempotency-key': randomUUID() } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  expect(response.status).toBe(200);
+  return (await response.json()) as any;
+};
+const shipParcel = (orderId: string, reference: string, lines: Array<[string, string, number]>) =>
+  carrier('POST', '/shipments', { reference, order_id: orderId, from_location: 'wh-central', lines: lines.map(([line_id, sku, quantity]) => ({ line_id, sku, quantity })), milestones: 'manual' });
+const milestone = (shipmentId: string, type: string, extra: Record<string, unknown> = {}) => carrier('POST', `/shipments/${shipmentId}/events`, { type, ...extra });
+const orderWhere = (orderId: string, what: string, holds: (order: any) => boolean) =>
+  waitFor(
+    async () => {
+      const current = await getOrder(orderId);
+      return holds(current) ? current : undefined;
+    },
+    { timeoutMs: 30_000, what: `order ${orderId}: ${what}` },
+  );
 const saleOrdersCreated = async () =>
   (await sim.admin<{ count: number }>('GET', '/calls/count?model=sale.order&method=create&committed=true')).count;
 
@@ -211,13 +229,12 @@ describe('the order journey through inventory and Odoo', () => {
     expect(response.status).toBe(201);
     placed = response.body;
 
-    const confirmed = await orderPaymentReaches(placed.orderId, 'captured');
-    expect(confirmed.status).toBe('released_to_warehouse');
+    const confirmed = await orderReaches(placed.orderId, 'released_to_warehouse');
     const saleOrders = await saleOrdersFor(placed.orderId);
     expect(saleOrders).toHaveLength(1);
     expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
-    expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name });
-    expect(confirmed).toMatchObject({ paymentStatus: 'captured', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null });
+    expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name, invoice: null, paymentRegistered: false });
+    expect(confirmed).toMatchObject({ paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null, shipments: [] });
     expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse']);
     expect(confirmed.timeline.map((entry: any) => [entry.step, entry.what, entry.cause.type])).toEqual([
       ['reserveStock', 'started', 'order accepted'],
@@ -228,26 +245,22 @@ describe('the order journey through inventory and Odoo', () => {
       ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'completed', ReservationCommitted.type],
-      ['capturePayment', 'started', ReservationCommitted.type],
-      ['capturePayment', 'completed', PaymentCaptured.type],
-      [null, 'finished', PaymentCaptured.type],
+      ['awaitShipments', 'started', ReservationCommitted.type],
     ]);
 
-    // The gateway held one authorisation of the grand total for manual capture, made under the command
-    // id, and captured it in full once the goods were released.
+    // The gateway holds one authorisation of the grand total for manual capture, made under the command
+    // id; nothing is captured before the goods leave.
     const [authorise] = await recorder.waitFor(placed.orderId, AuthorisePayment.type);
     const [authorised] = await recorder.waitFor(placed.orderId, PaymentAuthorized.type);
     expect(await intentsAt(placed.orderId)).toEqual([
       expect.objectContaining({
         id: authorised.value.gatewayReference,
-        status: 'succeeded',
+        status: 'requires_capture',
         amount: authorise.value.amount.amountMinor,
-        amount_received: authorise.value.amount.amountMinor,
+        amount_received: 0,
         metadata: { order_id: placed.orderId, payment_id: authorise.value.commandId },
       }),
     ]);
-    const [capture] = await recorder.waitFor(placed.orderId, PaymentCaptured.type);
-    expect(capture.value).toMatchObject({ paymentId: authorise.value.commandId, amount: authorise.value.amount, finalCapture: true });
     expect(authorised.value).toMatchObject({ paymentId: authorise.value.commandId, amount: { currency: 'USD' } });
     expect(authorise.value.amount.amountMinor).toBe(2 * 3499 + 8999 - 1000 + 495);
 
@@ -294,8 +307,6 @@ describe('the order journey through inventory and Odoo', () => {
       PaymentAuthorized.type,
       CreateSaleOrder.type,
       CommitReservation.type,
-      CapturePayment.type,
-      PaymentCaptured.type,
     ]);
     expect(await saleOrdersCreated()).toBe(createdBefore);
     expect(await saleOrdersFor(placed.orderId)).toHaveLength(1);
@@ -396,6 +407,84 @@ describe('the order journey through inventory and Odoo', () => {
     await waitFor(async () => (await failuresSkippedAsDuplicates()) > duplicatesBefore, { timeoutMs: 30_000, what: "the order service's inbox to drop the repeated failure" });
     expect((await getOrder(refused.body.orderId)).statusHistory).toHaveLength(5);
   });
+
+  it('the warehouse ships the order in two parcels: each gets its Odoo delivery (the rest on a backorder) and its share of the money; then invoiced and paid in Odoo, delivered and completed', async () => {
+    const orderId = placed.orderId;
+    const total = 2 * 3499 + 8999 - 1000 + 495;
+    // Parcel 1: both shirts.
+    const first = await shipParcel(orderId, `SHIP-${orderId.slice(-8)}-1`, [['1', 'APP-10001', 2]]);
+    await milestone(first.id, 'dispatched');
+    const partly = await orderWhere(orderId, 'first parcel validated in Odoo and captured', (current) => current.shipments[0]?.odooDeliveryValidated && current.shipments[0]?.capture === 'captured');
+    expect(partly).toMatchObject({ status: 'partially_shipped', paymentStatus: 'partially_captured', fulfilmentStatus: 'partially_shipped' });
+    const firstShare = partly.shipments[0].capturedAmount.amountMinor;
+    expect(firstShare).toBe(Math.round((total * 6998) / 14997));
+    const pickings = () =>
+      odoo.searchRead<{ id: number; name: string; state: string; backorder_id: [number, string] | false }>('stock.picking', [['sale_id', '=', placed.odoo?.saleOrderId ?? partly.odoo.saleOrderId]], { fields: ['name', 'state', 'backorder_id'], order: 'id asc' });
+    expect((await pickings()).map((picking) => picking.state)).toEqual(['done', expect.not.stringMatching(/^(done|cancel)$/)]);
+
+    // A carrier's milestone delivered three times acts once; a forged one is refused and counted.
+    const before = await carrierFailures();
+    const repeatedId = `msg_${randomUUID()}`;
+    const transit = carrierEvent('shipment.in_transit', { ...first, status: 'in_transit' });
+    const answers = [];
+    for (let i = 0; i < 3; i++) answers.push((await deliverCarrierWebhook(transit, { id: repeatedId })).body.outcome);
+    expect(answers).toEqual(['applied', 'duplicate', 'duplicate']);
+    expect((await deliverCarrierWebhook(transit, { secret: whsec() })).status).toBe(401);
+    expect((await deliverCarrierWebhook(transit, { timestamp: Math.floor(Date.now() / 1000) - 6 * 60 })).status).toBe(401);
+    expect((await carrierFailures()) - before).toBe(2);
+
+    // Parcel 1 is delivered before parcel 2 leaves; a late "in transit" after it is stale.
+    await milestone(first.id, 'delivered');
+    await orderWhere(orderId, 'first parcel delivered', (current) => current.shipments[0]?.status === 'delivered');
+    expect((await deliverCarrierWebhook(carrierEvent('shipment.in_transit', { ...first, status: 'in_transit' }, new Date(Date.now() + 60_000)))).body.outcome).toBe('stale');
+
+    // Parcel 2: the trail runner, the rest of the money.
+    const second = await shipParcel(orderId, `SHIP-${orderId.slice(-8)}-2`, [['2', 'FTW-10002', 1]]);
+    await milestone(second.id, 'dispatched');
+    const invoiced = await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
+    expect(invoiced).toMatchObject({ status: 'shipped', paymentStatus: 'captured', fulfilmentStatus: 'partially_delivered', payment: { captured: { amountMinor: total } } });
+    expect(invoiced.shipments.map((shipment: any) => shipment.capturedAmount.amountMinor)).toEqual([firstShare, total - firstShare]);
+    expect((await pickings()).map((picking) => picking.state)).toEqual(['done', 'done']);
+    expect((await pickings())[1].backorder_id).toEqual([expect.any(Number), expect.any(String)]);
+    const [invoice] = await odoo.searchRead<{ id: number; name: string; state: string; payment_state: string; amount_total: number; ref: string }>(
+      'account.move',
+      [['ref', '=', invoiced.odoo.invoice.invoiceId]],
+      { fields: ['name', 'state', 'payment_state', 'amount_total', 'ref'] },
+    );
+    expect(invoice).toMatchObject({ state: 'posted', payment_state: expect.stringMatching(/^(paid|in_payment)$/), name: invoiced.odoo.invoice.name });
+
+    await milestone(second.id, 'in_transit');
+    await milestone(second.id, 'out_for_delivery');
+    await milestone(second.id, 'delivered');
+    const completed = await orderReaches(orderId, 'completed');
+    expect(completed).toMatchObject({ paymentStatus: 'captured', fulfilmentStatus: 'delivered' });
+    expect(completed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse', 'partially_shipped', 'shipped', 'completed']);
+    expect(completed.timeline.filter((entry: any) => entry.what !== 'waiting').map((entry: any) => [entry.step, entry.what]).slice(-9)).toEqual([
+      ['awaitShipments', 'completed'],
+      ['capturePayment', 'skipped'],
+      ['invoiceOrder', 'started'],
+      ['invoiceOrder', 'completed'],
+      ['registerPaymentInOdoo', 'started'],
+      ['registerPaymentInOdoo', 'completed'],
+      ['awaitDelivery', 'started'],
+      ['awaitDelivery', 'completed'],
+      [null, 'finished'],
+    ]);
+
+    // The gateway: one authorisation, two captures adding up to it; each capture published once.
+    expect(await intentsAt(orderId)).toEqual([expect.objectContaining({ status: 'succeeded', amount: total, amount_received: total })]);
+    const captures = await recorder.waitFor(orderId, PaymentCaptured.type, 2);
+    expect(captures.map((event) => [event.value.shipmentId, event.value.amount.amountMinor, event.value.finalCapture])).toEqual([
+      [first.reference, firstShare, false],
+      [second.reference, total - firstShare, true],
+    ]);
+    expect(await stagedCount(orderId, PaymentCaptured.type)).toBe(2);
+    const shipments = await recorder.waitFor(orderId, 'com.omnibus.shipment.ShipmentDispatched', 2);
+    expect(shipments.map((event) => [event.value.shipmentId, event.value.finalShipment])).toEqual([
+      [first.reference, false],
+      [second.reference, true],
+    ]);
+  });
 });
 
 describe('payment through the gateway connector and its webhooks', () => {
@@ -431,13 +520,12 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect(await webhooksOf(declined.body.orderId)).toEqual([{ event_type: 'payment_intent.payment_failed', outcome: expect.stringMatching(/^(applied|already_known)$/) }]);
   });
 
-  it('an authorisation whose answer is lost is found at the gateway (or by its webhook): the order goes on, authorised and captured once', async () => {
+  it('an authorisation whose answer is lost is found at the gateway (or by its webhook): the order goes on, authorised once', async () => {
     const lost = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-PAY-LOST', paymentReference: 'pm_card_answer_lost', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
-    const released = await orderPaymentReaches(lost.body.orderId, 'captured');
-    expect(released.status).toBe('released_to_warehouse');
-    expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'succeeded', amount: 3499 + 495, amount_received: 3499 + 495 })]);
+    const released = await orderReaches(lost.body.orderId, 'released_to_warehouse');
+    expect(released.paymentStatus).toBe('authorised');
+    expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'requires_capture', amount: 3499 + 495 })]);
     expect(await stagedCount(lost.body.orderId, PaymentAuthorized.type)).toBe(1);
-    expect(await stagedCount(lost.body.orderId, PaymentCaptured.type)).toBe(1);
   });
 
   it('a replayed AuthorisePayment (a new event id, past the inbox) authorises nothing twice: the gateway replays its answer under the same key', async () => {
@@ -471,7 +559,7 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect((await getOrder(refused)).paymentStatus).toBe('voided');
     // Nothing more staged to publish: one PaymentAuthorized each, whatever the webhooks said.
     expect(await stagedCount(happyOrderId(), PaymentAuthorized.type)).toBe(1);
-    expect(await stagedCount(happyOrderId(), PaymentCaptured.type)).toBe(1);
+    expect(await stagedCount(happyOrderId(), PaymentCaptured.type)).toBe(2);
     expect(await stagedCount(refused, PaymentAuthorized.type)).toBe(1);
     expect(authorised.value.orderId).toBe(happyOrderId());
   });
@@ -495,6 +583,25 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect(await webhooksOf(stranger)).toEqual([{ event_type: 'payment_intent.amount_capturable_updated', outcome: 'unknown_order' }]);
   });
 });
+
+/** A carrier's Standard Webhooks delivery, signed with `secret`. */
+function deliverCarrierWebhook(event: unknown, { id = `msg_${randomUUID()}`, secret = CARRIER_SECRET, timestamp = Math.floor(Date.now() / 1000) } = {}) {
+  const body = JSON.stringify(event);
+  const signature = createHmac('sha256', Buffer.from(secret.slice('whsec_'.length), 'base64')).update(`${id}.${timestamp}.${body}`).digest('base64');
+  return order
+    .request('/webhooks/carriers/retail-sim', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', 'webhook-id': id, 'webhook-timestamp': String(timestamp), 'webhook-signature': `v1,${signature}` },
+      body,
+    })
+    .then(async (response) => ({ status: response.status, body: (await response.json()) as any }));
+}
+function carrierEvent(type: string, shipment: Record<string, unknown>, occurredAt = new Date()) {
+  return { id: `evt_${randomUUID()}`, object: 'event', type, created: Math.floor(Date.now() / 1000), data: { object: shipment, occurred_at: occurredAt.toISOString() } };
+}
+async function carrierFailures(): Promise<number> {
+  return ((await metricsRegistry.getSingleMetric('orders_carrier_webhook_verification_failures_total')?.get())?.values ?? []).reduce((sum, { value }) => sum + value, 0);
+}
 
 /** The order of the first journey test (the happy path), found by its channel reference. */
 function happyOrderId(): string {

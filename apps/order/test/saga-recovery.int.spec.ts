@@ -139,7 +139,7 @@ it('a killed order service resumes the saga from its persisted state: the reply 
   }, topics['odoo.results']);
   const third = await startOrder(database);
   const confirmed = await orderBecomes(third.url, order.orderId, 'confirmed_in_odoo');
-  expect(confirmed.odoo).toEqual({ saleOrderId: 501, saleOrderName: 'S00501' });
+  expect(confirmed.odoo).toEqual({ saleOrderId: 501, saleOrderName: 'S00501', invoice: null, paymentRegistered: false });
   expect(confirmed.timeline.map((entry: any) => `${entry.step}:${entry.what}`)).toEqual([
     'reserveStock:started',
     'reserveStock:completed',
