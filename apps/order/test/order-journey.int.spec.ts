@@ -160,6 +160,10 @@ const placeOrder = async (body: unknown, key: string = randomUUID(), headers: Re
   });
   return { status: response.status, body: (await response.json()) as any };
 };
+const cancelOrder = async (orderId: string, body: unknown = {}) => {
+  const response = await order.request(`/orders/${orderId}/cancel`, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${channel}` }, body: JSON.stringify(body) });
+  return { status: response.status, body: (await response.json()) as any };
+};
 const getOrder = async (orderId: string) => (await (await order.request(`/orders/${orderId}`, { headers: { authorization: `Bearer ${channel}` } })).json()) as any;
 const orderReaches = (orderId: string, status: string) =>
   waitFor(
@@ -484,6 +488,33 @@ describe('the order journey through inventory and Odoo', () => {
       [first.reference, false],
       [second.reference, true],
     ]);
+
+    // A milestone for an order this service does not know is kept for review, not dropped.
+    const stranger = randomUUID();
+    expect((await deliverCarrierWebhook(carrierEvent('shipment.delivered', { ...second, order_id: stranger, status: 'delivered' }))).body.outcome).toBe('unknown_order');
+    expect(await order.app.get(DataSource).query(`SELECT event_type, outcome FROM carrier_webhook WHERE order_id = $1`, [stranger])).toEqual([{ event_type: 'shipment.delivered', outcome: 'unknown_order' }]);
+    // A delivered order can no longer be cancelled.
+    expect((await cancelOrder(orderId)).status).toBe(409);
+  });
+
+  it("a customer's cancellation after Odoo confirmed the order, before anything shipped, cancels the sale order, voids the authorisation and gives the stock back", async () => {
+    const placedOrder = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-CANCEL', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    const orderId = placedOrder.body.orderId;
+    await orderReaches(orderId, 'released_to_warehouse');
+    const committedBefore = (await stockAt('APP-10001')).committed;
+    const cancelling = await cancelOrder(orderId, { reason: 'changed my mind' });
+    expect(cancelling.status).toBe(202);
+    expect(cancelling.body).toMatchObject({ status: 'cancelling' });
+    const cancelled = await orderReaches(orderId, 'cancelled');
+    expect(cancelled).toMatchObject({ paymentStatus: 'voided', fulfilmentStatus: 'stock_released', cancellation: { reason: 'CUSTOMER_CANCELLED', detail: expect.stringContaining('changed my mind') } });
+    expect((await saleOrdersFor(orderId)).map((saleOrder) => saleOrder.state)).toEqual(['cancel']);
+    expect(await intentsAt(orderId)).toEqual([expect.objectContaining({ status: 'canceled' })]);
+    expect(Number((await stockAt('APP-10001')).committed)).toBe(Number(committedBefore) - 1);
+    const [event] = await recorder.waitFor(orderId, OrderCancelled.type);
+    expect(event.value).toMatchObject({ reason: 'CUSTOMER_REQUEST', cancelledBy: 'customer' });
+    // Asking again is harmless.
+    expect(await cancelOrder(orderId)).toMatchObject({ status: 200, body: { status: 'cancelled' } });
+    expect((await cancelOrder(randomUUID())).status).toBe(404);
   });
 });
 
