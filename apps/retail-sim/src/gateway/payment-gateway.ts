@@ -1,9 +1,10 @@
-import { createHash } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
+import { error, IdempotencyKeys, SimAnswer } from '../idempotency';
 
 /**
  * A Stripe-like payment gateway in memory, for running the order saga end to end without a real one:
- * payment intents authorised with manual capture, then captured (once, up to the authorised amount),
- * cancelled (voided) or refunded (up to what was captured). Every write takes an idempotency key: the
+ * payment intents authorised with manual capture, then captured (in one or several parts, Stripe's
+ * multicapture, up to the authorised amount), cancelled (voided) or refunded (up to what was captured). Every write takes an idempotency key: the
  * same key with the same request gets the first answer again (even an error), the same key with another
  * request is refused — Stripe's rules. Pure apart from its clock and its id counter.
  */
@@ -22,14 +23,18 @@ export interface PaymentIntent {
   payment_method: string;
   metadata: Record<string, string>;
   created: number;
+  /** The capture this answer is about (not Stripe's: Stripe has a Charge per intent; the sim's own field), null before the first. */
+  latest_capture: Capture | null;
 }
 
-export interface GatewayAnswer {
-  status: number;
-  body: unknown;
-  /** True when the answer comes from the idempotency key (nothing done again). */
-  replayed?: boolean;
+export interface Capture {
+  id: string;
+  amount: number;
+  /** True when this capture ended the intent (the rest of the authorisation released). */
+  final: boolean;
 }
+
+export type GatewayAnswer = SimAnswer;
 
 export interface GatewaySettings {
   /** Share of authorisations declined at random (0..1), decided from the idempotency key so a retry gets the same fate. */
@@ -42,11 +47,9 @@ export const DECLINING_METHODS: Record<string, string> = {
   pm_card_insufficient_funds: 'insufficient_funds',
 };
 
-const error = (status: number, type: string, message: string, extra: Record<string, unknown> = {}): GatewayAnswer => ({ status, body: { error: { type, message, ...extra } } });
-
 export class PaymentGateway {
   private readonly intents = new Map<string, PaymentIntent>();
-  private readonly keys = new Map<string, { fingerprint: string; answer: GatewayAnswer }>();
+  private readonly keys = new IdempotencyKeys();
   private sequence = 0;
 
   constructor(
@@ -56,18 +59,7 @@ export class PaymentGateway {
 
   /** Runs a write under its idempotency key. */
   write(idempotencyKey: string | undefined, request: { method: string; path: string; body: unknown }, run: () => GatewayAnswer): GatewayAnswer {
-    if (!idempotencyKey) return error(400, 'invalid_request_error', 'an Idempotency-Key header is required for every write');
-    const fingerprint = createHash('sha256').update(`${request.method} ${request.path} ${JSON.stringify(request.body ?? null)}`).digest('hex');
-    const seen = this.keys.get(idempotencyKey);
-    if (seen) {
-      if (seen.fingerprint !== fingerprint) {
-        return error(400, 'idempotency_error', `Keys for idempotent requests can only be used with the same parameters they were first used with. Try using a key other than '${idempotencyKey}' if you meant to execute a different request.`);
-      }
-      return { ...seen.answer, replayed: true };
-    }
-    const answer = run();
-    this.keys.set(idempotencyKey, { fingerprint, answer });
-    return answer;
+    return this.keys.run(idempotencyKey, request, run);
   }
 
   authorise(idempotencyKey: string, body: { amount?: unknown; currency?: unknown; payment_method?: unknown; metadata?: unknown }): GatewayAnswer {
@@ -90,13 +82,17 @@ export class PaymentGateway {
       payment_method: method,
       metadata,
       created: Math.floor(this.now().getTime() / 1000),
+      latest_capture: null,
     };
     this.intents.set(intent.id, intent);
-    return { status: 200, body: { ...intent } };
+    return { status: 200, body: copy(intent) };
   }
 
-  /** Captures once, up to the authorised amount; the rest of the authorisation is released. */
-  capture(id: string, body: { amount_to_capture?: unknown }): GatewayAnswer {
+  /**
+   * Captures part or all of what is still capturable. A final capture (the default) ends the intent
+   * `succeeded` and releases the rest; `final_capture: false` leaves it `requires_capture` for more.
+   */
+  capture(id: string, body: { amount_to_capture?: unknown; final_capture?: unknown }): GatewayAnswer {
     const intent = this.intents.get(id);
     if (!intent) return missing(id);
     if (intent.status !== 'requires_capture') return unexpectedState(intent, 'capture');
@@ -104,24 +100,36 @@ export class PaymentGateway {
     if (!Number.isInteger(amount) || (amount as number) < 1 || (amount as number) > intent.amount_capturable) {
       return error(400, 'invalid_request_error', `amount_to_capture must be between 1 and ${intent.amount_capturable}`, { param: 'amount_to_capture' });
     }
-    Object.assign(intent, { status: 'succeeded', amount_received: amount, amount_capturable: 0 });
-    return { status: 200, body: { ...intent } };
+    const final = body.final_capture ?? true;
+    if (typeof final !== 'boolean') return error(400, 'invalid_request_error', 'final_capture must be a boolean', { param: 'final_capture' });
+    const left = intent.amount_capturable - (amount as number);
+    Object.assign(intent, {
+      status: final ? 'succeeded' : 'requires_capture',
+      amount_received: intent.amount_received + (amount as number),
+      amount_capturable: final ? 0 : left,
+      latest_capture: { id: `cap_${randomBytes(12).toString('hex')}`, amount, final },
+    });
+    return { status: 200, body: copy(intent) };
   }
 
-  /** Voids an authorisation that was not captured. */
+  /**
+   * Voids what is not captured. After partial captures the intent ends `succeeded` (what was captured
+   * stays captured, the rest is released), as Stripe's multicapture does; otherwise `canceled`.
+   */
   cancel(id: string): GatewayAnswer {
     const intent = this.intents.get(id);
     if (!intent) return missing(id);
     if (intent.status !== 'requires_capture') return unexpectedState(intent, 'cancel');
-    Object.assign(intent, { status: 'canceled', amount_capturable: 0 });
-    return { status: 200, body: { ...intent } };
+    Object.assign(intent, { status: intent.amount_received > 0 ? 'succeeded' : 'canceled', amount_capturable: 0 });
+    return { status: 200, body: copy(intent) };
   }
 
   /** Refunds part or all of what was captured. */
   refund(body: { payment_intent?: unknown; amount?: unknown }): GatewayAnswer {
     const intent = typeof body.payment_intent === 'string' ? this.intents.get(body.payment_intent) : undefined;
     if (!intent) return missing(String(body.payment_intent));
-    if (intent.status !== 'succeeded') return unexpectedState(intent, 'refund');
+    // A partly captured intent (multicapture, still requires_capture) can be refunded what it received.
+    if (intent.amount_received === 0) return unexpectedState(intent, 'refund');
     const refundable = intent.amount_received - intent.amount_refunded;
     const amount = body.amount ?? refundable;
     if (!Number.isInteger(amount) || (amount as number) < 1 || (amount as number) > refundable) {
@@ -134,14 +142,18 @@ export class PaymentGateway {
   /** The status query for an outcome the caller does not know (its request timed out). */
   retrieve(id: string): GatewayAnswer {
     const intent = this.intents.get(id);
-    return intent ? { status: 200, body: { ...intent } } : missing(id);
+    return intent ? { status: 200, body: copy(intent) } : missing(id);
   }
 
   /** Intents made for an order (metadata.order_id): how a caller that lost the answer finds its intent. */
   search(orderId: string): GatewayAnswer {
-    const data = [...this.intents.values()].filter((intent) => intent.metadata.order_id === orderId).map((intent) => ({ ...intent }));
+    const data = [...this.intents.values()].filter((intent) => intent.metadata.order_id === orderId).map(copy);
     return { status: 200, body: { object: 'search_result', data } };
   }
+}
+
+function copy(intent: PaymentIntent): PaymentIntent {
+  return { ...intent, metadata: { ...intent.metadata }, latest_capture: intent.latest_capture && { ...intent.latest_capture } };
 }
 
 function missing(id: string): GatewayAnswer {

@@ -24,12 +24,21 @@ export class WebhookSender {
     private readonly now: () => Date = () => new Date(),
   ) {}
 
-  /** Queues `type` with the intent as `data.object` (Stripe's event shape). */
-  send(type: string, object: unknown): void {
-    if (!this.target) return;
-    const event = { id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type, created: Math.floor(this.now().getTime() / 1000), data: { object } };
-    const delivery = this.deliver(this.target, event).finally(() => this.pending.delete(delivery));
+  /**
+   * Queues `type` with `object` as `data.object` (Stripe's event shape), plus any `data` fields of the
+   * caller's (the carrier's `occurred_at`). Delivered after `after` settles when given — how one
+   * shipment's milestones keep their order. Resolves when this delivery is done (or given up).
+   */
+  send(type: string, object: unknown, { data = {}, after }: { data?: Record<string, unknown>; after?: Promise<unknown> } = {}): Promise<void> {
+    if (!this.target) return Promise.resolve();
+    const target = this.target;
+    const event = { id: `evt_${randomUUID().replace(/-/g, '')}`, object: 'event', type, created: Math.floor(this.now().getTime() / 1000), data: { object, ...data } };
+    const delivery: Promise<void> = (after ?? Promise.resolve())
+      .catch(() => undefined)
+      .then(() => this.deliver(target, event))
+      .finally(() => this.pending.delete(delivery));
     this.pending.add(delivery);
+    return delivery;
   }
 
   /** Waits for the deliveries in flight (for a clean shutdown). */
