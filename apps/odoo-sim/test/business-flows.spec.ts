@@ -75,6 +75,19 @@ describe('stock pickings (17+: quantity and picked)', () => {
     expect(moves.map((m: any) => [m.state, m.product_uom_qty.value])).toEqual([['done', 1], ['cancel', 3]]);
   });
 
+  it('a line nothing was shipped of moves whole to the backorder, which holds it alone: the validated picking is done', () => {
+    const { picking } = confirmedOrder(sim, [[1, 2], [2, 1]]);
+    const [shipped, untouched] = call(sim, 'stock.picking', 'read', [[picking], ['move_ids']])[0].move_ids;
+    call(sim, 'stock.move', 'write', [[shipped], { quantity: 2, picked: true }]);
+    call(sim, 'stock.move', 'write', [[untouched], { quantity: 0, picked: false }]);
+    expect(call(sim, 'stock.picking', 'button_validate', [[picking]], { context: { skip_backorder: true } })).toBe(true);
+    const pickings = call(sim, 'stock.picking', 'search_read', [['|', ['id', '=', picking], ['backorder_id', '=', picking]]], { fields: ['state', 'move_ids'], order: 'id' });
+    expect(pickings).toMatchObject([
+      { id: picking, state: 'done', move_ids: [shipped] },
+      { state: 'assigned', move_ids: [untouched] },
+    ]);
+  });
+
   it('validating with nothing picked takes the reserved quantities', () => {
     const { picking } = confirmedOrder(sim, [[7, 2]]);
     expect(call(sim, 'stock.picking', 'button_validate', [[picking]])).toBe(true);

@@ -343,7 +343,7 @@ export function validatePickings(env: Env, pickingIds: number[]): unknown {
 function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, createBackorder: boolean): void {
   const picking = env.db.get('stock.picking', pickingId) as Row;
   const now = env.now;
-  const remainders: Array<{ move: Row; quantity: number }> = [];
+  const remainders: Array<{ move: Row; quantity: number; whole: boolean }> = [];
   for (const move of movesOf(env, pickingId).filter((m) => !['done', 'cancel'].includes(m.state as string))) {
     const done = doneQuantity(env, move, pickedByDefault);
     const demand = move.product_uom_qty as number;
@@ -359,12 +359,11 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
       void doneField;
     }
     if (done <= 0) {
-      remainders.push({ move, quantity: demand });
-      updateMove(env, move.id, { state: createBackorder ? 'confirmed' : 'cancel', __pending_split: true });
+      remainders.push({ move, quantity: demand, whole: true });
       continue;
     }
     updateMove(env, move.id, { state: 'done', product_uom_qty: done, date: now, ...(env.version >= 17 ? { picked: true } : {}) });
-    if (done < demand - 1e-9) remainders.push({ move, quantity: round(demand - done) });
+    if (done < demand - 1e-9) remainders.push({ move, quantity: round(demand - done), whole: false });
   }
   env.db.update('stock.picking', pickingId, { date_done: now, write_date: now, write_uid: env.uid });
 
@@ -392,10 +391,11 @@ function finishPicking(env: Env, pickingId: number, pickedByDefault: boolean, cr
       ])[0]
     : pickingId;
   const state = createBackorder ? 'confirmed' : 'cancel';
-  for (const { move, quantity } of remainders) {
-    if (move.__pending_split) {
-      // Nothing was done on this move: it moves (or is cancelled) whole.
-      updateMove(env, move.id, { picking_id: targetPicking, state, __pending_split: undefined });
+  for (const { move, quantity, whole } of remainders) {
+    if (whole) {
+      // Nothing was done on this move: it moves to the backorder (or is cancelled) whole, as Odoo's
+      // _create_backorder writes picking_id on the untouched moves.
+      updateMove(env, move.id, { picking_id: targetPicking, state });
       continue;
     }
     create(env, 'stock.move', [
