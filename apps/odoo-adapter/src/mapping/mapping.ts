@@ -72,6 +72,8 @@ export const mappingSchema = z.object({
   customerDomain: z.array(z.unknown()).default([['customer_rank', '>', 0]]),
   /** stock.picking field that holds our shipment id, so a retried validation finds its picking. */
   shipmentMarkerField: z.string().default('x_omnibus_shipment_id'),
+  /** SKU (default_code) of the service product a sale order's shipping charge is billed as. */
+  shippingProductSku: z.string().default('SRV-SHIP'),
 });
 
 export type MappingInput = z.input<typeof mappingSchema>;
@@ -121,6 +123,10 @@ export class ResolvedMapping {
 
   get shipmentMarkerField(): string {
     return this.settings.shipmentMarkerField;
+  }
+
+  get shippingProductSku(): string {
+    return this.settings.shippingProductSku;
   }
 
   company(companyId: string): ResolvedCompany {

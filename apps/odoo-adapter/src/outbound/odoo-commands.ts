@@ -33,7 +33,7 @@ export class OdooCommands {
     private readonly directory: OdooDirectory,
     private readonly majorVersion: number,
   ) {
-    this.saleOrders = new SaleOrderBatch(odoo, mapping, directory);
+    this.saleOrders = new SaleOrderBatch(odoo, mapping, directory, majorVersion);
     this.journalEntries = new JournalEntryBatch(odoo, mapping, directory);
   }
 

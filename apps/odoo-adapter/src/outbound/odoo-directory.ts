@@ -14,6 +14,8 @@ export class OdooDirectory {
   private readonly countries = new Map<string, number>();
   private readonly journals = new Map<string, number>();
   private readonly accounts = new Map<string, number>();
+  /** Each company's sale taxes (percent, price-included or not), read once. */
+  private readonly saleTaxes = new Map<number, Promise<Array<{ id: number; amount: number; price_include: boolean }>>>();
   /** Customers' partners by our customer id; guests and delivery addresses are per order, so not kept. */
   private readonly partnersByRef = new Map<string, number>();
 
@@ -42,6 +44,27 @@ export class OdooDirectory {
     const unknown = [...new Set(skus.filter((sku) => !known.has(sku)))];
     if (unknown.length > 0) throw new CommandRejectedError(`unknown SKU(s) in Odoo: ${unknown.join(', ')}`, 'MISSING_RECORD');
     return known;
+  }
+
+  /**
+   * The company's sale tax of `ratePercent` (what the channel charged on a line, as a share of its net),
+   * price-included or not as the order's prices are. Matched to a hundredth of a percent, as channels
+   * round. A rate Odoo has no tax for refuses the command: Odoo adding its own would bill another amount.
+   */
+  async saleTaxId(company: ResolvedCompany, ratePercent: number, priceIncluded: boolean): Promise<number> {
+    let taxes = this.saleTaxes.get(company.odooCompanyId);
+    if (!taxes) {
+      taxes = this.odoo.searchRead<{ id: number; amount: number; price_include: boolean }>(
+        'account.tax',
+        [['type_tax_use', '=', 'sale'], ['amount_type', '=', 'percent'], ['company_id', '=', company.odooCompanyId]],
+        { fields: ['amount', 'price_include'], order: 'sequence, id', context: { allowed_company_ids: [company.odooCompanyId] } },
+      );
+      this.saleTaxes.set(company.odooCompanyId, taxes);
+      taxes.catch(() => this.saleTaxes.delete(company.odooCompanyId));
+    }
+    const found = (await taxes).find((tax) => Math.abs(tax.amount - ratePercent) < 0.01 && Boolean(tax.price_include) === priceIncluded);
+    if (!found) throw new CommandRejectedError(`Odoo company ${company.companyId} has no ${priceIncluded ? 'price-included ' : ''}sale tax of ${ratePercent.toFixed(2)}%`, 'MISSING_RECORD');
+    return found.id;
   }
 
   /**

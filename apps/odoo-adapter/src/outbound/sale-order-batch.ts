@@ -8,6 +8,9 @@ import { OdooDirectory } from './odoo-directory';
 
 type Order = { id: number; name: string; state: string };
 
+/** The channel charged shipping: it becomes a line of the shipping product. */
+const charged = (command: CreateSaleOrder) => command.totals.shipping.amountMinor > 0;
+
 const CONFIRMED = ['sale', 'done'];
 
 /**
@@ -23,6 +26,7 @@ export class SaleOrderBatch {
     private readonly odoo: OdooClient,
     private readonly mapping: ResolvedMapping,
     private readonly directory: OdooDirectory,
+    private readonly majorVersion: number,
   ) {}
 
   /** One result per command, in their order. A command for an order already in the batch finds it applied. */
@@ -48,7 +52,8 @@ export class SaleOrderBatch {
       fresh.map((command) => ({ orderId: command.orderId, customer: command.customer, billing: command.billingAddress, shipping: command.shippingAddress })),
       context,
     );
-    const products = await this.directory.knownProducts(fresh.flatMap((command) => command.lines.map((line) => line.sku)));
+    const shippingSku = this.mapping.shippingProductSku;
+    const products = await this.directory.knownProducts([...fresh.flatMap((command) => command.lines.map((line) => line.sku)), ...(fresh.some(charged) ? [shippingSku] : [])]);
     const items: CreateItem[] = [];
     for (const command of fresh) {
       const partner = partners.get(command.orderId);
@@ -62,7 +67,8 @@ export class SaleOrderBatch {
         continue;
       }
       try {
-        items.push({ ref: command.orderId, values: this.saleOrderValues(command, company, partner, products) });
+        if (charged(command) && !products.has(shippingSku)) throw new CommandRejectedError(`the shipping product ${shippingSku} (mapping shippingProductSku) is unknown in Odoo`, 'MISSING_RECORD');
+        items.push({ ref: command.orderId, values: await this.saleOrderValues(command, company, partner, products) });
       } catch (error) {
         failed.set(command.orderId, error);
       }
@@ -116,8 +122,42 @@ export class SaleOrderBatch {
     return results;
   }
 
-  private saleOrderValues(command: CreateSaleOrder, company: ResolvedCompany, partner: { partnerId: number; shippingId: number }, products: Map<string, number>): Record<string, unknown> {
+  /**
+   * The sale order as the channel priced it, so Odoo's totals (and so its invoice) are the channel's:
+   * each line with the channel's discount and the sale tax of the rate the channel charged (none when it
+   * charged none, rather than the product's default taxes), and the shipping charge as a line of the
+   * shipping product.
+   */
+  private async saleOrderValues(
+    command: CreateSaleOrder,
+    company: ResolvedCompany,
+    partner: { partnerId: number; shippingId: number },
+    products: Map<string, number>,
+  ): Promise<Record<string, unknown>> {
     const warehouse = command.fulfilmentLocations[0] ? this.mapping.location(command.fulfilmentLocations[0].location.locationId).odooWarehouseId : undefined;
+    const taxField = this.majorVersion >= 19 ? 'tax_ids' : 'tax_id';
+    const lines: unknown[] = [];
+    for (const line of command.lines) {
+      const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
+      const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
+      const net = gross - line.discount.amountMinor - (command.pricesIncludeTax ? line.tax.amountMinor : 0);
+      const taxes = line.tax.amountMinor > 0 && net > 0 ? [await this.directory.saleTaxId(company, (line.tax.amountMinor / net) * 100, command.pricesIncludeTax)] : [];
+      lines.push([
+        0,
+        0,
+        {
+          product_id: products.get(line.sku),
+          name: line.name,
+          product_uom_qty: quantityToOdoo(line.quantity),
+          price_unit: moneyToOdoo(line.unitPrice),
+          discount: discountPercent,
+          [taxField]: [[6, 0, taxes]],
+        },
+      ]);
+    }
+    if (charged(command)) {
+      lines.push([0, 0, { product_id: products.get(this.mapping.shippingProductSku), name: 'Shipping', product_uom_qty: 1, price_unit: moneyToOdoo(command.totals.shipping), [taxField]: [[6, 0, []]] }]);
+    }
     return {
       partner_id: partner.partnerId,
       partner_invoice_id: partner.partnerId,
@@ -127,21 +167,7 @@ export class SaleOrderBatch {
       company_id: company.odooCompanyId,
       ...(warehouse ? { warehouse_id: warehouse } : {}),
       // Odoo computes each line's unit from its product (product_uom ≤18, product_uom_id 19+ is never written).
-      order_line: command.lines.map((line) => {
-        const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
-        const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
-        return [
-          0,
-          0,
-          {
-            product_id: products.get(line.sku),
-            name: line.name,
-            product_uom_qty: quantityToOdoo(line.quantity),
-            price_unit: moneyToOdoo(line.unitPrice),
-            discount: discountPercent,
-          },
-        ];
-      }),
+      order_line: lines,
     };
   }
 }
