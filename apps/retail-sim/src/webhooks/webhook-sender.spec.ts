@@ -1,42 +1,28 @@
 import { waitFor } from '@omnibus/testing';
 import { randomBytes } from 'node:crypto';
-import { createServer, IncomingMessage, Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { RunningRetailSim, startRetailSim } from '../server';
-import { signature } from './webhook-sender';
+import { startWebhookReceiver } from '../testing/webhook-receiver';
 
 // retail-sim's signed webhooks, received by a small HTTP server of this test that checks each signature.
 const SECRET = `whsec_${randomBytes(24).toString('base64')}`;
 const KEY = 'sk_test_spec';
-const received: Array<{ headers: IncomingMessage['headers']; body: string; validSignature: boolean }> = [];
-let receiver: Server;
+let receiver: Awaited<ReturnType<typeof startWebhookReceiver>>;
 let sim: RunningRetailSim;
 
 beforeAll(async () => {
-  receiver = createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => {
-      const body = Buffer.concat(chunks).toString('utf8');
-      const [id, timestamp] = [String(req.headers['webhook-id']), Number(req.headers['webhook-timestamp'])];
-      received.push({ headers: req.headers, body, validSignature: req.headers['webhook-signature'] === signature(SECRET, id, timestamp, body) });
-      res.writeHead(204).end();
-    });
-  });
-  await new Promise<void>((resolve) => receiver.listen(0, '127.0.0.1', resolve));
-  const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/webhooks/payments/retail-sim`;
-  sim = await startRetailSim({ port: 0, gatewayKey: KEY, latencyMs: 0, declineRate: 0, timeoutRate: 0, timeoutDelayMs: 0, webhook: { url, secret: SECRET } });
+  receiver = await startWebhookReceiver(SECRET);
+  sim = await startRetailSim({ port: 0, gatewayKey: KEY, latencyMs: 0, declineRate: 0, timeoutRate: 0, timeoutDelayMs: 0, webhook: { url: receiver.url, secret: SECRET } });
 });
 afterAll(async () => {
   await sim?.close();
-  await new Promise((resolve) => receiver?.close(resolve));
+  await receiver?.close();
 });
 
 const post = (path: string, key: string, body: unknown) =>
   fetch(`${sim.url}${path}`, { method: 'POST', headers: { authorization: `Bearer ${KEY}`, 'content-type': 'application/json', 'idempotency-key': key }, body: JSON.stringify(body) }).then(
     async (response) => (await response.json()) as any,
   );
-const eventsOf = (orderId: string) => received.map((delivery) => ({ ...delivery, event: JSON.parse(delivery.body) })).filter((delivery) => delivery.event.data.object.metadata?.order_id === orderId);
+const eventsOf = (orderId: string) => receiver.deliveries.filter((delivery) => delivery.event.data.object.metadata?.order_id === orderId);
 
 describe('retail-sim webhooks', () => {
   it('sends a signed Standard Webhooks event for an authorisation, a capture and a decline; a replayed request sends none', async () => {
