@@ -65,16 +65,19 @@ export class CarrierApi {
     return answer;
   }
 
-  /** The first milestone right after the answer, the next ones a step apart; stops when the shipment no longer moves (e.g. moved by hand to the end). */
-  private drive(id: string, plan: Milestone[]): void {
-    plan.forEach((type, step) => {
-      const timer = setTimeout(() => {
-        this.timers.delete(timer);
-        const { milestone } = this.carrier.record(id, { type });
-        if (milestone) this.notify(milestone);
-      }, step * this.options.stepMs);
-      this.timers.add(timer);
-    });
+  /**
+   * The first milestone right after the answer, each next one a step after the one before; stops when
+   * the shipment no longer moves (e.g. moved by hand to its end).
+   */
+  private drive(id: string, [type, ...rest]: Milestone[], delayMs = 0): void {
+    const timer = setTimeout(() => {
+      this.timers.delete(timer);
+      const { milestone } = this.carrier.record(id, { type });
+      if (!milestone) return;
+      this.notify(milestone);
+      if (rest.length) this.drive(id, rest, this.options.stepMs);
+    }, delayMs);
+    this.timers.add(timer);
   }
 
   private notify({ shipment, occurredAt }: MilestoneRecord): void {

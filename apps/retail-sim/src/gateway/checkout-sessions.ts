@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { error, SimAnswer } from '../idempotency';
-import { PaymentGateway } from './payment-gateway';
+import { PaymentGateway, stringMetadata } from './payment-gateway';
 
 /**
  * Pay-by-link, as Stripe Checkout Sessions in mode `payment` with manual capture: the merchant opens a
@@ -69,7 +69,7 @@ export class CheckoutSessions {
       url: `${this.payUrl()}/pay/${id}`,
       amount_total: amount as number,
       currency: currency.toLowerCase(),
-      metadata: strings(body.metadata),
+      metadata: stringMetadata(body.metadata),
       payment_intent: null,
       expires_at: expiresAt as number,
       created,
@@ -143,10 +143,6 @@ function copy(session: CheckoutSession): CheckoutSession {
 
 function ok(session: CheckoutSession): SimAnswer {
   return { status: 200, body: copy(session) };
-}
-
-function strings(metadata: unknown): Record<string, string> {
-  return metadata && typeof metadata === 'object' ? Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, String(value)])) : {};
 }
 
 function invalid(message: string, param: string): SimAnswer {

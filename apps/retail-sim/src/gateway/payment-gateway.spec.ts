@@ -49,6 +49,41 @@ describe('the simulated payment gateway', () => {
     expect(g.retrieve('pi_nope')).toMatchObject({ status: 404, body: { error: { code: 'resource_missing' } } });
   });
 
+  it('captures in parts (multicapture): a non-final capture leaves the rest capturable, a final one ends it and releases the rest', () => {
+    const g = gateway();
+    const id = (authorise(g, 'k1').body as { id: string }).id;
+    const first = g.capture(id, { amount_to_capture: 4000, final_capture: false });
+    expect(first).toMatchObject({ status: 200, body: { status: 'requires_capture', amount_capturable: 6494, amount_received: 4000, latest_capture: { id: expect.stringMatching(/^cap_[0-9a-f]+$/), amount: 4000, final: false } } });
+    const second = g.capture(id, { amount_to_capture: 3000, final_capture: false });
+    expect(second.body).toMatchObject({ status: 'requires_capture', amount_capturable: 3494, amount_received: 7000, latest_capture: { amount: 3000, final: false } });
+    expect((second.body as any).latest_capture.id).not.toBe((first.body as any).latest_capture.id);
+    expect(g.capture(id, { amount_to_capture: 3495 })).toMatchObject({ status: 400, body: { error: { param: 'amount_to_capture', message: expect.stringContaining('between 1 and 3494') } } });
+    expect(g.capture(id, { amount_to_capture: 1000, final_capture: 'yes' })).toMatchObject({ status: 400, body: { error: { param: 'final_capture' } } });
+    // A partly captured intent can be refunded what it received so far.
+    expect(g.refund({ payment_intent: id, amount: 7000 })).toMatchObject({ status: 200, body: { amount: 7000 } });
+    expect(g.capture(id, { amount_to_capture: 1000 })).toMatchObject({ status: 200, body: { status: 'succeeded', amount_capturable: 0, amount_received: 8000, amount_refunded: 7000, latest_capture: { amount: 1000, final: true } } });
+    expect(g.capture(id, { amount_to_capture: 1 })).toMatchObject({ status: 400, body: { error: { code: 'payment_intent_unexpected_state' } } });
+    expect(g.refund({ payment_intent: id })).toMatchObject({ status: 200, body: { amount: 1000 } });
+  });
+
+  it('cancels a partly captured intent as Stripe does: it ends succeeded with what was captured, the rest released', () => {
+    const g = gateway();
+    const id = (authorise(g, 'k1').body as { id: string }).id;
+    g.capture(id, { amount_to_capture: 4000, final_capture: false });
+    expect(g.cancel(id)).toMatchObject({ status: 200, body: { status: 'succeeded', amount_received: 4000, amount_capturable: 0 } });
+    expect(g.retrieve(id).body).toMatchObject({ latest_capture: { amount: 4000, final: false } });
+  });
+
+  it('answers a capture replayed under its key with the first answer, capturing nothing more', () => {
+    const g = gateway();
+    const id = (authorise(g, 'k1').body as { id: string }).id;
+    const capture = (key: string) => g.write(key, { method: 'POST', path: `/v1/payment_intents/${id}/capture`, body: { amount_to_capture: 1000, final_capture: false } }, () => g.capture(id, { amount_to_capture: 1000, final_capture: false }));
+    const first = capture('c1');
+    expect(capture('c1')).toEqual({ ...first, replayed: true });
+    expect(capture('c2').body).toMatchObject({ amount_received: 2000 });
+    expect(g.retrieve(id).body).toMatchObject({ amount_received: 2000, amount_capturable: 8494 });
+  });
+
   it('refuses a bad amount or currency, naming the parameter', () => {
     expect(authorise(gateway(), 'k1', { amount: 12.5, currency: 'USD' })).toMatchObject({ status: 400, body: { error: { param: 'amount' } } });
     expect(authorise(gateway(), 'k1', { amount: 100, currency: 'dollars' })).toMatchObject({ status: 400, body: { error: { param: 'currency' } } });

@@ -67,7 +67,7 @@ export class PaymentGateway {
     if (!Number.isInteger(amount) || (amount as number) < 1) return error(400, 'invalid_request_error', 'amount must be a positive integer in minor units', { param: 'amount' });
     if (typeof currency !== 'string' || !/^[a-z]{3}$/i.test(currency)) return error(400, 'invalid_request_error', 'currency must be an ISO 4217 code', { param: 'currency' });
     const method = typeof body.payment_method === 'string' ? body.payment_method : 'pm_card_visa';
-    const metadata = body.metadata && typeof body.metadata === 'object' ? Object.fromEntries(Object.entries(body.metadata).map(([key, value]) => [key, String(value)])) : {};
+    const metadata = stringMetadata(body.metadata);
     const declineCode = DECLINING_METHODS[method] ?? (fraction(idempotencyKey) < this.settings.declineRate ? 'generic_decline' : undefined);
     if (declineCode) return error(402, 'card_error', 'Your card was declined.', { code: 'card_declined', decline_code: declineCode });
     const intent: PaymentIntent = {
@@ -150,6 +150,11 @@ export class PaymentGateway {
     const data = [...this.intents.values()].filter((intent) => intent.metadata.order_id === orderId).map(copy);
     return { status: 200, body: { object: 'search_result', data } };
   }
+}
+
+/** Stripe's metadata: string values only. */
+export function stringMetadata(metadata: unknown): Record<string, string> {
+  return metadata && typeof metadata === 'object' ? Object.fromEntries(Object.entries(metadata).map(([key, value]) => [key, String(value)])) : {};
 }
 
 function copy(intent: PaymentIntent): PaymentIntent {
