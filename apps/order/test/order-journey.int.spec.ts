@@ -174,8 +174,8 @@ const orderReaches = (orderId: string, status: string) =>
     { timeoutMs: 30_000, what: `order ${orderId} to be ${status}` },
   );
 const saleOrdersFor = (orderId: string) =>
-  odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[] }>('sale.order', [['client_order_ref', '=', orderId]], {
-    fields: ['name', 'state', 'client_order_ref', 'order_line'],
+  odoo.searchRead<{ id: number; name: string; state: string; client_order_ref: string; order_line: number[]; amount_total: number }>('sale.order', [['client_order_ref', '=', orderId]], {
+    fields: ['name', 'state', 'client_order_ref', 'order_line', 'amount_total'],
   });
 /** What inventory holds for a SKU at the warehouse (reserved, on hand). */
 const stockAt = async (sku: string) => {
@@ -236,7 +236,9 @@ describe('the order journey through inventory and Odoo', () => {
     const confirmed = await orderReaches(placed.orderId, 'released_to_warehouse');
     const saleOrders = await saleOrdersFor(placed.orderId);
     expect(saleOrders).toHaveLength(1);
-    expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number)] });
+    // The two lines and the shipping charge, priced as the channel priced them: Odoo's total is ours.
+    expect(saleOrders[0]).toMatchObject({ state: 'sale', client_order_ref: placed.orderId, order_line: [expect.any(Number), expect.any(Number), expect.any(Number)] });
+    expect(saleOrders[0].amount_total).toBe(placed.totals.grandTotal.amountMinor / 100);
     expect(confirmed.odoo).toEqual({ saleOrderId: saleOrders[0].id, saleOrderName: saleOrders[0].name, invoice: null, paymentRegistered: false });
     expect(confirmed).toMatchObject({ paymentStatus: 'authorised', fulfilmentStatus: 'released_to_warehouse', cancellation: null, review: null, shipments: [] });
     expect(confirmed.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse']);
@@ -455,7 +457,7 @@ describe('the order journey through inventory and Odoo', () => {
       [['ref', '=', invoiced.odoo.invoice.invoiceId]],
       { fields: ['name', 'state', 'payment_state', 'amount_total', 'ref'] },
     );
-    expect(invoice).toMatchObject({ state: 'posted', payment_state: expect.stringMatching(/^(paid|in_payment)$/), name: invoiced.odoo.invoice.name });
+    expect(invoice).toMatchObject({ state: 'posted', payment_state: expect.stringMatching(/^(paid|in_payment)$/), name: invoiced.odoo.invoice.name, amount_total: total / 100 });
 
     await milestone(second.id, 'in_transit');
     await milestone(second.id, 'out_for_delivery');
