@@ -54,6 +54,17 @@ export const orderMetrics = {
     help: 'Carrier webhooks refused with 401, by carrier and why (missing headers, stale timestamp, bad signature, no secret)',
     labelNames: ['carrier', 'reason'],
   }),
+  stepDuration: histogram({
+    name: 'orders_saga_step_duration_seconds',
+    help: 'Time an order spent in a saga step (or undoing it), from its start to its end, by step, phase and outcome (completed, failed, compensated)',
+    labelNames: ['step', 'phase', 'outcome'],
+    buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600, 6 * 3600, 24 * 3600, 7 * 24 * 3600],
+  }),
+  statusesReached: counter({
+    name: 'orders_status_reached_total',
+    help: 'Orders entering each order status, by channel (accepted, …, completed, cancelled, flagged_for_review)',
+    labelNames: ['status', 'channel'],
+  }),
   timeToOdoo: histogram({
     name: 'orders_accepted_to_confirmed_in_odoo_seconds',
     help: 'Time from accepting an order to its Odoo sale order being confirmed',

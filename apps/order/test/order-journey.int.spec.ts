@@ -491,6 +491,13 @@ describe('the order journey through inventory and Odoo', () => {
       [second.reference, true],
     ]);
 
+    // The business metrics saw it: the time in each step, the statuses reached by channel, and the order no longer open.
+    const metric = async (name: string) => (await metricsRegistry.getSingleMetric(name)?.get())?.values ?? [];
+    const stepTimes = (await metric('orders_saga_step_duration_seconds')).filter((value) => (value as { metricName?: string }).metricName === 'orders_saga_step_duration_seconds_count' && value.labels.outcome === 'completed');
+    expect(stepTimes.map((value) => value.labels.step)).toEqual(expect.arrayContaining(['reserveStock', 'authorisePayment', 'createSaleOrder', 'awaitShipments', 'invoiceOrder', 'registerPaymentInOdoo', 'awaitDelivery']));
+    expect((await metric('orders_status_reached_total')).find((value) => value.labels.status === 'completed' && value.labels.channel === 'web-us')?.value).toBeGreaterThanOrEqual(1);
+    expect((await metric('orders_open')).filter((value) => value.labels.status === 'completed')).toEqual([]);
+
     // A milestone for an order this service does not know is kept for review, not dropped.
     const stranger = randomUUID();
     expect((await deliverCarrierWebhook(carrierEvent('shipment.delivered', { ...second, order_id: stranger, status: 'delivered' }))).body.outcome).toBe('unknown_order');

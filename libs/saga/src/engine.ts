@@ -79,6 +79,8 @@ export interface SagaState<D> {
   failure: { step: string; reason: string; detail?: string } | null;
   /** How many review items this saga has opened, so each gets its own id (absent in states saved before it existed). */
   reviews?: number;
+  /** When the current step attempt (or compensation) began: for the time a journey spends in each step. */
+  stepStartedAt?: string;
   data: D;
 }
 
@@ -550,6 +552,7 @@ class Run<D> {
     state.timeouts = 0;
     state.commandIds = [];
     state.seenReplies = [];
+    state.stepStartedAt = this.at;
   }
 
   private emit(instruction: Instruction): void {

@@ -120,10 +120,12 @@ export class SagaRunner {
     const at = new Date(input.at);
     await recordStatuses(manager, { orderId, status: current.status, version: current.version }, statuses, { eventId: cause.eventId, at });
     if (statuses.status !== current.status) {
+      orderMetrics.statusesReached.inc({ status: statuses.status, channel: current.order.channel.channelId });
       this.logger[statuses.status === 'flagged_for_review' ? 'warn' : 'info']({ orderId, detail: statuses.detail }, `order ${statuses.status}`);
       if (statuses.status === 'confirmed_in_odoo') orderMetrics.timeToOdoo.observe((at.getTime() - current.order.acceptedAt.getTime()) / 1000);
     }
     this.observe(result);
+    this.observeStepTime(stored.state, result);
     if (options.offerDeferred !== false && result.state.step && SHIPMENT_STEPS.has(result.state.step) && result.state.step !== stored.state.step) {
       await this.offerDeferred(manager, orderId, emit);
       return { outcome: 'advanced', statuses: orderStatuses((await loadSaga<OrderSagaData>(manager, orderId))!.state) };
@@ -157,6 +159,15 @@ export class SagaRunner {
     const contract = contractFor(type);
     if (!contract) throw new Error(`no contract for ${type}`);
     return { topic: topicFor(this.config, contract.topic), type, key: orderId, payload };
+  }
+
+  /** How long the step the input ended had run (a step begun and ended by one input is not timed). */
+  private observeStepTime(before: SagaState<OrderSagaData>, result: SagaResult<OrderSagaData>): void {
+    if (!before.step || !before.stepStartedAt) return;
+    const ended = result.timeline.find((entry) => entry.step === before.step && ['completed', 'failed', 'compensated'].includes(entry.what));
+    if (!ended) return;
+    const seconds = (Date.parse(ended.at) - Date.parse(before.stepStartedAt)) / 1000;
+    if (seconds >= 0) orderMetrics.stepDuration.observe({ step: before.step, phase: before.phase, outcome: ended.what }, seconds);
   }
 
   private observe(result: SagaResult<OrderSagaData>): void {

@@ -7,6 +7,7 @@ import { DataSource } from 'typeorm';
 import { OrderConfig } from '../config';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { EVENT_OUTBOX } from '../tokens';
+import { watchOpenOrders } from './open-orders-metric';
 import { SagaRunner } from './saga-runner';
 
 const BATCH = 100;
@@ -31,6 +32,7 @@ export class SagaTimeoutSweeper implements OnApplicationBootstrap, OnApplication
   ) {}
 
   onApplicationBootstrap(): void {
+    watchOpenOrders(this.dataSource);
     this.task = runPeriodically(
       this.config.ORDER_SAGA_SWEEP_INTERVAL_MS,
       async () => {
