@@ -251,6 +251,7 @@ describeStandardService(
           ['createSaleOrder', 'completed', OdooCommandSucceeded.type, result.headers.ce_id],
           ['releaseToWarehouse', 'started', OdooCommandSucceeded.type, result.headers.ce_id],
           ['releaseToWarehouse', 'completed', ReservationCommitted.type, committed.headers.ce_id],
+          ['handOverAtTill', 'skipped', ReservationCommitted.type, committed.headers.ce_id],
           ['awaitShipments', 'started', ReservationCommitted.type, committed.headers.ce_id],
         ]);
 
@@ -264,7 +265,7 @@ describeStandardService(
         const repeated = await publisher.publish(OdooCommandSucceeded, succeeded(command.value, { alreadyApplied: true, attempts: 2 }), topics['odoo.results']);
         await handled(repeated.headers.ce_id);
         const after = await getOrder(order.orderId);
-        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 4, timeline: 8 });
+        expect({ history: after.statusHistory.length, timeline: after.timeline.length }).toEqual({ history: 4, timeline: 9 });
         expect(await staged(order.orderId)).toEqual(['com.omnibus.order.OrderPlaced', 'com.omnibus.order.OrderAccepted', ReserveStock.type, CreateSaleOrder.type, CommitReservation.type]);
       });
 

@@ -251,6 +251,7 @@ describe('the order journey through inventory and Odoo', () => {
       ['createSaleOrder', 'completed', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'started', OdooCommandSucceeded.type],
       ['releaseToWarehouse', 'completed', ReservationCommitted.type],
+      ['handOverAtTill', 'skipped', ReservationCommitted.type],
       ['awaitShipments', 'started', ReservationCommitted.type],
     ]);
 

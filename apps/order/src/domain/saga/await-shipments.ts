@@ -24,8 +24,8 @@ export const AWAIT_SHIPMENTS = 'awaitShipments';
  */
 export const awaitShipments = (timeouts: { stepMs: number }) =>
   sagaStep<OrderSagaData>(AWAIT_SHIPMENTS, {
-    // Sagas older than shipments (no lineValues) carry on to the capture as they began.
-    skipIf: (data) => data.shipments === undefined,
+    // Sagas older than shipments carry on to the capture as they began; a till sale has handed everything over.
+    skipIf: (data) => data.shipments === undefined || (data.shipments.length > 0 && allShipped(data) && shipmentsSettled(data)),
     action: (data) => change('awaitShipments', { orderId: data.orderId }),
     on: {
       [ShipmentDispatched.type]: {

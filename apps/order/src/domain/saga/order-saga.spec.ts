@@ -239,6 +239,37 @@ describe('the order saga', () => {
     expect(decideCancellation(shipped.state)).toEqual({ outcome: 'refused', message: expect.stringContaining('1 parcel(s)') });
   });
 
+  it('a till sale (POS) hands everything over at once: its Odoo delivery validated, the money captured in full, invoiced, completed without a carrier', () => {
+    const data = orderSagaData(order, () => 'us-west', { policyOf: () => 'capture_at_once', gateway: 'retail-sim' });
+    const started = advance(saga, newSaga(saga, order.orderId, data), { kind: 'start', at: at(0) });
+    const reserved = reply(started.state, StockReserved.type, stockReserved(), 1);
+    const paid = reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 1);
+    const confirmed = reply(paid.state, OdooCommandSucceeded.type, odooResult(paid.effects[0].id), 2, paid.effects[0].id);
+    const committed = reply(confirmed.state, ReservationCommitted.type, { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) }, 3);
+    const [handOver] = committed.effects.map(command);
+    expect(handOver).toMatchObject({ type: ValidateDelivery.type, payload: { shipmentId: `till:${order.orderId}`, carrier: 'till', fromLocation: { locationId: 'wh-central' }, lines: [{ lineId: '1' }, { lineId: '2' }] } });
+    expect(orderStatuses(committed.state)).toMatchObject({ detail: 'handing the goods over at the till' });
+    const handedOver = reply(committed.state, OdooCommandSucceeded.type, odooResult(handOver.payload.commandId, ValidateDelivery.type), 4, handOver.payload.commandId);
+    const [capture] = handedOver.effects.map(command);
+    expect(capture).toMatchObject({ type: CapturePayment.type, payload: { amount: { amountMinor: 15492 }, finalCapture: true, shipmentId: null } });
+    expect(handedOver.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['handOverAtTill', 'completed'],
+      ['awaitShipments', 'skipped'],
+      ['capturePayment', 'started'],
+    ]);
+    const captured = reply(handedOver.state, PaymentCaptured.type, { ...authorised(paid.state.data.payment.paymentId!), captureId: capture.payload.commandId, shipmentId: null, finalCapture: true }, 5);
+    const [invoice] = captured.effects.map(command);
+    const invoiced = reply(captured.state, OdooCommandSucceeded.type, { ...odooResult(invoice.payload.commandId, CreateInvoice.type), odooRecordName: 'INV/2026/00007' }, 6, invoice.payload.commandId);
+    const [register] = invoiced.effects.map(command);
+    const finished = reply(invoiced.state, OdooCommandSucceeded.type, odooResult(register.payload.commandId, RegisterPayment.type), 7, register.payload.commandId);
+    expect(finished.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['registerPaymentInOdoo', 'completed'],
+      ['awaitDelivery', 'skipped'],
+      [null, 'finished'],
+    ]);
+    expect(orderStatuses(finished.state)).toMatchObject({ status: 'completed', paymentStatus: 'captured', fulfilmentStatus: 'delivered' });
+  });
+
   it('captures once, at the end, for a channel that captures when everything has shipped', () => {
     const released = releasedState('authorise_then_capture_at_end');
     const first = reply(released, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000], ['2', 'FTW-10002', 1000]]), 10);

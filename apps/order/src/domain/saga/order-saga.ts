@@ -4,6 +4,7 @@ import { awaitDelivery } from './await-delivery';
 import { awaitShipments } from './await-shipments';
 import { capturePayment } from './capture-payment';
 import { createSaleOrder } from './create-sale-order';
+import { handOverAtTill } from './hand-over-at-till';
 import { invoiceOrder, registerPaymentInOdoo } from './invoice-order';
 import type { OrderSagaData } from './order-saga-data';
 import { releaseToWarehouse } from './release-to-warehouse';
@@ -45,6 +46,7 @@ export function orderSaga(timeouts: OrderSagaTimeouts): OrderSaga {
       authorisePayment({ stepMs: timeouts.paymentMs, compensationMs: timeouts.compensationMs }),
       createSaleOrder({ stepMs: timeouts.odooMs, compensationMs: timeouts.compensationMs }),
       releaseToWarehouse({ stepMs: timeouts.reservationMs }),
+      handOverAtTill({ stepMs: timeouts.odooMs }),
       awaitShipments({ stepMs: timeouts.shipmentMs ?? 14 * DAY_MS }),
       capturePayment({ stepMs: timeouts.paymentMs }),
       invoiceOrder({ stepMs: timeouts.odooMs }),

@@ -100,7 +100,7 @@ function paymentStatus(state: SagaState<OrderSagaData>): PaymentStatus {
   return state.status === 'compensating' || state.status === 'compensated' ? 'cancelled' : 'pending';
 }
 
-const AFTER_RELEASE = ['awaitShipments', 'capturePayment', 'invoiceOrder', 'registerPaymentInOdoo', 'awaitDelivery'];
+const AFTER_RELEASE = ['handOverAtTill', 'awaitShipments', 'capturePayment', 'invoiceOrder', 'registerPaymentInOdoo', 'awaitDelivery'];
 
 /** Where a released order is: shipping, settling the money, invoicing, waiting for the carriers. */
 function afterRelease(step: string, data: OrderSagaData, payment: PaymentStatus): OrderStatuses {
@@ -110,6 +110,7 @@ function afterRelease(step: string, data: OrderSagaData, payment: PaymentStatus)
   const status: OrderStatus = shipments.length === 0 ? 'released_to_warehouse' : allShipped(data) ? 'shipped' : 'partially_shipped';
   const shipped = `${shipments.length} shipment(s)`;
   const what: Record<string, string> = {
+    handOverAtTill: 'handing the goods over at the till',
     awaitShipments: shipments.length === 0 ? `Odoo sale order ${saleOrderName(data)} released to the warehouse; awaiting shipment` : `${shipped} dispatched; ${allShipped(data) ? 'settling deliveries and captures' : 'awaiting the rest'}`,
     capturePayment: `${shipments.length ? `${shipped} dispatched` : 'stock committed'}; capturing the payment`,
     invoiceOrder: `${shipments.length ? `${shipped} dispatched` : 'stock committed'}; invoicing in Odoo`,

@@ -5,7 +5,8 @@ import type { ChannelKind } from '@omnibus/contracts';
  * - `authorise_then_capture`: web and app; the saga authorises before Odoo and captures each shipment's
  *   share of the money when it leaves (the last shipment takes the rest).
  * - `authorise_then_capture_at_end`: authorises the same way and captures once, when everything has shipped.
- * - `capture_at_once`: POS; the money is taken at the till (authorised here; the immediate capture is a later step).
+ * - `capture_at_once`: POS; the customer leaves with the goods: authorised, then handed over at the till
+ *   (the Odoo delivery validated at once), captured in full and invoiced, without a carrier.
  * - `prepaid`: marketplaces collect the money themselves; the saga neither authorises nor captures.
  */
 export const PAYMENT_POLICIES = ['authorise_then_capture', 'authorise_then_capture_at_end', 'capture_at_once', 'prepaid'] as const;
