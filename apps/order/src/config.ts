@@ -1,6 +1,7 @@
 import { serviceConfigSchema, setting } from '@omnibus/service-kit';
 import { z } from 'zod';
-import type { PaymentSettings } from './domain/saga/order-saga-data';
+import type { ChannelKind } from '@omnibus/contracts';
+import type { ChannelSettings, ShortStockRule } from './domain/saga/order-saga-data';
 import { paymentPolicyOf } from './domain/saga/payment-policy';
 import { paymentConfig, webhookSecrets } from './payments/payment-config';
 
@@ -20,6 +21,23 @@ const regions = z
     return Object.fromEntries(entries) as Record<string, string>;
   });
 
+const shortStockRules = z
+  .string()
+  .default('')
+  .describe('channel kind to what short stock means: cancel (the default) or ship_available, e.g. "MARKETPLACE=ship_available"')
+  .transform((text, context) => {
+    const entries = text
+      .split(',')
+      .map((pair) => pair.trim())
+      .filter(Boolean)
+      .map((pair) => pair.split('='));
+    if (entries.some((entry) => entry.length !== 2 || !/^[A-Z_]+$/.test(entry[0]) || !['cancel', 'ship_available'].includes(entry[1]))) {
+      context.addIssue({ code: 'custom', message: 'not a list of CHANNEL_KIND=cancel|ship_available pairs' });
+      return z.NEVER;
+    }
+    return Object.fromEntries(entries) as Partial<Record<ChannelKind, ShortStockRule>>;
+  });
+
 /** The common service settings with the operator-contract defaults of order, plus its own. */
 export const orderConfigSchema = serviceConfigSchema('order').extend({
   ORDER_CONSUMER_SERVICE: setting.text({
@@ -33,6 +51,7 @@ export const orderConfigSchema = serviceConfigSchema('order').extend({
   }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
   ORDER_RESERVATION_REGIONS: regions,
+  ORDER_SHORT_STOCK_RULES: shortStockRules,
   ORDER_RESERVATION_TIMEOUT_MS: setting.integer({ description: 'how long the saga waits for inventory to answer ReserveStock (then resends once, then cancels)', default: 30_000, min: 100 }),
   ORDER_ODOO_TIMEOUT_MS: setting.integer({
     description: 'how long the saga waits for the Odoo sale order (then resends once, then cancels it and releases the stock); above the adapter retry schedule',
@@ -56,7 +75,11 @@ export function regionOf(config: Pick<OrderConfig, 'ORDER_RESERVATION_REGIONS'>,
   return config.ORDER_RESERVATION_REGIONS[countryCode] ?? countryCode.toLowerCase();
 }
 
-/** How the saga pays for an order: its channel kind's policy, at the configured gateway. */
-export function paymentSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY'>): PaymentSettings {
-  return { policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind), gateway: config.ORDER_PAYMENT_GATEWAY };
+/** What an order's channel kind decides: its payment policy at the configured gateway, and its rule for short stock. */
+export function channelSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY' | 'ORDER_SHORT_STOCK_RULES'>): ChannelSettings {
+  return {
+    policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind),
+    gateway: config.ORDER_PAYMENT_GATEWAY,
+    shortStockRuleOf: (order) => config.ORDER_SHORT_STOCK_RULES[order.channel.kind] ?? 'cancel',
+  };
 }

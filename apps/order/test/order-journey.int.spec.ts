@@ -123,6 +123,8 @@ beforeAll(async () => {
       ORDER_PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
       ORDER_PAYMENT_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [WEBHOOK_SECRET, PREVIOUS_SECRET] }),
       ORDER_CARRIER_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [CARRIER_SECRET] }),
+      // Social-commerce orders ship what is there; every other channel kind cancels on short stock.
+      ORDER_SHORT_STOCK_RULES: 'SOCIAL=ship_available',
     }) as Promise<TestService<OrderConfig>>,
     EventRecorder.start(Object.values(topics), registry.url),
     EventPublisher.start(registry.url),
@@ -525,6 +527,30 @@ describe('the order journey through inventory and Odoo', () => {
     // Asking again is harmless.
     expect(await cancelOrder(orderId)).toMatchObject({ status: 200, body: { status: 'cancelled' } });
     expect((await cancelOrder(randomUUID())).status).toBe(404);
+  });
+
+  it('a channel that ships what is there gets the available quantity, re-priced for the payment and in Odoo; the rest is cancelled', async () => {
+    const available = Number((await stockAt('FTW-10002')).onHand) - Number((await stockAt('FTW-10002')).reserved) - Number((await stockAt('FTW-10002')).committed);
+    expect(available).toBeGreaterThan(0);
+    const social = await placeOrder(
+      webOrderRequest({
+        channelOrderRef: 'SOC-JOURNEY-SHORT',
+        channel: { channelId: 'web-us', kind: 'SOCIAL' },
+        lines: [
+          { sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } },
+          { sku: 'FTW-10002', name: 'Trail runner, 42', quantity: String(available + 3), unitPrice: { amountMinor: 8999, currency: 'USD' } },
+        ],
+      }),
+    );
+    const released = await orderReaches(social.body.orderId, 'released_to_warehouse');
+    expect(released.cancelledLines).toEqual([{ lineId: '2', sku: 'FTW-10002', quantity: '3' }]);
+    const total = 3499 + available * 8999 + 495;
+    expect(released.payment.amount).toEqual({ amountMinor: total, currency: 'USD' });
+    expect(await intentsAt(social.body.orderId)).toEqual([expect.objectContaining({ status: 'requires_capture', amount: total })]);
+    const [saleOrder] = await saleOrdersFor(social.body.orderId);
+    expect(saleOrder.amount_total).toBe(total / 100);
+    const lines = await odoo.searchRead<{ id: number; product_uom_qty: number; price_unit: number }>('sale.order.line', [['order_id', '=', saleOrder.id]], { fields: ['product_uom_qty', 'price_unit'], order: 'id asc' });
+    expect(lines.map((line) => line.product_uom_qty)).toEqual([1, available, 1]);
   });
 });
 

@@ -19,7 +19,9 @@ import {
   VoidPayment,
 } from '@omnibus/contracts';
 import type { ReviewItem, SagaEffect } from '@omnibus/saga';
+import type { LineQuantity } from '@omnibus/contracts';
 import type { Order } from './order';
+import { repriced } from './short-stock';
 
 /** The events and commands an order produces, as the contracts define them. */
 
@@ -80,11 +82,20 @@ export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date):
     case AuthorisePayment.type:
       // The command id is the gateway idempotency key and the payment id.
       return { type: effect.name, payload: { ...(given as Omit<AuthorisePayment, 'commandId' | 'occurredAt' | 'method'>), method: 'CARD', commandId, occurredAt } };
-    case CreateSaleOrder.type:
+    case CreateSaleOrder.type: {
+      const kept = given.keptLines as LineQuantity[] | undefined;
       return {
         type: effect.name,
-        payload: { ...wholeOrder(order), commandId, fulfilmentLocations: (given.fulfilmentLocations as CreateSaleOrder['fulfilmentLocations']) ?? [], confirm: true, occurredAt },
+        payload: {
+          ...wholeOrder(order),
+          ...(kept ? repriced(order, kept) : {}),
+          commandId,
+          fulfilmentLocations: (given.fulfilmentLocations as CreateSaleOrder['fulfilmentLocations']) ?? [],
+          confirm: true,
+          occurredAt,
+        },
       };
+    }
     default:
       throw new Error(`the order saga emitted ${effect.kind} ${effect.name}, which has no contract here`);
   }

@@ -65,6 +65,8 @@ export function orderView(record: OrderRecord) {
     payment: saga?.data.payment
       ? { policy: saga.data.payment.policy, gateway: saga.data.payment.gateway, amount: saga.data.payment.amount, captured: { amountMinor: saga.data.payment.capturedMinor ?? 0, currency: saga.data.payment.amount.currency } }
       : null,
+    // Quantities cancelled because stock was short (channels that ship what is there).
+    cancelledLines: (saga?.data.shortStock?.cancelled ?? []).map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.cancelledMilli }) })),
     shipments: (saga?.data.shipments ?? []).map((shipment) => ({
       shipmentId: shipment.shipmentId,
       carrier: shipment.carrier,

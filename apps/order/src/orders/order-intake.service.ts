@@ -5,7 +5,7 @@ import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource, QueryFailedError } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
-import { OrderConfig, paymentSettings, regionOf } from '../config';
+import { channelSettings, OrderConfig, regionOf } from '../config';
 import { decideRetry, requestFingerprint } from '../domain/idempotency';
 import { buildOrder } from '../domain/order';
 import { orderAccepted, orderPlaced } from '../domain/order-messages';
@@ -45,7 +45,7 @@ export class OrderIntake {
   async placeOrder(caller: string, idempotencyKey: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
     const fingerprint = requestFingerprint(request);
     const order = buildOrder(request, { orderId: uuidv7(), acceptedAt: new Date() });
-    const started = this.saga.begin(order, orderSagaData(order, (country) => regionOf(this.config, country), paymentSettings(this.config)));
+    const started = this.saga.begin(order, orderSagaData(order, (country) => regionOf(this.config, country), channelSettings(this.config)));
     started.statuses.detail = `accepted from channel ${order.channel.channelId} as ${order.channelOrderRef}`;
     const response = orderView({
       order,

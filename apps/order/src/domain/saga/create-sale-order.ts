@@ -10,7 +10,8 @@ import type { OrderSagaData } from './order-saga-data';
  */
 export const createSaleOrder = (timeouts: { stepMs: number; compensationMs: number }) =>
   sagaStep<OrderSagaData>('createSaleOrder', {
-    action: (data) => send(CreateSaleOrder.type, { fulfilmentLocations: data.reservation?.lines ?? [] }),
+    // After short stock, only what is kept (re-priced) goes to Odoo.
+    action: (data) => send(CreateSaleOrder.type, { fulfilmentLocations: data.reservation?.lines ?? [], ...(data.shortStock?.cancelled.length ? { keptLines: data.lines } : {}) }),
     on: {
       [OdooCommandSucceeded.type]: (reply, data) => {
         const result = reply.payload as OdooCommandSucceeded;

@@ -1,4 +1,4 @@
-import type { Channel, LineQuantity, Money, ReservedLine } from '@omnibus/contracts';
+import type { Channel, LineQuantity, Money, OrderLine, OrderTotals, ReservedLine } from '@omnibus/contracts';
 import type { PaymentPolicy } from './payment-policy';
 import type { Order } from '../order';
 
@@ -23,6 +23,15 @@ export interface OrderSagaData {
   payment: SagaPayment;
   /** Each line's total (minor units, tax included as the order states it), for a shipment's share of the money. Absent in sagas older than shipments. */
   lineValues?: Record<string, number>;
+  /**
+   * Channels that ship what is there: the order's prices (to re-price what is kept) and the quantities
+   * cancelled because stock was short. Absent for channels that cancel on short stock.
+   */
+  shortStock?: {
+    rule: ShortStockRule;
+    pricing: { lines: OrderLine[]; totals: OrderTotals; pricesIncludeTax: boolean; currency: string };
+    cancelled: Array<{ lineId: string; sku: string; cancelledMilli: number }>;
+  };
   /** The parcels that left, as the carriers reported them (absent in sagas older than shipments). */
   shipments?: SagaShipment[];
   /** The customer invoice the saga asked Odoo for, once asked. */
@@ -66,17 +75,22 @@ export interface SagaPayment {
   capturedMinor?: number;
 }
 
-/** How the saga pays for an order: the channel's policy and the gateway (from configuration). */
-export interface PaymentSettings {
+/** What the channel's configuration decides for an order: how it pays, at which gateway, and what short stock means. */
+export interface ChannelSettings {
   policyOf: (order: Order) => PaymentPolicy;
   gateway: string;
+  /** Cancel the order when stock is short (the default), or ship what is there and cancel the rest. */
+  shortStockRuleOf?: (order: Order) => ShortStockRule;
 }
 
-const AUTHORISE_EVERYTHING: PaymentSettings = { policyOf: () => 'authorise_then_capture', gateway: 'retail-sim' };
+export type ShortStockRule = 'cancel' | 'ship_available';
+
+const AUTHORISE_EVERYTHING: ChannelSettings = { policyOf: () => 'authorise_then_capture', gateway: 'retail-sim' };
 
 /** The saga's data of a new order; `regionOf` maps the ship-to country to an inventory region. */
-export function orderSagaData(order: Order, regionOf: (countryCode: string) => string, payment: PaymentSettings = AUTHORISE_EVERYTHING): OrderSagaData {
+export function orderSagaData(order: Order, regionOf: (countryCode: string) => string, payment: ChannelSettings = AUTHORISE_EVERYTHING): OrderSagaData {
   const address = order.shippingAddress ?? order.billingAddress;
+  const shortStock = payment.shortStockRuleOf?.(order) ?? 'cancel';
   return {
     orderId: order.orderId,
     companyId: order.companyId,
@@ -90,6 +104,7 @@ export function orderSagaData(order: Order, regionOf: (countryCode: string) => s
     committed: false,
     lineValues: Object.fromEntries(order.lines.map((line) => [line.lineId, line.total.amountMinor])),
     shipments: [],
+    ...(shortStock === 'ship_available' ? { shortStock: { rule: shortStock, pricing: { lines: order.lines, totals: order.totals, pricesIncludeTax: order.pricesIncludeTax, currency: order.currency }, cancelled: [] } } : {}),
     invoice: null,
     paymentRegistered: false,
     payment: {

@@ -270,6 +270,35 @@ describe('the order saga', () => {
     expect(orderStatuses(finished.state)).toMatchObject({ status: 'completed', paymentStatus: 'captured', fulfilmentStatus: 'delivered' });
   });
 
+  it('a channel that ships what is there keeps the available quantities, re-priced for payment and Odoo, and cancels the rest; with nothing available it cancels', () => {
+    const data = orderSagaData(order, () => 'us-west', { policyOf: () => 'authorise_then_capture', gateway: 'retail-sim', shortStockRuleOf: () => 'ship_available' });
+    const started = advance(saga, newSaga(saga, order.orderId, data), { kind: 'start', at: at(0) });
+    // Line 1 (2 shirts, 6998) has 1 left; line 2 is covered.
+    const rejection: ReservationRejected = { orderId: order.orderId, reason: 'INSUFFICIENT_STOCK', shortLines: [{ lineId: '1', sku: 'APP-10001', requested: { milli: 2000 }, available: { milli: 1000 } }], occurredAt: new Date(at(1)) };
+    const short = reply(started.state, ReservationRejected.type, rejection, 1);
+    const [again] = short.effects.map(command);
+    expect(again).toMatchObject({ type: ReserveStock.type, payload: { lines: [{ lineId: '1', quantity: { milli: 1000 } }, { lineId: '2', quantity: { milli: 1000 } }] } });
+    expect(again.payload.commandId).not.toBe(started.effects[0].id);
+    expect(short.state.data.payment.amount).toEqual({ amountMinor: 15492 - 3499, currency: 'USD' });
+    expect(short.state.data.shortStock!.cancelled).toEqual([{ lineId: '1', sku: 'APP-10001', cancelledMilli: 1000 }]);
+
+    const reserved = reply(short.state, StockReserved.type, stockReserved(), 2);
+    expect(command(reserved.effects[0])).toMatchObject({ type: AuthorisePayment.type, payload: { amount: { amountMinor: 11993 } } });
+    const authorisedNow = reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 3);
+    const create = command(authorisedNow.effects[0]) as { payload: CreateSaleOrder };
+    expect(create.payload.lines.map((line) => [line.lineId, line.quantity.milli, line.total.amountMinor])).toEqual([
+      ['1', 1000, 3499],
+      ['2', 1000, 7999],
+    ]);
+    expect(create.payload.totals).toMatchObject({ linesTotal: { amountMinor: 11498 }, shipping: { amountMinor: 495 }, grandTotal: { amountMinor: 11993 } });
+
+    // Nothing at all of any line: cancelled as on any shortage.
+    const none: ReservationRejected = { ...rejection, shortLines: [{ lineId: '1', sku: 'APP-10001', requested: { milli: 2000 }, available: { milli: 0 } }, { lineId: '2', sku: 'FTW-10002', requested: { milli: 1000 }, available: { milli: 0 } }] };
+    expect(reply(started.state, ReservationRejected.type, none, 1).state.status).toBe('compensated');
+    // Short again on the second try: cancelled.
+    expect(reply(short.state, ReservationRejected.type, rejection, 2).state).toMatchObject({ status: 'compensated', failure: { reason: 'OUT_OF_STOCK' } });
+  });
+
   it('captures once, at the end, for a channel that captures when everything has shipped', () => {
     const released = releasedState('authorise_then_capture_at_end');
     const first = reply(released, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000], ['2', 'FTW-10002', 1000]]), 10);

@@ -1,5 +1,6 @@
 import { ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
-import { done, failed, sagaStep, send } from '@omnibus/saga';
+import { done, failed, sagaStep, send, waiting } from '@omnibus/saga';
+import { keepAvailable, repriced } from '../short-stock';
 import type { OrderSagaData } from './order-saga-data';
 
 /**
@@ -18,6 +19,21 @@ export const reserveStock = (timeouts: { stepMs: number; compensationMs: number 
       [ReservationRejected.type]: (reply, data) => {
         const rejected = reply.payload as ReservationRejected;
         const shortLines = rejected.shortLines.map((line) => ({ lineId: line.lineId, sku: line.sku, requestedMilli: line.requested.milli, availableMilli: line.available.milli }));
+        // A channel that ships what is there asks once more for what is available, re-priced.
+        if (rejected.reason === 'INSUFFICIENT_STOCK' && data.shortStock && data.shortStock.cancelled.length === 0) {
+          const { kept, cancelled } = keepAvailable(data.lines, shortLines);
+          if (kept.length > 0) {
+            const { lines, totals } = repriced(data.shortStock.pricing, kept);
+            const next: OrderSagaData = {
+              ...data,
+              lines: kept,
+              lineValues: Object.fromEntries(lines.map((line) => [line.lineId, line.total.amountMinor])),
+              shortStock: { ...data.shortStock, cancelled },
+              payment: { ...data.payment, amount: totals.grandTotal },
+            };
+            return waiting(next, [send(ReserveStock.type, { orderId: data.orderId, channel: data.channel, region: data.region, lines: kept }, { key: 'available' })]);
+          }
+        }
         const detail = shortLines.map((line) => `${line.sku} (line ${line.lineId}): ${line.requestedMilli / 1000} requested, ${line.availableMilli / 1000} available`).join('; ');
         return failed(rejected.reason === 'INSUFFICIENT_STOCK' ? 'OUT_OF_STOCK' : rejected.reason, detail || undefined, { ...data, rejection: { reason: rejected.reason, shortLines } });
       },
