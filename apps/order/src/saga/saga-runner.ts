@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderCancelled, OrderFlaggedForReview, contractFor } from '@omnibus/contracts';
 import type { OutgoingEvent } from '@omnibus/messaging';
+import { OutboxRecord, outboxRows } from '@omnibus/outbox';
 import { advance, loadSaga, newSaga, SagaInput, SagaResult, SagaState, saveSaga } from '@omnibus/saga';
 import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
@@ -13,7 +14,7 @@ import { OrderSaga } from '../domain/saga/order-saga';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { orderStatuses, OrderStatuses } from '../domain/saga/order-statuses';
 import { orderMetrics } from '../metrics';
-import { appendTimeline, insertAcceptedOrder, loadOrderForSaga, recordStatuses } from '../orders/order-store';
+import { appendTimeline, insertPlacedOrder, loadOrderForSaga, PlacedOrderRows, recordStatuses } from '../orders/order-store';
 import { insertReviewItems } from '../review/review-store';
 import { ORDER_SAGA } from '../tokens';
 
@@ -43,12 +44,34 @@ export class SagaRunner {
     return { result, statuses: orderStatuses(result.state) };
   }
 
-  /** Writes a new order with its started saga (from `begin`) in the intake's transaction. */
-  async insertStarted(manager: EntityManager, order: Order, started: ReturnType<SagaRunner['begin']>, emit: Emit): Promise<void> {
-    await insertAcceptedOrder(manager, order, started.statuses);
-    await saveSaga(manager, started.result.state, null);
-    await this.perform(manager, order, started.result, emit, { type: 'order accepted', eventId: null });
-    this.observe(started.result);
+  /**
+   * Writes a new order with its started saga (from `begin`): its rows, `events` (the order's own) and
+   * the saga's first commands in one statement (insertPlacedOrder), which is its own transaction.
+   * False, with nothing written, when the idempotency key was already taken.
+   */
+  async insertStarted(
+    manager: EntityManager,
+    order: Order,
+    started: ReturnType<SagaRunner['begin']>,
+    claim: PlacedOrderRows['claim'],
+    events: OutgoingEvent[],
+    encode: (events: OutgoingEvent[]) => Promise<OutboxRecord[]>,
+  ): Promise<boolean> {
+    const { result, statuses } = started;
+    // review_items are not part of that statement: a saga that asked for review at its start would lose it.
+    if (result.review.length > 0) throw new Error(`the order saga opened a review item at its start (${result.review[0].reason})`);
+    const records = await encode([...events, ...this.messagesOf(order, result)]);
+    const claimed = await insertPlacedOrder(manager, {
+      claim,
+      order,
+      statuses,
+      saga: result.state,
+      timeline: result.timeline,
+      cause: { type: 'order accepted', eventId: null },
+      outbox: outboxRows(records),
+    });
+    if (claimed) this.observe(result);
+    return claimed;
   }
 
   /** Advances the saga of `orderId` with a reply or a cancellation, in a delivery's transaction. */
@@ -89,6 +112,15 @@ export class SagaRunner {
 
   /** Stages the effects as contracts, and the order's own events when the saga ends or needs review; writes the timeline. */
   private async perform(manager: EntityManager, order: Order, result: SagaResult<OrderSagaData>, emit: Emit, cause: TimelineCause): Promise<void> {
+    const events = this.messagesOf(order, result);
+    if (events.length) await emit(events);
+    await appendTimeline(manager, order.orderId, result.timeline, cause);
+    // The review queue: an item opened by this step commits with it.
+    await insertReviewItems(manager, order.orderId, result.review, cause);
+  }
+
+  /** The step's commands, and OrderFlaggedForReview / OrderCancelled when the saga needs review or ends compensated. */
+  private messagesOf(order: Order, result: SagaResult<OrderSagaData>): OutgoingEvent[] {
     const now = new Date();
     const events: OutgoingEvent[] = result.effects.map((effect) => {
       if (effect.kind !== 'send') throw new Error(`the order saga has no local change ${effect.name}`);
@@ -99,10 +131,7 @@ export class SagaRunner {
     if (result.state.status === 'compensated' && result.state.failure) {
       events.push(this.event(OrderCancelled.type, order.orderId, orderCancelled(order, result.state.failure, now)));
     }
-    if (events.length) await emit(events);
-    await appendTimeline(manager, order.orderId, result.timeline, cause);
-    // The review queue: an item opened by this step commits with it.
-    await insertReviewItems(manager, order.orderId, result.review, cause);
+    return events;
   }
 
   private event(type: string, orderId: string, payload: unknown): OutgoingEvent {
