@@ -11,8 +11,10 @@
  * the saga's downstream also runs; /metrics must be reachable for the CPU figures).
  *
  * Every request is a new order: a unique channelOrderRef and Idempotency-Key, a valid token
- * (orders:write). Per run: achieved 201/s, latency p50/p90/p99/max, status codes, and the order
- * process's CPU per accepted order (process_cpu_seconds_total from its /metrics before and after).
+ * (orders:write). Per run: achieved 201/s, latency p50/p90/p99/max, status codes, and CPU per accepted
+ * order: the order process's (process_cpu_seconds_total from its /metrics before and after),
+ * PostgreSQL's (its processes in /proc, whoever else uses the server) and the whole machine's
+ * (/proc/stat: the bench itself, Kafka and other users of the machine included).
  *
  * Flat out is autocannon (setupRequest makes each request's order). The offered rates are NOT
  * autocannon's overallRate: that gives each connection a quota per second, which every connection
@@ -31,6 +33,7 @@ import { AppProcess, createUniqueTopics, startApp, startSchemaRegistry } from '@
 import { createTestDatabase, TestDatabase, uniqueName } from '@omnibus/testing';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
+import { readdirSync, readFileSync } from 'node:fs';
 import { cpus, loadavg } from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -69,6 +72,25 @@ async function cpuSeconds(url: string): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`)).text().catch(() => '');
   const match = /^process_cpu_seconds_total(?:\{[^}]*\})? ([0-9.e+-]+)$/m.exec(text);
   return match ? Number(match[1]) : undefined;
+}
+
+/** CPU seconds so far of the whole machine (busy, from /proc/stat) and of the PostgreSQL server's processes (shared with other users of the server). */
+function machineCpu(): { busy: number; postgres: number } {
+  const tick = 100; // USER_HZ on Linux
+  const [, ...fields] = readFileSync('/proc/stat', 'utf8').split('\n')[0].trim().split(/\s+/);
+  const [user, nice, system, , , irq, softirq, steal] = fields.map(Number);
+  let postgres = 0;
+  for (const pid of readdirSync('/proc').filter((name) => /^\d+$/.test(name))) {
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+      if (!stat.includes('(postgres)')) continue;
+      const after = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+      postgres += Number(after[11]) + Number(after[12]); // utime, stime
+    } catch {
+      // the process ended meanwhile
+    }
+  }
+  return { busy: (user + nice + system + irq + softirq + steal) / tick, postgres: postgres / tick };
 }
 
 let sequence = 0;
@@ -170,11 +192,19 @@ function percentile(sorted: number[], p: number): number {
 
 async function measure(name: string, url: string, detail: string, go: () => Promise<RunResult>): Promise<void> {
   const cpuBefore = await cpuSeconds(url);
+  const machineBefore = machineCpu();
   const result = await go();
+  const machineAfter = machineCpu();
   const cpuAfter = await cpuSeconds(url);
   const [p50, p90, p99, max] = result.latency;
   const accepted = result.statuses.get('201') ?? 0;
-  const cpu = cpuBefore !== undefined && cpuAfter !== undefined && accepted > 0 ? `; order CPU ${(((cpuAfter - cpuBefore) * 1000) / accepted).toFixed(2)} ms per order` : '';
+  const perOrder = (seconds: number) => `${((seconds * 1000) / accepted).toFixed(2)} ms`;
+  const cpu =
+    accepted > 0
+      ? `; CPU per order: order ${cpuBefore !== undefined && cpuAfter !== undefined ? perOrder(cpuAfter - cpuBefore) : '?'}, ` +
+        `postgres ${perOrder(machineAfter.postgres - machineBefore.postgres)}, machine ${perOrder(machineAfter.busy - machineBefore.busy)} ` +
+        `(${(((machineAfter.busy - machineBefore.busy) / result.seconds / cpus().length) * 100).toFixed(0)}% busy)`
+      : '';
   const statuses = [...result.statuses].map(([code, n]) => `${code}: ${n}`).join(', ');
   const ms = (value: number | undefined) => `${(value ?? NaN).toFixed(0)} ms`;
   console.log(
