@@ -102,7 +102,8 @@ export class OrderIntake {
 
   /** A channel re-sending an order it already placed under another key: 409 naming the order. */
   private async alreadyPlaced(error: unknown, request: PlaceOrderRequest): Promise<unknown> {
-    const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+    // The intake's insert is a named statement on the pg pool (order-store.ts), so its errors come unwrapped.
+    const driverError = (error instanceof QueryFailedError ? error.driverError : error) as { code?: string; constraint?: string } | undefined;
     if (driverError?.code !== UNIQUE_VIOLATION || driverError.constraint !== 'orders_channel_order_ref') return error;
     const existing = await findOrderIdByChannelRef(this.dataSource.manager, request.channel.channelId, request.channelOrderRef);
     orderMetrics.replayed.inc({ outcome: 'conflict' });

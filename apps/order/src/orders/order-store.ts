@@ -1,5 +1,7 @@
 import { OUTBOX_APPENDED_CHANNEL, outboxInsert, OutboxRows } from '@omnibus/outbox';
+import type { Pool } from 'pg';
 import type { EntityManager } from 'typeorm';
+import type { PostgresDriver } from 'typeorm/driver/postgres/PostgresDriver';
 import type { Order } from '../domain/order';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import type { OrderStatus, OrderStatuses } from '../domain/saga/order-statuses';
@@ -44,8 +46,13 @@ export interface PlacedOrderRows {
 export async function insertPlacedOrder(manager: EntityManager, rows: PlacedOrderRows): Promise<boolean> {
   const { claim, order, statuses, saga, timeline, cause } = rows;
   const outbox = outboxInsert(rows.outbox, 33, 'EXISTS (SELECT 1 FROM claimed)');
-  const claimed: unknown[] = await manager.query(
-    `WITH claimed AS (
+  // A named statement: PostgreSQL parses and plans this seven-part statement once per connection instead
+  // of once per order. TypeORM's query() cannot name one, so it goes to the pg pool underneath (which
+  // takes and returns a connection for it, as query() would). Its errors are pg's, unwrapped.
+  const pool = (manager.connection.driver as PostgresDriver).master as Pool;
+  const { rows: claimed } = await pool.query({
+    name: 'order-intake-place-order',
+    text: `WITH claimed AS (
        INSERT INTO order_idempotency_keys (caller, idempotency_key, fingerprint, order_id, response)
        VALUES ($1, $2, $3, $4, $5)
        ON CONFLICT (caller, idempotency_key) DO NOTHING
@@ -69,7 +76,7 @@ export async function insertPlacedOrder(manager: EntityManager, rows: PlacedOrde
        ${outbox.sql}
      )
      SELECT order_id, pg_notify('${OUTBOX_APPENDED_CHANNEL}', $38) FROM claimed`,
-    [
+    values: [
       claim.caller,
       claim.key,
       claim.fingerprint,
@@ -99,7 +106,7 @@ export async function insertPlacedOrder(manager: EntityManager, rows: PlacedOrde
       ...outbox.params,
       rows.outbox.wokenShards,
     ],
-  );
+  });
   return claimed.length === 1;
 }
 
