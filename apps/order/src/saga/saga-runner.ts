@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { OrderCancelled, OrderFlaggedForReview, contractFor } from '@omnibus/contracts';
 import type { OutgoingEvent } from '@omnibus/messaging';
 import { OutboxRecord, outboxRows } from '@omnibus/outbox';
-import { advance, loadSaga, newSaga, SagaInput, SagaResult, SagaState, saveSaga } from '@omnibus/saga';
+import { advance, newSaga, SagaConcurrencyError, SagaInput, SagaResult, SagaState } from '@omnibus/saga';
 import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -14,7 +14,7 @@ import { OrderSaga } from '../domain/saga/order-saga';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { orderStatuses, OrderStatuses } from '../domain/saga/order-statuses';
 import { orderMetrics } from '../metrics';
-import { appendTimeline, insertPlacedOrder, loadOrderForSaga, PlacedOrderRows, recordStatuses } from '../orders/order-store';
+import { insertPlacedOrder, loadOrderForSaga, loadSagaWithOrder, PlacedOrderRows, SagaOrder, saveSagaStep } from '../orders/order-store';
 import { insertReviewItems } from '../review/review-store';
 import { ORDER_SAGA } from '../tokens';
 
@@ -25,8 +25,9 @@ export type RunOutcome = { outcome: 'advanced'; statuses: OrderStatuses } | { ou
 
 /**
  * Runs the order saga on one input, inside the caller's transaction (the intake's, a delivery's with
- * its inbox record, or the sweeper's): lock the saga row → advance (pure) → save → stage the commands
- * in the outbox → write the statuses, the history, the timeline with the cause and any review item opened. All of it commits
+ * its inbox record, or the sweeper's): lock the saga row (read with the order) → advance (pure) →
+ * save it with the statuses, the history and the timeline with the cause (one statement) → stage
+ * the commands in the outbox → write any review item opened. All of it commits
  * together or not at all, so a crash at any point replays the same input onto the same state, and the
  * derived command ids make the participants do the work once.
  */
@@ -76,18 +77,19 @@ export class SagaRunner {
 
   /** Advances the saga of `orderId` with a reply or a cancellation, in a delivery's transaction. */
   async handle(manager: EntityManager, orderId: string, input: SagaInput, cause: TimelineCause, emit: Emit): Promise<RunOutcome> {
-    const stored = await loadSaga<OrderSagaData>(manager, orderId);
-    if (!stored) return { outcome: 'unknown-order' };
-    return this.advanceStored(manager, stored, input, cause, emit);
+    const loaded = await loadSagaWithOrder(manager, orderId);
+    if (!loaded) return { outcome: 'unknown-order' };
+    return this.advanceStored(manager, loaded.stored, input, cause, emit, loaded.order);
   }
 
-  /** Advances a saga already loaded and locked (the sweeper's due timeouts). */
+  /** Advances a saga already loaded and locked (the sweeper's due timeouts; a reply's, with its order read alongside). */
   async advanceStored(
     manager: EntityManager,
     stored: { state: SagaState<OrderSagaData>; version: number },
     input: SagaInput,
     cause: TimelineCause,
     emit: Emit,
+    order?: SagaOrder,
   ): Promise<RunOutcome> {
     const orderId = stored.state.sagaId;
     const result = advance(this.saga, stored.state, input);
@@ -95,13 +97,22 @@ export class SagaRunner {
       this.logger.info({ orderId, cause, ignored: result.ignored }, 'saga input changes nothing');
       return { outcome: 'ignored', reason: `${result.ignored.reason}: ${result.ignored.detail}` };
     }
-    const current = await loadOrderForSaga(manager, orderId);
+    const current = order ?? (await loadOrderForSaga(manager, orderId));
     if (!current) throw new Error(`order ${orderId} has a saga but no order row`);
-    await saveSaga(manager, result.state, stored.version);
-    await this.perform(manager, current.order, result, emit, cause);
     const statuses = orderStatuses(result.state);
     const at = new Date(input.at);
-    await recordStatuses(manager, { orderId, status: current.status, version: current.version }, statuses, { eventId: cause.eventId, at });
+    // The saga, the statuses, the history and the timeline in one statement (order-store.ts).
+    const saved = await saveSagaStep(manager, {
+      saga: result.state,
+      sagaVersion: stored.version,
+      current: { orderId, status: current.status, version: current.version },
+      statuses,
+      timeline: result.timeline,
+      cause,
+      at,
+    });
+    if (!saved) throw new SagaConcurrencyError(`saga ${orderId} is no longer at version ${stored.version}: another writer saved it first`);
+    await this.perform(manager, current.order, result, emit, cause);
     if (statuses.status !== current.status) {
       this.logger[statuses.status === 'flagged_for_review' ? 'warn' : 'info']({ orderId, detail: statuses.detail }, `order ${statuses.status}`);
       if (statuses.status === 'confirmed_in_odoo') orderMetrics.timeToOdoo.observe((at.getTime() - current.order.acceptedAt.getTime()) / 1000);
@@ -110,11 +121,10 @@ export class SagaRunner {
     return { outcome: 'advanced', statuses };
   }
 
-  /** Stages the effects as contracts, and the order's own events when the saga ends or needs review; writes the timeline. */
+  /** Stages the effects as contracts, and the order's own events when the saga ends or needs review. */
   private async perform(manager: EntityManager, order: Order, result: SagaResult<OrderSagaData>, emit: Emit, cause: TimelineCause): Promise<void> {
     const events = this.messagesOf(order, result);
     if (events.length) await emit(events);
-    await appendTimeline(manager, order.orderId, result.timeline, cause);
     // The review queue: an item opened by this step commits with it.
     await insertReviewItems(manager, order.orderId, result.review, cause);
   }
