@@ -164,8 +164,8 @@ async function offered(url: string, token: string, rate: number, duration: numbe
         });
       },
     );
-    request.on('error', () => {
-      count('error');
+    request.on('error', (error: NodeJS.ErrnoException) => {
+      count(`error ${error.code ?? error.message}`);
       open--;
       finished++;
     });
