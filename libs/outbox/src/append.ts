@@ -51,13 +51,28 @@ export async function appendToOutbox(
     );
   }
   if (records.length === 0) return;
+  const rows = outboxRows(records, options);
+  const insert = outboxInsert(rows, 1);
+  await manager.query(`WITH appended AS (${insert.sql}) SELECT pg_notify('${APPENDED_CHANNEL}', $${insert.params.length + 1})`, [...insert.params, rows.wokenShards]);
+}
+
+/** Outbox records as the columns of one multi-row INSERT, checked as `appendToOutbox` checks them. */
+export interface OutboxRows {
+  shards: number[];
+  topics: string[];
+  keys: string[];
+  values: Buffer[];
+  /** JSON of each record's headers, `ce_id` and `traceparent` filled in. */
+  headers: string[];
+  /** The payload of the NOTIFY that wakes the relays of these shards. */
+  wokenShards: string;
+}
+
+/** Validates `records` and turns them into outbox rows (a UUIDv7 `ce_id`, the active span's trace context when missing). */
+export function outboxRows(records: OutboxRecord[], options: AppendOptions = {}): OutboxRows {
   const shardCount = options.shardCount ?? DEFAULT_SHARD_COUNT;
   const maxRecordBytes = options.maxRecordBytes ?? MAX_RECORD_BYTES;
-  const shards: number[] = [];
-  const topics: string[] = [];
-  const keys: string[] = [];
-  const values: Buffer[] = [];
-  const headers: string[] = [];
+  const rows: OutboxRows = { shards: [], topics: [], keys: [], values: [], headers: [], wokenShards: '' };
   records.forEach((record, index) => {
     assertValidRecord(record, index);
     const size = recordBytes(record);
@@ -66,24 +81,35 @@ export async function appendToOutbox(
         `outbox record #${index} (topic ${record.topic}, key ${record.key}) is about ${size} bytes, over the ${maxRecordBytes}-byte limit Kafka would refuse`,
       );
     }
-    shards.push(shardOf(record.key, shardCount));
-    topics.push(record.topic);
-    keys.push(record.key);
-    values.push(record.value);
+    rows.shards.push(shardOf(record.key, shardCount));
+    rows.topics.push(record.topic);
+    rows.keys.push(record.key);
+    rows.values.push(record.value);
     const stored = { ...record.headers };
     if (!stored.ce_id) stored.ce_id = uuidv7();
     if (!stored.traceparent) injectTraceHeaders(stored);
-    headers.push(JSON.stringify(stored));
+    rows.headers.push(JSON.stringify(stored));
   });
-  const wokenShards = [...new Set(shards)].join(',');
-  await manager.query(
-    `WITH appended AS (
-       INSERT INTO outbox (shard, topic, key, value, headers)
-       SELECT * FROM unnest($1::smallint[], $2::text[], $3::text[], $4::bytea[], $5::jsonb[])
-     )
-     SELECT pg_notify('${APPENDED_CHANNEL}', $6)`,
-    [shards, topics, keys, values, headers, wokenShards],
-  );
+  rows.wokenShards = [...new Set(rows.shards)].join(',');
+  return rows;
+}
+
+/**
+ * The INSERT of `rows` (arrays unnested server-side, so the statement text never changes) with its
+ * parameters numbered from `firstParam`, for a caller that writes its state change and its outbox
+ * rows in ONE statement (a data-modifying CTE): a statement is atomic, so they commit together even
+ * without an explicit transaction, and the caller saves the round trips of BEGIN and COMMIT. That
+ * statement must also `SELECT pg_notify(OUTBOX_APPENDED_CHANNEL, <rows.wokenShards>)`, as
+ * appendToOutbox does. `where` (SQL) makes the insert conditional, e.g. on a row the statement claimed.
+ */
+export function outboxInsert(rows: OutboxRows, firstParam: number, where?: string): { sql: string; params: unknown[] } {
+  const [shard, topic, key, value, headers] = [0, 1, 2, 3, 4].map((offset) => `$${firstParam + offset}`);
+  return {
+    sql:
+      `INSERT INTO outbox (shard, topic, key, value, headers) ` +
+      `SELECT * FROM unnest(${shard}::smallint[], ${topic}::text[], ${key}::text[], ${value}::bytea[], ${headers}::jsonb[])${where ? ` WHERE ${where}` : ''}`,
+    params: [rows.shards, rows.topics, rows.keys, rows.values, rows.headers],
+  };
 }
 
 function assertValidRecord(record: OutboxRecord, index: number): void {

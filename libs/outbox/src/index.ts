@@ -1,5 +1,6 @@
-export { appendToOutbox, OutboxError } from './append';
-export type { AppendOptions, OutboxRecord } from './append';
+export { appendToOutbox, OutboxError, outboxInsert, outboxRows } from './append';
+export type { AppendOptions, OutboxRecord, OutboxRows } from './append';
+export { APPENDED_CHANNEL as OUTBOX_APPENDED_CHANNEL } from './schema';
 export { outboxMigrations, CreateOutbox1767225600000 } from './migrations';
 export { OutboxRelay } from './relay';
 export type { OutboxRelayOptions, OutboxRetention, PublishedBatch } from './relay';

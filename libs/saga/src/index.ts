@@ -37,5 +37,5 @@ export type {
 } from './engine';
 export { sagaCommandId } from './ids';
 export { sagaMigrations, CreateSagaInstance1767398400000 } from './migrations';
-export { dueTimeouts, loadSaga, saveSaga, SagaConcurrencyError } from './store';
+export { dueTimeouts, loadSaga, SAGA_COLUMNS, sagaColumnValues, saveSaga, SagaConcurrencyError } from './store';
 export type { StoredSaga } from './store';

@@ -31,6 +31,17 @@ export async function loadSaga<D>(manager: EntityManager, sagaId: string, { lock
 }
 
 /**
+ * The `saga_instance` columns a saga is saved with, in this order: id, saga_name, saga_version,
+ * status, current_step, state (JSON text), next_deadline. For a caller that inserts a new saga in
+ * one statement with rows of its own (the order intake); everyone else uses `saveSaga`.
+ */
+export const SAGA_COLUMNS = ['id', 'saga_name', 'saga_version', 'status', 'current_step', 'state', 'next_deadline'] as const;
+
+export function sagaColumnValues<D>(state: SagaState<D>): unknown[] {
+  return [state.sagaId, state.saga.name, state.saga.version, state.status, state.step, JSON.stringify(state), state.deadline?.at ?? null];
+}
+
+/**
  * Saves a saga: inserts it when `expectedVersion` is null, otherwise updates it only if it still has
  * that version. Returns the new version; throws SagaConcurrencyError when someone else wrote first.
  */
@@ -41,7 +52,7 @@ export async function saveSaga<D>(manager: EntityManager, state: SagaState<D>, e
         'saving outside it would let the saga move on while its commands are never sent',
     );
   }
-  const columns = [state.sagaId, state.saga.name, state.saga.version, state.status, state.step, JSON.stringify(state), state.deadline?.at ?? null];
+  const columns = sagaColumnValues(state);
   // A CTE so that the driver returns the rows of INSERT and UPDATE alike.
   const rows: Array<{ version: number }> =
     expectedVersion === null

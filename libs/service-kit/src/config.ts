@@ -29,6 +29,13 @@ export function serviceConfigSchema(name: string, defaults: { port?: number; dat
       default: `${defaultPostgresServer}/${database}`,
       protocols: ['postgres:', 'postgresql:'],
     }),
+    DATABASE_POOL_SIZE: setting.integer({ description: 'PostgreSQL connections the service keeps at most (requests, consumers and relay share them)', default: 10, min: 1, max: 200 }),
+    DATABASE_CONNECT_TIMEOUT_MS: setting.integer({
+      description: 'how long a query waits for a pooled connection (or a new one) before failing (HTTP 503 + Retry-After)',
+      default: 3_000,
+      min: 100,
+      max: 60_000,
+    }),
     KAFKA_BROKERS: setting.hostPortList({ description: 'comma-separated host:port list', default: defaultKafkaBrokers }),
     ...kafkaSecuritySettings,
     SCHEMA_REGISTRY_URL: setting.url({

@@ -72,8 +72,20 @@ export async function migrate(dataSource: DataSource, logger?: Logger): Promise<
   }
 }
 
+/** The connection pool: DATABASE_POOL_SIZE and DATABASE_CONNECT_TIMEOUT_MS (the defaults are the service settings'). */
+export interface PoolSettings {
+  poolSize: number;
+  connectTimeoutMs: number;
+}
+
 /** The PostgreSQL options every service uses: its own database, migrations, never synchronize. */
-export function postgresOptions(service: string, url: string, migrations: Migrations, logger?: Logger): DataSourceOptions {
+export function postgresOptions(
+  service: string,
+  url: string,
+  migrations: Migrations,
+  logger?: Logger,
+  pool: PoolSettings = { poolSize: 10, connectTimeoutMs: 3_000 },
+): DataSourceOptions {
   return {
     type: 'postgres',
     url,
@@ -82,8 +94,9 @@ export function postgresOptions(service: string, url: string, migrations: Migrat
     // Run by migrate() under a lock instead of TypeORM's unguarded migrationsRun.
     migrationsRun: false,
     synchronize: false,
-    connectTimeoutMS: 3_000,
-    poolSize: 10,
+    // pg-pool's connectionTimeoutMillis: the wait for a free pooled connection as well as for a new one.
+    connectTimeoutMS: pool.connectTimeoutMs,
+    poolSize: pool.poolSize,
     logging: false,
     // A pooled connection dropped by the server (restart, pg_terminate_backend) must not crash
     // the process: the pool discards it and the next query opens a fresh one.

@@ -75,7 +75,7 @@ export class ServiceKitModule {
         DiscoveryModule,
         TypeOrmModule.forRootAsync({
           useFactory: (): TypeOrmModuleOptions => ({
-            ...postgresOptions(name, config.DATABASE_URL, migrations, logger),
+            ...postgresOptions(name, config.DATABASE_URL, migrations, logger, { poolSize: config.DATABASE_POOL_SIZE, connectTimeoutMs: config.DATABASE_CONNECT_TIMEOUT_MS }),
             autoLoadEntities: true,
             retryAttempts: 5,
             retryDelay: 1_000,

@@ -15,7 +15,7 @@ import { orderView, OrderView } from '../domain/order-view';
 import type { PlaceOrderRequest } from '../domain/place-order-request';
 import { orderMetrics } from '../metrics';
 import { EVENT_OUTBOX } from '../tokens';
-import { claimIdempotencyKey, findIdempotencyKey, findOrderIdByChannelRef, loadOrder } from './order-store';
+import { findIdempotencyKey, findOrderIdByChannelRef, loadOrder } from './order-store';
 
 export interface PlacedOrder {
   /** 201 when this request created the order, 200 when it repeats an earlier one. */
@@ -36,7 +36,7 @@ export class OrderIntake {
   ) {}
 
   /**
-   * Accepts an order in one transaction: the idempotency key, the order and its first history entry,
+   * Accepts an order in one statement (one transaction): the idempotency key, the order and its first history entry,
    * its saga started (the first step's ReserveStock on inventory.commands, the timeline), and
    * OrderPlaced + OrderAccepted on retail.orders (all keyed and correlated by the order id, carrying
    * the request's trace). A retry with the same key and body gets
@@ -58,21 +58,22 @@ export class OrderIntake {
 
     let outcome: PlacedOrder | { conflict: string };
     try {
-      outcome = await this.dataSource.transaction(async (manager) => {
-        const claimed = await claimIdempotencyKey(manager, { caller, key: idempotencyKey, fingerprint, orderId: order.orderId, response });
-        if (!claimed) {
-          const stored = (await findIdempotencyKey(manager, caller, idempotencyKey))!;
-          const decision = decideRetry(idempotencyKey, stored, fingerprint);
-          return decision.outcome === 'replay' ? { status: 200 as const, body: stored.response } : { conflict: decision.message };
-        }
-        const stage = (events: OutgoingEvent[]) => this.outbox.stage(manager, events, { correlationId: order.orderId });
-        await stage([
-          { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
-          { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
-        ]);
-        await this.saga.insertStarted(manager, order, started, stage);
-        return { status: 201 as const, body: response };
-      });
+      // One statement, its own transaction (see insertPlacedOrder): no BEGIN/COMMIT round trips.
+      const manager = this.dataSource.manager;
+      const ownEvents: OutgoingEvent[] = [
+        { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
+        { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
+      ];
+      const encode = async (events: OutgoingEvent[]) => (await this.outbox.encode(events, { correlationId: order.orderId })).records;
+      const claimed = await this.saga.insertStarted(manager, order, started, { caller, key: idempotencyKey, fingerprint, response }, ownEvents, encode);
+      if (claimed) {
+        outcome = { status: 201, body: response };
+      } else {
+        // The key was taken by a request that has committed (the insert waited for it), so its row is there.
+        const stored = (await findIdempotencyKey(manager, caller, idempotencyKey))!;
+        const decision = decideRetry(idempotencyKey, stored, fingerprint);
+        outcome = decision.outcome === 'replay' ? { status: 200, body: stored.response } : { conflict: decision.message };
+      }
     } catch (error) {
       throw await this.alreadyPlaced(error, request);
     }
@@ -101,7 +102,8 @@ export class OrderIntake {
 
   /** A channel re-sending an order it already placed under another key: 409 naming the order. */
   private async alreadyPlaced(error: unknown, request: PlaceOrderRequest): Promise<unknown> {
-    const driverError = error instanceof QueryFailedError ? (error.driverError as { code?: string; constraint?: string }) : undefined;
+    // The intake's insert is a named statement on the pg pool (order-store.ts), so its errors come unwrapped.
+    const driverError = (error instanceof QueryFailedError ? error.driverError : error) as { code?: string; constraint?: string } | undefined;
     if (driverError?.code !== UNIQUE_VIOLATION || driverError.constraint !== 'orders_channel_order_ref') return error;
     const existing = await findOrderIdByChannelRef(this.dataSource.manager, request.channel.channelId, request.channelOrderRef);
     orderMetrics.replayed.inc({ outcome: 'conflict' });

@@ -1,7 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { OrderCancelled, OrderFlaggedForReview, contractFor } from '@omnibus/contracts';
 import type { OutgoingEvent } from '@omnibus/messaging';
-import { advance, loadSaga, newSaga, SagaInput, SagaResult, SagaState, saveSaga } from '@omnibus/saga';
+import { OutboxRecord, outboxRows } from '@omnibus/outbox';
+import { advance, newSaga, SagaConcurrencyError, SagaInput, SagaResult, SagaState } from '@omnibus/saga';
 import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
@@ -13,7 +14,7 @@ import { OrderSaga } from '../domain/saga/order-saga';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { orderStatuses, OrderStatuses } from '../domain/saga/order-statuses';
 import { orderMetrics } from '../metrics';
-import { appendTimeline, insertAcceptedOrder, loadOrderForSaga, recordStatuses } from '../orders/order-store';
+import { insertPlacedOrder, loadOrderForSaga, loadSagaWithOrder, PlacedOrderRows, SagaOrder, saveSagaStep } from '../orders/order-store';
 import { insertReviewItems } from '../review/review-store';
 import { ORDER_SAGA } from '../tokens';
 
@@ -30,8 +31,9 @@ const SHIPMENT_STEPS = new Set(['awaitShipments', 'awaitDelivery']);
 
 /**
  * Runs the order saga on one input, inside the caller's transaction (the intake's, a delivery's with
- * its inbox record, or the sweeper's): lock the saga row → advance (pure) → save → stage the commands
- * in the outbox → write the statuses, the history, the timeline with the cause and any review item opened. All of it commits
+ * its inbox record, or the sweeper's): lock the saga row (read with the order) → advance (pure) →
+ * save it with the statuses, the history and the timeline with the cause (one statement) → stage
+ * the commands in the outbox → write any review item opened. All of it commits
  * together or not at all, so a crash at any point replays the same input onto the same state, and the
  * derived command ids make the participants do the work once.
  */
@@ -49,12 +51,34 @@ export class SagaRunner {
     return { result, statuses: orderStatuses(result.state) };
   }
 
-  /** Writes a new order with its started saga (from `begin`) in the intake's transaction. */
-  async insertStarted(manager: EntityManager, order: Order, started: ReturnType<SagaRunner['begin']>, emit: Emit): Promise<void> {
-    await insertAcceptedOrder(manager, order, started.statuses);
-    await saveSaga(manager, started.result.state, null);
-    await this.perform(manager, order, started.result, emit, { type: 'order accepted', eventId: null });
-    this.observe(started.result);
+  /**
+   * Writes a new order with its started saga (from `begin`): its rows, `events` (the order's own) and
+   * the saga's first commands in one statement (insertPlacedOrder), which is its own transaction.
+   * False, with nothing written, when the idempotency key was already taken.
+   */
+  async insertStarted(
+    manager: EntityManager,
+    order: Order,
+    started: ReturnType<SagaRunner['begin']>,
+    claim: PlacedOrderRows['claim'],
+    events: OutgoingEvent[],
+    encode: (events: OutgoingEvent[]) => Promise<OutboxRecord[]>,
+  ): Promise<boolean> {
+    const { result, statuses } = started;
+    // review_items are not part of that statement: a saga that asked for review at its start would lose it.
+    if (result.review.length > 0) throw new Error(`the order saga opened a review item at its start (${result.review[0].reason})`);
+    const records = await encode([...events, ...this.messagesOf(order, result)]);
+    const claimed = await insertPlacedOrder(manager, {
+      claim,
+      order,
+      statuses,
+      saga: result.state,
+      timeline: result.timeline,
+      cause: { type: 'order accepted', eventId: null },
+      outbox: outboxRows(records),
+    });
+    if (claimed) this.observe(result);
+    return claimed;
   }
 
   /**
@@ -63,9 +87,10 @@ export class SagaRunner {
    * release's answer) is kept and offered again each time the saga reaches a step that takes it.
    */
   async handle(manager: EntityManager, orderId: string, input: SagaInput, cause: TimelineCause, emit: Emit, options: { deferIfEarly?: boolean } = {}): Promise<RunOutcome> {
-    const stored = await loadSaga<OrderSagaData>(manager, orderId);
-    if (!stored) return { outcome: 'unknown-order' };
-    const outcome = await this.advanceStored(manager, stored, input, cause, emit);
+    const loaded = await loadSagaWithOrder(manager, orderId);
+    if (!loaded) return { outcome: 'unknown-order' };
+    const stored = loaded.stored;
+    const outcome = await this.advanceStored(manager, stored, input, cause, emit, { order: loaded.order });
     const early = outcome.outcome === 'ignored' && outcome.reason.startsWith('stale') && (stored.state.status === 'running' || stored.state.status === 'not_started');
     if (options.deferIfEarly && early && cause.eventId) {
       await manager.query(`INSERT INTO saga_deferred_input (saga_id, event_id, input, cause_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [orderId, cause.eventId, input, cause.type]);
@@ -86,8 +111,9 @@ export class SagaRunner {
         cause_type: string;
       }>;
       for (const row of kept) {
-        const stored = (await loadSaga<OrderSagaData>(manager, orderId))!;
-        const outcome = await this.advanceStored(manager, stored, { ...row.input, at: new Date().toISOString() }, { type: row.cause_type, eventId: row.event_id }, emit, { offerDeferred: false });
+        const loaded = (await loadSagaWithOrder(manager, orderId))!;
+        const input = { ...row.input, at: new Date().toISOString() };
+        const outcome = await this.advanceStored(manager, loaded.stored, input, { type: row.cause_type, eventId: row.event_id }, emit, { order: loaded.order, offerDeferred: false });
         if (outcome.outcome === 'advanced' || (outcome.outcome === 'ignored' && !outcome.reason.startsWith('stale'))) {
           await manager.query(`DELETE FROM saga_deferred_input WHERE seq = $1`, [row.seq]);
           moved = outcome.outcome === 'advanced';
@@ -97,14 +123,14 @@ export class SagaRunner {
     }
   }
 
-  /** Advances a saga already loaded and locked (the sweeper's due timeouts). */
+  /** Advances a saga already loaded and locked (the sweeper's due timeouts; a reply's, with its order read alongside). */
   async advanceStored(
     manager: EntityManager,
     stored: { state: SagaState<OrderSagaData>; version: number },
     input: SagaInput,
     cause: TimelineCause,
     emit: Emit,
-    options: { offerDeferred?: boolean } = {},
+    options: { order?: SagaOrder; offerDeferred?: boolean } = {},
   ): Promise<RunOutcome> {
     const orderId = stored.state.sagaId;
     const result = advance(this.saga, stored.state, input);
@@ -112,13 +138,22 @@ export class SagaRunner {
       this.logger.info({ orderId, cause, ignored: result.ignored }, 'saga input changes nothing');
       return { outcome: 'ignored', reason: `${result.ignored.reason}: ${result.ignored.detail}` };
     }
-    const current = await loadOrderForSaga(manager, orderId);
+    const current = options.order ?? (await loadOrderForSaga(manager, orderId));
     if (!current) throw new Error(`order ${orderId} has a saga but no order row`);
-    await saveSaga(manager, result.state, stored.version);
-    await this.perform(manager, current.order, result, emit, cause);
     const statuses = orderStatuses(result.state);
     const at = new Date(input.at);
-    await recordStatuses(manager, { orderId, status: current.status, version: current.version }, statuses, { eventId: cause.eventId, at });
+    // The saga, the statuses, the history and the timeline in one statement (order-store.ts).
+    const saved = await saveSagaStep(manager, {
+      saga: result.state,
+      sagaVersion: stored.version,
+      current: { orderId, status: current.status, version: current.version },
+      statuses,
+      timeline: result.timeline,
+      cause,
+      at,
+    });
+    if (!saved) throw new SagaConcurrencyError(`saga ${orderId} is no longer at version ${stored.version}: another writer saved it first`);
+    await this.perform(manager, current.order, result, emit, cause);
     if (statuses.status !== current.status) {
       orderMetrics.statusesReached.inc({ status: statuses.status, channel: current.order.channel.channelId });
       this.logger[statuses.status === 'flagged_for_review' ? 'warn' : 'info']({ orderId, detail: statuses.detail }, `order ${statuses.status}`);
@@ -128,13 +163,21 @@ export class SagaRunner {
     this.observeStepTime(stored.state, result);
     if (options.offerDeferred !== false && result.state.step && SHIPMENT_STEPS.has(result.state.step) && result.state.step !== stored.state.step) {
       await this.offerDeferred(manager, orderId, emit);
-      return { outcome: 'advanced', statuses: orderStatuses((await loadSaga<OrderSagaData>(manager, orderId))!.state) };
+      return { outcome: 'advanced', statuses: orderStatuses((await loadSagaWithOrder(manager, orderId))!.stored.state) };
     }
     return { outcome: 'advanced', statuses };
   }
 
-  /** Stages the effects as contracts, and the order's own events when the saga ends or needs review; writes the timeline. */
+  /** Stages the effects as contracts, and the order's own events when the saga ends or needs review. */
   private async perform(manager: EntityManager, order: Order, result: SagaResult<OrderSagaData>, emit: Emit, cause: TimelineCause): Promise<void> {
+    const events = this.messagesOf(order, result);
+    if (events.length) await emit(events);
+    // The review queue: an item opened by this step commits with it.
+    await insertReviewItems(manager, order.orderId, result.review, cause);
+  }
+
+  /** The step's commands, and OrderFlaggedForReview / OrderCancelled when the saga needs review or ends compensated. */
+  private messagesOf(order: Order, result: SagaResult<OrderSagaData>): OutgoingEvent[] {
     const now = new Date();
     const events: OutgoingEvent[] = [];
     for (const effect of result.effects) {
@@ -149,10 +192,7 @@ export class SagaRunner {
     if (result.state.status === 'compensated' && result.state.failure) {
       events.push(this.event(OrderCancelled.type, order.orderId, orderCancelled(order, result.state.failure, now)));
     }
-    if (events.length) await emit(events);
-    await appendTimeline(manager, order.orderId, result.timeline, cause);
-    // The review queue: an item opened by this step commits with it.
-    await insertReviewItems(manager, order.orderId, result.review, cause);
+    return events;
   }
 
   private event(type: string, orderId: string, payload: unknown): OutgoingEvent {

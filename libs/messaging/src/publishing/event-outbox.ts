@@ -53,6 +53,16 @@ export class EventOutbox {
     events: OutgoingEvent | OutgoingEvent[],
     options: StageOptions = {},
   ): Promise<EventEnvelope[]> {
+    const { records, envelopes } = await this.encode(events, options);
+    if (records.length > 0) await appendToOutbox(manager, records);
+    return envelopes;
+  }
+
+  /**
+   * The outbox records of the events (encoded, with their envelope headers) without writing them: for
+   * a caller that writes them in one statement with its own rows (see @omnibus/outbox `outboxInsert`).
+   */
+  async encode(events: OutgoingEvent | OutgoingEvent[], options: StageOptions = {}): Promise<{ records: OutboxRecord[]; envelopes: EventEnvelope[] }> {
     const list = Array.isArray(events) ? events : [events];
     const records: OutboxRecord[] = [];
     const envelopes: EventEnvelope[] = [];
@@ -62,8 +72,7 @@ export class EventOutbox {
       records.push({ topic: event.topic, key: event.key, value, headers });
       envelopes.push(envelope);
     }
-    if (records.length > 0) await appendToOutbox(manager, records);
-    return envelopes;
+    return { records, envelopes };
   }
 }
 
