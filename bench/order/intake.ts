@@ -13,7 +13,8 @@
  * Every request is a new order: a unique channelOrderRef and Idempotency-Key, a valid token
  * (orders:write). Per run: achieved 201/s, latency p50/p90/p99/max, status codes, and CPU per accepted
  * order: the order process's (process_cpu_seconds_total from its /metrics before and after),
- * PostgreSQL's (its processes in /proc, whoever else uses the server) and the whole machine's
+ * PostgreSQL's (its processes in /proc, whoever else uses the server; approximate, as backends come
+ * and go) and the whole machine's
  * (/proc/stat: the bench itself, Kafka and other users of the machine included).
  *
  * Flat out is autocannon (setupRequest makes each request's order). The offered rates are NOT
@@ -202,7 +203,8 @@ async function measure(name: string, url: string, detail: string, go: () => Prom
   const cpu =
     accepted > 0
       ? `; CPU per order: order ${cpuBefore !== undefined && cpuAfter !== undefined ? perOrder(cpuAfter - cpuBefore) : '?'}, ` +
-        `postgres ${perOrder(machineAfter.postgres - machineBefore.postgres)}, machine ${perOrder(machineAfter.busy - machineBefore.busy)} ` +
+        // A backend that ends during the run takes its CPU out of the sum: then there is no figure.
+        `postgres ${machineAfter.postgres >= machineBefore.postgres ? perOrder(machineAfter.postgres - machineBefore.postgres) : '?'}, machine ${perOrder(machineAfter.busy - machineBefore.busy)} ` +
         `(${(((machineAfter.busy - machineBefore.busy) / result.seconds / cpus().length) * 100).toFixed(0)}% busy)`
       : '';
   const statuses = [...result.statuses].map(([code, n]) => `${code}: ${n}`).join(', ');
