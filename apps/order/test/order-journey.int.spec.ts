@@ -529,6 +529,23 @@ describe('the order journey through inventory and Odoo', () => {
     expect((await cancelOrder(randomUUID())).status).toBe(404);
   });
 
+  it('a parcel the carrier cannot deliver and returns to the sender puts the order in review, with the reason and the carrier exception on its timeline', async () => {
+    const placedOrder = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-RETURNED', lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    const orderId = placedOrder.body.orderId;
+    await orderReaches(orderId, 'released_to_warehouse');
+    const parcel = await shipParcel(orderId, `SHIP-${orderId.slice(-8)}-R`, [['1', 'APP-10001', 1]]);
+    await milestone(parcel.id, 'dispatched');
+    await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
+    await milestone(parcel.id, 'exception', { exception: { code: 'ADDRESS_NOT_FOUND', message: 'no such flat' } });
+    const waiting = await orderWhere(orderId, 'the exception recorded', (current) => current.shipments[0]?.status === 'exception');
+    expect(waiting).toMatchObject({ status: 'shipped', review: null, shipments: [{ exception: 'ADDRESS_NOT_FOUND: no such flat' }] });
+    await milestone(parcel.id, 'returned_to_sender');
+    const reviewed = await orderReaches(orderId, 'flagged_for_review');
+    expect(reviewed).toMatchObject({ fulfilmentStatus: 'returned_to_sender', paymentStatus: 'captured', review: { step: 'awaitDelivery', reason: 'RETURNED_TO_SENDER', allowedActions: ['retry', 'cancel', 'accept'] } });
+    expect(reviewed.review.detail).toContain('ADDRESS_NOT_FOUND');
+    expect(reviewed.timeline.filter((entry: any) => entry.cause.type === 'com.omnibus.shipment.ShipmentTrackingUpdated').map((entry: any) => entry.what)).toEqual(['waiting', 'failed', 'review-opened']);
+  });
+
   it('a channel that ships what is there gets the available quantity, re-priced for the payment and in Odoo; the rest is cancelled', async () => {
     const available = Number((await stockAt('FTW-10002')).onHand) - Number((await stockAt('FTW-10002')).reserved) - Number((await stockAt('FTW-10002')).committed);
     expect(available).toBeGreaterThan(0);
