@@ -3,7 +3,7 @@
 // persisted state, and a step's timeout that fell due while nothing ran fires after the restart. The
 // participants' replies are published by the test (inventory and the adapter have their own tests,
 // and test/order-journey.int.spec.ts runs them for real).
-import { CommitReservation, CreateSaleOrder, OdooCommandSucceeded, OrderCancelled, ReleaseReservation, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
+import { CommitReservation, CreateSaleOrder, OdooCommandSucceeded, OrderCancelled, ReleaseReservation, ReservationCommitted, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '@omnibus/messaging/testing';
 import { issueToken } from '@omnibus/service-kit';
 import { ServiceProcess, spawnService, testServiceEnv } from '@omnibus/service-kit/testing';
@@ -204,6 +204,64 @@ it('a step timeout that fell due while the service was down fires after the rest
     ReserveStock.type,
     ReleaseReservation.type,
     OrderCancelled.type,
+  ]);
+  await kill(second.process);
+});
+
+it('killed while the order waits for the warehouse: the shipment deadline that passed while it was down fires after the restart, and the order goes to review (after the pivot nothing is undone)', async () => {
+  const database = await createTestDatabase('order_late_timeouts');
+  databases.push(database);
+  const short = { ORDER_SHIPMENT_TIMEOUT_MS: '1500' };
+  const first = await startOrder(database, short);
+  const order = await placeOrder(first.url);
+  const [reserve] = await recorder.waitFor(order.orderId, ReserveStock.type);
+  await publisher.publish(
+    StockReserved,
+    { reservationId: uuidv7(), orderId: order.orderId, lines: reservedLines, expiresAt: new Date(Date.now() + 900_000), occurredAt: new Date() },
+    topics['retail.reservations'],
+    { causedBy: { id: reserve.headers.ce_id, correlationId: order.orderId } },
+  );
+  const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type, 1, 30_000);
+  await publisher.publish(OdooCommandSucceeded, {
+    commandId: command.value.commandId,
+    commandType: CreateSaleOrder.type,
+    aggregateId: order.orderId,
+    companyId: 'omnibus-retail',
+    odooModel: 'sale.order',
+    odooRecordId: 502,
+    odooRecordName: 'S00502',
+    alreadyApplied: false,
+    attempts: 1,
+    occurredAt: new Date(),
+  }, topics['odoo.results']);
+  await recorder.waitFor(order.orderId, CommitReservation.type, 1, 30_000);
+  await publisher.publish(ReservationCommitted, { reservationId: uuidv7(), orderId: order.orderId, lines: reservedLines, occurredAt: new Date() }, topics['retail.reservations']);
+  await orderBecomes(first.url, order.orderId, 'released_to_warehouse');
+  await kill(first.process);
+
+  // Down past the shipment deadline: nothing can fire it now.
+  const db = new Client(database.config);
+  await db.connect();
+  try {
+    const [{ next_deadline: deadline, current_step: step }] = (await db.query(`SELECT next_deadline, current_step FROM saga_instance WHERE id = $1`, [order.orderId])).rows;
+    expect(step).toBe('awaitShipments');
+    await waitFor(() => Date.now() > deadline.getTime() + 200, { timeoutMs: 10_000, what: 'the shipment deadline to pass' });
+  } finally {
+    await db.end();
+  }
+
+  const second = await startOrder(database, short);
+  const reviewed = await orderBecomes(second.url, order.orderId, 'flagged_for_review');
+  expect(reviewed).toMatchObject({ fulfilmentStatus: 'released_to_warehouse', review: { step: 'awaitShipments', reason: 'STEP_TIMED_OUT', allowedActions: ['retry', 'cancel', 'accept'] } });
+  expect(reviewed.timeline.filter((entry: any) => entry.cause.type === 'timeout').map((entry: any) => `${entry.step}:${entry.what}`)).toEqual(['awaitShipments:timed-out', 'awaitShipments:failed', 'awaitShipments:review-opened']);
+  // Nothing undone: no release, no Odoo cancellation.
+  expect(await staged(database, order.orderId)).toEqual([
+    'com.omnibus.order.OrderPlaced',
+    'com.omnibus.order.OrderAccepted',
+    ReserveStock.type,
+    CreateSaleOrder.type,
+    CommitReservation.type,
+    'com.omnibus.order.OrderFlaggedForReview',
   ]);
   await kill(second.process);
 });
