@@ -102,6 +102,13 @@ const orderBecomes = (url: string, orderId: string, status: string) =>
     const order = await getOrder(url, orderId);
     return order.status === status ? order : undefined;
   }, { timeoutMs: 60_000, what: `order ${orderId} to be ${status}` });
+/** The adapter's answer: Odoo created and confirmed sale order S00<id>. */
+const odooConfirms = (commandId: string, orderId: string, odooRecordId: number) =>
+  publisher.publish(
+    OdooCommandSucceeded,
+    { commandId, commandType: CreateSaleOrder.type, aggregateId: orderId, companyId: 'omnibus-retail', odooModel: 'sale.order', odooRecordId, odooRecordName: `S00${odooRecordId}`, alreadyApplied: false, attempts: 1, occurredAt: new Date() },
+    topics['odoo.results'],
+  );
 const reservedLines = [{ lineId: '1', sku: 'APP-10001', quantity: { milli: 2000 }, location: { locationId: 'wh-central', locationType: 'WAREHOUSE' as const, name: null } }];
 
 it('a killed order service resumes the saga from its persisted state: the reply that arrived while it was down moves the order on', async () => {
@@ -125,18 +132,7 @@ it('a killed order service resumes the saga from its persisted state: the reply 
 
   // Killed again while Odoo works on it; the result is taken in by the next process.
   await kill(second.process);
-  await publisher.publish(OdooCommandSucceeded, {
-    commandId: command.value.commandId,
-    commandType: CreateSaleOrder.type,
-    aggregateId: order.orderId,
-    companyId: 'omnibus-retail',
-    odooModel: 'sale.order',
-    odooRecordId: 501,
-    odooRecordName: 'S00501',
-    alreadyApplied: false,
-    attempts: 1,
-    occurredAt: new Date(),
-  }, topics['odoo.results']);
+  await odooConfirms(command.value.commandId, order.orderId, 501);
   const third = await startOrder(database);
   const confirmed = await orderBecomes(third.url, order.orderId, 'confirmed_in_odoo');
   expect(confirmed.odoo).toEqual({ saleOrderId: 501, saleOrderName: 'S00501', invoice: null, paymentRegistered: false });
@@ -222,18 +218,7 @@ it('killed while the order waits for the warehouse: the shipment deadline that p
     { causedBy: { id: reserve.headers.ce_id, correlationId: order.orderId } },
   );
   const [command] = await recorder.waitFor(order.orderId, CreateSaleOrder.type, 1, 30_000);
-  await publisher.publish(OdooCommandSucceeded, {
-    commandId: command.value.commandId,
-    commandType: CreateSaleOrder.type,
-    aggregateId: order.orderId,
-    companyId: 'omnibus-retail',
-    odooModel: 'sale.order',
-    odooRecordId: 502,
-    odooRecordName: 'S00502',
-    alreadyApplied: false,
-    attempts: 1,
-    occurredAt: new Date(),
-  }, topics['odoo.results']);
+  await odooConfirms(command.value.commandId, order.orderId, 502);
   await recorder.waitFor(order.orderId, CommitReservation.type, 1, 30_000);
   await publisher.publish(ReservationCommitted, { reservationId: uuidv7(), orderId: order.orderId, lines: reservedLines, occurredAt: new Date() }, topics['retail.reservations']);
   await orderBecomes(first.url, order.orderId, 'released_to_warehouse');

@@ -1,5 +1,5 @@
 import { defineSaga, done, failed, sagaStep, send, SagaDefinitionError } from './definition';
-import { advance, newSaga, SagaInput, SagaStateError, timeoutOf } from './engine';
+import { advance, newSaga, SagaInput, SagaResult, SagaStateError, timeoutOf } from './engine';
 import { sagaCommandId } from './ids';
 import { at, checkoutSaga, CheckoutData, confirmations, drive, names, reply, runCheckout } from './test/checkout-saga';
 
@@ -138,13 +138,7 @@ describe('a failure after the pivot', () => {
 
   it('cancel undoes every completed step that has a compensation, newest first', () => {
     const { state } = capturing();
-    let result = advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'cancel', by: 'ops@shop', at: at(100) });
-    const undone: string[] = names(result.effects);
-    while (result.state.status === 'compensating') {
-      const last = result.effects[result.effects.length - 1];
-      result = advance(checkoutSaga, result.state, reply(confirmations[last.name].type, {}, { commandId: last.id }, 101));
-      undone.push(...names(result.effects));
-    }
+    const { undone, result } = confirmEveryUndo(advance(checkoutSaga, state, { kind: 'resolve', reviewId: state.review!.id, action: 'cancel', by: 'ops@shop', at: at(100) }), 101);
     expect(undone).toEqual(['markCancelled', 'VoidPayment', 'ReleaseStock']);
     expect(result.state).toMatchObject({ status: 'compensated', failure: { reason: 'CANCELLED_BY_OPERATOR' } });
   });
@@ -158,14 +152,9 @@ describe('a failure after the pivot', () => {
 
   it('a cancellation the owner allows after the pivot (nothing shipped yet) undoes every completed step, newest first', () => {
     const { state } = runCheckout({}, { CapturePayment: 'silence' });
-    let result = advance(checkoutSaga, state, { kind: 'cancel', reason: 'CUSTOMER_CANCELLED', undoAfterPivot: true, at: at(50) });
-    expect(result.review).toEqual([]);
-    const undone: string[] = names(result.effects);
-    while (result.state.status === 'compensating') {
-      const last = result.effects[result.effects.length - 1];
-      result = advance(checkoutSaga, result.state, reply(confirmations[last.name].type, {}, { commandId: last.id }, 51));
-      undone.push(...names(result.effects));
-    }
+    const cancelled = advance(checkoutSaga, state, { kind: 'cancel', reason: 'CUSTOMER_CANCELLED', undoAfterPivot: true, at: at(50) });
+    expect(cancelled.review).toEqual([]);
+    const { undone, result } = confirmEveryUndo(cancelled, 51);
     expect(undone).toEqual(['markCancelled', 'VoidPayment', 'ReleaseStock']);
     expect(result.state).toMatchObject({ status: 'compensated', failure: { step: 'capturePayment', reason: 'CUSTOMER_CANCELLED' } });
   });
@@ -423,3 +412,15 @@ describe('definitions', () => {
     expect(failed('X', 'why')).toEqual({ outcome: 'failed', reason: 'X', detail: 'why', data: undefined });
   });
 });
+
+/** Confirms each undo the saga asks for until it is no longer compensating: the undos in order, and the last result. */
+function confirmEveryUndo(first: SagaResult<CheckoutData>, seconds: number) {
+  let result = first;
+  const undone: string[] = names(result.effects);
+  while (result.state.status === 'compensating') {
+    const last = result.effects[result.effects.length - 1];
+    result = advance(checkoutSaga, result.state, reply(confirmations[last.name].type, {}, { commandId: last.id }, seconds));
+    undone.push(...names(result.effects));
+  }
+  return { undone, result };
+}
