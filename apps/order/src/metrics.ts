@@ -39,6 +39,10 @@ export const orderMetrics = {
     help: 'Payment webhooks refused with 401, by gateway and why (missing headers, stale timestamp, bad signature, unknown gateway)',
     labelNames: ['gateway', 'reason'],
   }),
+  lateAuthorisationsVoided: counter({
+    name: 'orders_late_authorisations_voided_total',
+    help: 'Authorisations that arrived after their order was cancelled (or were not its payment), voided at once',
+  }),
   cancellationsRequested: counter({
     name: 'orders_cancellations_requested_total',
     help: "Customers' cancellations accepted, by how far the order had gone (acceptance: before Odoo confirmed it; confirmation: after)",

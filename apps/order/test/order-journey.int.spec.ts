@@ -648,6 +648,24 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect(authorised.value.orderId).toBe(happyOrderId());
   });
 
+  it('an authorisation that lands after its order was cancelled is voided at once, not left holding the money', async () => {
+    const cancelledId = (await order.app.get(DataSource).query(`SELECT id FROM orders WHERE channel_order_ref = 'WEB-JOURNEY-3'`))[0].id as string;
+    expect((await getOrder(cancelledId)).status).toBe('cancelled');
+    // The gateway authorised it late (the saga had given up on it): its webhook arrives now (retail-sim
+    // sends its own at once too; whichever comes first records it).
+    const created = await fetch(`${gateway.url}/v1/payment_intents`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${GATEWAY_KEY}`, 'content-type': 'application/json', 'idempotency-key': randomUUID() },
+      body: JSON.stringify({ amount: 4495, currency: 'usd', capture_method: 'manual', metadata: { order_id: cancelledId, payment_id: randomUUID() } }),
+    });
+    const intent = (await created.json()) as any;
+    expect(intent.status).toBe('requires_capture');
+    expect(await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', intent))).toEqual({ status: 200, body: { outcome: expect.stringMatching(/^(applied|already_known)$/) } });
+    await waitFor(async () => (await intentsAt(cancelledId)).every((candidate: any) => candidate.status === 'canceled'), { timeoutMs: 30_000, what: 'the late authorisation voided' });
+    expect((await getOrder(cancelledId)).status).toBe('cancelled');
+    expect(await stagedCount(cancelledId, VoidPayment.type)).toBe(1);
+  });
+
   it('a forged, stale or retired-secret webhook is refused with 401 and counted; one for an unknown order is kept for review', async () => {
     const [intent] = await intentsAt(happyOrderId());
     const event = intentEvent('payment_intent.canceled', { ...intent, status: 'canceled' });

@@ -17,12 +17,16 @@ import {
   ReservationReleased,
   StockReserved,
   ValidateDelivery,
+  VoidPayment,
 } from '@omnibus/contracts';
+import { sagaCommandId } from '@omnibus/saga';
 import { EventContext } from '@omnibus/messaging';
-import { ROOT_LOGGER } from '@omnibus/service-kit';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
+import type { OrderConfig } from '../config';
 import { orderMetrics } from '../metrics';
-import { SagaRunner } from './saga-runner';
+import { loadSagaWithOrder } from '../orders/order-store';
+import { RunOutcome, SagaRunner } from './saga-runner';
 
 /** Odoo commands the order saga issues; other services' results share odoo.results and are passed over. */
 const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type];
@@ -37,6 +41,7 @@ const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type
 export class SagaReplyHandlers {
   constructor(
     private readonly runner: SagaRunner,
+    @Inject(SERVICE_CONFIG) private readonly config: OrderConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
@@ -71,9 +76,30 @@ export class SagaReplyHandlers {
   }
 
   // The gateway connector's answers on retail.payments (from the gateway's API answers and webhooks, each fact once).
+  /**
+   * An authorisation the saga no longer waits for (it gave up and cancelled the order, or it is another
+   * authorisation than the order's) would hold the customer's money until the gateway lets it lapse:
+   * it is voided at once.
+   */
   @EventPattern(PaymentAuthorized.type, { sequenced: true })
-  paymentAuthorized(@Payload() reply: PaymentAuthorized, @Ctx() context: EventContext): Promise<void> {
-    return this.reply(reply.orderId, reply, undefined, context);
+  async paymentAuthorized(@Payload() reply: PaymentAuthorized, @Ctx() context: EventContext): Promise<void> {
+    const outcome = await this.advance(reply.orderId, reply, undefined, context);
+    if (outcome.outcome !== 'ignored' || !outcome.reason.startsWith('finished')) return;
+    const saga = (await loadSagaWithOrder(context.manager, reply.orderId))?.stored.state;
+    if (!saga || (saga.status === 'completed' && saga.data.payment?.paymentId === reply.paymentId)) return;
+    const voidPayment: VoidPayment = {
+      commandId: sagaCommandId({ saga: 'order', sagaId: reply.orderId, step: 'authorisePayment', phase: 'late-void', attempt: 0, key: reply.paymentId }),
+      orderId: reply.orderId,
+      companyId: reply.companyId,
+      gateway: reply.gateway,
+      paymentId: reply.paymentId,
+      gatewayReference: reply.gatewayReference,
+      reason: `authorised after the order was ${saga.status === 'compensated' ? 'cancelled' : 'paid otherwise'}`,
+      occurredAt: new Date(),
+    };
+    this.logger.warn({ orderId: reply.orderId, paymentId: reply.paymentId, sagaStatus: saga.status }, 'late authorisation: voiding it');
+    orderMetrics.lateAuthorisationsVoided.inc();
+    await context.emit({ topic: topicFor(this.config, VoidPayment.topic), type: VoidPayment.type, key: reply.orderId, payload: voidPayment });
   }
 
   @EventPattern(PaymentDeclined.type, { sequenced: true })
@@ -97,6 +123,11 @@ export class SagaReplyHandlers {
   }
 
   private async reply(orderId: string, payload: unknown, commandId: string | undefined, context: EventContext): Promise<void> {
+    await this.advance(orderId, payload, commandId, context);
+  }
+
+  /** Feeds the reply to the order's saga; what came of it. */
+  private async advance(orderId: string, payload: unknown, commandId: string | undefined, context: EventContext): Promise<RunOutcome> {
     const { event, manager } = context;
     const input = { kind: 'reply' as const, reply: { type: event.type, payload, eventId: event.id, ...(commandId ? { commandId } : {}) }, at: new Date().toISOString() };
     const outcome = await this.runner.handle(manager, orderId, input, { type: event.type, eventId: event.id }, (events) => context.emit(events));
@@ -107,5 +138,6 @@ export class SagaReplyHandlers {
     } else if (outcome.outcome === 'ignored') {
       orderMetrics.sagaInputsIgnored.inc({ reason: outcome.reason.split(':')[0] });
     }
+    return outcome;
   }
 }
