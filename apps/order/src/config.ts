@@ -57,6 +57,10 @@ export function regionOf(config: Pick<OrderConfig, 'ORDER_RESERVATION_REGIONS'>,
 }
 
 /** How the saga pays for an order: its channel kind's policy, at the configured gateway. */
-export function paymentSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY'>): PaymentSettings {
-  return { policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind), gateway: config.ORDER_PAYMENT_GATEWAY };
+export function paymentSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY' | 'ORDER_PAYMENT_LINK_TIMEOUT_MS'>): PaymentSettings {
+  return {
+    policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind),
+    gateway: config.ORDER_PAYMENT_GATEWAY,
+    linkTimeoutMs: config.ORDER_PAYMENT_LINK_TIMEOUT_MS,
+  };
 }
