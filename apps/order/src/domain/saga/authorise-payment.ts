@@ -12,8 +12,8 @@ import type { OrderSagaData } from './order-saga-data';
  * paid and skip the step.
  *
  * Pay by link (call centre): the same command with `payByLink`; the connector opens a checkout session
- * and answers PaymentLinkSent, and the step waits until the link lapses (plus a margin for the
- * gateway's last webhook) for the customer to pay. A declined try keeps it waiting (another card on the
+ * and answers PaymentLinkSent, and the step waits until the link lapses (plus the payment
+ * timeout, for the gateway's last webhook) for the customer to pay. A declined try keeps it waiting (another card on the
  * same link). A lapsed link is queried as any overdue answer; "not found" then fails the step *and*
  * undoes it: the void expires the session, so nobody can pay an order that was cancelled.
  */
@@ -57,8 +57,9 @@ export const authorisePayment = (timeouts: { stepMs: number; compensationMs: num
           : failed('PAYMENT_NOT_AUTHORISED', 'the gateway holds no authorisation for the order after its answer was overdue', { ...data, payment });
       },
     },
-    // A link waits until it lapses; its status query (and any web authorisation) the payment timeout.
-    timeoutMs: (data, context) => (isPayByLink(data) && context.timeouts === 0 ? linkTimeoutOf(data) + LINK_MARGIN_MS : timeouts.stepMs),
+    // A link waits until it lapses, plus the payment timeout for the webhook of a payment made in its
+    // last moment; its status query (and any web authorisation) the payment timeout.
+    timeoutMs: (data, context) => (isPayByLink(data) && context.timeouts === 0 ? linkTimeoutOf(data) + timeouts.stepMs : timeouts.stepMs),
     onTimeout: (data, context) =>
       context.timeouts === 1 ? waiting(data, [send(QueryPayment.type, { orderId: data.orderId, companyId: data.companyId, gateway: data.payment.gateway, paymentId: authorisationId(data, context.attempt) }, { key: 'status-query' })]) : failed('STEP_TIMED_OUT'),
     compensation: {
@@ -78,9 +79,6 @@ export const authorisePayment = (timeouts: { stepMs: number; compensationMs: num
       timeoutMs: timeouts.compensationMs,
     },
   });
-
-/** Time after the link's lapse for the webhook of a payment made in its last moment. */
-export const LINK_MARGIN_MS = 60_000;
 
 function isPayByLink(data: OrderSagaData): boolean {
   return data.payment?.policy === 'pay_by_link';

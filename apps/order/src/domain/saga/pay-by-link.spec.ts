@@ -19,7 +19,6 @@ import { buildOrder } from '../order';
 import { sagaCommand } from '../order-messages';
 import { orderView } from '../order-view';
 import { placeOrderRequestSchema } from '../place-order-request';
-import { LINK_MARGIN_MS } from './authorise-payment';
 import { orderSaga } from './order-saga';
 import { OrderSagaData, orderSagaData } from './order-saga-data';
 import { orderStatuses } from './order-statuses';
@@ -87,11 +86,11 @@ const view = (state: SagaState<OrderSagaData>) =>
   orderView({ order, statuses: orderStatuses(state), saga: state, history: [], timeline: [], reviews: [] });
 
 describe('pay by link (call centre)', () => {
-  it('asks for a link that lapses after ORDER_PAYMENT_LINK_TIMEOUT_MS and waits until then, plus a margin', () => {
+  it('asks for a link that lapses after ORDER_PAYMENT_LINK_TIMEOUT_MS and waits until then, plus the payment timeout', () => {
     const reserved = awaitingLink();
     const authorise = command(reserved.effects[0]);
     expect(authorise).toMatchObject({ type: AuthorisePayment.type, payload: { payByLink: true, linkExpiresAt: new Date(Date.parse(at(1)) + LINK_MS), paymentToken: null } });
-    expect(reserved.state.deadline?.at).toBe(new Date(Date.parse(at(1)) + LINK_MS + LINK_MARGIN_MS).toISOString());
+    expect(reserved.state.deadline?.at).toBe(new Date(Date.parse(at(1)) + LINK_MS + 60_000).toISOString());
   });
 
   it('link sent → waiting, the link in the order; a decline → still waiting, the decline recorded; authorised → Odoo', () => {
@@ -158,6 +157,8 @@ describe('pay by link (call centre)', () => {
     const started = advance(saga, newSaga(saga, order.orderId, data), { kind: 'start', at: at(0) });
     const reserved = reply(started.state, StockReserved.type, { reservationId: 'res-1', orderId: order.orderId, lines: [], expiresAt: new Date(at(900)), occurredAt: new Date(at(1)) }, 1);
     expect(reserved.effects[0].payload).not.toHaveProperty('payByLink');
+    // The contract's defaults are filled in where the command is mapped (the compiled codec wants every field).
+    expect(command(reserved.effects[0]).payload).toMatchObject({ payByLink: false, linkExpiresAt: null });
     expect(reserved.state.deadline?.at).toBe(at(61));
     const refused = reply(reserved.state, PaymentDeclined.type, declined(reserved.effects[0].id), 2);
     expect(refused.state.failure).toMatchObject({ reason: 'PAYMENT_DECLINED' });
