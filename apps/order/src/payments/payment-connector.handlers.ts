@@ -89,6 +89,12 @@ export class PaymentConnectorHandlers {
   private async openLink(command: AuthorisePayment, context: EventContext): Promise<void> {
     const paymentId = command.commandId;
     if (!command.linkExpiresAt) throw new Error(`AuthorisePayment ${paymentId} of order ${command.orderId} asks for a payment link without linkExpiresAt`);
+    if (command.linkExpiresAt.getTime() <= Date.now()) {
+      // Handled too late (a long outage): a link that has already lapsed is not opened; the saga's
+      // timeout finds no payment and cancels the order.
+      this.logger.warn({ orderId: command.orderId, paymentId, linkExpiresAt: command.linkExpiresAt }, 'payment link lapsed before it could be opened; not opened');
+      return;
+    }
     const session = await this.gateway.openCheckoutSession(paymentId, {
       amountMinor: command.amount.amountMinor,
       currency: command.amount.currency,
