@@ -32,12 +32,12 @@ import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { OrderConfig } from '../src/config';
 import { orderService } from '../src/service';
+import { freePort } from './free-port';
 import { webOrderRequest } from './orders';
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
 
@@ -67,17 +67,6 @@ let publisher: EventPublisher;
 let odoo: OdooClient;
 let channel: string;
 let gateway: AppProcess;
-
-/** A port nobody listens on now, for the order service, so retail-sim can be told where its webhooks go. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   let suffix: string;

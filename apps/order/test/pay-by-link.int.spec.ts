@@ -9,10 +9,10 @@ import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, TestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
 import { randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import { v7 as uuidv7 } from 'uuid';
 import type { OrderConfig } from '../src/config';
 import { orderService } from '../src/service';
+import { freePort } from './free-port';
 import { webOrderRequest } from './orders';
 
 jest.setTimeout(90_000);
@@ -33,16 +33,6 @@ let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
 let recorder: EventRecorder;
 let publisher: EventPublisher;
 let channel: string;
-
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   [registry, { topics }, database] = await Promise.all([startSchemaRegistry('order_pay_by_link'), createUniqueTopics(CATALOGUE_TOPICS, [consumer]), createTestDatabase('order_pay_by_link')]);
