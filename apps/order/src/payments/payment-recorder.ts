@@ -45,8 +45,11 @@ export class PaymentRecorder {
 
   async record(manager: EntityManager, fact: PaymentFact, companyId: string, emit: EmitPaymentEvents): Promise<FactOutcome> {
     // A declined try on a payment link is not final: the customer may pay the same link with another
-    // card, so the row waits for the authorisation; each decline is published (its webhook acts once).
+    // card, so the row waits for the authorisation; each decline is published (its webhook acts once),
+    // unless it arrives after the payment went through (webhooks come in any order).
     if (fact.status === 'declined' && (await this.linkOf(manager, fact.paymentId))) {
+      const [paid] = (await manager.query(`SELECT 1 FROM payment WHERE payment_id = $1`, [fact.paymentId])) as unknown[];
+      if (paid) return 'stale';
       const event = paymentEvent(fact, companyId);
       await emit([this.event(event.type, fact.orderId, event.payload)]);
       return 'applied';

@@ -101,7 +101,7 @@ describe('pay by link (call centre)', () => {
     expect(sent.state).toMatchObject({ status: 'running', step: 'authorisePayment', awaiting: true });
     expect(sent.state.deadline).toEqual(reserved.state.deadline);
     expect(view(sent.state).payment).toMatchObject({ policy: 'pay_by_link', link: { url: 'http://127.0.0.1:3010/pay/cs_0001', expiresAt: new Date(Date.parse(at(1)) + LINK_MS).toISOString() }, lastDecline: null });
-    expect(orderStatuses(sent.state)).toMatchObject({ status: 'stock_reserved', paymentStatus: 'pending' });
+    expect(orderStatuses(sent.state)).toMatchObject({ status: 'stock_reserved', paymentStatus: 'pending', detail: expect.stringContaining('payment by link') });
 
     const tried = reply(sent.state, PaymentDeclined.type, declined(paymentId), 30);
     expect(tried.effects).toEqual([]);
