@@ -75,11 +75,12 @@ export function regionOf(config: Pick<OrderConfig, 'ORDER_RESERVATION_REGIONS'>,
   return config.ORDER_RESERVATION_REGIONS[countryCode] ?? countryCode.toLowerCase();
 }
 
-/** What an order's channel kind decides: its payment policy at the configured gateway, and its rule for short stock. */
-export function channelSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY' | 'ORDER_SHORT_STOCK_RULES'>): ChannelSettings {
+/** What an order's channel kind decides: its payment policy at the configured gateway (and how long a payment link lasts), and its rule for short stock. */
+export function channelSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY' | 'ORDER_SHORT_STOCK_RULES' | 'ORDER_PAYMENT_LINK_TIMEOUT_MS'>): ChannelSettings {
   return {
     policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind),
     gateway: config.ORDER_PAYMENT_GATEWAY,
     shortStockRuleOf: (order) => config.ORDER_SHORT_STOCK_RULES[order.channel.kind] ?? 'cancel',
+    linkTimeoutMs: config.ORDER_PAYMENT_LINK_TIMEOUT_MS,
   };
 }

@@ -15,6 +15,7 @@ import {
   PaymentAuthorized,
   PaymentCaptured,
   PaymentDeclined,
+  PaymentLinkSent,
   PaymentVoided,
   VoidPayment,
   ReleaseReservation,
@@ -31,12 +32,12 @@ import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
-import { createServer } from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { OrderConfig } from '../src/config';
 import { orderService } from '../src/service';
+import { freePort } from './free-port';
 import { webOrderRequest } from './orders';
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
 
@@ -66,17 +67,6 @@ let publisher: EventPublisher;
 let odoo: OdooClient;
 let channel: string;
 let gateway: AppProcess;
-
-/** A port nobody listens on now, for the order service, so retail-sim can be told where its webhooks go. */
-const freePort = () =>
-  new Promise<number>((resolve, reject) => {
-    const probe = createServer();
-    probe.once('error', reject);
-    probe.listen(0, '127.0.0.1', () => {
-      const { port } = probe.address() as { port: number };
-      probe.close(() => resolve(port));
-    });
-  });
 
 beforeAll(async () => {
   let suffix: string;
@@ -610,6 +600,38 @@ describe('payment through the gateway connector and its webhooks', () => {
     expect(released.paymentStatus).toBe('authorised');
     expect(await intentsAt(lost.body.orderId)).toEqual([expect.objectContaining({ status: 'requires_capture', amount: 3499 + 495 })]);
     expect(await stagedCount(lost.body.orderId, PaymentAuthorized.type)).toBe(1);
+  });
+
+  it('a call-centre order pays by link: the customer gets the link, a declined card keeps it open, paying it authorises and the order goes on to the warehouse', async () => {
+    const placed = await placeOrder(
+      webOrderRequest({ channelOrderRef: 'CC-PAY-BY-LINK', channel: { channelId: 'web-us', kind: 'CALL_CENTRE' }, paymentReference: undefined, lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }),
+    );
+    expect(placed.status).toBe(201);
+    const orderId = placed.body.orderId as string;
+    const [authorise] = await recorder.waitFor(orderId, AuthorisePayment.type);
+    expect(authorise.value).toMatchObject({ payByLink: true, paymentToken: null, linkExpiresAt: expect.any(Date) });
+    const [sent] = await recorder.waitFor(orderId, PaymentLinkSent.type);
+    expect(sent.value).toMatchObject({ paymentId: authorise.value.commandId, gateway: 'retail-sim', url: expect.stringContaining('/pay/cs_') });
+    const waiting = await orderWhere(orderId, 'its payment link shown', (current) => current.payment.link !== null);
+    expect(waiting).toMatchObject({ status: 'stock_reserved', paymentStatus: 'pending', payment: { policy: 'pay_by_link', link: { url: sent.value.url, expiresAt: sent.value.expiresAt.toISOString() } } });
+    const sessionId = new URL(sent.value.url).pathname.split('/').pop()!;
+    const session = (await (await fetch(`${gateway.url}/v1/checkout/sessions/${sessionId}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } })).json()) as any;
+    expect(session).toMatchObject({ status: 'open', amount_total: 3499 + 495, metadata: { order_id: orderId, payment_id: authorise.value.commandId } });
+
+    // The customer's card is declined: the order keeps waiting on the same link with the decline shown.
+    const pay = (paymentMethod: string) => fetch(sent.value.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ payment_method: paymentMethod }) });
+    expect((await pay('pm_card_declined')).status).toBe(402);
+    const declined = await orderWhere(orderId, 'the declined try recorded', (current) => current.payment.lastDecline !== null);
+    expect(declined).toMatchObject({ status: 'stock_reserved', cancellation: null, payment: { lastDecline: { declineCode: expect.any(String) } } });
+
+    // Another card on the same link: authorised (the webhook of the intent the payment made), then Odoo and the warehouse as any web order.
+    expect((await pay('pm_card_visa')).status).toBe(200);
+    const released = await orderReaches(orderId, 'released_to_warehouse');
+    expect(released).toMatchObject({ paymentStatus: 'authorised', cancellation: null });
+    expect(released.statusHistory.map((entry: any) => entry.status)).toEqual(['accepted', 'stock_reserved', 'payment_authorised', 'confirmed_in_odoo', 'released_to_warehouse']);
+    const [authorised] = await recorder.waitFor(orderId, PaymentAuthorized.type);
+    expect(await intentsAt(orderId)).toEqual([expect.objectContaining({ id: authorised.value.gatewayReference, status: 'requires_capture', amount: 3499 + 495, metadata: { order_id: orderId, payment_id: authorise.value.commandId } })]);
+    expect(await saleOrdersFor(orderId)).toHaveLength(1);
   });
 
   it('a replayed AuthorisePayment (a new event id, past the inbox) authorises nothing twice: the gateway replays its answer under the same key', async () => {

@@ -41,15 +41,25 @@ export interface SagaReply {
 export type StepOutcome<D> =
   | { outcome: 'done'; data?: D; emit?: Instruction[] }
   | { outcome: 'waiting'; data?: D; emit?: Instruction[] }
-  | { outcome: 'failed'; reason: string; detail?: string; data?: D }
+  | { outcome: 'failed'; reason: string; detail?: string; data?: D; undo?: boolean }
   | { outcome: 'resend'; data?: D };
 
 /** The step finished; the saga moves on. `emit` are extra instructions (ids keyed by their `key`). */
 export const done = <D>(data?: D, emit?: Instruction[]): StepOutcome<D> => ({ outcome: 'done', data, emit });
 /** The step goes on waiting for more replies (a partial shipment), optionally emitting instructions. */
 export const waiting = <D>(data?: D, emit?: Instruction[]): StepOutcome<D> => ({ outcome: 'waiting', data, emit });
-/** The step failed: before the pivot the saga compensates, after it the failure goes to review. */
-export const failed = <D>(reason: string, detail?: string, data?: D): StepOutcome<D> => ({ outcome: 'failed', reason, detail, data });
+/**
+ * The step failed: before the pivot the saga compensates, after it the failure goes to review. With
+ * `undo` the failed step's own compensation runs too: what its action did stands (e.g. an open
+ * payment link that must be expired), though the answer is "no".
+ */
+export const failed = <D>(reason: string, detail?: string, data?: D, options: { undo?: boolean } = {}): StepOutcome<D> => ({
+  outcome: 'failed',
+  reason,
+  detail,
+  data,
+  ...(options.undo ? { undo: true } : {}),
+});
 /** Send the same command again with the same id (the participant deduplicates it); for timeouts. */
 export const resend = <D>(data?: D): StepOutcome<D> => ({ outcome: 'resend', data });
 
@@ -100,8 +110,12 @@ export interface SagaStep<D> {
   skipIf?: (data: D) => boolean;
   action: (data: D, context: StepContext) => Instruction;
   on?: Replies<D>;
-  /** How long the step waits for a reply; the sweeper feeds the timeout in as an input. */
-  timeoutMs?: number;
+  /**
+   * How long the step waits for a reply; the sweeper feeds the timeout in as an input. A function
+   * decides it from the data and context each time a deadline is set (`context.timeouts` says how
+   * many have passed), e.g. a payment link waits until it lapses, its status query a short while.
+   */
+  timeoutMs?: number | ((data: D, context: StepContext) => number);
   /** Decides what a timeout means; by default: resend `resends` times, then fail with STEP_TIMED_OUT. */
   onTimeout?: (data: D, context: StepContext) => StepOutcome<D>;
   resends?: number;

@@ -172,6 +172,36 @@ describe('a failure after the pivot', () => {
 describe('timeouts', () => {
   const awaitingAuthorisation = () => runCheckout({}, { AuthorisePayment: 'silence' }).state;
 
+  // A step whose wait depends on the data: a long first wait (a payment link), then a short one (the status query).
+  const linkSaga = defineSaga<CheckoutData>({
+    ...checkoutSaga,
+    steps: checkoutSaga.steps.map((step) =>
+      step.name === 'authorisePayment'
+        ? {
+            ...step,
+            timeoutMs: (data: CheckoutData, context: { timeouts: number }) => (data.paidUpFront === false && context.timeouts === 0 ? 3_600_000 : 60_000),
+            onTimeout: (data: CheckoutData, context: { timeouts: number }) => (context.timeouts === 1 ? { outcome: 'waiting' as const, data } : failed('STEP_TIMED_OUT')),
+            on: { ...step.on, LinkLapsed: () => failed('LINK_LAPSED', 'nobody paid', undefined, { undo: true }) },
+          }
+        : step,
+    ),
+  });
+  const awaitingLink = () =>
+    drive(linkSaga, newSaga(linkSaga, 'order-1', { orderId: 'order-1', paidUpFront: false } as CheckoutData), [{ kind: 'start', at: at(0) }, reply('StockReserved', { reservationId: 'r' }, {}, 1)]).state;
+
+  it('a step may decide its wait from the data and how many timeouts have passed', () => {
+    const state = awaitingLink();
+    expect(state.deadline?.at).toBe(at(3601));
+    const queried = advance(linkSaga, state, timeoutOf(state, at(3601)));
+    expect(queried.state.deadline?.at).toBe(at(3661));
+  });
+
+  it('a failed outcome with undo compensates the failed step too (what its action did stands)', () => {
+    const lapsed = advance(linkSaga, awaitingLink(), reply('LinkLapsed', {}, {}, 10));
+    expect(lapsed.state.failure).toMatchObject({ step: 'authorisePayment', reason: 'LINK_LAPSED' });
+    expect(names(lapsed.effects)).toEqual(['VoidPayment']);
+  });
+
   it('a timeout is an ordinary input: the timed-out step and the ones before it are undone', () => {
     const state = awaitingAuthorisation();
     const timedOut = advance(checkoutSaga, state, timeoutOf(state, at(62)));

@@ -268,7 +268,7 @@ class Run<D> {
         ? step.onTimeout(state.data, this.context())
         : state.timeouts <= (step.resends ?? 0)
           ? { outcome: 'resend' as const }
-          : { outcome: 'failed' as const, reason: 'STEP_TIMED_OUT', detail: `no reply to ${step.name} within ${step.timeoutMs} ms` };
+          : { outcome: 'failed' as const, reason: 'STEP_TIMED_OUT', detail: `no reply to ${step.name} within ${this.stepTimeout(step)} ms` };
       this.applyActionOutcome(step, outcome, { fromTimeout: true, detail: 'timeout' });
     } else {
       const resends = step.compensation?.resends ?? DEFAULT_COMPENSATION_RESENDS;
@@ -352,7 +352,7 @@ class Run<D> {
         continue;
       }
       state.awaiting = true;
-      this.setDeadline(step.timeoutMs);
+      this.setDeadline(this.stepTimeout(step));
       return;
     }
     state.status = 'completed';
@@ -369,7 +369,7 @@ class Run<D> {
     state.awaiting = true;
     this.emit(step.action(state.data, this.context()));
     this.note(step.name, 'resent', `same command id, attempt ${state.attempt}, retried by operator`);
-    this.setDeadline(step.timeoutMs);
+    this.setDeadline(this.stepTimeout(step));
   }
 
   private applyActionOutcome(step: SagaStep<D>, outcome: StepOutcome<D>, how: { fromTimeout: boolean; detail: string }): void {
@@ -384,17 +384,17 @@ class Run<D> {
         for (const instruction of outcome.emit ?? []) this.emit(instruction);
         this.note(step.name, 'waiting', how.detail);
         // After a timeout the old deadline is spent: waiting on needs a new one, or the step would wait forever.
-        if (how.fromTimeout) this.setDeadline(step.timeoutMs);
+        if (how.fromTimeout) this.setDeadline(this.stepTimeout(step));
         return;
       case 'resend':
         this.emit(step.action(state.data, this.context()));
         this.note(step.name, 'resent', `same command id, attempt ${state.attempt}`);
-        this.setDeadline(step.timeoutMs);
+        this.setDeadline(this.stepTimeout(step));
         return;
       case 'failed':
         this.note(step.name, 'failed', `${outcome.reason}${outcome.detail ? `: ${outcome.detail}` : ''}`);
         // A timed-out step may have taken effect (the reply may just be late): undo it too.
-        this.fail(step, outcome.reason, outcome.detail, how.fromTimeout);
+        this.fail(step, outcome.reason, outcome.detail, how.fromTimeout || outcome.undo === true);
         return;
     }
   }
@@ -569,6 +569,11 @@ class Run<D> {
       timeoutMs === undefined || !state.step
         ? null
         : { step: state.step, phase: state.phase, attempt: state.attempt, at: new Date(Date.parse(this.at) + timeoutMs).toISOString() };
+  }
+
+  /** The step's wait, fixed or decided from the data (e.g. a payment link waits until it lapses). */
+  private stepTimeout(step: SagaStep<D>): number | undefined {
+    return typeof step.timeoutMs === 'function' ? step.timeoutMs(this.state.data, this.context()) : step.timeoutMs;
   }
 
   private context(): StepContext {

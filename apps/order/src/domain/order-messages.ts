@@ -81,7 +81,11 @@ export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date):
   switch (effect.name) {
     case AuthorisePayment.type:
       // The command id is the gateway idempotency key and the payment id.
-      return { type: effect.name, payload: { ...(given as Omit<AuthorisePayment, 'commandId' | 'occurredAt' | 'method'>), method: 'CARD', commandId, occurredAt } };
+      // The step names the link fields only for pay by link; the contract wants them on every command.
+      return {
+        type: effect.name,
+        payload: { ...(given as Omit<AuthorisePayment, 'commandId' | 'occurredAt' | 'method'>), payByLink: given.payByLink === true, linkExpiresAt: (given.linkExpiresAt as Date | undefined) ?? null, method: 'CARD', commandId, occurredAt },
+      };
     case CreateSaleOrder.type: {
       const kept = given.keptLines as LineQuantity[] | undefined;
       return {

@@ -63,7 +63,14 @@ export function orderView(record: OrderRecord) {
       ? { saleOrderId: saga.data.saleOrder.id, saleOrderName: saga.data.saleOrder.name, invoice: saga.data.invoice ?? null, paymentRegistered: saga.data.paymentRegistered ?? false }
       : null,
     payment: saga?.data.payment
-      ? { policy: saga.data.payment.policy, gateway: saga.data.payment.gateway, amount: saga.data.payment.amount, captured: { amountMinor: saga.data.payment.capturedMinor ?? 0, currency: saga.data.payment.amount.currency } }
+      ? {
+          policy: saga.data.payment.policy,
+          gateway: saga.data.payment.gateway,
+          amount: saga.data.payment.amount,
+          captured: { amountMinor: saga.data.payment.capturedMinor ?? 0, currency: saga.data.payment.amount.currency },
+          // Pay by link only: the link sent to the customer and their last declined try.
+          ...(saga.data.payment.policy === 'pay_by_link' ? { link: saga.data.payment.link ?? null, lastDecline: saga.data.payment.lastDecline ?? null } : {}),
+        }
       : null,
     // Quantities cancelled because stock was short (channels that ship what is there).
     cancelledLines: (saga?.data.shortStock?.cancelled ?? []).map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.cancelledMilli }) })),

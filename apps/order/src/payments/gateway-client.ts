@@ -14,6 +14,17 @@ export interface GatewayIntent {
   metadata: Record<string, string>;
 }
 
+/** A pay-by-link checkout session (Stripe's Checkout Session, mode payment, manual capture). */
+export interface GatewaySession {
+  id: string;
+  status: 'open' | 'complete' | 'expired' | string;
+  url: string;
+  /** Unix seconds. */
+  expires_at: number;
+  payment_intent: string | null;
+  metadata: Record<string, string>;
+}
+
 export type Authorisation = { outcome: 'authorised'; intent: GatewayIntent } | { outcome: 'declined'; declineCode: string | null; message: string };
 
 export class GatewayOutcomeUnknown extends Error {
@@ -57,6 +68,35 @@ export class PaymentGatewayClient {
     return { outcome: 'authorised', intent: this.intentOf(answer) };
   }
 
+  /**
+   * Opens a payment link for the amount; the intent the customer's payment makes carries the same
+   * metadata (order id, payment id), so it is found like any authorisation. Authorised for manual capture.
+   */
+  async openCheckoutSession(
+    idempotencyKey: string,
+    request: { amountMinor: number; currency: string; orderId: string; paymentId: string; expiresAt: Date },
+  ): Promise<GatewaySession> {
+    return this.ok<GatewaySession>(
+      await this.call('POST', '/v1/checkout/sessions', idempotencyKey, {
+        mode: 'payment',
+        amount: request.amountMinor,
+        currency: request.currency.toLowerCase(),
+        expires_at: Math.floor(request.expiresAt.getTime() / 1000),
+        metadata: { order_id: request.orderId, payment_id: request.paymentId },
+        payment_intent_data: { capture_method: 'manual' },
+      }),
+    );
+  }
+
+  async retrieveCheckoutSession(sessionId: string): Promise<GatewaySession> {
+    return this.ok<GatewaySession>(await this.call('GET', `/v1/checkout/sessions/${encodeURIComponent(sessionId)}`));
+  }
+
+  /** Closes an open link so nobody can pay it any more. */
+  async expireCheckoutSession(sessionId: string, idempotencyKey: string): Promise<GatewaySession> {
+    return this.ok<GatewaySession>(await this.call('POST', `/v1/checkout/sessions/${encodeURIComponent(sessionId)}/expire`, idempotencyKey, {}));
+  }
+
   async cancel(intentId: string, idempotencyKey: string): Promise<GatewayIntent> {
     return this.intentOf(await this.call('POST', `/v1/payment_intents/${encodeURIComponent(intentId)}/cancel`, idempotencyKey, {}));
   }
@@ -80,11 +120,15 @@ export class PaymentGatewayClient {
   }
 
   private intentOf(answer: { status: number; body: unknown }): GatewayIntent {
+    return this.ok<GatewayIntent>(answer);
+  }
+
+  private ok<T>(answer: { status: number; body: unknown }): T {
     if (answer.status !== 200) {
       const error = (answer.body as { error?: { message?: string; code?: string } }).error;
       throw new GatewayRefused(`gateway answered ${answer.status}: ${error?.message ?? 'no message'}`, answer.status, error?.code ?? null);
     }
-    return answer.body as GatewayIntent;
+    return answer.body as T;
   }
 
   private async call(method: 'GET' | 'POST', path: string, idempotencyKey?: string, body?: unknown): Promise<{ status: number; body: unknown }> {

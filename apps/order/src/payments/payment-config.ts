@@ -60,5 +60,11 @@ export const paymentConfig = {
     default: 60_000,
     min: 100,
   }),
+  ORDER_PAYMENT_LINK_TIMEOUT_MS: setting.integer({
+    description: 'how long a payment link (policy pay_by_link) stays payable, at most 24 h (a checkout session lives no longer); the order is cancelled and the link expired when nobody paid by then',
+    default: 24 * 3600_000,
+    min: 1_000,
+    max: 24 * 3600_000,
+  }),
   ORDER_PAYMENT_WEBHOOK_SECRETS: webhookSecrets,
 };

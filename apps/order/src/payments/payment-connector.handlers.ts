@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AuthorisePayment, CapturePayment, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
+import { AuthorisePayment, CapturePayment, PaymentLinkSent, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
 import { EventContext } from '@omnibus/messaging';
 import { ROOT_LOGGER } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
@@ -8,7 +8,7 @@ import { orderMetrics } from '../metrics';
 import { loadOrderForSaga } from '../orders/order-store';
 import { GatewayIntent, GatewayOutcomeUnknown, PaymentGatewayClient } from './gateway-client';
 import { PaymentFact, statusOfIntent } from './payment-facts';
-import { PaymentRecorder } from './payment-recorder';
+import { PaymentLink, PaymentRecorder } from './payment-recorder';
 import { PAYMENT_GATEWAY } from './tokens';
 
 /**
@@ -34,6 +34,7 @@ export class PaymentConnectorHandlers {
   @EventPattern(AuthorisePayment.type, { sequenced: true })
   async authorise(@Payload() command: AuthorisePayment, @Ctx() context: EventContext): Promise<void> {
     const paymentId = command.commandId;
+    if (command.payByLink) return this.openLink(command, context);
     const base = { paymentId, orderId: command.orderId, gateway: command.gateway, amount: command.amount, at: new Date() };
     let fact: PaymentFact;
     try {
@@ -70,11 +71,56 @@ export class PaymentConnectorHandlers {
   @EventPattern(VoidPayment.type, { sequenced: true })
   async void(@Payload() command: VoidPayment, @Ctx() context: EventContext): Promise<void> {
     const intent = command.gatewayReference ? { id: command.gatewayReference } : await this.gateway.find(command.orderId, command.paymentId);
-    if (!intent) return this.notFound(command, context);
+    if (!intent) {
+      const link = await this.recorder.linkOf(context.manager, command.paymentId);
+      return link ? this.expireLink(command, link, context) : this.notFound(command, context);
+    }
     const current = await this.gateway.retrieve(intent.id);
     // Voided already (by an earlier void, or the gateway itself) counts as voided; the rest is cancelled with our key.
     const voided = current.status === 'canceled' ? current : await this.gateway.cancel(intent.id, command.commandId);
     await this.record({ ...this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, voided)!, reason: command.reason }, context);
+  }
+
+  /**
+   * Pay by link: opens the checkout session (the payment id as idempotency key, so a redelivery gets
+   * the same session), keeps it and publishes PaymentLinkSent for the channel to send the customer.
+   * The authorisation arrives later, as the webhook of the customer's payment.
+   */
+  private async openLink(command: AuthorisePayment, context: EventContext): Promise<void> {
+    const paymentId = command.commandId;
+    if (!command.linkExpiresAt) throw new Error(`AuthorisePayment ${paymentId} of order ${command.orderId} asks for a payment link without linkExpiresAt`);
+    if (command.linkExpiresAt.getTime() <= Date.now()) {
+      // Handled too late (a long outage): a link that has already lapsed is not opened; the saga's
+      // timeout finds no payment and cancels the order.
+      this.logger.warn({ orderId: command.orderId, paymentId, linkExpiresAt: command.linkExpiresAt }, 'payment link lapsed before it could be opened; not opened');
+      return;
+    }
+    const session = await this.gateway.openCheckoutSession(paymentId, {
+      amountMinor: command.amount.amountMinor,
+      currency: command.amount.currency,
+      orderId: command.orderId,
+      paymentId,
+      expiresAt: command.linkExpiresAt,
+    });
+    const expiresAt = new Date(session.expires_at * 1000);
+    await this.recorder.recordLink(context.manager, { paymentId, orderId: command.orderId, gateway: command.gateway, sessionId: session.id, url: session.url, expiresAt, amount: command.amount });
+    const sent: PaymentLinkSent = { paymentId, orderId: command.orderId, companyId: command.companyId, gateway: command.gateway, url: session.url, expiresAt, occurredAt: new Date() };
+    await context.emit([this.recorder.event(PaymentLinkSent.type, command.orderId, sent)]);
+  }
+
+  /**
+   * The void of a link nobody paid: the session is expired, so a late payment cannot happen (one that
+   * happened in between made an intent, which the caller found and cancelled instead).
+   */
+  private async expireLink(command: VoidPayment, link: PaymentLink, context: EventContext): Promise<void> {
+    const session = await this.gateway.retrieveCheckoutSession(link.sessionId);
+    if (session.status === 'complete' && session.payment_intent) {
+      const voided = await this.gateway.cancel(session.payment_intent, command.commandId);
+      return this.record({ ...this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, voided)!, reason: command.reason }, context);
+    }
+    if (session.status === 'open') await this.gateway.expireCheckoutSession(link.sessionId, command.commandId);
+    this.logger.info({ orderId: command.orderId, paymentId: command.paymentId, session: link.sessionId }, 'payment link expired');
+    await this.record({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, gatewayReference: link.sessionId, status: 'voided', amount: link.amount, reason: command.reason, at: new Date() }, context);
   }
 
   /**

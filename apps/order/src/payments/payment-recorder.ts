@@ -20,6 +20,17 @@ export interface CaptureFact {
   at: Date;
 }
 
+/** A payment link (checkout session) the connector opened for a pay-by-link payment. */
+export interface PaymentLink {
+  paymentId: string;
+  orderId: string;
+  gateway: string;
+  sessionId: string;
+  url: string;
+  expiresAt: Date;
+  amount: Money;
+}
+
 /** Stages events in the caller's transaction (a delivery's `context.emit` or the outbox). */
 export type EmitPaymentEvents = (events: OutgoingEvent[]) => Promise<unknown>;
 
@@ -33,6 +44,16 @@ export class PaymentRecorder {
   constructor(@Inject(SERVICE_CONFIG) private readonly config: OrderConfig) {}
 
   async record(manager: EntityManager, fact: PaymentFact, companyId: string, emit: EmitPaymentEvents): Promise<FactOutcome> {
+    // A declined try on a payment link is not final: the customer may pay the same link with another
+    // card, so the row waits for the authorisation; each decline is published (its webhook acts once),
+    // unless it arrives after the payment went through (webhooks come in any order).
+    if (fact.status === 'declined' && (await this.linkOf(manager, fact.paymentId))) {
+      const [paid] = (await manager.query(`SELECT 1 FROM payment WHERE payment_id = $1`, [fact.paymentId])) as unknown[];
+      if (paid) return 'stale';
+      const event = paymentEvent(fact, companyId);
+      await emit([this.event(event.type, fact.orderId, event.payload)]);
+      return 'applied';
+    }
     // Claim the row first: of two deliveries of one fact at once (the API answer and the webhook), the
     // second waits for the first to commit and then finds its status, so the fact is published once.
     const inserted = (await manager.query(
@@ -82,6 +103,31 @@ export class PaymentRecorder {
     };
     await emit([this.event(PaymentCaptured.type, capture.orderId, payload)]);
     return 'applied';
+  }
+
+  /** The checkout session opened for a pay-by-link payment, once (a redelivery finds the first). */
+  async recordLink(manager: EntityManager, link: PaymentLink): Promise<void> {
+    await manager.query(
+      `INSERT INTO payment_link (payment_id, order_id, gateway, session_id, url, expires_at, amount_minor, currency)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (payment_id) DO NOTHING`,
+      [link.paymentId, link.orderId, link.gateway, link.sessionId, link.url, link.expiresAt, link.amount.amountMinor, link.amount.currency],
+    );
+  }
+
+  async linkOf(manager: EntityManager, paymentId: string): Promise<PaymentLink | null> {
+    const [row] = (await manager.query(`SELECT payment_id, order_id, gateway, session_id, url, expires_at, amount_minor, currency FROM payment_link WHERE payment_id = $1`, [paymentId])) as Array<{
+      payment_id: string;
+      order_id: string;
+      gateway: string;
+      session_id: string;
+      url: string;
+      expires_at: Date;
+      amount_minor: string;
+      currency: string;
+    }>;
+    return row
+      ? { paymentId: row.payment_id, orderId: row.order_id, gateway: row.gateway, sessionId: row.session_id, url: row.url, expiresAt: row.expires_at, amount: { amountMinor: Number(row.amount_minor), currency: row.currency } }
+      : null;
   }
 
   /** An answer to one of the saga's commands that is not a payment fact (PaymentNotFound). */

@@ -9,6 +9,7 @@ import {
   PaymentAuthorized,
   PaymentCaptured,
   PaymentDeclined,
+  PaymentLinkSent,
   PaymentNotFound,
   PaymentVoided,
   RegisterPayment,
@@ -104,6 +105,11 @@ export class SagaReplyHandlers {
 
   @EventPattern(PaymentDeclined.type, { sequenced: true })
   paymentDeclined(@Payload() reply: PaymentDeclined, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(PaymentLinkSent.type, { sequenced: true })
+  paymentLinkSent(@Payload() reply: PaymentLinkSent, @Ctx() context: EventContext): Promise<void> {
     return this.reply(reply.orderId, reply, undefined, context);
   }
 

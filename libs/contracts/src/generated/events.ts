@@ -441,6 +441,10 @@ export interface AuthorisePayment {
   method: PaymentMethod;
   /** The channel's token of the customer's means of payment at the gateway (e.g. a payment method id), when it sent one. */
   paymentToken: string | null;
+  /** True for the pay_by_link policy (call centre): no token is authorised; the connector opens a checkout session and sends the customer its link (PaymentLinkSent), and the authorisation comes when the customer pays through it. */
+  payByLink: boolean;
+  /** When the payment link lapses (pay by link only); null otherwise. */
+  linkExpiresAt: Date | null;
   /** When the command was issued. */
   occurredAt: Date;
 }
@@ -930,6 +934,32 @@ export interface PaymentNotFound {
 export const PaymentNotFound: EventContract<PaymentNotFound, 'com.omnibus.payment.PaymentNotFound'> = defineContract(
   eventCatalogue['com.omnibus.payment.PaymentNotFound'],
   eventSchemas['com.omnibus.payment.PaymentNotFound'],
+);
+
+/**
+ * The gateway connector opened a pay-by-link checkout session for an order (policy pay_by_link): the channel's notification side sends the link to the customer. The authorisation follows as PaymentAuthorized when the customer pays through it; the session is expired if the order gives up first.
+ * Topic `retail.payments`, key `orderId`, owner order; subject `retail.payments-com.omnibus.payment.PaymentLinkSent`.
+ */
+export interface PaymentLinkSent {
+  /** The payment (command id of its AuthorisePayment), the session's idempotency key and metadata.payment_id. */
+  paymentId: string;
+  /** Order being paid. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Payment gateway holding the session, e.g. 'retail-sim', 'stripe'. */
+  gateway: string;
+  /** The link the customer pays through. */
+  url: string;
+  /** When the link lapses (the gateway refuses payment after it). */
+  expiresAt: Date;
+  /** When the session was opened. */
+  occurredAt: Date;
+}
+/** Contract of PaymentLinkSent: topic, subject, key, schema and typed Avro encoding. */
+export const PaymentLinkSent: EventContract<PaymentLinkSent, 'com.omnibus.payment.PaymentLinkSent'> = defineContract(
+  eventCatalogue['com.omnibus.payment.PaymentLinkSent'],
+  eventSchemas['com.omnibus.payment.PaymentLinkSent'],
 );
 
 /**
@@ -1586,6 +1616,7 @@ export interface EventMap {
   'com.omnibus.payment.PaymentCaptured': PaymentCaptured;
   'com.omnibus.payment.PaymentVoided': PaymentVoided;
   'com.omnibus.payment.PaymentNotFound': PaymentNotFound;
+  'com.omnibus.payment.PaymentLinkSent': PaymentLinkSent;
   'com.omnibus.payment.RefundIssued': RefundIssued;
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched;
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered;
@@ -1645,6 +1676,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.payment.PaymentCaptured': PaymentCaptured,
   'com.omnibus.payment.PaymentVoided': PaymentVoided,
   'com.omnibus.payment.PaymentNotFound': PaymentNotFound,
+  'com.omnibus.payment.PaymentLinkSent': PaymentLinkSent,
   'com.omnibus.payment.RefundIssued': RefundIssued,
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched,
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered,
@@ -1681,7 +1713,7 @@ export interface TopicEventMap {
   'retail.returns': ReturnRequested | ReturnAuthorized | ReturnReceived | ReturnDispositioned | ReturnRefunded;
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;
-  'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | RefundIssued;
+  'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | PaymentLinkSent | RefundIssued;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered | ShipmentTrackingUpdated;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
   'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateInvoice | RegisterPayment | ReadStockSnapshot;

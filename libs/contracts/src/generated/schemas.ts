@@ -2014,6 +2014,24 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
         default: null,
       },
       {
+        name: 'payByLink',
+        type: 'boolean',
+        doc: 'True for the pay_by_link policy (call centre): no token is authorised; the connector opens a checkout session and sends the customer its link (PaymentLinkSent), and the authorisation comes when the customer pays through it.',
+        default: false,
+      },
+      {
+        name: 'linkExpiresAt',
+        type: [
+          'null',
+          {
+            type: 'long',
+            logicalType: 'timestamp-millis',
+          },
+        ],
+        doc: 'When the payment link lapses (pay by link only); null otherwise.',
+        default: null,
+      },
+      {
         name: 'occurredAt',
         type: {
           type: 'long',
@@ -3642,6 +3660,55 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the gateway was asked.',
+      },
+    ],
+  },
+  'com.omnibus.payment.PaymentLinkSent': {
+    type: 'record',
+    name: 'PaymentLinkSent',
+    namespace: 'com.omnibus.payment',
+    doc: 'The gateway connector opened a pay-by-link checkout session for an order (policy pay_by_link): the channel\'s notification side sends the link to the customer. The authorisation follows as PaymentAuthorized when the customer pays through it; the session is expired if the order gives up first.',
+    fields: [
+      {
+        name: 'paymentId',
+        type: 'string',
+        doc: 'The payment (command id of its AuthorisePayment), the session\'s idempotency key and metadata.payment_id.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order being paid. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'gateway',
+        type: 'string',
+        doc: 'Payment gateway holding the session, e.g. \'retail-sim\', \'stripe\'.',
+      },
+      {
+        name: 'url',
+        type: 'string',
+        doc: 'The link the customer pays through.',
+      },
+      {
+        name: 'expiresAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the link lapses (the gateway refuses payment after it).',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the session was opened.',
       },
     ],
   },

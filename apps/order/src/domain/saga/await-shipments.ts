@@ -92,7 +92,7 @@ function shipmentDispatched(dispatched: ShipmentDispatched, data: OrderSagaData,
     exception: null,
   };
   const final = allShipped({ ...data, shipments: [...(data.shipments ?? []), draft] });
-  const capturesNow = data.payment.policy === 'authorise_then_capture' && (data.payment.status === 'authorised' || data.payment.status === 'partially_captured');
+  const capturesNow = (data.payment.policy === 'authorise_then_capture' || data.payment.policy === 'pay_by_link') && (data.payment.status === 'authorised' || data.payment.status === 'partially_captured');
   const captureMinor = capturesNow ? shipmentAmountMinor(data, lines, final) : 0;
   const shipment: SagaShipment = { ...draft, final, capture: captureMinor > 0 ? 'pending' : 'none', captureMinor };
   const emit: Instruction[] = [

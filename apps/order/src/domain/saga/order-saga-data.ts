@@ -73,6 +73,12 @@ export interface SagaPayment {
   declineCode: string | null;
   /** What the captures took so far (a capture per shipment adds up to the amount). */
   capturedMinor?: number;
+  /** Policy pay_by_link only: how long the link stays payable (ORDER_PAYMENT_LINK_TIMEOUT_MS when the order was accepted). */
+  linkTimeoutMs?: number;
+  /** Policy pay_by_link only: the link sent to the customer, once the gateway opened it. */
+  link?: { url: string; expiresAt: string } | null;
+  /** Policy pay_by_link only: the customer's last declined try on the link (they may try another card). */
+  lastDecline?: { declineCode: string | null; reason: string; at: string } | null;
 }
 
 /** What the channel's configuration decides for an order: how it pays, at which gateway, and what short stock means. */
@@ -81,14 +87,19 @@ export interface ChannelSettings {
   gateway: string;
   /** Cancel the order when stock is short (the default), or ship what is there and cancel the rest. */
   shortStockRuleOf?: (order: Order) => ShortStockRule;
+  /** How long a payment link stays payable (policy pay_by_link). */
+  linkTimeoutMs?: number;
 }
 
 export type ShortStockRule = 'cancel' | 'ship_available';
+
+const DAY_MS = 24 * 3600_000;
 
 const AUTHORISE_EVERYTHING: ChannelSettings = { policyOf: () => 'authorise_then_capture', gateway: 'retail-sim' };
 
 /** The saga's data of a new order; `regionOf` maps the ship-to country to an inventory region. */
 export function orderSagaData(order: Order, regionOf: (countryCode: string) => string, payment: ChannelSettings = AUTHORISE_EVERYTHING): OrderSagaData {
+  const policy = payment.policyOf(order);
   const address = order.shippingAddress ?? order.billingAddress;
   const shortStock = payment.shortStockRuleOf?.(order) ?? 'cancel';
   return {
@@ -108,7 +119,7 @@ export function orderSagaData(order: Order, regionOf: (countryCode: string) => s
     invoice: null,
     paymentRegistered: false,
     payment: {
-      policy: payment.policyOf(order),
+      policy,
       gateway: payment.gateway,
       amount: order.totals.grandTotal,
       token: order.paymentReference ?? null,
@@ -116,6 +127,7 @@ export function orderSagaData(order: Order, regionOf: (countryCode: string) => s
       paymentId: null,
       gatewayReference: null,
       declineCode: null,
+      ...(policy === 'pay_by_link' ? { linkTimeoutMs: payment.linkTimeoutMs ?? DAY_MS, link: null, lastDecline: null } : {}),
     },
   };
 }

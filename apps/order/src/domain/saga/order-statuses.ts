@@ -62,7 +62,8 @@ export function orderStatuses(state: SagaState<OrderSagaData>): OrderStatuses {
           : { status: 'stock_reserved', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `stock reserved (${data.reservation?.reservationId}); creating the Odoo sale order` };
       }
       if (state.step === 'authorisePayment') {
-        return { status: 'stock_reserved', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `stock reserved (${data.reservation?.reservationId}); authorising the payment` };
+        const awaiting = data.payment.policy === 'pay_by_link' ? "awaiting the customer's payment by link" : 'authorising the payment';
+        return { status: 'stock_reserved', paymentStatus: payment, fulfilmentStatus: 'stock_reserved', detail: `stock reserved (${data.reservation?.reservationId}); ${awaiting}` };
       }
       return { status: 'accepted', paymentStatus: payment, fulfilmentStatus: 'awaiting_stock', detail: 'accepted; reserving stock' };
     case 'completed':
