@@ -55,6 +55,11 @@ export const paymentConfig = {
     default: 10_000,
     min: 50,
   }),
+  ORDER_PAYMENT_GATEWAY_CONCURRENCY: setting.integer({
+    description: 'how many authorisations of one delivery chunk the connector has in flight at the gateway at once',
+    default: 16,
+    min: 1,
+  }),
   ORDER_PAYMENT_TIMEOUT_MS: setting.integer({
     description: 'how long the saga waits for the authorisation (then queries the gateway once, then gives up and voids whatever may exist)',
     default: 60_000,

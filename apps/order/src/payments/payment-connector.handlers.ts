@@ -2,7 +2,9 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { AuthorisePayment, CapturePayment, PaymentLinkSent, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
 import { EventContext } from '@omnibus/messaging';
-import { ROOT_LOGGER } from '@omnibus/service-kit';
+import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
+import type { OrderConfig } from '../config';
+import { ChunkGatewayCalls } from './chunk-gateway-calls';
 import type { Logger } from 'pino';
 import { orderMetrics } from '../metrics';
 import { loadOrderForSaga } from '../orders/order-store';
@@ -29,14 +31,31 @@ export class PaymentConnectorHandlers {
     @Inject(PAYMENT_GATEWAY) private readonly gateway: PaymentGatewayClient,
     private readonly recorder: PaymentRecorder,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
-  ) {}
+    @Inject(SERVICE_CONFIG) config: OrderConfig,
+  ) {
+    this.calls = new ChunkGatewayCalls(config.ORDER_PAYMENT_GATEWAY_CONCURRENCY);
+  }
 
+  private readonly calls: ChunkGatewayCalls;
+
+  /**
+   * Card authorisations are made side by side with the chunk's others (ChunkGatewayCalls) and recorded
+   * in chunk order before it commits; every other payment command first lets those go out, so an
+   * order's commands never overtake each other.
+   */
   @EventPattern(AuthorisePayment.type, { sequenced: true })
   async authorise(@Payload() command: AuthorisePayment, @Ctx() context: EventContext): Promise<void> {
+    if (command.payByLink) {
+      await this.calls.flush(context.manager);
+      return this.openLink(command, context);
+    }
+    this.calls.add(context, () => this.authorisationFact(command), (fact) => this.record(fact, context));
+  }
+
+  /** The gateway's answer to one authorisation (HTTP only: no database, so calls may overlap). */
+  private async authorisationFact(command: AuthorisePayment): Promise<PaymentFact> {
     const paymentId = command.commandId;
-    if (command.payByLink) return this.openLink(command, context);
     const base = { paymentId, orderId: command.orderId, gateway: command.gateway, amount: command.amount, at: new Date() };
-    let fact: PaymentFact;
     try {
       const answer = await this.gateway.authorise(paymentId, {
         amountMinor: command.amount.amountMinor,
@@ -45,23 +64,22 @@ export class PaymentConnectorHandlers {
         orderId: command.orderId,
         paymentId,
       });
-      fact =
-        answer.outcome === 'authorised'
-          ? { ...base, status: 'authorised', gatewayReference: answer.intent.id }
-          : { ...base, status: 'declined', gatewayReference: null, declineCode: answer.declineCode, reason: answer.message };
+      return answer.outcome === 'authorised'
+        ? { ...base, status: 'authorised', gatewayReference: answer.intent.id }
+        : { ...base, status: 'declined', gatewayReference: null, declineCode: answer.declineCode, reason: answer.message };
     } catch (error) {
       if (!(error instanceof GatewayOutcomeUnknown)) throw error;
       orderMetrics.paymentOutcomesUnknown.inc({ call: 'authorise' });
       const intent = await this.gateway.find(command.orderId, paymentId);
       if (!intent) throw new Error(`authorisation ${paymentId} of order ${command.orderId}: ${error.message}; the gateway has no intent for it yet, so the same idempotent call is retried`);
       this.logger.warn({ orderId: command.orderId, paymentId, intent: intent.id }, 'authorisation answer lost; found the intent by its payment id');
-      fact = this.factOfIntent(base, intent)!;
+      return this.factOfIntent(base, intent)!;
     }
-    await this.record(fact, context);
   }
 
   @EventPattern(QueryPayment.type, { sequenced: true })
   async query(@Payload() command: QueryPayment, @Ctx() context: EventContext): Promise<void> {
+    await this.calls.flush(context.manager);
     const intent = await this.gateway.find(command.orderId, command.paymentId);
     const fact = intent && this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, intent);
     if (fact) return this.record(fact, context);
@@ -70,6 +88,7 @@ export class PaymentConnectorHandlers {
 
   @EventPattern(VoidPayment.type, { sequenced: true })
   async void(@Payload() command: VoidPayment, @Ctx() context: EventContext): Promise<void> {
+    await this.calls.flush(context.manager);
     const intent = command.gatewayReference ? { id: command.gatewayReference } : await this.gateway.find(command.orderId, command.paymentId);
     if (!intent) {
       const link = await this.recorder.linkOf(context.manager, command.paymentId);
@@ -129,6 +148,7 @@ export class PaymentConnectorHandlers {
    */
   @EventPattern(CapturePayment.type, { sequenced: true })
   async capture(@Payload() command: CapturePayment, @Ctx() context: EventContext): Promise<void> {
+    await this.calls.flush(context.manager);
     const intent = command.gatewayReference ? { id: command.gatewayReference } : await this.gateway.find(command.orderId, command.paymentId);
     if (!intent) return this.notFound(command, context);
     const captured = await this.gateway.capture(intent.id, command.commandId, command.amount.amountMinor, command.finalCapture);
