@@ -82,6 +82,6 @@ describe('the demo settings', () => {
   it("book with retail-sim's carrier at the operator contract's port, with its dev key unless RETAIL_SIM_CARRIER_KEY says otherwise", () => {
     const options = { orders: 1, timeoutMs: 1000, stock: false };
     expect(demoSettingsFromEnv({}, options).carrier).toEqual({ url: 'http://127.0.0.1:3010', key: DEV_CARRIER_KEY });
-    expect(demoSettingsFromEnv({ RETAIL_SIM_PORT: '13010', RETAIL_SIM_CARRIER_KEY: 'ck_live_x' }, options).carrier).toEqual({ url: 'http://127.0.0.1:13010', key: 'ck_live_x' });
+    expect(demoSettingsFromEnv({ RETAIL_SIM_PORT: '13010', RETAIL_SIM_CARRIER_KEY: 'ck_test_other' }, options).carrier).toEqual({ url: 'http://127.0.0.1:13010', key: 'ck_test_other' });
   });
 });

@@ -7,18 +7,21 @@ import { Admin, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { formatTable } from '../table';
-import { CatalogueProduct, DEMO_SKUS, demoOrders, toMinorUnits } from './demo-orders';
+import { CatalogueProduct, DEMO_SKUS, DemoOrder, demoOrders, toMinorUnits } from './demo-orders';
 import { endOffsets, EventWatcher } from './event-watcher';
 import { OdooJsonRpc } from './odoo-json-rpc';
 import { CarrierApi, CarrierShipment, DEV_CARRIER_KEY, planParcels } from './warehouse';
 
 export interface DemoSettings {
   orderUrl: string;
+  inventoryUrl: string;
   registryUrl: string;
   odoo: { url: string; database: string; login: string; password: string };
   /** retail-sim's carrier, with which the demo (as the warehouse) books the parcels. */
   carrier: { url: string; key: string };
   kafka: KafkaConfig;
+  /** The platform's topic names where they are not the catalogue's (TOPIC_OVERRIDES, as the apps take it). */
+  topics: Record<string, string>;
   /** How many orders to post (1-5). */
   orders: number;
   /** Deadline for each wait (orders confirmed, events arriving). */
@@ -32,11 +35,13 @@ export function demoSettingsFromEnv(env: NodeJS.ProcessEnv, options: { orders: n
   const urlOf = (name: string) => serviceUrl(SERVICES.find((service) => service.name === name)!, env);
   return {
     orderUrl: urlOf('order'),
+    inventoryUrl: urlOf('inventory'),
     registryUrl: env.SCHEMA_REGISTRY_URL ?? urlOf('schema-registry'),
     // odoo-sim's development login; point these at another Odoo like the adapter's settings.
     odoo: { url: env.ODOO_URL ?? urlOf('odoo-sim'), database: env.ODOO_DATABASE ?? 'omnibus', login: env.ODOO_LOGIN ?? 'admin', password: env.ODOO_PASSWORD ?? 'admin' },
     carrier: { url: urlOf('retail-sim'), key: env.RETAIL_SIM_CARRIER_KEY ?? DEV_CARRIER_KEY },
     kafka: kafkaClientConfig(env, { clientId: 'omnibus-demo', logLevel: logLevel.NOTHING }),
+    topics: env.TOPIC_OVERRIDES ? (JSON.parse(env.TOPIC_OVERRIDES) as Record<string, string>) : {},
     ...options,
   };
 }
@@ -46,6 +51,8 @@ type Print = (line?: string) => void;
 const JOURNEY_TOPICS = ['retail.orders', 'inventory.commands', 'retail.reservations', 'payments.commands', 'retail.payments', 'odoo.commands', 'odoo.results', 'retail.shipments'];
 const WATCHED_TOPICS = [...JOURNEY_TOPICS, 'retail.inventory'];
 const CHANNEL = 'channel:demo-shop';
+/** The inventory region the order service reserves US orders in (its default ORDER_RESERVATION_REGIONS). */
+const DEMO_REGION = 'us-west';
 
 interface PostedOrder {
   ref: string;
@@ -92,7 +99,7 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
   const admin = kafka.admin();
   await admin.connect();
   // It reads from the ends of the logs before the first order, so nothing of the journey is missed.
-  const watching = EventWatcher.start(kafka, admin, await endOffsets(admin, WATCHED_TOPICS));
+  const watching = EventWatcher.start(kafka, admin, await endOffsets(admin, WATCHED_TOPICS.map((topic) => settings.topics[topic] ?? topic)));
   watching.catch(() => undefined); // awaited below; a failure surfaces there
   let posted: PostedOrder[];
   const next = sectionNumbers(2);
@@ -151,10 +158,11 @@ async function expectReady(what: string, url: string): Promise<void> {
 }
 
 async function postOrders(settings: DemoSettings, token: string, products: CatalogueProduct[], print: Print): Promise<PostedOrder[]> {
-  const run = Date.now().toString(36).toUpperCase();
+  const orders = demoOrders(products, Date.now().toString(36).toUpperCase(), settings.orders);
+  await waitForStock(settings, orders, print);
   const posted: PostedOrder[] = [];
   const rows: string[][] = [];
-  for (const order of demoOrders(products, run, settings.orders)) {
+  for (const order of orders) {
     const traceId = randomBytes(16).toString('hex');
     const request = { key: randomUUID(), body: order.body };
     // The trace starts at the channel: everything this order causes carries this trace id.
@@ -173,6 +181,48 @@ async function postOrders(settings: DemoSettings, token: string, products: Catal
   }
   print(`   Re-sent ${first.ref} with the same Idempotency-Key (a channel's retry): 200, the same order ${first.orderId}, nothing new.`);
   return posted;
+}
+
+/**
+ * Waits until inventory can promise every channel what its orders take: on a platform just started,
+ * Odoo's stock may still be on its way (odoo-adapter sync → retail.inventory → inventory), and an
+ * order placed before it arrives is rightly refused.
+ */
+async function waitForStock(settings: DemoSettings, orders: DemoOrder[], print: Print): Promise<void> {
+  const needed = new Map<string, Map<string, number>>();
+  for (const order of orders) {
+    const ofChannel = needed.get(order.channelId) ?? new Map<string, number>();
+    for (const line of order.body.lines as Array<{ sku: string; quantity: string }>) ofChannel.set(line.sku, (ofChannel.get(line.sku) ?? 0) + Number(line.quantity));
+    needed.set(order.channelId, ofChannel);
+  }
+  const token = await issueToken({ sub: CHANNEL, scopes: ['availability:read'], ttl: '15m' });
+  const started = Date.now();
+  let short: string[] = [];
+  for (;;) {
+    short = [];
+    for (const [channel, skus] of needed) {
+      const url = `${settings.inventoryUrl}/availability?skus=${[...skus.keys()].join(',')}&channel=${channel}&region=${DEMO_REGION}`;
+      const response = await fetch(url, { headers: { authorization: `Bearer ${token}` } }).catch((error: Error) => {
+        throw new Error(`inventory does not answer at ${settings.inventoryUrl} (${error.message}): npx omnibus status`);
+      });
+      if (response.status !== 200) throw new Error(`GET ${url} answered ${response.status}`);
+      const answer = (await response.json()) as { skus: Array<{ sku: string; availableToPromise: string | null }> };
+      for (const [sku, quantity] of skus) {
+        const promised = Number(answer.skus.find((entry) => entry.sku === sku)?.availableToPromise ?? 0);
+        if (promised < quantity) short.push(`${sku} ×${quantity} (${promised} available to ${channel})`);
+      }
+    }
+    if (short.length === 0) break;
+    if (Date.now() - started > settings.timeoutMs) {
+      throw new Error(
+        `inventory still cannot promise ${short.join(', ')} after ${settings.timeoutMs / 1000} s: Odoo's stock has not reached it. Look at: ` +
+          `the odoo-adapter's stock sync (ODOO_SYNC_ENABLED), npx omnibus lag (retail.inventory consumed?), ${logPath('odoo-adapter')}, ${logPath('inventory')}`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  const waited = (Date.now() - started) / 1000;
+  print(`   Inventory can promise what they take (Odoo's stock, through the odoo-adapter)${waited >= 1 ? `, after waiting ${waited.toFixed(1)} s for it` : ''}.`);
 }
 
 async function postOrder(settings: DemoSettings, token: string, request: PostedOrder['request'], traceparent?: string): Promise<{ status: number; body: any }> {
@@ -346,7 +396,7 @@ async function showSaleOrders(odoo: OdooJsonRpc, posted: PostedOrder[], print: P
 
 async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrder, settings: DemoSettings, print: Print) {
   // Everything published up to now has been read: the journey is complete.
-  const until = await endOffsets(admin, JOURNEY_TOPICS);
+  const until = await endOffsets(admin, JOURNEY_TOPICS.map((topic) => settings.topics[topic] ?? topic));
   await watcher.until((events) => (watcher.caughtUp(until) ? events : undefined), settings.timeoutMs, 'complete read of the journey topics');
   // In the order they happened (ce_time; results of Odoo commands have deterministic, not time-ordered, ids).
   const journey = watcher.events.filter((event) => event.key === order.orderId).sort((a, b) => a.time.localeCompare(b.time) || a.id.localeCompare(b.id));
@@ -369,12 +419,17 @@ async function showJourney(watcher: EventWatcher, admin: Admin, order: PostedOrd
     rows.push([event.topic, shortType(event.type), event.id, event.correlationId === order.orderId ? '= order id' : (event.correlationId ?? '-'), event.causationId ?? '-', detail]);
   }
   print(indent(formatTable(['topic', 'event', 'ce_id', 'correlation-id', 'causation-id', 'result'], rows)));
-  const traces = new Set(journey.map((event) => event.traceId));
-  print(
-    traces.size === 1 && traces.has(order.traceId)
-      ? `   All ${journey.length} events carry the channel request's trace ${order.traceId} (W3C traceparent), from the HTTP request through inventory, the payment gateway and Odoo.`
-      : `   Trace ids seen: ${[...traces].join(', ')}`,
-  );
+  const inTrace = journey.filter((event) => event.traceId === order.traceId).length;
+  const channelTrace = `the channel request's trace ${order.traceId} (W3C traceparent), from the HTTP request through inventory, the payment gateway and Odoo`;
+  if (inTrace === journey.length) {
+    print(`   All ${journey.length} events carry ${channelTrace}.`);
+  } else {
+    // What the carrier's webhooks set off is a trace of its own: the carrier knows nothing of the channel's.
+    const others = new Set(journey.filter((event) => event.traceId && event.traceId !== order.traceId).map((event) => event.traceId)).size;
+    const untraced = journey.filter((event) => !event.traceId).length;
+    print(`   ${inTrace} of ${journey.length} events carry ${channelTrace} to the warehouse; what the carrier's webhooks set off`);
+    print(`   carries ${others} trace${others === 1 ? '' : 's'} of its own${untraced ? ` (${untraced} event${untraced === 1 ? '' : 's'} without a traceparent)` : ''}.`);
+  }
 }
 
 async function showStockChange(watcher: EventWatcher, odoo: OdooJsonRpc, sku: string, settings: DemoSettings, print: Print): Promise<void> {
