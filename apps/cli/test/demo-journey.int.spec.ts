@@ -19,7 +19,7 @@ const GATEWAY_KEY = `sk_test_${randomUUID()}`;
 const CARRIER_KEY = `ck_test_${randomUUID()}`;
 const consumers = { order: uniqueName('order-demo'), adapter: uniqueName('odoo-adapter-demo'), inventory: uniqueName('inventory-demo') };
 
-let apps: AppProcess[] = [];
+const apps: AppProcess[] = [];
 let sim: OdooSimProcess;
 let relay: Server;
 let orderUrl: string | undefined;
