@@ -12,7 +12,26 @@ import { demoSettingsFromEnv, runDemo } from '../src/demo/demo';
 
 jest.setTimeout(240_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory', 'payments.commands', 'retail.payments', 'retail.shipments'] as const;
+// Every topic of the catalogue: the adapter's sync publishes products, customers and locations too, and
+// nothing of this test may reach the shared topics a running platform reads.
+const CATALOGUE_TOPICS = [
+  'retail.orders',
+  'retail.inventory',
+  'retail.reservations',
+  'inventory.commands',
+  'payments.commands',
+  'retail.returns',
+  'retail.catalog',
+  'retail.customers',
+  'retail.payments',
+  'retail.shipments',
+  'retail.finance',
+  'odoo.commands',
+  'odoo.results',
+  'odoo.stock-snapshots',
+  'retail.locations',
+  'inventory.checks',
+] as const;
 const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
 const [PAYMENT_SECRET, CARRIER_SECRET] = [whsec(), whsec()];
 const GATEWAY_KEY = `sk_test_${randomUUID()}`;

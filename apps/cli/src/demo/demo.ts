@@ -271,7 +271,7 @@ async function waitForOrder(settings: DemoSettings, token: string, order: Posted
     const current = await getOrder(settings, token, order.orderId);
     if (holds(current)) return current;
     if (current.status === 'flagged_for_review' || current.status === 'cancelled') {
-      const reason = current.status === 'cancelled' ? JSON.stringify(current.cancellation) : (current.review?.message ?? current.review?.reason ?? 'no reason given');
+      const reason = current.status === 'cancelled' ? JSON.stringify(current.cancellation) : ([current.review?.reason, current.review?.detail].filter(Boolean).join(': ') || 'no reason given');
       throw new Error(`order ${order.ref} (${order.orderId}) was ${current.status}: ${reason}`);
     }
     if (Date.now() > deadline) throw new Error(late(current).join(' '));
