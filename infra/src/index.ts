@@ -10,3 +10,4 @@ export * from './postgres';
 export * from './processes';
 export * from './services';
 export * from './topics';
+export * from './webhook-secrets';

@@ -30,6 +30,7 @@ import {
   SERVICES,
 } from './services';
 import { applyTopics, describePlan, TopicPlan, topicSpecOptionsFromEnv, topicSpecs } from './topics';
+import { devWebhookSecrets } from './webhook-secrets';
 
 /** What `up` started, so that `down` stops exactly that and nothing it found already running. */
 export interface UpState {
@@ -142,7 +143,7 @@ export async function upApps(
   options: { timeoutMs: number; only?: string[] },
   progress: Progress = () => undefined,
 ): Promise<AppStatus[]> {
-  const endpoints = localEndpoints(infra.kafkaBrokers, infra.postgres, ctx.env);
+  const endpoints = localEndpoints(infra.kafkaBrokers, infra.postgres, devWebhookSecrets(ctx.home, ctx.env), ctx.env);
   const services = availableServices(ctx.root).filter((s) => !options.only || options.only.includes(s.name));
   const tiers = [...new Set(services.map((s) => s.tier))].sort();
   const deadline = Date.now() + options.timeoutMs;

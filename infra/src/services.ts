@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { databaseUrl, PostgresServer } from './postgres';
 import { repoRoot } from './paths';
+import type { WebhookSecrets } from './webhook-secrets';
 
 /**
  * The apps `omnibus up` starts, in start order (lower tier first: what others need at start-up).
@@ -27,8 +28,20 @@ export interface ServiceDefinition {
 export const SERVICES: readonly ServiceDefinition[] = [
   { name: 'schema-registry', port: 8081, portEnv: 'SCHEMA_REGISTRY_PORT', database: 'registry', tier: 0 },
   { name: 'odoo-sim', port: 8069, portEnv: 'ODOO_SIM_PORT', tier: 0, dockerEnv: { ODOO_SIM_HOST: '0.0.0.0' } },
-  // The order service's gateway connector calls retail-sim's payment gateway (locally its default, 127.0.0.1:3010).
-  { name: 'order', port: 3001, portEnv: 'ORDER_PORT', database: 'order', tier: 1, dockerEnv: { ORDER_PAYMENT_GATEWAY_URL: 'http://retail-sim:3010' } },
+  // The order service's gateway connector calls retail-sim's payment gateway (locally its default,
+  // 127.0.0.1:3010); it accepts the gateway's and the carrier's webhooks signed with the platform's secrets.
+  {
+    name: 'order',
+    port: 3001,
+    portEnv: 'ORDER_PORT',
+    database: 'order',
+    tier: 1,
+    extraEnv: (platform) => ({
+      ORDER_PAYMENT_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [platform.webhookSecrets.payments] }),
+      ORDER_CARRIER_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [platform.webhookSecrets.carrier] }),
+    }),
+    dockerEnv: { ORDER_PAYMENT_GATEWAY_URL: 'http://retail-sim:3010' },
+  },
   { name: 'inventory', port: 3002, portEnv: 'INVENTORY_PORT', database: 'inventory', tier: 1 },
   { name: 'returns', port: 3003, portEnv: 'RETURNS_PORT', database: 'returns', tier: 1 },
   { name: 'finance-posting', port: 3004, portEnv: 'FINANCE_POSTING_PORT', database: 'finance', tier: 1 },
@@ -41,7 +54,20 @@ export const SERVICES: readonly ServiceDefinition[] = [
     extraEnv: (platform) => ({ ODOO_URL: platform.odooUrl }),
   },
   { name: 'webhooks', port: 3006, portEnv: 'WEBHOOKS_PORT', database: 'webhooks', tier: 1 },
-  { name: 'retail-sim', port: 3010, portEnv: 'RETAIL_SIM_PORT', tier: 2, dockerEnv: { RETAIL_SIM_HOST: '0.0.0.0' } },
+  {
+    name: 'retail-sim',
+    port: 3010,
+    portEnv: 'RETAIL_SIM_PORT',
+    tier: 2,
+    // Its gateway and its carrier report to the order service, each signing with its own secret.
+    extraEnv: (platform) => ({
+      RETAIL_SIM_WEBHOOK_URL: `${platform.orderUrl}/webhooks/payments/retail-sim`,
+      RETAIL_SIM_WEBHOOK_SECRET: platform.webhookSecrets.payments,
+      RETAIL_SIM_CARRIER_WEBHOOK_URL: `${platform.orderUrl}/webhooks/carriers/retail-sim`,
+      RETAIL_SIM_CARRIER_WEBHOOK_SECRET: platform.webhookSecrets.carrier,
+    }),
+    dockerEnv: { RETAIL_SIM_HOST: '0.0.0.0' },
+  },
 ];
 
 /** Where the apps find the platform: loopback addresses locally, service names under Docker. */
@@ -51,6 +77,10 @@ export interface PlatformEndpoints {
   databaseUrl: (database: string) => string;
   schemaRegistryUrl: string;
   odooUrl: string;
+  /** Where retail-sim's webhooks reach the order service. */
+  orderUrl: string;
+  /** What retail-sim signs its webhooks with and the order service checks them against. */
+  webhookSecrets: WebhookSecrets;
 }
 
 export function servicePort(service: ServiceDefinition, env: NodeJS.ProcessEnv = process.env): number {
@@ -65,13 +95,15 @@ export function serviceUrl(service: ServiceDefinition, env: NodeJS.ProcessEnv = 
   return `http://127.0.0.1:${servicePort(service, env)}`;
 }
 
-export function localEndpoints(kafkaBrokers: string[], postgres: PostgresServer, env: NodeJS.ProcessEnv = process.env): PlatformEndpoints {
+export function localEndpoints(kafkaBrokers: string[], postgres: PostgresServer, webhookSecrets: WebhookSecrets, env: NodeJS.ProcessEnv = process.env): PlatformEndpoints {
   const byName = (name: string) => SERVICES.find((s) => s.name === name)!;
   return {
     kafkaBrokers: kafkaBrokers.join(','),
     databaseUrl: (database) => databaseUrl(postgres, database),
     schemaRegistryUrl: env.SCHEMA_REGISTRY_URL ?? serviceUrl(byName('schema-registry'), env),
     odooUrl: env.ODOO_URL ?? serviceUrl(byName('odoo-sim'), env),
+    orderUrl: serviceUrl(byName('order'), env),
+    webhookSecrets,
   };
 }
 

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { repoRoot } from '../src/paths';
 import { availableServices, PlatformEndpoints, serviceEnvironment, SERVICES } from '../src/services';
+import { WEBHOOK_SECRET_ENV } from '../src/webhook-secrets';
 
 interface ComposeService {
   image?: string;
@@ -16,12 +17,17 @@ const compose = parse(fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'),
   services: Record<string, ComposeService>;
 };
 
-/** How the apps reach the platform inside Compose: by service name. */
+/** A variable Compose must be given (no secret in the file): `docker compose up` stops, saying where to look, without it. */
+const required = (name: string) => `\${${name}:?set ${name} (whsec_<base64>), see the top of docker-compose.yml}`;
+
+/** How the apps reach the platform inside Compose: by service name; the webhook secrets from the user's environment. */
 const docker: PlatformEndpoints = {
   kafkaBrokers: 'kafka:29092',
   databaseUrl: (database) => `postgres://postgres@postgres:5432/${database}`,
   schemaRegistryUrl: 'http://schema-registry:8081',
   odooUrl: 'http://odoo-sim:8069',
+  orderUrl: 'http://order:3001',
+  webhookSecrets: { payments: required(WEBHOOK_SECRET_ENV.payments), carrier: required(WEBHOOK_SECRET_ENV.carrier) },
 };
 
 /** The broker settings kafka.sh writes, as a map (paths and listeners differ by design). */
@@ -60,6 +66,13 @@ describe('docker-compose.yml', () => {
     for (const service of availableServices()) {
       expect(apps).toContain(service.name); // add it to docker-compose.yml like the others
     }
+  });
+
+  it('commits no webhook secret: every one comes from a variable the user sets', () => {
+    const text = fs.readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8');
+    expect(text.match(/whsec_[A-Za-z0-9+/=]{8,}/g)).toBeNull();
+    expect(compose.services['retail-sim'].environment?.RETAIL_SIM_CARRIER_WEBHOOK_SECRET).toBe(required('OMNIBUS_CARRIER_WEBHOOK_SECRET'));
+    expect(compose.services.order.environment?.ORDER_PAYMENT_WEBHOOK_SECRETS).toBe(`{"retail-sim":["${required('OMNIBUS_PAYMENT_WEBHOOK_SECRET')}"]}`);
   });
 
   it.each(SERVICES.map((s) => [s.name, s] as const))('gives %s the same environment, port and entry point as omnibus up', (name, service) => {

@@ -3,6 +3,7 @@ import { SERVICE_DATABASES, platformDatabases } from '../src/postgres';
 import { localEndpoints, serviceDatabases, serviceEnvironment, servicePort, SERVICES } from '../src/services';
 
 const byName = (name: string) => SERVICES.find((s) => s.name === name)!;
+const secrets = { payments: 'whsec_cGF5bWVudHM=', carrier: 'whsec_Y2Fycmllcg==' };
 
 describe('the services table', () => {
   it('follows the operator contract: ports and start order', () => {
@@ -32,7 +33,7 @@ describe('the services table', () => {
   });
 
   it('gives an app its port (also under its own variable), the platform addresses and its own database', () => {
-    const endpoints = localEndpoints(['127.0.0.1:9092'], { host: '127.0.0.1', port: 5432, user: 'postgres' }, {});
+    const endpoints = localEndpoints(['127.0.0.1:9092'], { host: '127.0.0.1', port: 5432, user: 'postgres' }, secrets, {});
     expect(serviceEnvironment(byName('odoo-adapter'), endpoints, 3005)).toEqual({
       PORT: '3005',
       ODOO_ADAPTER_PORT: '3005',
@@ -44,11 +45,25 @@ describe('the services table', () => {
   });
 
   it('moves every address when ports are overridden, and rejects a port that is not one', () => {
-    const env = { SCHEMA_REGISTRY_PORT: '18081', ODOO_SIM_PORT: '18069' };
-    const endpoints = localEndpoints(['127.0.0.1:19092'], { host: '127.0.0.1', port: 55432, user: 'postgres' }, env);
+    const env = { SCHEMA_REGISTRY_PORT: '18081', ODOO_SIM_PORT: '18069', ORDER_PORT: '13001' };
+    const endpoints = localEndpoints(['127.0.0.1:19092'], { host: '127.0.0.1', port: 55432, user: 'postgres' }, secrets, env);
     expect(endpoints.schemaRegistryUrl).toBe('http://127.0.0.1:18081');
     expect(endpoints.odooUrl).toBe('http://127.0.0.1:18069');
+    expect(serviceEnvironment(byName('retail-sim'), endpoints, 3010).RETAIL_SIM_CARRIER_WEBHOOK_URL).toBe('http://127.0.0.1:13001/webhooks/carriers/retail-sim');
     expect(servicePort(byName('order'), { ORDER_PORT: '13001' })).toBe(13001);
     expect(() => servicePort(byName('order'), { ORDER_PORT: 'x' })).toThrow('ORDER_PORT must be a port number, got "x"');
+  });
+
+  it("wires retail-sim's gateway and carrier webhooks to the order service, each with its own secret the order service checks", () => {
+    const endpoints = localEndpoints(['127.0.0.1:9092'], { host: '127.0.0.1', port: 5432, user: 'postgres' }, secrets, {});
+    expect(serviceEnvironment(byName('retail-sim'), endpoints, 3010)).toMatchObject({
+      RETAIL_SIM_WEBHOOK_URL: 'http://127.0.0.1:3001/webhooks/payments/retail-sim',
+      RETAIL_SIM_WEBHOOK_SECRET: secrets.payments,
+      RETAIL_SIM_CARRIER_WEBHOOK_URL: 'http://127.0.0.1:3001/webhooks/carriers/retail-sim',
+      RETAIL_SIM_CARRIER_WEBHOOK_SECRET: secrets.carrier,
+    });
+    const order = serviceEnvironment(byName('order'), endpoints, 3001);
+    expect(JSON.parse(order.ORDER_PAYMENT_WEBHOOK_SECRETS)).toEqual({ 'retail-sim': [secrets.payments] });
+    expect(JSON.parse(order.ORDER_CARRIER_WEBHOOK_SECRETS)).toEqual({ 'retail-sim': [secrets.carrier] });
   });
 });

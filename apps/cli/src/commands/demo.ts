@@ -5,7 +5,9 @@ import { fail } from '../output';
 
 export function command(): Command {
   return new Command('demo')
-    .description('against a running platform (omnibus up): orders from a web shop into Odoo and back, their events on Kafka, a stock change from Odoo')
+    .description(
+      "against a running platform (omnibus up): orders from a web shop into Odoo, shipped in parcels with retail-sim's carrier until completed (deliveries, captures, invoices in Odoo), their events on Kafka, a stock change from Odoo",
+    )
     .option('--orders <n>', `how many orders to post (1-${MAX_DEMO_ORDERS})`, integerIn(1, MAX_DEMO_ORDERS), 3)
     .option('--timeout <seconds>', 'how long each step may take', integerIn(1, 600), 30)
     .option('--no-stock', 'skip the stock change in Odoo')
