@@ -43,7 +43,25 @@ import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp
 
 jest.setTimeout(60_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'odoo.commands', 'odoo.results', 'inventory.commands', 'retail.reservations', 'retail.inventory', 'payments.commands', 'retail.payments', 'retail.shipments'] as const;
+// Every catalogue topic the apps here read or write gets this file's own name, so nothing shared is read.
+const CATALOGUE_TOPICS = [
+  'retail.orders',
+  'odoo.commands',
+  'odoo.results',
+  'inventory.commands',
+  'retail.reservations',
+  'retail.inventory',
+  'payments.commands',
+  'retail.payments',
+  'retail.shipments',
+  'retail.returns',
+  'retail.catalog',
+  'retail.customers',
+  'retail.finance',
+  'retail.locations',
+  'odoo.stock-snapshots',
+  'inventory.checks',
+] as const;
 // The gateway's webhook secrets, made by this test: the current one, the previous one (still accepted
 // while the gateway rotates) and a retired one (no longer configured).
 const whsec = () => `whsec_${randomBytes(24).toString('base64')}`;

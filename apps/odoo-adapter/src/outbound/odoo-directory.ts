@@ -47,11 +47,13 @@ export class OdooDirectory {
   }
 
   /**
-   * The company's sale tax of `ratePercent` (what the channel charged on a line, as a share of its net),
-   * price-included or not as the order's prices are. Matched to a hundredth of a percent, as channels
-   * round. A rate Odoo has no tax for refuses the command: Odoo adding its own would bill another amount.
+   * The company's sale tax that gives the tax the channel charged on a line: `taxMinor` on `netMinor`
+   * (minor units), price-included or not as the order's prices are. A channel rounds each line's tax to
+   * the minor unit, so a tax fits when its rate on the net lands within half a minor unit of what the
+   * channel charged (3.30 on 21.98 is Odoo's 15 %, though 15.01 % by division). No tax fits: the command
+   * is refused, because Odoo adding its own would bill another amount.
    */
-  async saleTaxId(company: ResolvedCompany, ratePercent: number, priceIncluded: boolean): Promise<number> {
+  async saleTaxId(company: ResolvedCompany, line: { netMinor: number; taxMinor: number }, priceIncluded: boolean): Promise<number> {
     let taxes = this.saleTaxes.get(company.odooCompanyId);
     if (!taxes) {
       taxes = this.odoo.searchRead<{ id: number; amount: number; price_include: boolean }>(
@@ -62,8 +64,12 @@ export class OdooDirectory {
       this.saleTaxes.set(company.odooCompanyId, taxes);
       taxes.catch(() => this.saleTaxes.delete(company.odooCompanyId));
     }
-    const found = (await taxes).find((tax) => Math.abs(tax.amount - ratePercent) < 0.01 && Boolean(tax.price_include) === priceIncluded);
-    if (!found) throw new CommandRejectedError(`Odoo company ${company.companyId} has no ${priceIncluded ? 'price-included ' : ''}sale tax of ${ratePercent.toFixed(2)}%`, 'MISSING_RECORD');
+    const fits = (tax: { amount: number }) => Math.abs((line.netMinor * tax.amount) / 100 - line.taxMinor) <= 0.5 + 1e-9;
+    const found = (await taxes).find((tax) => Boolean(tax.price_include) === priceIncluded && fits(tax));
+    if (!found) {
+      const rate = ((line.taxMinor / line.netMinor) * 100).toFixed(2);
+      throw new CommandRejectedError(`Odoo company ${company.companyId} has no ${priceIncluded ? 'price-included ' : ''}sale tax of ${rate}% (or one that gives ${line.taxMinor} on ${line.netMinor})`, 'MISSING_RECORD');
+    }
     return found.id;
   }
 

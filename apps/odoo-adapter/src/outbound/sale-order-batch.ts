@@ -141,7 +141,7 @@ export class SaleOrderBatch {
       const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
       const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
       const net = gross - line.discount.amountMinor - (command.pricesIncludeTax ? line.tax.amountMinor : 0);
-      const taxes = line.tax.amountMinor > 0 && net > 0 ? [await this.directory.saleTaxId(company, (line.tax.amountMinor / net) * 100, command.pricesIncludeTax)] : [];
+      const taxes = line.tax.amountMinor > 0 && net > 0 ? [await this.directory.saleTaxId(company, { netMinor: net, taxMinor: line.tax.amountMinor }, command.pricesIncludeTax)] : [];
       lines.push([
         0,
         0,
