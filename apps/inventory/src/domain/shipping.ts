@@ -17,15 +17,8 @@ export interface ParcelLine {
   quantity: Milli;
 }
 
-/** A quantity a parcel takes out of one reservation line. */
-export interface Take {
-  reservationId: string;
-  committed: boolean;
-  lineId: string;
-  sku: string;
-  locationId: string;
-  quantity: Milli;
-}
+/** A quantity a parcel takes out of one reservation line (that line, with what is taken as its quantity). */
+export type Take = HoldingLine;
 
 /**
  * What a parcel leaving `locationId` consumes of the order's reservation lines. Per parcel line, the
