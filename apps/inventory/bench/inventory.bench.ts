@@ -116,7 +116,7 @@ async function stopInstance({ child }: { child: ChildProcess }): Promise<void> {
 async function main(): Promise<void> {
   console.log(`inventory bench on ${cpus().length} cores, load ${loadavg()[0].toFixed(1)}`);
   const consumer = uniqueName('inventory-bench');
-  const [registry, { topics }] = await Promise.all([startSchemaRegistry('inventory'), createUniqueTopics(['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks'], [consumer])]);
+  const [registry, { topics }] = await Promise.all([startSchemaRegistry('inventory'), createUniqueTopics(['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks', 'retail.shipments'], [consumer])]);
   const database = await createTestDatabase('inventory_bench');
   const env = {
     ...(testServiceEnv(database.url) as Record<string, string>),

@@ -18,6 +18,7 @@ import { inventoryProviders } from './messaging.providers';
 import { ExpirySweeper } from './reservations/expiry-sweeper';
 import { ReservationHandlers } from './reservations/reservation.handlers';
 import { ReservationService } from './reservations/reservation-service';
+import { ShipmentHandlers } from './reservations/shipment.handlers';
 import { InvariantMonitor, InvariantsController } from './stock/invariants.controller';
 
 /**
@@ -33,7 +34,7 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [ReservationHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController, OdooLocationHandlers, LocationsController, StockSnapshotHandlers, DriftController],
+  controllers: [ReservationHandlers, ShipmentHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController, OdooLocationHandlers, LocationsController, StockSnapshotHandlers, DriftController],
   providers: [...inventoryProviders, ChunkWork, AvailabilityProjection, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher, OdooLocations, DriftCheck],
   exports: [...inventoryProviders],
 })

@@ -12,6 +12,11 @@ export const inventoryMetrics = {
     labelNames: ['source'],
     buckets: [0.1, 0.5, 1, 5, 15, 60, 300, 900, 3600, 14400, 86400],
   }),
+  shipmentLines: counter({
+    name: 'inventory_shipment_lines_total',
+    help: 'Lines of dispatched parcels, by outcome: reserved (taken out of the order\'s reservation), unreserved (more than it held there: the rest lowers on-hand only), unknown_location, replayed (shipment applied already)',
+    labelNames: ['outcome'],
+  }),
   invariantViolations: gauge({ name: 'inventory_invariant_violations', help: 'Stock invariant violations found by the last check (alert when above 0)' }),
   chunkSeconds: histogram({
     name: 'inventory_chunk_seconds',

@@ -1,4 +1,4 @@
-import { CommitReservation, ReleaseReservation, ReservationRejected, ReserveStock, StockPositionChanged, StockReserved } from '@omnibus/contracts';
+import { CommitReservation, ReleaseReservation, ReservationRejected, ReserveStock, ShipmentDispatched, StockPositionChanged, StockReserved } from '@omnibus/contracts';
 import { createService, issueToken, RunningService } from '@omnibus/service-kit';
 import { describeStandardService, testServiceEnv, TestService } from '@omnibus/service-kit/testing';
 import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
@@ -6,14 +6,14 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { runOmnibus } from '@omnibus/testing';
-import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '@omnibus/messaging/testing';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, PublishedRecord, startSchemaRegistry } from '@omnibus/messaging/testing';
 import type { InventoryConfig } from './config';
 import { inventoryService } from './service';
 import { checkInvariants } from './stock/invariants';
 
 jest.setTimeout(90_000);
 
-const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks'] as const;
+const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks', 'retail.shipments'] as const;
 const consumerService = uniqueName('inventory-test');
 const savedEnv = { ...process.env };
 let registry: AppProcess;
@@ -87,6 +87,9 @@ describeStandardService(
       }, { timeoutMs: 30_000, what: `answer to the reservation of ${orderId}` });
       return events;
     };
+
+    const handled = (record: PublishedRecord) =>
+      waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [record.headers.ce_id])).length === 1, { what: `event ${record.headers.ce_id} to be handled` });
 
     describe('stock feeds', () => {
       it('refuses a malformed batch with 400 naming each field, and applies none of it', async () => {
@@ -262,12 +265,93 @@ describeStandardService(
         const replay = await publisher.publish(ReleaseReservation, release, topics['inventory.commands']); // the same command, a new event id
         const [released] = await recorder.waitFor(reserve.orderId, 'com.omnibus.reservation.ReservationReleased');
         expect(released.value).toMatchObject({ reason: 'ORDER_CANCELLED', fullyReleased: true, lines: [{ sku: 'CMT-1', quantity: { milli: 2000 } }] });
-        await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [replay.headers.ce_id])).length === 1, { what: 'the replayed release to be handled' });
+        await handled(replay);
         // The replay moved nothing and answered nothing new: one release in the ledger, one ReservationReleased.
         expect(await db.query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = 'CMT-1' AND movement = 'release'`)).toEqual([{ n: 1 }]);
         expect(await position('CMT-1', 'wh-north')).toMatchObject({ onHand: 5000, reserved: 0, committed: 0 });
         expect(recorder.of(reserve.orderId, 'com.omnibus.reservation.ReservationReleased')).toHaveLength(1);
         expect(await checkInvariants(db.manager)).toEqual([]);
+      });
+
+      describe('shipments', () => {
+        const parcel = (orderId: string, sku: string, quantity: number, shipmentId = uuidv7()): ShipmentDispatched => ({
+          shipmentId,
+          orderId,
+          companyId: 'omnibus-retail',
+          fromLocation: { locationId: 'wh-north', locationType: 'WAREHOUSE' },
+          lines: [{ lineId: '1', sku, quantity: { milli: quantity * 1000 }, unitCost: null }],
+          finalShipment: false,
+          carrier: 'dhl',
+          trackingNumber: null,
+          trackingUrl: null,
+          shipTo: null,
+          occurredAt: new Date(),
+        });
+        const ship = async (shipment: ShipmentDispatched) => handled(await publisher.publish(ShipmentDispatched, shipment, topics['retail.shipments']));
+        const reserveHeld = async (sku: string, quantity: number) => {
+          const reserve = reserveCommand(sku, quantity);
+          await publisher.publish(ReserveStock, reserve, topics['inventory.commands']);
+          expect((await answerOf(reserve.orderId))[0].type).toBe(StockReserved.type);
+          return reserve.orderId;
+        };
+        const release = async (orderId: string) => {
+          await publisher.publish(ReleaseReservation, { commandId: uuidv7(), orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() }, topics['inventory.commands']);
+          return (await recorder.waitFor(orderId, 'com.omnibus.reservation.ReservationReleased'))[0];
+        };
+        const webAt = async (sku: string) =>
+          ((await (await service.request(`/availability?skus=${sku}&channel=web&region=eu-north`, { headers: { authorization: `Bearer ${wms}` } })).json()) as any).skus[0];
+        const reservation = async (orderId: string) =>
+          (await db.query(`SELECT r.status, l.quantity::int AS quantity, l.shipped::int AS shipped FROM reservations r JOIN reservation_lines l USING (reservation_id) WHERE r.order_id = $1`, [orderId]))[0];
+
+        it('a partial parcel takes its units out of the committed reservation and the on-hand (once per shipment id); a later release gives back only the rest', async () => {
+          await feed([count('SHP-1', 'wh-north', '10')]);
+          const orderId = await reserveHeld('SHP-1', 5);
+          await publisher.publish(CommitReservation, { commandId: uuidv7(), orderId, occurredAt: new Date() }, topics['inventory.commands']);
+          await recorder.waitFor(orderId, 'com.omnibus.reservation.ReservationCommitted');
+
+          const first = parcel(orderId, 'SHP-1', 2);
+          await ship(first);
+          expect(await position('SHP-1', 'wh-north')).toEqual({ onHand: 8000, reserved: 0, committed: 3000, unavailable: 0 });
+          expect(await reservation(orderId)).toEqual({ status: 'committed', quantity: 3000, shipped: 2000 });
+          // The shipped units no longer count against availability: 8 on hand − 3 committed.
+          expect(await webAt('SHP-1')).toMatchObject({ availableToPromise: '5', locations: [{ locationId: 'wh-north', onHand: '8', committed: '3', available: '5' }] });
+
+          await ship(first); // the same shipment under a new event id: nothing ships twice
+          expect(await position('SHP-1', 'wh-north')).toMatchObject({ onHand: 8000, committed: 3000 });
+          expect(await db.query(`SELECT on_hand_delta::int AS "onHand", committed_delta::int AS committed, source, source_event_id AS "sourceEventId" FROM stock_ledger WHERE sku = 'SHP-1' AND movement = 'ship'`)).toEqual([
+            { onHand: -2000, committed: -2000, source: 'shipments', sourceEventId: first.shipmentId },
+          ]);
+
+          // The warehouse's next count already reflects the parcel: availability stays right.
+          await feed([count('SHP-1', 'wh-north', '8')]);
+          expect(await webAt('SHP-1')).toMatchObject({ availableToPromise: '5' });
+
+          const released = await release(orderId);
+          expect(released.value).toMatchObject({ lines: [{ sku: 'SHP-1', quantity: { milli: 3000 }, location: { locationId: 'wh-north' } }] });
+          expect(await position('SHP-1', 'wh-north')).toEqual({ onHand: 8000, reserved: 0, committed: 0, unavailable: 0 });
+          expect(await webAt('SHP-1')).toMatchObject({ availableToPromise: '8' });
+          expect(await checkInvariants(db.manager)).toEqual([]);
+        });
+
+        it('the last parcel fulfils the reservation (a held one too), more than was held lowers the on-hand only, and a later release releases nothing of it', async () => {
+          await feed([count('SHP-2', 'wh-north', '10')]);
+          const orderId = await reserveHeld('SHP-2', 3);
+          await ship(parcel(orderId, 'SHP-2', 1));
+          expect(await position('SHP-2', 'wh-north')).toMatchObject({ onHand: 9000, reserved: 2000 });
+          // 3 in the last parcel, 2 still held: the extra unit really left, so on-hand drops by 3.
+          await ship({ ...parcel(orderId, 'SHP-2', 3), finalShipment: true });
+          expect(await position('SHP-2', 'wh-north')).toEqual({ onHand: 6000, reserved: 0, committed: 0, unavailable: 0 });
+          expect(await reservation(orderId)).toEqual({ status: 'fulfilled', quantity: 0, shipped: 3000 });
+          expect(await webAt('SHP-2')).toMatchObject({ availableToPromise: '6' });
+
+          const released = await release(orderId);
+          expect(released.value).toMatchObject({ lines: [] });
+          expect(await position('SHP-2', 'wh-north')).toMatchObject({ onHand: 6000, reserved: 0 });
+          expect(await db.query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = 'SHP-2' AND movement = 'release'`)).toEqual([{ n: 0 }]);
+          const metrics = await (await service.request('/metrics')).text();
+          expect(metrics).toMatch(/inventory_shipment_lines_total\{[^}]*outcome="unreserved"[^}]*\} 1/);
+          expect(await checkInvariants(db.manager)).toEqual([]);
+        });
       });
 
       it("applies Odoo's StockPositionChanged from retail.inventory, never an older observation over a newer one", async () => {

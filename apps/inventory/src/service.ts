@@ -11,6 +11,7 @@ import { AvailabilityProjection1795700000300 } from './migrations/1795700000300-
 import { OdooLocationsDriftAlerts1795700000500 } from './migrations/1795700000500-OdooLocationsDriftAlerts';
 import { AvailabilityRenderedParts1795700000600 } from './migrations/1795700000600-AvailabilityRenderedParts';
 import { ChannelHoldings1795700000700 } from './migrations/1795700000700-ChannelHoldings';
+import { Shipments1795700000800 } from './migrations/1795700000800-Shipments';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const inventoryService = defineService({
@@ -20,13 +21,13 @@ export const inventoryService = defineService({
   // Availability reads are the hot path for channels and carry no operator action to audit; their
   // failures are still logged.
   quietReads: /^\/availability(\?|$)/,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, AvailabilityProjection1795700000300, OdooLocationsDriftAlerts1795700000500, AvailabilityRenderedParts1795700000600, ChannelHoldings1795700000700],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, StockLedger1795700000100, AvailabilityFeed1795700000200, AvailabilityProjection1795700000300, OdooLocationsDriftAlerts1795700000500, AvailabilityRenderedParts1795700000600, ChannelHoldings1795700000700, Shipments1795700000800],
   // The command and stock-event consumer runs in this process, beside the HTTP API.
   configure: (app, config) => {
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.INVENTORY_CONSUMER_SERVICE,
-      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory'), topicFor(config, 'retail.locations'), topicFor(config, 'odoo.stock-snapshots')],
+      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory'), topicFor(config, 'retail.locations'), topicFor(config, 'odoo.stock-snapshots'), topicFor(config, 'retail.shipments')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),

@@ -21,7 +21,7 @@ jest.setTimeout(120_000);
 
 const CATALOGUE_TOPICS = [
   'odoo.commands', 'odoo.results', 'retail.catalog', 'retail.customers', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots',
-  'inventory.commands', 'retail.reservations', 'inventory.checks',
+  'inventory.commands', 'retail.reservations', 'inventory.checks', 'retail.shipments',
 ] as const;
 const adapterConsumer = uniqueName('odoo-adapter-inventory');
 const inventoryConsumer = uniqueName('inventory-odoo');

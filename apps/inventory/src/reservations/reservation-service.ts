@@ -10,10 +10,12 @@ import {
   ReservationReleased,
   ReserveStock,
   ReservedLine,
+  ShipmentDispatched,
   StockReserved,
 } from '@omnibus/contracts';
 import type { OutgoingEvent } from '@omnibus/messaging';
-import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
+import { ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { InventoryConfig } from '../config';
@@ -21,6 +23,7 @@ import type { ChunkFlusher } from '../consumer/chunk-work';
 import { allocationHeadroom, allocationShortLines, channelPool, ChannelView, PositionParts } from '../domain/atp';
 import { channelView } from '../domain/channel-view';
 import { LocationKind, Network } from '../domain/network';
+import { consumeReservations } from '../domain/shipping';
 import { allocate, AllocatedPart, Candidate } from '../domain/sourcing';
 import { inventoryMetrics } from '../metrics';
 import { refreshAvailability } from '../availability/availability-projection';
@@ -29,6 +32,7 @@ import { NETWORK } from '../tokens';
 
 const LOCATION_TYPE: Record<LocationKind, LocationType> = { store: 'STORE', warehouse: 'WAREHOUSE', drop_ship: 'DROPSHIP', in_transit: 'IN_TRANSIT' };
 const RESERVATIONS_SOURCE = 'reservations';
+const SHIPMENTS_SOURCE = 'shipments';
 const positionKey = (sku: string, locationId: string) => `${sku}\u0000${locationId}`;
 
 interface StoredAnswer {
@@ -45,11 +49,17 @@ interface HeldReservation {
   lines: AllocatedPart[];
 }
 
-/** A reservation command of `inventory.commands`, as decided in a chunk. */
+/** A reservation command of `inventory.commands`, or a parcel that left (`retail.shipments`), as decided in a chunk. */
 export type ReservationCommand =
   | { kind: 'reserve'; command: ReserveStock }
   | { kind: 'release'; command: ReleaseReservation }
-  | { kind: 'commit'; command: CommitReservation };
+  | { kind: 'commit'; command: CommitReservation }
+  | { kind: 'ship'; shipment: ShipmentDispatched };
+
+type OrderCommand = Exclude<ReservationCommand, { kind: 'reserve' }>;
+/** What makes a release, commit or shipment happen once (`reservation_commands`): its command id, or its shipment id. */
+const onceKey = (item: OrderCommand) => (item.kind === 'ship' ? `shipment:${item.shipment.shipmentId}` : item.command.commandId);
+const orderOf = (item: OrderCommand) => (item.kind === 'ship' ? item.shipment.orderId : item.command.orderId);
 
 /** A reservation as the chunk leaves it: new ones are inserted, known ones updated if their status moved. */
 interface ChunkReservation extends HeldReservation {
@@ -81,6 +91,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
   constructor(
     @Inject(NETWORK) private readonly network: Network,
     @Inject(SERVICE_CONFIG) private readonly config: InventoryConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
 
   /** A delivery chunk of commands (ChunkWork): decided together. */
@@ -99,17 +110,17 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
       );
       for (const row of rows) answered.set(row.commandId, row.answer);
     }
-    const others = commands.filter((item) => item.kind !== 'reserve');
+    const others = commands.filter((item): item is OrderCommand => item.kind !== 'reserve');
     const fresh = new Set<string>();
     const open = new Map<string, ChunkReservation[]>();
     const latest = new Map<string, string>();
     if (others.length) {
       const inserted: Array<{ command_id: string }> = await manager.query(
         `INSERT INTO reservation_commands (command_id, order_id, kind) SELECT * FROM unnest($1::text[], $2::text[], $3::text[]) ON CONFLICT DO NOTHING RETURNING command_id`,
-        [others.map((item) => item.command.commandId), others.map((item) => item.command.orderId), others.map((item) => item.kind)],
+        [others.map(onceKey), others.map(orderOf), others.map((item) => item.kind)],
       );
       for (const row of inserted) fresh.add(row.command_id);
-      const orderIds = [...new Set(others.filter((item) => fresh.has(item.command.commandId)).map((item) => item.command.orderId))];
+      const orderIds = [...new Set(others.filter((item) => fresh.has(onceKey(item))).map(orderOf))];
       if (orderIds.length) {
         const locked: Array<{ reservationId: string }> = await manager.query(
           `SELECT reservation_id AS "reservationId" FROM reservations WHERE order_id = ANY($1) AND status IN ('held', 'committed') ORDER BY reservation_id FOR UPDATE`,
@@ -126,11 +137,21 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
       }
     }
 
+    const parcels = others.flatMap((item) => (item.kind === 'ship' && fresh.has(onceKey(item)) ? [item.shipment] : []));
     const skus = [
       ...commands.flatMap((item) => (item.kind === 'reserve' && !answered.has(item.command.commandId) ? item.command.lines.map((line) => line.sku) : [])),
       ...[...open.values()].flat().flatMap((reservation) => reservation.lines.map((line) => line.sku)),
+      ...parcels.flatMap((shipment) => shipment.lines.map((line) => line.sku)),
     ];
     await lockSkus(manager, skus);
+    // Under the SKU locks, before the positions are locked: a parcel may leave a known location that has no row of its SKU yet.
+    const shippedFrom = parcels.flatMap((shipment) => (this.network.location(shipment.fromLocation.locationId) ? shipment.lines.map((line) => ({ sku: line.sku, locationId: shipment.fromLocation.locationId })) : []));
+    if (shippedFrom.length) {
+      await manager.query(`INSERT INTO stock_positions (sku, location_id) SELECT * FROM unnest($1::text[], $2::text[]) ON CONFLICT DO NOTHING`, [
+        shippedFrom.map((position) => position.sku),
+        shippedFrom.map((position) => position.locationId),
+      ]);
+    }
     const rows = await lockPositionsOfSkus(manager, skus);
     const figures = new Map<string, Figures>(rows.map((row) => [positionKey(row.sku, row.locationId), { ...row }]));
     const bySku = new Map<string, typeof rows>();
@@ -147,6 +168,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
 
     const changes: PositionChange[] = [];
     const touched: ChunkReservation[] = [];
+    const shippedLines: Array<{ reservationId: string; lineId: string; locationId: string; quantity: number }> = [];
     const move = (parts: AllocatedPart[], movement: PositionChange['movement'], delta: { reserved?: number; committed?: number }, eventId: string) => {
       for (const change of this.changes(parts, movement, delta, eventId, now)) {
         const row = figures.get(positionKey(change.sku, change.locationId))!;
@@ -208,10 +230,28 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
             return { topic: topicFor(this.config, ReservationCommitted.topic), type: ReservationCommitted.type, key: command.orderId, payload };
           });
         }
+        case 'ship': {
+          const { shipment } = item;
+          if (!fresh.delete(onceKey(item))) {
+            // The shipment was applied already (a replay under a new event id): nothing ships twice.
+            inventoryMetrics.shipmentLines.inc({ outcome: 'replayed' }, shipment.lines.length);
+            return [];
+          }
+          const held = open.get(shipment.orderId) ?? [];
+          for (const reservation of this.ship(shipment, held, figures, holdings, changes, shippedLines, now)) {
+            if (!touched.includes(reservation)) touched.push(reservation);
+          }
+          const stillOpen = held.filter((reservation) => reservation.status !== 'fulfilled');
+          if (stillOpen.length) open.set(shipment.orderId, stillOpen);
+          else open.delete(shipment.orderId);
+          // Nothing to answer: the order service learns nothing new; availability follows through the projection.
+          return [];
+        }
       }
     });
 
     await this.writeReservations(manager, touched);
+    await this.writeShippedLines(manager, shippedLines);
     await applyChanges(manager, changes);
     const moved = [...new Set(changes.map((change) => change.sku))];
     await refreshAvailability(manager, this.network, moved, holdings);
@@ -277,6 +317,79 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     };
   }
 
+  /**
+   * One parcel against the order's open reservations (locked) and the chunk's figures: each take out of
+   * a line lowers its quantity and the position's committed (or reserved) and on-hand, a `ship`
+   * movement; what no line holds there left anyway and lowers the on-hand only. A reservation with
+   * nothing left becomes `fulfilled`. Returns the reservations it moved.
+   */
+  private ship(
+    shipment: ShipmentDispatched,
+    held: ChunkReservation[],
+    figures: Map<string, Figures>,
+    holdings: Holdings,
+    changes: PositionChange[],
+    shippedLines: Array<{ reservationId: string; lineId: string; locationId: string; quantity: number }>,
+    now: Date,
+  ): ChunkReservation[] {
+    const locationId = shipment.fromLocation.locationId;
+    const byId = new Map(held.map((reservation) => [reservation.reservationId, reservation]));
+    const holding = held.flatMap((reservation) => reservation.lines.map((line) => ({ ...line, reservationId: reservation.reservationId, committed: reservation.status === 'committed' })));
+    const parcel = shipment.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: line.quantity.milli }));
+    const { takes, unreserved } = consumeReservations(holding, locationId, parcel);
+    const base = { locationId, movement: 'ship' as const, source: SHIPMENTS_SOURCE, sourceEventId: shipment.shipmentId, occurredAt: now };
+    const moved = new Set<ChunkReservation>();
+    for (const take of takes) {
+      const reservation = byId.get(take.reservationId)!;
+      const line = reservation.lines.find((part) => part.lineId === take.lineId && part.locationId === take.locationId)!;
+      line.quantity -= take.quantity;
+      shippedLines.push({ reservationId: take.reservationId, lineId: take.lineId, locationId, quantity: take.quantity });
+      const bucket = take.committed ? { committed: -take.quantity } : { reserved: -take.quantity };
+      changes.push({ ...base, sku: take.sku, onHand: -take.quantity, ...bucket });
+      const row = figures.get(positionKey(take.sku, locationId))!;
+      row.onHand -= take.quantity;
+      row[take.committed ? 'committed' : 'reserved'] -= take.quantity;
+      const bySkuHeld = holdings.get(take.sku);
+      if (bySkuHeld && reservation.channelId in bySkuHeld) bySkuHeld[reservation.channelId] -= take.quantity;
+      moved.add(reservation);
+    }
+    for (const reservation of moved) {
+      reservation.lines = reservation.lines.filter((line) => line.quantity > 0);
+      if (reservation.lines.length === 0) Object.assign(reservation, { status: 'fulfilled', expiresAt: null, moved: true });
+    }
+    for (const rest of unreserved) {
+      const row = figures.get(positionKey(rest.sku, locationId));
+      const context = { shipmentId: shipment.shipmentId, orderId: shipment.orderId, sku: rest.sku, locationId, quantityMilli: rest.quantity };
+      if (!row) {
+        // Not a location of the stock network: nothing of it is kept, as for feeds.
+        inventoryMetrics.shipmentLines.inc({ outcome: 'unknown_location' });
+        this.logger.warn(context, 'a parcel left a location not in the stock network; its on-hand is not kept, nothing applied');
+        continue;
+      }
+      // Goods that left without being reserved there: the stock really left.
+      changes.push({ ...base, sku: rest.sku, onHand: -rest.quantity });
+      row.onHand -= rest.quantity;
+      inventoryMetrics.shipmentLines.inc({ outcome: 'unreserved' });
+      this.logger.warn(context, 'a parcel carried more than the order held at its location; the rest lowers the on-hand only');
+    }
+    // At most one unreserved rest per parcel line: the others were all taken out of the reservation.
+    inventoryMetrics.shipmentLines.inc({ outcome: 'reserved' }, parcel.length - unreserved.length);
+    return [...moved];
+  }
+
+  /** The quantities parcels took out of reservation lines: held less, shipped more, in one statement. */
+  private async writeShippedLines(manager: EntityManager, lines: Array<{ reservationId: string; lineId: string; locationId: string; quantity: number }>): Promise<void> {
+    if (lines.length === 0) return;
+    await manager.query(
+      `UPDATE reservation_lines AS l SET quantity = l.quantity - v.quantity, shipped = l.shipped + v.quantity
+         FROM (SELECT reservation_id, line_id, location_id, sum(quantity) AS quantity
+                 FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(reservation_id, line_id, location_id, quantity)
+                GROUP BY reservation_id, line_id, location_id) AS v
+        WHERE l.reservation_id = v.reservation_id AND l.line_id = v.line_id AND l.location_id = v.location_id`,
+      [lines.map((line) => line.reservationId), lines.map((line) => line.lineId), lines.map((line) => line.locationId), lines.map((line) => line.quantity)],
+    );
+  }
+
   /** Per SKU of the order: what the channel's locations can give now and what its allocation still allows. */
   private allocationLimits(view: ChannelView, lines: Array<{ sku: string }>, bySku: Map<string, PositionRow[]>, figures: Map<string, Figures>, holdings: Holdings) {
     const limits = new Map<string, { pool: number; headroom: number }>();
@@ -326,7 +439,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
   private async updateStatuses(manager: EntityManager, reservations: HeldReservation[]): Promise<void> {
     if (reservations.length === 0) return;
     await manager.query(
-      `UPDATE reservations AS r SET status = v.status, expires_at = CASE WHEN v.status = 'committed' THEN NULL ELSE r.expires_at END, updated_at = now()
+      `UPDATE reservations AS r SET status = v.status, expires_at = CASE WHEN v.status IN ('committed', 'fulfilled') THEN NULL ELSE r.expires_at END, updated_at = now()
          FROM unnest($1::text[], $2::text[]) AS v(reservation_id, status) WHERE r.reservation_id = v.reservation_id`,
       [reservations.map((reservation) => reservation.reservationId), reservations.map((reservation) => reservation.status)],
     );
@@ -378,7 +491,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     );
     const lines: Array<AllocatedPart & { reservationId: string }> = await manager.query(
       `SELECT reservation_id AS "reservationId", line_id AS "lineId", sku, location_id AS "locationId", quantity::float8 AS quantity
-         FROM reservation_lines WHERE reservation_id = ANY($1) ORDER BY line_id, location_id`,
+         FROM reservation_lines WHERE reservation_id = ANY($1) AND quantity > 0 ORDER BY line_id, location_id`,
       [reservationIds],
     );
     for (const reservation of reservations) {

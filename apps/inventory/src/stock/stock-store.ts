@@ -8,7 +8,7 @@ export interface PositionRow extends PositionFigures {
   updatedAt: Date;
 }
 
-export type Movement = 'count' | 'delta' | 'reserve' | 'release' | 'expire' | 'commit';
+export type Movement = 'count' | 'delta' | 'reserve' | 'release' | 'expire' | 'commit' | 'ship';
 
 export interface PositionChange {
   sku: string;
