@@ -428,12 +428,18 @@ describe('the order journey through inventory and Odoo', () => {
   it('the warehouse ships the order in two parcels: each gets its Odoo delivery (the rest on a backorder) and its share of the money; then invoiced and paid in Odoo, delivered and completed', async () => {
     const orderId = placed.orderId;
     const total = 2 * 3499 + 8999 - 1000 + 495;
+    const shirtsBefore = await stockAt('APP-10001');
     // Parcel 1: both shirts.
     const first = await shipParcel(orderId, `SHIP-${orderId.slice(-8)}-1`, [['1', 'APP-10001', 2]]);
     await milestone(first.id, 'dispatched');
     const partly = await orderWhere(orderId, 'first parcel validated in Odoo and captured', (current) => current.shipments[0]?.odooDeliveryValidated && current.shipments[0]?.capture === 'captured');
     expect(partly).toMatchObject({ status: 'partially_shipped', paymentStatus: 'partially_captured', fulfilmentStatus: 'partially_shipped' });
     const firstShare = partly.shipments[0].capturedAmount.amountMinor;
+    // Inventory took the parcel out of the order's committed stock and out of what is on hand.
+    await waitFor(async () => {
+      const now = await stockAt('APP-10001');
+      return Number(now.committed) === Number(shirtsBefore.committed) - 2 && Number(now.onHand) === Number(shirtsBefore.onHand) - 2;
+    }, { timeoutMs: 30_000, what: 'inventory to ship the two shirts' });
     expect(firstShare).toBe(Math.round((total * 6998) / 14997));
     const pickings = () =>
       odoo.searchRead<{ id: number; name: string; state: string; backorder_id: [number, string] | false }>('stock.picking', [['sale_id', '=', placed.odoo?.saleOrderId ?? partly.odoo.saleOrderId]], { fields: ['name', 'state', 'backorder_id'], order: 'id asc' });
