@@ -729,6 +729,16 @@ describe('payment through the gateway connector and its webhooks', () => {
     const unknown = await deliverWebhook(intentEvent('payment_intent.amount_capturable_updated', { ...intent, metadata: { order_id: stranger, payment_id: randomUUID() } }));
     expect(unknown).toEqual({ status: 200, body: { outcome: 'unknown_order' } });
     expect(await webhooksOf(stranger)).toEqual([{ event_type: 'payment_intent.amount_capturable_updated', outcome: 'unknown_order' }]);
+    // Operators find what no order claimed in the review queue: this one and the carrier's from the shipping test.
+    const operator = await issueToken({ sub: 'operator:alice', scopes: ['review:read'] });
+    const listed = (await (await order.request('/review/webhooks?limit=200', { headers: { authorization: `Bearer ${operator}` } })).json()) as any;
+    expect(listed.items).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ source: 'payment', sender: 'retail-sim', orderId: stranger, eventType: 'payment_intent.amount_capturable_updated' }),
+        expect.objectContaining({ source: 'carrier', sender: 'retail-sim', eventType: 'shipment.delivered' }),
+      ]),
+    );
+    expect((await order.request('/review/webhooks', { headers: { authorization: `Bearer ${channel}` } })).status).toBe(403);
   });
 });
 

@@ -29,3 +29,12 @@ export const listReviewSchema = z
 export type ListReviewQuery = z.infer<typeof listReviewSchema>;
 
 export const reviewIdSchema = z.object({ id: z.string().uuid('must be a review item id (a UUID)') });
+
+/** `GET /review/webhooks?limit=50&offset=0` */
+export const listWebhooksSchema = z
+  .object({
+    limit: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(1).max(200).default(50),
+    offset: z.coerce.number({ invalid_type_error: 'must be a number' }).int('must be a whole number').min(0).default(0),
+  })
+  .strict();
+export type ListWebhooksQuery = z.infer<typeof listWebhooksSchema>;

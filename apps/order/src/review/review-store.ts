@@ -108,3 +108,41 @@ function fromRow(row: any): ReviewItemRecord {
         : null,
   };
 }
+
+export interface UnmatchedWebhook {
+  source: 'payment' | 'carrier';
+  /** The gateway or carrier that sent it (its name in the webhook path). */
+  sender: string;
+  webhookId: string;
+  eventType: string;
+  /** The order id it names, when it names one. */
+  orderId: string | null;
+  receivedAt: Date;
+  body: unknown;
+}
+
+/**
+ * Signed webhooks that named no order of ours (a gateway's or carrier's event for another system's
+ * order, a shipment booked by hand): kept, not dropped, so an operator can match them. Newest first.
+ */
+export async function listUnmatchedWebhooks(manager: EntityManager, page: { limit: number; offset: number }): Promise<{ items: UnmatchedWebhook[]; total: number }> {
+  const unmatched = `SELECT 'payment' AS source, gateway AS sender, webhook_id, event_type, order_id, received_at, body FROM payment_webhook WHERE outcome = 'unknown_order'
+                     UNION ALL
+                     SELECT 'carrier', carrier, webhook_id, event_type, order_id, received_at, body FROM carrier_webhook WHERE outcome = 'unknown_order'`;
+  const [rows, [{ total }]] = await Promise.all([
+    manager.query(`SELECT * FROM (${unmatched}) w ORDER BY received_at DESC, webhook_id LIMIT $1 OFFSET $2`, [page.limit, page.offset]),
+    manager.query(`SELECT count(*)::int AS total FROM (${unmatched}) w`),
+  ]);
+  return {
+    total,
+    items: (rows as Array<Record<string, any>>).map((row) => ({
+      source: row.source,
+      sender: row.sender,
+      webhookId: row.webhook_id,
+      eventType: row.event_type,
+      orderId: row.order_id,
+      receivedAt: row.received_at,
+      body: row.body,
+    })),
+  };
+}

@@ -1,21 +1,34 @@
 import { BadRequestException, Controller, Get, Headers, HttpCode, NotFoundException, Post, Res } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireScopes, ValidBody, ValidParams, ValidQuery } from '@omnibus/service-kit';
 import type { Response } from 'express';
+import { DataSource } from 'typeorm';
 import { checkIdempotencyKey } from '../domain/idempotency';
 import type { ReviewItemView } from './review-item';
 import { ReviewPage, ReviewQueue } from './review-queue.service';
-import { ListReviewQuery, listReviewSchema, ResolveReviewRequest, resolveReviewSchema, reviewIdSchema } from './review-request';
+import { ListReviewQuery, listReviewSchema, ListWebhooksQuery, listWebhooksSchema, ResolveReviewRequest, resolveReviewSchema, reviewIdSchema } from './review-request';
+import { listUnmatchedWebhooks } from './review-store';
 
 /** The manual-review queue of the order saga, for operators (scopes review:read and review:write). */
 @Controller('review')
 export class ReviewController {
-  constructor(private readonly queue: ReviewQueue) {}
+  constructor(
+    private readonly queue: ReviewQueue,
+    private readonly dataSource: DataSource,
+  ) {}
 
   /** Review items oldest first; filters state, reason, overdue (past the SLA); paging with limit and offset. */
   @Get()
   @RequireScopes('review:read')
   list(@ValidQuery(listReviewSchema) query: ListReviewQuery): Promise<ReviewPage> {
     return this.queue.list(query);
+  }
+
+  /** Signed webhooks that named no order of ours, newest first: `{ items, total, limit, offset, nextOffset }`. */
+  @Get('webhooks')
+  @RequireScopes('review:read')
+  async unmatchedWebhooks(@ValidQuery(listWebhooksSchema) query: ListWebhooksQuery) {
+    const { items, total } = await listUnmatchedWebhooks(this.dataSource.manager, query);
+    return { items: items.map((item) => ({ ...item, receivedAt: item.receivedAt.toISOString() })), total, limit: query.limit, offset: query.offset, nextOffset: query.offset + items.length < total ? query.offset + items.length : null };
   }
 
   @Get(':id')
