@@ -1,3 +1,5 @@
+import type { PaymentAuthorized } from '@omnibus/contracts';
+
 /** Request bodies of POST /orders for tests: a US web order for SKUs of the odoo-sim seed. */
 export function webOrderRequest(overrides: Record<string, unknown> = {}): Record<string, any> {
   const address = {
@@ -28,5 +30,20 @@ export function webOrderRequest(overrides: Record<string, unknown> = {}): Record
     fulfilment: { mode: 'DELIVERY', shippingMethod: 'standard' },
     paymentReference: 'pi_3Qdemo000000000001',
     ...overrides,
+  };
+}
+
+/** The gateway connector's PaymentAuthorized for an order (retail-sim's first intent id). */
+export function paymentAuthorized(order: { orderId: string; companyId: string; totals: { grandTotal: PaymentAuthorized['amount'] } }, paymentId: string, occurredAt: Date): PaymentAuthorized {
+  return {
+    paymentId,
+    orderId: order.orderId,
+    companyId: order.companyId,
+    gateway: 'retail-sim',
+    gatewayReference: 'pi_sim_00000001',
+    method: 'CARD',
+    amount: order.totals.grandTotal,
+    expiresAt: null,
+    occurredAt,
   };
 }

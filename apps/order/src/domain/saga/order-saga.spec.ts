@@ -1,7 +1,7 @@
 import { CreateInvoice, RegisterPayment, ShipmentDelivered, ShipmentDispatched, ShipmentTrackingUpdated, ValidateDelivery } from '@omnibus/contracts';
 import { contractFor, AuthorisePayment, CapturePayment, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentNotFound, PaymentVoided, QueryPayment, VoidPayment, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
-import { webOrderRequest } from '../../../test/orders';
+import { paymentAuthorized, webOrderRequest } from '../../../test/orders';
 import { buildOrder } from '../order';
 import { orderCancelled, sagaCommand } from '../order-messages';
 import { placeOrderRequestSchema } from '../place-order-request';
@@ -60,17 +60,7 @@ const odooRefusal = (commandId: string): OdooCommandFailed => ({
   attempts: 1,
   occurredAt: new Date(at(2)),
 });
-const authorised = (paymentId: string): PaymentAuthorized => ({
-  paymentId,
-  orderId: order.orderId,
-  companyId: order.companyId,
-  gateway: 'retail-sim',
-  gatewayReference: 'pi_sim_00000001',
-  method: 'CARD',
-  amount: order.totals.grandTotal,
-  expiresAt: null,
-  occurredAt: new Date(at(1)),
-});
+const authorised = (paymentId: string): PaymentAuthorized => paymentAuthorized(order, paymentId, new Date(at(1)));
 /** Stock reserved and the payment authorised: the saga asks Odoo for the sale order next. */
 function reservedAndAuthorised(): SagaResult<OrderSagaData> {
   const reserved = reply(start().state, StockReserved.type, stockReserved(), 1);

@@ -14,7 +14,7 @@ import {
   VoidPayment,
 } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
-import { webOrderRequest } from '../../../test/orders';
+import { paymentAuthorized, webOrderRequest } from '../../../test/orders';
 import { buildOrder } from '../order';
 import { sagaCommand } from '../order-messages';
 import { orderView } from '../order-view';
@@ -71,17 +71,7 @@ const declined = (paymentId: string): PaymentDeclined => ({
   reason: 'Your card was declined.',
   occurredAt: new Date(at(30)),
 });
-const authorised = (paymentId: string): PaymentAuthorized => ({
-  paymentId,
-  orderId: order.orderId,
-  companyId: order.companyId,
-  gateway: 'retail-sim',
-  gatewayReference: 'pi_sim_00000001',
-  method: 'CARD',
-  amount: order.totals.grandTotal,
-  expiresAt: null,
-  occurredAt: new Date(at(40)),
-});
+const authorised = (paymentId: string): PaymentAuthorized => paymentAuthorized(order, paymentId, new Date(at(40)));
 const view = (state: SagaState<OrderSagaData>) =>
   orderView({ order, statuses: orderStatuses(state), saga: state, history: [], timeline: [], reviews: [] });
 
