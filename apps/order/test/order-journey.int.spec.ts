@@ -560,6 +560,19 @@ describe('the order journey through inventory and Odoo', () => {
     expect(reviewed.timeline.filter((entry: any) => entry.cause.type === 'com.omnibus.shipment.ShipmentTrackingUpdated').map((entry: any) => entry.what)).toEqual(['waiting', 'failed', 'review-opened']);
   });
 
+  it("a token bound to its sales channel acts only on that channel's orders: 403 for another channel's", async () => {
+    const bound = await issueToken({ sub: 'channel:web-us-shop', scopes: ['orders:write', 'orders:read'], channel: 'web-us' });
+    const other = await issueToken({ sub: 'channel:marketplace-eu', scopes: ['orders:write', 'orders:read'], channel: 'marketplace-eu' });
+    const as = (token: string) => ({ authorization: `Bearer ${token}`, 'content-type': 'application/json' });
+    const foreign = await order.request('/orders', { method: 'POST', headers: { ...as(bound), 'idempotency-key': randomUUID() }, body: JSON.stringify(webOrderRequest({ channel: { channelId: 'marketplace-eu', kind: 'MARKETPLACE' } })) });
+    expect(foreign.status).toBe(403);
+    expect(((await foreign.json()) as any).message).toContain('bound to channel web-us');
+    expect((await order.request(`/orders/${placed.orderId}`, { headers: as(bound) })).status).toBe(200);
+    expect((await order.request(`/orders/${placed.orderId}`, { headers: as(other) })).status).toBe(403);
+    expect((await order.request(`/orders/${placed.orderId}/cancel`, { method: 'POST', headers: as(other), body: '{}' })).status).toBe(403);
+    expect((await getOrder(placed.orderId)).status).toBe('completed');
+  });
+
   it('a channel that ships what is there gets the available quantity, re-priced for the payment and in Odoo; the rest is cancelled', async () => {
     const available = Number((await stockAt('FTW-10002')).onHand) - Number((await stockAt('FTW-10002')).reserved) - Number((await stockAt('FTW-10002')).committed);
     expect(available).toBeGreaterThan(0);

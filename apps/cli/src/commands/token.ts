@@ -17,8 +17,9 @@ export function command(): Command {
     .requiredOption('--sub <who>', 'who the token is for, e.g. operator:alice, channel:web-eu')
     .option('--scope <scope>', 'a scope it grants, e.g. odoo:sync (repeat for several)', (scope: string, all: string[]) => [...all, scope], [])
     .option('--ttl <duration>', 'lifetime: seconds, or 15m, 8h, 30d (at most 90d)', '8h')
+    .option('--channel <id>', "binds a channel's token to its sales channel, e.g. web-us: it may then act only on that channel's orders")
     .addHelpText('after', '\nScopes in use: libs/service-kit/README.md ("Scopes"). Prints the token alone on stdout: TOKEN=$(npx omnibus token …)')
-    .action(async (options: { sub: string; scope: string[]; ttl: string }) => {
+    .action(async (options: { sub: string; scope: string[]; ttl: string; channel?: string }) => {
       try {
         const ttl = ttlSeconds(options.ttl);
         if (!SUBJECT.test(options.sub)) throw new Error(`--sub must be 1-128 characters without spaces, e.g. operator:alice (got "${options.sub}")`);
@@ -26,9 +27,10 @@ export function command(): Command {
         const bad = options.scope.find((scope) => !SCOPE.test(scope));
         if (bad) throw new Error(`--scope must look like <area>:<right>, e.g. odoo:sync (got "${bad}")`);
         const secret = authSecret(process.env);
-        const token = await issueToken({ sub: options.sub, scopes: [...new Set(options.scope)], ttl, secret });
+        if (options.channel !== undefined && !/^[\w.-]{1,64}$/.test(options.channel)) throw new Error(`--channel must be a channel id such as web-us (got "${options.channel}")`);
+        const token = await issueToken({ sub: options.sub, scopes: [...new Set(options.scope)], ttl, secret, channel: options.channel });
         const expires = new Date(Date.now() + ttl * 1000).toISOString();
-        process.stderr.write(`token for ${options.sub} (${[...new Set(options.scope)].join(' ')}), expires ${expires}\n`);
+        process.stderr.write(`token for ${options.sub} (${[...new Set(options.scope)].join(' ')})${options.channel ? `, bound to channel ${options.channel}` : ''}, expires ${expires}\n`);
         process.stdout.write(`${token}\n`);
       } catch (error) {
         fail(error);

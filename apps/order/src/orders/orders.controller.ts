@@ -4,6 +4,7 @@ import type { Response } from 'express';
 import { checkIdempotencyKey } from '../domain/idempotency';
 import type { OrderView } from '../domain/order-view';
 import { PlaceOrderRequest, placeOrderRequestSchema } from '../domain/place-order-request';
+import { assertOwnChannel } from './channel-binding';
 import { OrderIntake } from './order-intake.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -29,6 +30,7 @@ export class OrdersController {
   ): Promise<OrderView> {
     const key = checkIdempotencyKey(idempotencyKey);
     if (!key.ok) throw new BadRequestException(key.message);
+    assertOwnChannel(principal, request.channel.channelId);
     const placed = await this.intake.placeOrder(principal.sub, key.key, request);
     response.status(placed.status);
     response.setHeader('Location', `/orders/${placed.body.orderId}`);
@@ -39,9 +41,10 @@ export class OrdersController {
   /** The order with its status history, oldest first. */
   @Get(':orderId')
   @RequireScopes('orders:read')
-  async getOrder(@Param('orderId') orderId: string): Promise<OrderView> {
+  async getOrder(@CurrentPrincipal() principal: Principal, @Param('orderId') orderId: string): Promise<OrderView> {
     const order = UUID.test(orderId) ? await this.intake.findOrder(orderId.toLowerCase()) : undefined;
     if (!order) throw new NotFoundException(`no order ${orderId}`);
+    assertOwnChannel(principal, order.channel.channelId);
     return order;
   }
 }

@@ -9,6 +9,13 @@ describe('API tokens', () => {
     await expect(verifyToken(token, secret)).resolves.toEqual({ sub: 'channel:web-eu', scopes: ['orders:write', 'orders:read'] });
   });
 
+  it("a channel's token bound to its sales channel carries it; one without the claim is bound to none", async () => {
+    const bound = await issueToken({ sub: 'channel:web-eu', scopes: ['orders:read'], secret, channel: 'web-eu' });
+    await expect(verifyToken(bound, secret)).resolves.toEqual({ sub: 'channel:web-eu', scopes: ['orders:read'], channel: 'web-eu' });
+    const unbound = await issueToken({ sub: 'operator:alice', scopes: ['review:read'], secret });
+    expect(await verifyToken(unbound, secret)).not.toHaveProperty('channel');
+  });
+
   it('a token signed with another secret is refused', async () => {
     const token = await issueToken({ sub: 'operator:alice', scopes: ['ops:admin'], secret: 'x'.repeat(32) });
     await expect(verifyToken(token, secret)).rejects.toThrow('token signature or claims invalid');

@@ -6,6 +6,8 @@ import { DEV_AUTH_SECRET } from '../config';
 export interface Principal {
   sub: string;
   scopes: string[];
+  /** The sales channel a channel's token is bound to (its `channel` claim); absent: not bound to one. */
+  channel?: string;
 }
 
 export interface IssueTokenOptions {
@@ -17,6 +19,8 @@ export interface IssueTokenOptions {
   ttl?: number | string;
   /** Default: OMNIBUS_AUTH_SECRET from the environment, else the development secret. */
   secret?: string;
+  /** Binds a channel's token to its sales channel (e.g. `web-us`): it may then act only on that channel's orders. */
+  channel?: string;
 }
 
 const ISSUER = 'omnibus';
@@ -30,10 +34,10 @@ function key(secret: string | undefined): Uint8Array {
  * Signs an API token (JWT, HS256) with `sub` and a space-separated `scope` claim (RFC 8693 style).
  * The CLI's `omnibus token` prints one for an operator or a channel.
  */
-export async function issueToken({ sub, scopes, ttl = '1h', secret }: IssueTokenOptions): Promise<string> {
+export async function issueToken({ sub, scopes, ttl = '1h', secret, channel }: IssueTokenOptions): Promise<string> {
   const now = Math.floor(Date.now() / 1000);
   const expiresAt = typeof ttl === 'number' ? now + ttl : ttl;
-  return new SignJWT({ scope: scopes.join(' ') })
+  return new SignJWT({ scope: scopes.join(' '), ...(channel ? { channel } : {}) })
     .setProtectedHeader({ alg: ALGORITHM, typ: 'JWT' })
     .setSubject(sub)
     .setIssuer(ISSUER)
@@ -68,7 +72,11 @@ export async function verifyToken(token: string, secret?: string): Promise<Princ
     if (!payload.sub) throw new InvalidTokenError('token has no subject');
     const scope = typeof payload.scope === 'string' ? payload.scope : '';
     // Frozen: one cached principal is handed to every request that shows the token.
-    const principal: Principal = Object.freeze({ sub: payload.sub, scopes: Object.freeze(scope.split(' ').filter(Boolean)) as string[] });
+    const principal: Principal = Object.freeze({
+      sub: payload.sub,
+      scopes: Object.freeze(scope.split(' ').filter(Boolean)) as string[],
+      ...(typeof payload.channel === 'string' && payload.channel ? { channel: payload.channel } : {}),
+    });
     // A token without exp never expires (issueToken always sets one): not cached, so it is checked each time.
     if (typeof payload.exp === 'number') verified.set(cacheKey, { principal, expiresAtMs: payload.exp * 1000 });
     return principal;
