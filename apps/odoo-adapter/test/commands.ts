@@ -58,7 +58,7 @@ export function validateDelivery(orderId: string, shipmentId: string, lines: Arr
 }
 
 export function cancelSaleOrder(orderId: string): CancelSaleOrder {
-  return { commandId: uuidv7(), orderId, companyId: 'omnibus-retail', reason: 'customer asked', occurredAt: new Date() };
+  return { commandId: uuidv7(), orderId, companyId: 'omnibus-retail', reason: 'customer asked', keepDelivered: false, occurredAt: new Date() };
 }
 
 export function postJournalEntry(journalEntryId: string, amountMinor: number): PostJournalEntry {

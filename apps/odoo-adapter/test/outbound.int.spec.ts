@@ -89,6 +89,26 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     expect(failure).toMatchObject({ failure: 'MISSING_RECORD', errorMessage: expect.stringContaining('no sale tax of 7.00% (or one that gives 70 on 1000)') });
   }, 30_000);
 
+  it('cancels what has not been delivered (keepDelivered): the backorder cancelled, the line cut to its delivery, the order still confirmed; again changes nothing', async () => {
+    const orderId = id('ORD-REST');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'HOM-10003', quantity: 3 }]));
+    await awaitSucceeded(orderId);
+    await under.publish(ValidateDelivery, validateDelivery(orderId, id('SHIP-REST'), [{ sku: 'HOM-10003', quantity: 1 }]));
+    await awaitSucceeded(orderId, 2);
+    await under.publish(CancelSaleOrder, { ...cancelSaleOrder(orderId), keepDelivered: true });
+    const [, , cancelled] = await awaitSucceeded(orderId, 3);
+    expect(cancelled).toMatchObject({ commandType: CancelSaleOrder.type, alreadyApplied: false });
+    const [order] = await odoo.searchRead<{ id: number; state: string }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state'] });
+    expect(order.state).toBe('sale');
+    const pickings = await odoo.searchRead<{ id: number; state: string }>('stock.picking', [['sale_id', '=', order.id]], { fields: ['state'], order: 'id asc' });
+    expect(pickings.map((picking) => picking.state)).toEqual(['done', 'cancel']);
+    const [line] = await odoo.searchRead<{ id: number; product_uom_qty: number; qty_delivered: number }>('sale.order.line', [['order_id', '=', order.id]], { fields: ['product_uom_qty', 'qty_delivered'] });
+    expect([line.product_uom_qty, line.qty_delivered]).toEqual([1, 1]);
+    await under.publish(CancelSaleOrder, { ...cancelSaleOrder(orderId), keepDelivered: true });
+    const results = await awaitSucceeded(orderId, 4);
+    expect(results[3]).toMatchObject({ commandType: CancelSaleOrder.type, alreadyApplied: true });
+  }, 30_000);
+
   it('validates a partial delivery leaving a backorder, then the rest', async () => {
     const orderId = id('ORD-2');
     await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'HOM-10003', quantity: 3 }]));

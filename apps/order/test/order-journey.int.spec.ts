@@ -560,6 +560,35 @@ describe('the order journey through inventory and Odoo', () => {
     expect(reviewed.timeline.filter((entry: any) => entry.cause.type === 'com.omnibus.shipment.ShipmentTrackingUpdated').map((entry: any) => entry.what)).toEqual(['waiting', 'failed', 'review-opened']);
   });
 
+  it('a customer cancelling after the first parcel keeps what left, invoiced and captured, and undoes the rest in Odoo, at the gateway and in inventory', async () => {
+    const placedOrder = await placeOrder(webOrderRequest({ channelOrderRef: 'WEB-JOURNEY-REST' }));
+    const orderId = placedOrder.body.orderId;
+    await orderReaches(orderId, 'released_to_warehouse');
+    const runnersBefore = await stockAt('FTW-10002');
+    const parcel = await shipParcel(orderId, `SHIP-${orderId.slice(-8)}-A`, [['1', 'APP-10001', 2]]);
+    await milestone(parcel.id, 'dispatched');
+    const partly = await orderWhere(orderId, 'the first parcel validated and captured', (current) => current.shipments[0]?.odooDeliveryValidated && current.shipments[0]?.capture === 'captured');
+    expect(partly.shipments[0].capturedAmount.amountMinor).toBeLessThan(2 * 3499 + 495);
+    // What the customer keeps: the shirts and the shipping, as Odoo invoices them.
+    const kept = 2 * 3499 + 495;
+
+    const cancelling = await cancelOrder(orderId, { reason: 'the shoes can wait' });
+    expect(cancelling.status).toBe(202);
+    expect(cancelling.body.cancelledLines).toEqual([{ lineId: '2', sku: 'FTW-10002', quantity: '1' }]);
+    const invoiced = await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
+    expect(invoiced).toMatchObject({ status: 'shipped', paymentStatus: 'captured', payment: { amount: { amountMinor: kept }, captured: { amountMinor: kept } } });
+    // Odoo: the backorder cancelled, the runner's line cut to what was delivered (0), the invoice for what left.
+    const pickings = await odoo.searchRead<{ id: number; state: string }>('stock.picking', [['sale_id', '=', invoiced.odoo.saleOrderId]], { fields: ['state'], order: 'id asc' });
+    expect(pickings.map((picking) => picking.state)).toEqual(['done', 'cancel']);
+    const [invoice] = await odoo.searchRead<{ id: number; amount_total: number; payment_state: string }>('account.move', [['ref', '=', invoiced.odoo.invoice.invoiceId]], { fields: ['amount_total', 'payment_state'] });
+    expect(invoice).toMatchObject({ amount_total: kept / 100, payment_state: expect.stringMatching(/^(paid|in_payment)$/) });
+    // The gateway: the first parcel's share, then the final capture of what was still owed, which released the rest.
+    expect(await intentsAt(orderId)).toEqual([expect.objectContaining({ status: 'succeeded', amount_received: kept })]);
+    expect(Number((await stockAt('FTW-10002')).committed)).toBe(Number(runnersBefore.committed) - 1);
+    await milestone(parcel.id, 'delivered');
+    expect(await orderReaches(orderId, 'completed')).toMatchObject({ fulfilmentStatus: 'delivered', cancelledLines: [{ sku: 'FTW-10002' }] });
+  });
+
   it("a token bound to its sales channel acts only on that channel's orders: 403 for another channel's", async () => {
     const bound = await issueToken({ sub: 'channel:web-us-shop', scopes: ['orders:write', 'orders:read'], channel: 'web-us' });
     const other = await issueToken({ sub: 'channel:marketplace-eu', scopes: ['orders:write', 'orders:read'], channel: 'marketplace-eu' });

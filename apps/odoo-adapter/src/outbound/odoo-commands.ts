@@ -50,8 +50,32 @@ export class OdooCommands {
     const order = await this.findSaleOrder(command.orderId, context);
     // The contract: a sale order that does not exist counts as cancelled.
     if (!order) return { odooModel: 'sale.order', odooRecordId: 0, odooRecordName: null, alreadyApplied: true };
+    if (command.keepDelivered) return this.cancelUndelivered(order, context);
     const cancelledNow = await this.ensureState('sale.order', order.id, 'action_cancel', ['cancel'], context, order.state);
     return { odooModel: 'sale.order', odooRecordId: order.id, odooRecordName: order.name, alreadyApplied: !cancelledNow };
+  }
+
+  /**
+   * Cancels what has not left of a partly delivered order: its open deliveries (the backorders) are
+   * cancelled and each goods line is reduced to what was delivered, so the order stays confirmed and
+   * Odoo invoices what the customer received. Repeating it changes nothing (nothing open is left, the
+   * lines already equal their deliveries).
+   */
+  private async cancelUndelivered(order: { id: number; name: string }, context: OdooContext): Promise<CommandOutcome> {
+    const open = await this.odoo.search('stock.picking', [['sale_id', '=', order.id], ['state', 'not in', ['done', 'cancel']]], { context });
+    if (open.length > 0) await this.odoo.callMethod('stock.picking', 'action_cancel', open, { context });
+    type Line = { id: number; product_uom_qty: number; qty_delivered: number; display_type: string | false };
+    const lines = await this.odoo.searchRead<Line>('sale.order.line', [['order_id', '=', order.id]], { fields: ['product_uom_qty', 'qty_delivered', 'display_type', 'product_id'], context });
+    const goods = new Set(await this.deliveredProductLines(order.id, context));
+    const reduce = lines.filter((line) => !line.display_type && goods.has(line.id) && line.qty_delivered < line.product_uom_qty - 1e-9);
+    for (const line of reduce) await this.odoo.write('sale.order.line', [line.id], { product_uom_qty: line.qty_delivered }, { context });
+    return { odooModel: 'sale.order', odooRecordId: order.id, odooRecordName: order.name, alreadyApplied: open.length === 0 && reduce.length === 0 };
+  }
+
+  /** The order's lines that ship goods (they have stock moves): services such as shipping keep their quantity. */
+  private async deliveredProductLines(orderId: number, context: OdooContext): Promise<number[]> {
+    const moves = await this.odoo.searchRead<{ id: number; sale_line_id: [number, string] | false }>('stock.move', [['sale_line_id.order_id', '=', orderId]], { fields: ['sale_line_id'], context });
+    return [...new Set(moves.flatMap((move) => (move.sale_line_id ? [move.sale_line_id[0]] : [])))];
   }
 
   async findSaleOrder(orderId: string, context: OdooContext): Promise<{ id: number; name: string; state: string } | undefined> {

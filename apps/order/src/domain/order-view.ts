@@ -73,7 +73,7 @@ export function orderView(record: OrderRecord) {
         }
       : null,
     // Quantities cancelled because stock was short (channels that ship what is there).
-    cancelledLines: (saga?.data.shortStock?.cancelled ?? []).map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.cancelledMilli }) })),
+    cancelledLines: [...(saga?.data.shortStock?.cancelled ?? []), ...(saga?.data.remainder?.cancelled ?? [])].map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.cancelledMilli }) })),
     shipments: (saga?.data.shipments ?? []).map((shipment) => ({
       shipmentId: shipment.shipmentId,
       carrier: shipment.carrier,

@@ -4,7 +4,9 @@ import { loadSaga } from '@omnibus/saga';
 import { ROOT_LOGGER } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { CANCEL_REMAINDER } from '../domain/saga/await-shipments';
 import { CUSTOMER_CANCELLED, decideCancellation } from '../domain/saga/cancellation';
+import { v7 as uuidv7 } from 'uuid';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { orderMetrics } from '../metrics';
 import { SagaRunner } from '../saga/saga-runner';
@@ -35,6 +37,15 @@ export class OrderCancellation {
       if (decision.outcome === 'already') return { outcome: 'already' as const, detail: decision.detail };
       const emit = (events: OutgoingEvent[]) => this.outbox.stage(manager, events, { correlationId: orderId });
       const detail = `requested by ${caller}${reason ? `: ${reason}` : ''}`;
+      if (decision.outcome === 'cancel-rest') {
+        const eventId = uuidv7();
+        const rest = { kind: 'reply' as const, reply: { type: CANCEL_REMAINDER, payload: { detail }, eventId }, at: new Date().toISOString() };
+        const outcome = await this.runner.advanceStored(manager, stored, rest, { type: `cancellation of what had not shipped requested by ${caller}`, eventId: null }, emit);
+        if (outcome.outcome !== 'advanced') throw new ConflictException(`what had not shipped cannot be cancelled now: ${outcome.outcome === 'ignored' ? outcome.reason : outcome.outcome}`);
+        orderMetrics.cancellationsRequested.inc({ after: 'shipment' });
+        this.logger.info({ orderId, caller, reason }, 'cancellation of what had not shipped requested');
+        return { outcome: 'cancelling' as const, detail };
+      }
       const input = { kind: 'cancel' as const, reason: CUSTOMER_CANCELLED, detail, undoAfterPivot: decision.undoAfterPivot, at: new Date().toISOString() };
       const outcome = await this.runner.advanceStored(manager, stored, input, { type: `cancellation requested by ${caller}`, eventId: null }, emit);
       if (outcome.outcome !== 'advanced') throw new ConflictException(`the order cannot be cancelled now: ${outcome.outcome === 'ignored' ? outcome.reason : outcome.outcome}`);

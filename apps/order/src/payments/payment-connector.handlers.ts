@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AuthorisePayment, CapturePayment, PaymentLinkSent, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
+import { AuthorisePayment, CapturePayment, PaymentVoided, PaymentLinkSent, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
 import { EventContext } from '@omnibus/messaging';
 import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { OrderConfig } from '../config';
@@ -97,7 +97,30 @@ export class PaymentConnectorHandlers {
     const current = await this.gateway.retrieve(intent.id);
     // Voided already (by an earlier void, or the gateway itself) counts as voided; the rest is cancelled with our key.
     const voided = current.status === 'canceled' ? current : await this.gateway.cancel(intent.id, command.commandId);
+    if (voided.status === 'succeeded') return this.restReleased(command, voided, context);
     await this.record({ ...this.factOfIntent({ paymentId: command.paymentId, orderId: command.orderId, gateway: command.gateway, at: new Date() }, voided)!, reason: command.reason }, context);
+  }
+
+  /**
+   * A void of a partly captured authorisation releases the rest; the gateway then calls the intent
+   * succeeded (what was captured stays). That is this void's answer, published for the saga once (the
+   * command's delivery is once), whatever the payment row's status (a "succeeded" webhook may have
+   * moved it to captured first).
+   */
+  private async restReleased(command: VoidPayment, intent: GatewayIntent, context: EventContext): Promise<void> {
+    const order = await loadOrderForSaga(context.manager, command.orderId);
+    if (!order) throw new Error(`void ${command.commandId} for order ${command.orderId}, which this service does not have`);
+    const released: PaymentVoided = {
+      paymentId: command.paymentId,
+      orderId: command.orderId,
+      companyId: order.order.companyId,
+      gateway: command.gateway,
+      gatewayReference: intent.id,
+      amount: { amountMinor: Math.max(intent.amount - intent.amount_received, 0), currency: intent.currency.toUpperCase() },
+      reason: `${command.reason} (the rest after ${intent.amount_received} captured released)`,
+      occurredAt: new Date(),
+    };
+    await context.emit([this.recorder.event(PaymentVoided.type, command.orderId, released)]);
   }
 
   /**

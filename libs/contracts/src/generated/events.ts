@@ -1229,6 +1229,8 @@ export interface CancelSaleOrder {
   companyId: string;
   /** Why it is cancelled, logged in Odoo's chatter. */
   reason: string;
+  /** Cancel only what has not left: the open deliveries are cancelled and each line is reduced to its delivered quantity, and the order stays confirmed so that what was delivered is invoiced. False cancels the whole order. */
+  keepDelivered: boolean;
   /** When the command was issued. */
   occurredAt: Date;
 }

@@ -4916,6 +4916,12 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
         doc: 'Why it is cancelled, logged in Odoo\'s chatter.',
       },
       {
+        name: 'keepDelivered',
+        type: 'boolean',
+        doc: 'Cancel only what has not left: the open deliveries are cancelled and each line is reduced to its delivered quantity, and the order stays confirmed so that what was delivered is invoiced. False cancels the whole order.',
+        default: false,
+      },
+      {
         name: 'occurredAt',
         type: {
           type: 'long',

@@ -1,18 +1,26 @@
 import {
+  CancelSaleOrder,
   CapturePayment,
   OdooCommandFailed,
   OdooCommandSucceeded,
   PaymentCaptured,
+  PaymentVoided,
+  ReleaseReservation,
+  ReservationReleased,
   ShipmentDelivered,
   ShipmentDispatched,
   ShipmentTrackingUpdated,
   ValidateDelivery,
+  VoidPayment,
 } from '@omnibus/contracts';
 import { change, done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
 import type { OrderSagaData, SagaShipment } from './order-saga-data';
-import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, withShipment } from './shipments';
+import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, unshipped, withShipment } from './shipments';
 
 export const AWAIT_SHIPMENTS = 'awaitShipments';
+
+/** The saga input of a customer's cancellation of what has not shipped yet (no Kafka event: the order service's own). */
+export const CANCEL_REMAINDER = 'omnibus.order.CancelRemainder';
 
 /**
  * Follows the order out of the warehouse, one parcel at a time: each shipment a carrier reports
@@ -33,8 +41,12 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
         handle: (reply, data, context) => shipmentDispatched(reply.payload as ShipmentDispatched, data, context),
       },
       [OdooCommandSucceeded.type]: {
-        matches: (reply, data) => validationOf(data, reply.payload as OdooCommandSucceeded) !== undefined,
-        handle: (reply, data) => progress(withShipment(data, validationOf(data, reply.payload as OdooCommandSucceeded)!.shipmentId, (shipment) => ({ ...shipment, validated: true }))),
+        matches: (reply, data) => validationOf(data, reply.payload as OdooCommandSucceeded) !== undefined || remainderCancelledInOdoo(data, reply.payload as OdooCommandSucceeded),
+        handle: (reply, data) => {
+          const result = reply.payload as OdooCommandSucceeded;
+          if (remainderCancelledInOdoo(data, result)) return progress({ ...data, remainder: { ...data.remainder!, odooCancelled: true } });
+          return progress(withShipment(data, validationOf(data, result)!.shipmentId, (shipment) => ({ ...shipment, validated: true })));
+        },
       },
       [OdooCommandFailed.type]: {
         matches: (reply, data) => validationOf(data, reply.payload as OdooCommandFailed) !== undefined,
@@ -55,6 +67,16 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
           const capturedMinor = (data.payment.capturedMinor ?? 0) + captured.amount.amountMinor;
           return progress({ ...next, payment: { ...next.payment, capturedMinor, status: captured.finalCapture ? 'captured' : 'partially_captured' } });
         },
+      },
+      [CANCEL_REMAINDER]: (reply, data) => cancelRemainder(data),
+      [ReservationReleased.type]: {
+        matches: (_reply, data) => data.remainder?.released === false,
+        handle: (_reply, data) => progress({ ...data, remainder: { ...data.remainder!, released: true } }),
+      },
+      [PaymentVoided.type]: {
+        matches: (_reply, data) => data.remainder?.voided === false,
+        // What was captured stays; the rest of the authorisation is released.
+        handle: (_reply, data) => progress({ ...data, remainder: { ...data.remainder!, voided: true }, payment: { ...data.payment, status: 'captured' } }),
       },
       [ShipmentDelivered.type]: {
         matches: (reply, data) => findShipment(data, (reply.payload as ShipmentDelivered).shipmentId) !== undefined,
@@ -150,5 +172,56 @@ function validationOf(data: OrderSagaData, result: OdooCommandSucceeded | OdooCo
 }
 
 function progress(data: OrderSagaData): StepOutcome<OrderSagaData> {
-  return allShipped(data) && shipmentsSettled(data) ? done(data) : waiting(data);
+  const remainderSettled = !data.remainder || (data.remainder.released && data.remainder.odooCancelled && data.remainder.voided);
+  return allShipped(data) && shipmentsSettled(data) && remainderSettled ? done(data) : waiting(data);
+}
+
+function remainderCancelledInOdoo(data: OrderSagaData, result: OdooCommandSucceeded): boolean {
+  return result.commandType === CancelSaleOrder.type && data.remainder?.odooCancelled === false;
+}
+
+/**
+ * The customer cancels what has not shipped: the order keeps what left, re-priced as Odoo invoices it,
+ * and the rest is undone: its stock released, Odoo's open deliveries cancelled and its lines cut to
+ * what was delivered, and the rest of the authorisation released (voided, or by the final capture of
+ * what is still owed). The journey then goes on to the capture and the invoice.
+ */
+function cancelRemainder(data: OrderSagaData): StepOutcome<OrderSagaData> {
+  if (data.remainder) return waiting(data);
+  const left = unshipped(data);
+  const cancelled = data.lines.filter((line) => (left.get(line.lineId) ?? 0) > 0).map((line) => ({ lineId: line.lineId, sku: line.sku, cancelledMilli: left.get(line.lineId)! }));
+  if (cancelled.length === 0) return waiting(data);
+  const lines = data.lines
+    .map((line) => ({ ...line, quantity: { milli: line.quantity.milli - Math.max(left.get(line.lineId) ?? 0, 0) } }))
+    .filter((line) => line.quantity.milli > 0);
+  // What the customer now pays: the kept quantities' share of each line, and the shipping and order
+  // discount as ordered (they were for the order, not per unit), as Odoo will invoice it.
+  const values = data.lineValues ?? {};
+  const extras = data.payment.amount.amountMinor - Object.values(values).reduce((total, value) => total + value, 0);
+  const keptValue = data.lines.reduce((total, line) => total + Math.round(((values[line.lineId] ?? 0) * (line.quantity.milli - Math.max(left.get(line.lineId) ?? 0, 0))) / line.quantity.milli), 0);
+  const amountMinor = Math.max(keptValue + extras, 0);
+  // Captured (or being captured) beyond that: the rest of the authorisation is voided; short of it, the
+  // capture step takes the difference as the final capture, which releases the rest too.
+  const capturing = (data.shipments ?? []).reduce((total, shipment) => total + (shipment.capture === 'none' ? 0 : shipment.captureMinor), 0);
+  const voids = capturing > 0 && amountMinor <= capturing && (data.payment.status === 'authorised' || data.payment.status === 'partially_captured');
+  const next: OrderSagaData = {
+    ...data,
+    lines,
+    remainder: { cancelled, released: false, odooCancelled: false, voided: !voids },
+    payment: { ...data.payment, amount: { amountMinor, currency: data.payment.amount.currency } },
+  };
+  const emit: Instruction[] = [
+    send(ReleaseReservation.type, { orderId: data.orderId, reason: 'ORDER_CANCELLED' satisfies ReleaseReservation['reason'] }, { key: 'rest' }),
+    send(CancelSaleOrder.type, { orderId: data.orderId, companyId: data.companyId, reason: 'the customer cancelled what had not shipped', keepDelivered: true }, { key: 'rest' }),
+  ];
+  if (voids) {
+    emit.push(
+      send(
+        VoidPayment.type,
+        { orderId: data.orderId, companyId: data.companyId, gateway: data.payment.gateway, paymentId: data.payment.paymentId, gatewayReference: data.payment.gatewayReference, reason: 'the customer cancelled what had not shipped' },
+        { key: 'rest' },
+      ),
+    );
+  }
+  return waiting(next, emit);
 }

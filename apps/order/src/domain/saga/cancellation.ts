@@ -1,11 +1,13 @@
 import type { SagaState } from '@omnibus/saga';
 import type { OrderSagaData } from './order-saga-data';
+import { allShipped } from './shipments';
 
 /** The saga's failure reason of a customer's cancellation (OrderCancelled says CUSTOMER_REQUEST). */
 export const CUSTOMER_CANCELLED = 'CUSTOMER_CANCELLED';
 
 export type CancellationDecision =
   | { outcome: 'cancel'; undoAfterPivot: boolean }
+  | { outcome: 'cancel-rest' }
   | { outcome: 'already'; detail: string }
   | { outcome: 'refused'; message: string };
 
@@ -13,8 +15,8 @@ export type CancellationDecision =
  * Whether a customer may still cancel the order, and how. Before Odoo confirms it the saga undoes what
  * it did as on any failure. Once confirmed but before anything ships, undoing is still right (cancel
  * the sale order, void the authorisation, release the stock), so the saga does it without waiting for an
- * operator. Once a parcel has left, the rest cannot be cancelled here yet: the order goes on, and
- * a return or an operator handles it. Pure.
+ * operator. Once a parcel has left, what has not shipped is cancelled (the order keeps what left and
+ * is invoiced for it); what left is returned, not cancelled. Pure.
  */
 export function decideCancellation(state: SagaState<OrderSagaData>): CancellationDecision {
   switch (state.status) {
@@ -28,7 +30,12 @@ export function decideCancellation(state: SagaState<OrderSagaData>): Cancellatio
       return { outcome: 'refused', message: `the order is in review (${state.review?.reason}): an operator decides its fate (POST /review/${state.review?.id}/resolve)` };
     default: {
       const shipped = state.data.shipments?.length ?? 0;
-      if (shipped > 0) return { outcome: 'refused', message: `${shipped} parcel(s) of the order have already left the warehouse: it can no longer be cancelled, only returned` };
+      if (shipped > 0) {
+        if (state.data.remainder) return { outcome: 'already', detail: 'what had not shipped is being cancelled' };
+        if (state.step !== 'awaitShipments' || allShipped(state.data)) return { outcome: 'refused', message: `all of the order has left the warehouse (${shipped} parcel(s)): it can no longer be cancelled, only returned` };
+        if (state.data.payment?.policy === 'prepaid') return { outcome: 'refused', message: 'the channel collected the money: cancelling what has not shipped needs a refund, which the channel makes' };
+        return { outcome: 'cancel-rest' };
+      }
       return { outcome: 'cancel', undoAfterPivot: state.data.saleOrder !== null };
     }
   }

@@ -29,7 +29,7 @@ export const createSaleOrder = (timeouts: { stepMs: number; compensationMs: numb
     // The adapter finds a sale order by our order id, so a resend never creates a second one.
     resends: 1,
     compensation: {
-      run: (data) => send(CancelSaleOrder.type, { orderId: data.orderId, companyId: data.companyId, reason: 'order cancelled by the order saga' }),
+      run: (data) => send(CancelSaleOrder.type, { orderId: data.orderId, companyId: data.companyId, reason: 'order cancelled by the order saga', keepDelivered: false }),
       on: {
         [OdooCommandSucceeded.type]: () => done(),
         [OdooCommandFailed.type]: (reply) => failed('ODOO_CANCEL_REFUSED', (reply.payload as OdooCommandFailed).errorMessage),

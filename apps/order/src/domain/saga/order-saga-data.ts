@@ -34,6 +34,12 @@ export interface OrderSagaData {
   };
   /** The parcels that left, as the carriers reported them (absent in sagas older than shipments). */
   shipments?: SagaShipment[];
+  /**
+   * What was not shipped when the customer cancelled the rest: the quantities cancelled and which of
+   * the undos are confirmed (the stock released, Odoo's open deliveries cancelled, the rest of the
+   * authorisation voided; `voided` is true from the start when nothing is to be voided).
+   */
+  remainder?: { cancelled: Array<{ lineId: string; sku: string; cancelledMilli: number }>; released: boolean; odooCancelled: boolean; voided: boolean } | null;
   /** The customer invoice the saga asked Odoo for, once asked. */
   invoice?: { invoiceId: string; odooId: number | null; name: string | null } | null;
   /** The captured money is registered as paid on the Odoo invoice. */

@@ -10,6 +10,7 @@ import { OrderSagaData, orderSagaData } from './order-saga-data';
 import { orderStatuses } from './order-statuses';
 import type { PaymentPolicy } from './payment-policy';
 import { CUSTOMER_CANCELLED, decideCancellation } from './cancellation';
+import { CANCEL_REMAINDER } from './await-shipments';
 
 // The order saga of this slice without I/O: each effect mapped to its contract and validated by it.
 const saga = orderSaga({ reservationMs: 30_000, paymentMs: 60_000, odooMs: 600_000, compensationMs: 60_000, reviewSlaMs: 3_600_000 });
@@ -225,8 +226,11 @@ describe('the order saga', () => {
     expect(orderCancelled(order, result.state.failure!, new Date())).toMatchObject({ reason: 'CUSTOMER_REQUEST', cancelledBy: 'customer' });
     expect(decideCancellation(result.state)).toMatchObject({ outcome: 'already' });
 
+    // Once a parcel left, only what has not shipped can be cancelled; once everything left, nothing.
     const shipped = reply(releasedState(), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
-    expect(decideCancellation(shipped.state)).toEqual({ outcome: 'refused', message: expect.stringContaining('1 parcel(s)') });
+    expect(decideCancellation(shipped.state)).toEqual({ outcome: 'cancel-rest' });
+    const everything = reply(releasedState(), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000], ['2', 'FTW-10002', 1000]]), 10);
+    expect(decideCancellation(everything.state)).toEqual({ outcome: 'refused', message: expect.stringContaining('1 parcel(s)') });
   });
 
   it('a till sale (POS) hands everything over at once: its Odoo delivery validated, the money captured in full, invoiced, completed without a carrier', () => {
@@ -287,6 +291,35 @@ describe('the order saga', () => {
     expect(reply(started.state, ReservationRejected.type, none, 1).state.status).toBe('compensated');
     // Short again on the second try: cancelled.
     expect(reply(short.state, ReservationRejected.type, rejection, 2).state).toMatchObject({ status: 'compensated', failure: { reason: 'OUT_OF_STOCK' } });
+  });
+
+  it('a customer cancelling after the first parcel keeps what left (invoiced, captured) and undoes the rest: stock released, Odoo cut to what was delivered, the rest of the money released', () => {
+    const atWarehouse = releasedState();
+    const paymentId = atWarehouse.data.payment.paymentId!;
+    const first = reply(atWarehouse, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    const [validate, capture] = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    let state = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.payload.commandId, ValidateDelivery.type), 11, validate.payload.commandId).state;
+    state = reply(state, PaymentCaptured.type, capturedFor(paymentId, capture.payload.commandId, 'SHIP-1', 7229, false), 12).state;
+    expect(decideCancellation(state)).toEqual({ outcome: 'cancel-rest' });
+
+    const cancelling = reply(state, CANCEL_REMAINDER, { detail: 'requested by channel:web-us' }, 13);
+    const undos = cancelling.effects.map(command);
+    expect(undos.map((undo) => undo.type)).toEqual([ReleaseReservation.type, CancelSaleOrder.type]);
+    expect(undos[1].payload).toMatchObject({ keepDelivered: true });
+    expect(cancelling.state.data.remainder).toMatchObject({ cancelled: [{ lineId: '2', sku: 'FTW-10002', cancelledMilli: 1000 }] });
+    // The shirts (69.98) and the shipping (4.95), as Odoo invoices them: 2.64 more than the first parcel's share.
+    expect(cancelling.state.data.payment.amount.amountMinor).toBe(6998 + 495);
+    expect(decideCancellation(cancelling.state)).toMatchObject({ outcome: 'already' });
+
+    state = reply(cancelling.state, ReservationReleased.type, released(), 14).state;
+    const settled = reply(state, OdooCommandSucceeded.type, odooResult(undos[1].payload.commandId, CancelSaleOrder.type), 14, undos[1].payload.commandId);
+    expect(settled.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['awaitShipments', 'completed'],
+      ['capturePayment', 'started'],
+    ]);
+    // The final capture takes what is still owed and releases the rest of the authorisation.
+    expect(command(settled.effects[0])).toMatchObject({ type: CapturePayment.type, payload: { amount: { amountMinor: 7493 - 7229 }, finalCapture: true, shipmentId: null } });
+    expect(orderStatuses(settled.state)).toMatchObject({ status: 'shipped', paymentStatus: 'partially_captured', fulfilmentStatus: 'shipped' });
   });
 
   it('captures once, at the end, for a channel that captures when everything has shipped', () => {
