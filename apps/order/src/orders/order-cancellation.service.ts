@@ -37,20 +37,15 @@ export class OrderCancellation {
       if (decision.outcome === 'already') return { outcome: 'already' as const, detail: decision.detail };
       const emit = (events: OutgoingEvent[]) => this.outbox.stage(manager, events, { correlationId: orderId });
       const detail = `requested by ${caller}${reason ? `: ${reason}` : ''}`;
-      if (decision.outcome === 'cancel-rest') {
-        const eventId = uuidv7();
-        const rest = { kind: 'reply' as const, reply: { type: CANCEL_REMAINDER, payload: { detail }, eventId }, at: new Date().toISOString() };
-        const outcome = await this.runner.advanceStored(manager, stored, rest, { type: `cancellation of what had not shipped requested by ${caller}`, eventId: null }, emit);
-        if (outcome.outcome !== 'advanced') throw new ConflictException(`what had not shipped cannot be cancelled now: ${outcome.outcome === 'ignored' ? outcome.reason : outcome.outcome}`);
-        orderMetrics.cancellationsRequested.inc({ after: 'shipment' });
-        this.logger.info({ orderId, caller, reason }, 'cancellation of what had not shipped requested');
-        return { outcome: 'cancelling' as const, detail };
-      }
-      const input = { kind: 'cancel' as const, reason: CUSTOMER_CANCELLED, detail, undoAfterPivot: decision.undoAfterPivot, at: new Date().toISOString() };
-      const outcome = await this.runner.advanceStored(manager, stored, input, { type: `cancellation requested by ${caller}`, eventId: null }, emit);
+      // Once a parcel has left, only what has not shipped is cancelled (awaitShipments takes the input).
+      const [input, what, after] =
+        decision.outcome === 'cancel-rest'
+          ? [{ kind: 'reply' as const, reply: { type: CANCEL_REMAINDER, payload: { detail }, eventId: uuidv7() }, at: new Date().toISOString() }, 'cancellation of what had not shipped', 'shipment']
+          : [{ kind: 'cancel' as const, reason: CUSTOMER_CANCELLED, detail, undoAfterPivot: decision.undoAfterPivot, at: new Date().toISOString() }, 'cancellation', decision.undoAfterPivot ? 'confirmation' : 'acceptance'];
+      const outcome = await this.runner.advanceStored(manager, stored, input, { type: `${what} requested by ${caller}`, eventId: null }, emit);
       if (outcome.outcome !== 'advanced') throw new ConflictException(`the order cannot be cancelled now: ${outcome.outcome === 'ignored' ? outcome.reason : outcome.outcome}`);
-      orderMetrics.cancellationsRequested.inc({ after: decision.undoAfterPivot ? 'confirmation' : 'acceptance' });
-      this.logger.info({ orderId, caller, reason, status: outcome.statuses.status }, 'order cancellation requested');
+      orderMetrics.cancellationsRequested.inc({ after });
+      this.logger.info({ orderId, caller, reason, status: outcome.statuses.status }, `order ${what} requested`);
       return { outcome: 'cancelling' as const, detail };
     });
   }

@@ -1,4 +1,4 @@
-import { Money, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentVoided } from '@omnibus/contracts';
+import { Money, PaymentAuthorized, PaymentDeclined, PaymentVoided } from '@omnibus/contracts';
 
 /**
  * What the gateway said about a payment, from its API answer or its webhook, and the rule that keeps
@@ -37,19 +37,17 @@ export function nextPaymentStatus(current: PaymentFactStatus | null, reported: P
   return NEXT[current].includes(reported) ? 'applied' : 'stale';
 }
 
-/** The public event of an applied fact, as its contract on retail.payments. */
-export function paymentEvent(fact: PaymentFact, companyId: string): { type: string; payload: PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided } {
+/**
+ * The public event of an applied fact, as its contract on retail.payments. Not for `captured`: each
+ * capture is published on its own with its shipment (PaymentRecorder.recordCapture).
+ */
+export function paymentEvent(fact: PaymentFact & { status: Exclude<PaymentFactStatus, 'captured'> }, companyId: string): { type: string; payload: PaymentAuthorized | PaymentDeclined | PaymentVoided } {
   const common = { paymentId: fact.paymentId, orderId: fact.orderId, companyId, gateway: fact.gateway, amount: fact.amount, occurredAt: fact.at };
   switch (fact.status) {
     case 'authorised':
       return { type: PaymentAuthorized.type, payload: { ...common, gatewayReference: fact.gatewayReference ?? '', method: 'CARD', expiresAt: null } };
     case 'declined':
       return { type: PaymentDeclined.type, payload: { ...common, gatewayReference: fact.gatewayReference, method: 'CARD', declineCode: fact.declineCode ?? null, reason: fact.reason ?? 'declined by the gateway' } };
-    case 'captured':
-      return {
-        type: PaymentCaptured.type,
-        payload: { ...common, captureId: fact.paymentId, gatewayReference: fact.gatewayReference ?? '', method: 'CARD', shipmentId: null, finalCapture: true },
-      };
     case 'voided':
       return { type: PaymentVoided.type, payload: { ...common, gatewayReference: fact.gatewayReference ?? '', reason: fact.reason ?? 'voided' } };
   }

@@ -50,7 +50,7 @@ export class PaymentRecorder {
     if (fact.status === 'declined' && (await this.linkOf(manager, fact.paymentId))) {
       const [paid] = (await manager.query(`SELECT 1 FROM payment WHERE payment_id = $1`, [fact.paymentId])) as unknown[];
       if (paid) return 'stale';
-      const event = paymentEvent(fact, companyId);
+      const event = paymentEvent({ ...fact, status: fact.status }, companyId);
       await emit([this.event(event.type, fact.orderId, event.payload)]);
       return 'applied';
     }
@@ -74,7 +74,7 @@ export class PaymentRecorder {
     // Captures are published one by one, from the connector's answers (recordCapture): the gateway's
     // "succeeded" only says the last one is done.
     if (fact.status === 'captured') return 'applied';
-    const event = paymentEvent(fact, companyId);
+    const event = paymentEvent({ ...fact, status: fact.status }, companyId);
     await emit([this.event(event.type, fact.orderId, event.payload)]);
     return 'applied';
   }

@@ -85,7 +85,7 @@ export class SagaReplyHandlers {
   @EventPattern(PaymentAuthorized.type, { sequenced: true })
   async paymentAuthorized(@Payload() reply: PaymentAuthorized, @Ctx() context: EventContext): Promise<void> {
     const outcome = await this.advance(reply.orderId, reply, undefined, context);
-    if (outcome.outcome !== 'ignored' || !outcome.reason.startsWith('finished')) return;
+    if (outcome.outcome !== 'ignored' || outcome.kind !== 'finished') return;
     const saga = (await loadSagaWithOrder(context.manager, reply.orderId))?.stored.state;
     if (!saga || (saga.status === 'completed' && saga.data.payment?.paymentId === reply.paymentId)) return;
     const voidPayment: VoidPayment = {
@@ -142,7 +142,7 @@ export class SagaReplyHandlers {
       this.logger.warn({ orderId, eventId: event.id, type: event.type }, 'saga reply for an order this service does not know; ignored');
       orderMetrics.sagaInputsIgnored.inc({ reason: 'unknown-order' });
     } else if (outcome.outcome === 'ignored') {
-      orderMetrics.sagaInputsIgnored.inc({ reason: outcome.reason.split(':')[0] });
+      orderMetrics.sagaInputsIgnored.inc({ reason: outcome.kind });
     }
     return outcome;
   }

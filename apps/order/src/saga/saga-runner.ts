@@ -21,7 +21,14 @@ import { ORDER_SAGA } from '../tokens';
 /** Stages events in the caller's transaction: the consumer's `context.emit` (caused by the event) or the outbox. */
 export type Emit = (events: OutgoingEvent[]) => Promise<unknown>;
 
-export type RunOutcome = { outcome: 'advanced'; statuses: OrderStatuses } | { outcome: 'ignored'; reason: string } | { outcome: 'deferred' } | { outcome: 'unknown-order' };
+export type RunOutcome =
+  | { outcome: 'advanced'; statuses: OrderStatuses }
+  /** `kind` is the engine's reason (duplicate, stale, finished, not-allowed); `reason` says it in words. */
+  | { outcome: 'ignored'; kind: IgnoredReason; reason: string }
+  | { outcome: 'deferred' }
+  | { outcome: 'unknown-order' };
+
+type IgnoredReason = NonNullable<SagaResult<OrderSagaData>['ignored']>['reason'];
 
 /** Local changes the saga names only to mark a step that waits for the outside world: nothing to do here. */
 const WAITING_MARKERS = new Set(['awaitShipments', 'awaitDelivery']);
@@ -91,7 +98,7 @@ export class SagaRunner {
     if (!loaded) return { outcome: 'unknown-order' };
     const stored = loaded.stored;
     const outcome = await this.advanceStored(manager, stored, input, cause, emit, { order: loaded.order });
-    const early = outcome.outcome === 'ignored' && outcome.reason.startsWith('stale') && (stored.state.status === 'running' || stored.state.status === 'not_started');
+    const early = outcome.outcome === 'ignored' && outcome.kind === 'stale' && (stored.state.status === 'running' || stored.state.status === 'not_started');
     if (options.deferIfEarly && early && cause.eventId) {
       await manager.query(`INSERT INTO saga_deferred_input (saga_id, event_id, input, cause_type) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING`, [orderId, cause.eventId, input, cause.type]);
       this.logger.info({ orderId, cause }, 'saga input came before its step; kept until the saga is ready for it');
@@ -114,7 +121,7 @@ export class SagaRunner {
         const loaded = (await loadSagaWithOrder(manager, orderId))!;
         const input = { ...row.input, at: new Date().toISOString() };
         const outcome = await this.advanceStored(manager, loaded.stored, input, { type: row.cause_type, eventId: row.event_id }, emit, { order: loaded.order, offerDeferred: false });
-        if (outcome.outcome === 'advanced' || (outcome.outcome === 'ignored' && !outcome.reason.startsWith('stale'))) {
+        if (outcome.outcome === 'advanced' || (outcome.outcome === 'ignored' && outcome.kind !== 'stale')) {
           await manager.query(`DELETE FROM saga_deferred_input WHERE seq = $1`, [row.seq]);
           moved = outcome.outcome === 'advanced';
           if (moved) break;
@@ -136,7 +143,7 @@ export class SagaRunner {
     const result = advance(this.saga, stored.state, input);
     if (result.ignored) {
       this.logger.info({ orderId, cause, ignored: result.ignored }, 'saga input changes nothing');
-      return { outcome: 'ignored', reason: `${result.ignored.reason}: ${result.ignored.detail}` };
+      return { outcome: 'ignored', kind: result.ignored.reason, reason: `${result.ignored.reason}: ${result.ignored.detail}` };
     }
     const current = options.order ?? (await loadOrderForSaga(manager, orderId));
     if (!current) throw new Error(`order ${orderId} has a saga but no order row`);

@@ -95,7 +95,8 @@ export function nextMilestone(current: { status: Milestone; at: Date } | null, r
   if (FINAL.includes(current.status)) return current.status === reported.status ? 'duplicate' : 'stale';
   if (reported.at.getTime() < current.at.getTime()) return 'stale';
   if (current.status === 'exception') return 'applied';
-  return RANK[reported.status] >= RANK[current.status] && reported.status !== current.status ? 'applied' : current.status === reported.status ? 'duplicate' : 'stale';
+  if (reported.status === current.status) return 'duplicate';
+  return RANK[reported.status] >= RANK[current.status] ? 'applied' : 'stale';
 }
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
