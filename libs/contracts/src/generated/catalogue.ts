@@ -8,7 +8,7 @@ export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' 
 /** Kafka topics of the catalogue. */
 export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'payments.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -53,6 +53,7 @@ export const eventTypes = {
   QueryPayment: 'com.omnibus.payment.QueryPayment',
   CapturePayment: 'com.omnibus.payment.CapturePayment',
   VoidPayment: 'com.omnibus.payment.VoidPayment',
+  RefundPayment: 'com.omnibus.payment.RefundPayment',
   ReturnRequested: 'com.omnibus.returns.ReturnRequested',
   ReturnAuthorized: 'com.omnibus.returns.ReturnAuthorized',
   ReturnReceived: 'com.omnibus.returns.ReturnReceived',
@@ -68,6 +69,7 @@ export const eventTypes = {
   PaymentNotFound: 'com.omnibus.payment.PaymentNotFound',
   PaymentLinkSent: 'com.omnibus.payment.PaymentLinkSent',
   RefundIssued: 'com.omnibus.payment.RefundIssued',
+  RefundFailed: 'com.omnibus.payment.RefundFailed',
   ShipmentDispatched: 'com.omnibus.shipment.ShipmentDispatched',
   ShipmentDelivered: 'com.omnibus.shipment.ShipmentDelivered',
   ShipmentTrackingUpdated: 'com.omnibus.shipment.ShipmentTrackingUpdated',
@@ -166,7 +168,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     topic: 'payments.commands',
     key: 'order id',
     owner: 'order',
-    producers: ['order'],
+    producers: ['order', 'returns'],
     consumers: ['order'],
     compatibility: 'FULL_TRANSITIVE',
     partitions: 6,
@@ -178,6 +180,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.payment.QueryPayment',
       'com.omnibus.payment.CapturePayment',
       'com.omnibus.payment.VoidPayment',
+      'com.omnibus.payment.RefundPayment',
     ],
   },
   {
@@ -244,6 +247,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.payment.PaymentNotFound',
       'com.omnibus.payment.PaymentLinkSent',
       'com.omnibus.payment.RefundIssued',
+      'com.omnibus.payment.RefundFailed',
     ],
   },
   {
@@ -589,6 +593,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     consumers: ['order'],
     compatibility: 'FULL_TRANSITIVE',
   },
+  'com.omnibus.payment.RefundPayment': {
+    type: 'com.omnibus.payment.RefundPayment',
+    name: 'RefundPayment',
+    topic: 'payments.commands',
+    subject: 'payments.commands-com.omnibus.payment.RefundPayment',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order', 'returns'],
+    consumers: ['order'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
   'com.omnibus.returns.ReturnRequested': {
     type: 'com.omnibus.returns.ReturnRequested',
     name: 'ReturnRequested',
@@ -751,7 +766,18 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     keyField: 'orderId',
     owner: 'order',
     producers: ['order'],
-    consumers: ['finance-posting', 'returns', 'webhooks'],
+    consumers: ['order', 'finance-posting', 'returns', 'webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.payment.RefundFailed': {
+    type: 'com.omnibus.payment.RefundFailed',
+    name: 'RefundFailed',
+    topic: 'retail.payments',
+    subject: 'retail.payments-com.omnibus.payment.RefundFailed',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['order', 'returns', 'webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.shipment.ShipmentDispatched': {

@@ -539,6 +539,34 @@ export const VoidPayment: EventContract<VoidPayment, 'com.omnibus.payment.VoidPa
 );
 
 /**
+ * Command to the order service's gateway connector: pay money back on an order's captured payment (a return, a cancellation after capture, an amount captured beyond what the customer finally owes). Idempotent: the command id is the gateway idempotency key, so a redelivery never refunds twice. Answered by RefundIssued or RefundFailed with the same refundId.
+ * Topic `payments.commands`, key `orderId`, owner order; subject `payments.commands-com.omnibus.payment.RefundPayment`.
+ */
+export interface RefundPayment {
+  /** Id of the command (derived by the issuer from what is refunded): the gateway idempotency key of the refund. */
+  commandId: string;
+  /** Omnibus refund id; RefundIssued or RefundFailed carry it back. */
+  refundId: string;
+  /** Order whose payment is refunded. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** The return the refund settles, when it does. */
+  returnId: string | null;
+  /** Amount to pay back (positive, at most what was captured and not yet refunded). */
+  amount: Money;
+  /** Why the money is paid back, e.g. 'return received', 'order cancelled after capture'. */
+  reason: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of RefundPayment: topic, subject, key, schema and typed Avro encoding. */
+export const RefundPayment: EventContract<RefundPayment, 'com.omnibus.payment.RefundPayment'> = defineContract(
+  eventCatalogue['com.omnibus.payment.RefundPayment'],
+  eventSchemas['com.omnibus.payment.RefundPayment'],
+);
+
+/**
  * A customer asked to return items of an order, online or in a store.
  * Topic `retail.returns`, key `returnId`, owner returns; subject `retail.returns-com.omnibus.returns.ReturnRequested`.
  */
@@ -994,6 +1022,34 @@ export interface RefundIssued {
 export const RefundIssued: EventContract<RefundIssued, 'com.omnibus.payment.RefundIssued'> = defineContract(
   eventCatalogue['com.omnibus.payment.RefundIssued'],
   eventSchemas['com.omnibus.payment.RefundIssued'],
+);
+
+/**
+ * The gateway refused a refund for good (nothing captured left to refund, the payment unknown, the amount above what is refundable). No money moved; the issuer decides what next (store credit, review).
+ * Topic `retail.payments`, key `orderId`, owner order; subject `retail.payments-com.omnibus.payment.RefundFailed`.
+ */
+export interface RefundFailed {
+  /** Omnibus refund id of the RefundPayment command. */
+  refundId: string;
+  /** Order whose payment was to be refunded. The message key. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** The return the refund was for, when it was. */
+  returnId: string | null;
+  /** Payment gateway asked; null when the order has no payment to refund. */
+  gateway: string | null;
+  /** Amount that was asked for. */
+  amount: Money;
+  /** Why the refund was refused, in the gateway's words where it gave them. */
+  reason: string;
+  /** When the refusal was known. */
+  occurredAt: Date;
+}
+/** Contract of RefundFailed: topic, subject, key, schema and typed Avro encoding. */
+export const RefundFailed: EventContract<RefundFailed, 'com.omnibus.payment.RefundFailed'> = defineContract(
+  eventCatalogue['com.omnibus.payment.RefundFailed'],
+  eventSchemas['com.omnibus.payment.RefundFailed'],
 );
 
 /**
@@ -1605,6 +1661,7 @@ export interface EventMap {
   'com.omnibus.payment.QueryPayment': QueryPayment;
   'com.omnibus.payment.CapturePayment': CapturePayment;
   'com.omnibus.payment.VoidPayment': VoidPayment;
+  'com.omnibus.payment.RefundPayment': RefundPayment;
   'com.omnibus.returns.ReturnRequested': ReturnRequested;
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized;
   'com.omnibus.returns.ReturnReceived': ReturnReceived;
@@ -1620,6 +1677,7 @@ export interface EventMap {
   'com.omnibus.payment.PaymentNotFound': PaymentNotFound;
   'com.omnibus.payment.PaymentLinkSent': PaymentLinkSent;
   'com.omnibus.payment.RefundIssued': RefundIssued;
+  'com.omnibus.payment.RefundFailed': RefundFailed;
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched;
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered;
   'com.omnibus.shipment.ShipmentTrackingUpdated': ShipmentTrackingUpdated;
@@ -1665,6 +1723,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.payment.QueryPayment': QueryPayment,
   'com.omnibus.payment.CapturePayment': CapturePayment,
   'com.omnibus.payment.VoidPayment': VoidPayment,
+  'com.omnibus.payment.RefundPayment': RefundPayment,
   'com.omnibus.returns.ReturnRequested': ReturnRequested,
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized,
   'com.omnibus.returns.ReturnReceived': ReturnReceived,
@@ -1680,6 +1739,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.payment.PaymentNotFound': PaymentNotFound,
   'com.omnibus.payment.PaymentLinkSent': PaymentLinkSent,
   'com.omnibus.payment.RefundIssued': RefundIssued,
+  'com.omnibus.payment.RefundFailed': RefundFailed,
   'com.omnibus.shipment.ShipmentDispatched': ShipmentDispatched,
   'com.omnibus.shipment.ShipmentDelivered': ShipmentDelivered,
   'com.omnibus.shipment.ShipmentTrackingUpdated': ShipmentTrackingUpdated,
@@ -1711,11 +1771,11 @@ export interface TopicEventMap {
   'retail.inventory': StockPositionChanged | AvailabilityChanged;
   'retail.reservations': StockReserved | ReservationRejected | ReservationReleased | ReservationExpired | ReservationCommitted;
   'inventory.commands': ReserveStock | ReleaseReservation | CommitReservation;
-  'payments.commands': AuthorisePayment | QueryPayment | CapturePayment | VoidPayment;
+  'payments.commands': AuthorisePayment | QueryPayment | CapturePayment | VoidPayment | RefundPayment;
   'retail.returns': ReturnRequested | ReturnAuthorized | ReturnReceived | ReturnDispositioned | ReturnRefunded;
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;
-  'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | PaymentLinkSent | RefundIssued;
+  'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | PaymentLinkSent | RefundIssued | RefundFailed;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered | ShipmentTrackingUpdated;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
   'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateInvoice | RegisterPayment | ReadStockSnapshot;

@@ -2214,6 +2214,75 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.payment.RefundPayment': {
+    type: 'record',
+    name: 'RefundPayment',
+    namespace: 'com.omnibus.payment',
+    doc: 'Command to the order service\'s gateway connector: pay money back on an order\'s captured payment (a return, a cancellation after capture, an amount captured beyond what the customer finally owes). Idempotent: the command id is the gateway idempotency key, so a redelivery never refunds twice. Answered by RefundIssued or RefundFailed with the same refundId.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (derived by the issuer from what is refunded): the gateway idempotency key of the refund.',
+      },
+      {
+        name: 'refundId',
+        type: 'string',
+        doc: 'Omnibus refund id; RefundIssued or RefundFailed carry it back.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order whose payment is refunded. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'returnId',
+        type: ['null', 'string'],
+        doc: 'The return the refund settles, when it does.',
+        default: null,
+      },
+      {
+        name: 'amount',
+        type: {
+          type: 'record',
+          name: 'Money',
+          namespace: 'com.omnibus.common',
+          doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+          fields: [
+            {
+              name: 'amountMinor',
+              type: 'long',
+              doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+            },
+            {
+              name: 'currency',
+              type: 'string',
+              doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+            },
+          ],
+        },
+        doc: 'Amount to pay back (positive, at most what was captured and not yet refunded).',
+      },
+      {
+        name: 'reason',
+        type: 'string',
+        doc: 'Why the money is paid back, e.g. \'return received\', \'order cancelled after capture\'.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
   'com.omnibus.returns.ReturnRequested': {
     type: 'record',
     name: 'ReturnRequested',
@@ -3809,6 +3878,76 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
           logicalType: 'timestamp-millis',
         },
         doc: 'When the gateway issued the refund.',
+      },
+    ],
+  },
+  'com.omnibus.payment.RefundFailed': {
+    type: 'record',
+    name: 'RefundFailed',
+    namespace: 'com.omnibus.payment',
+    doc: 'The gateway refused a refund for good (nothing captured left to refund, the payment unknown, the amount above what is refundable). No money moved; the issuer decides what next (store credit, review).',
+    fields: [
+      {
+        name: 'refundId',
+        type: 'string',
+        doc: 'Omnibus refund id of the RefundPayment command.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Order whose payment was to be refunded. The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'returnId',
+        type: ['null', 'string'],
+        doc: 'The return the refund was for, when it was.',
+        default: null,
+      },
+      {
+        name: 'gateway',
+        type: ['null', 'string'],
+        doc: 'Payment gateway asked; null when the order has no payment to refund.',
+        default: null,
+      },
+      {
+        name: 'amount',
+        type: {
+          type: 'record',
+          name: 'Money',
+          namespace: 'com.omnibus.common',
+          doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+          fields: [
+            {
+              name: 'amountMinor',
+              type: 'long',
+              doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+            },
+            {
+              name: 'currency',
+              type: 'string',
+              doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+            },
+          ],
+        },
+        doc: 'Amount that was asked for.',
+      },
+      {
+        name: 'reason',
+        type: 'string',
+        doc: 'Why the refund was refused, in the gateway\'s words where it gave them.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the refusal was known.',
       },
     ],
   },
