@@ -8,7 +8,7 @@ export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' 
 /** Kafka topics of the catalogue. */
 export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'payments.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnRejected' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateReturnPicking' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -56,6 +56,7 @@ export const eventTypes = {
   RefundPayment: 'com.omnibus.payment.RefundPayment',
   ReturnRequested: 'com.omnibus.returns.ReturnRequested',
   ReturnAuthorized: 'com.omnibus.returns.ReturnAuthorized',
+  ReturnRejected: 'com.omnibus.returns.ReturnRejected',
   ReturnReceived: 'com.omnibus.returns.ReturnReceived',
   ReturnDispositioned: 'com.omnibus.returns.ReturnDispositioned',
   ReturnRefunded: 'com.omnibus.returns.ReturnRefunded',
@@ -81,6 +82,7 @@ export const eventTypes = {
   ValidateDelivery: 'com.omnibus.odoo.ValidateDelivery',
   PostJournalEntry: 'com.omnibus.odoo.PostJournalEntry',
   CreateCreditNote: 'com.omnibus.odoo.CreateCreditNote',
+  CreateReturnPicking: 'com.omnibus.odoo.CreateReturnPicking',
   CreateInvoice: 'com.omnibus.odoo.CreateInvoice',
   RegisterPayment: 'com.omnibus.odoo.RegisterPayment',
   ReadStockSnapshot: 'com.omnibus.odoo.ReadStockSnapshot',
@@ -197,6 +199,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     events: [
       'com.omnibus.returns.ReturnRequested',
       'com.omnibus.returns.ReturnAuthorized',
+      'com.omnibus.returns.ReturnRejected',
       'com.omnibus.returns.ReturnReceived',
       'com.omnibus.returns.ReturnDispositioned',
       'com.omnibus.returns.ReturnRefunded',
@@ -301,6 +304,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.odoo.ValidateDelivery',
       'com.omnibus.odoo.PostJournalEntry',
       'com.omnibus.odoo.CreateCreditNote',
+      'com.omnibus.odoo.CreateReturnPicking',
       'com.omnibus.odoo.CreateInvoice',
       'com.omnibus.odoo.RegisterPayment',
       'com.omnibus.odoo.ReadStockSnapshot',
@@ -626,6 +630,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     consumers: ['webhooks'],
     compatibility: 'FULL_TRANSITIVE',
   },
+  'com.omnibus.returns.ReturnRejected': {
+    type: 'com.omnibus.returns.ReturnRejected',
+    name: 'ReturnRejected',
+    topic: 'retail.returns',
+    subject: 'retail.returns-com.omnibus.returns.ReturnRejected',
+    keyField: 'returnId',
+    owner: 'returns',
+    producers: ['returns'],
+    consumers: ['webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
   'com.omnibus.returns.ReturnReceived': {
     type: 'com.omnibus.returns.ReturnReceived',
     name: 'ReturnReceived',
@@ -895,6 +910,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     name: 'CreateCreditNote',
     topic: 'odoo.commands',
     subject: 'odoo.commands-com.omnibus.odoo.CreateCreditNote',
+    keyField: 'returnId',
+    owner: 'returns',
+    producers: ['returns'],
+    consumers: ['odoo-adapter'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.odoo.CreateReturnPicking': {
+    type: 'com.omnibus.odoo.CreateReturnPicking',
+    name: 'CreateReturnPicking',
+    topic: 'odoo.commands',
+    subject: 'odoo.commands-com.omnibus.odoo.CreateReturnPicking',
     keyField: 'returnId',
     owner: 'returns',
     producers: ['returns'],

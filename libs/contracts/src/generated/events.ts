@@ -625,6 +625,34 @@ export const ReturnAuthorized: EventContract<ReturnAuthorized, 'com.omnibus.retu
 );
 
 /**
+ * A return request was refused as a whole, with the policy rule that decided. Nothing was authorised.
+ * Topic `retail.returns`, key `returnId`, owner returns; subject `retail.returns-com.omnibus.returns.ReturnRejected`.
+ */
+export interface ReturnRejected {
+  /** Omnibus return id. The message key. */
+  returnId: string;
+  /** The order the items were bought with. */
+  orderId: string;
+  /** Selling company (Odoo company). */
+  companyId: string;
+  /** Return policy that decided. */
+  policyId: string;
+  /** Version of the policy in force when the return was requested. */
+  policyVersion: number;
+  /** The rule that refused it, e.g. 'window', 'non-returnable', 'more-than-shipped', 'already-returned'. */
+  rule: string;
+  /** Human-readable reason, shown to the customer. */
+  reason: string;
+  /** When the request was refused. */
+  occurredAt: Date;
+}
+/** Contract of ReturnRejected: topic, subject, key, schema and typed Avro encoding. */
+export const ReturnRejected: EventContract<ReturnRejected, 'com.omnibus.returns.ReturnRejected'> = defineContract(
+  eventCatalogue['com.omnibus.returns.ReturnRejected'],
+  eventSchemas['com.omnibus.returns.ReturnRejected'],
+);
+
+/**
  * Returned items arrived at a location and were inspected.
  * Topic `retail.returns`, key `returnId`, owner returns; subject `retail.returns-com.omnibus.returns.ReturnReceived`.
  */
@@ -1387,6 +1415,34 @@ export const CreateCreditNote: EventContract<CreateCreditNote, 'com.omnibus.odoo
 );
 
 /**
+ * Command to the Odoo adapter: record the receipt of returned items as a validated return picking (Odoo's stock.return.picking) of the order's done deliveries, into the receiving location's warehouse.
+ * Topic `odoo.commands`, key `returnId`, owner returns; subject `odoo.commands-com.omnibus.odoo.CreateReturnPicking`.
+ */
+export interface CreateReturnPicking {
+  /** Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (the picking's origin reference), so a retry never creates a second return. */
+  commandId: string;
+  /** Omnibus return id, stored on the return picking. The message key. */
+  returnId: string;
+  /** Omnibus id of this receipt of the return (a return may arrive in several parcels); one return picking per receipt. */
+  receiptId: string;
+  /** Omnibus order id, to find the order's deliveries. */
+  orderId: string;
+  /** Odoo company of the order. */
+  companyId: string;
+  /** Where the items were received (maps to an Odoo warehouse); need not be where they shipped from. */
+  toLocation: Location;
+  /** Quantities received per order line, whatever their disposition. */
+  lines: LineQuantity[];
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of CreateReturnPicking: topic, subject, key, schema and typed Avro encoding. */
+export const CreateReturnPicking: EventContract<CreateReturnPicking, 'com.omnibus.odoo.CreateReturnPicking'> = defineContract(
+  eventCatalogue['com.omnibus.odoo.CreateReturnPicking'],
+  eventSchemas['com.omnibus.odoo.CreateReturnPicking'],
+);
+
+/**
  * Command to the Odoo adapter: invoice a confirmed sale order (what is invoiceable, or the given lines) and post the invoice (out_invoice) exactly once.
  * Topic `odoo.commands`, key `orderId`, owner order; subject `odoo.commands-com.omnibus.odoo.CreateInvoice`.
  */
@@ -1664,6 +1720,7 @@ export interface EventMap {
   'com.omnibus.payment.RefundPayment': RefundPayment;
   'com.omnibus.returns.ReturnRequested': ReturnRequested;
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized;
+  'com.omnibus.returns.ReturnRejected': ReturnRejected;
   'com.omnibus.returns.ReturnReceived': ReturnReceived;
   'com.omnibus.returns.ReturnDispositioned': ReturnDispositioned;
   'com.omnibus.returns.ReturnRefunded': ReturnRefunded;
@@ -1689,6 +1746,7 @@ export interface EventMap {
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery;
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry;
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote;
+  'com.omnibus.odoo.CreateReturnPicking': CreateReturnPicking;
   'com.omnibus.odoo.CreateInvoice': CreateInvoice;
   'com.omnibus.odoo.RegisterPayment': RegisterPayment;
   'com.omnibus.odoo.ReadStockSnapshot': ReadStockSnapshot;
@@ -1726,6 +1784,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.payment.RefundPayment': RefundPayment,
   'com.omnibus.returns.ReturnRequested': ReturnRequested,
   'com.omnibus.returns.ReturnAuthorized': ReturnAuthorized,
+  'com.omnibus.returns.ReturnRejected': ReturnRejected,
   'com.omnibus.returns.ReturnReceived': ReturnReceived,
   'com.omnibus.returns.ReturnDispositioned': ReturnDispositioned,
   'com.omnibus.returns.ReturnRefunded': ReturnRefunded,
@@ -1751,6 +1810,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery,
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry,
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote,
+  'com.omnibus.odoo.CreateReturnPicking': CreateReturnPicking,
   'com.omnibus.odoo.CreateInvoice': CreateInvoice,
   'com.omnibus.odoo.RegisterPayment': RegisterPayment,
   'com.omnibus.odoo.ReadStockSnapshot': ReadStockSnapshot,
@@ -1772,13 +1832,13 @@ export interface TopicEventMap {
   'retail.reservations': StockReserved | ReservationRejected | ReservationReleased | ReservationExpired | ReservationCommitted;
   'inventory.commands': ReserveStock | ReleaseReservation | CommitReservation;
   'payments.commands': AuthorisePayment | QueryPayment | CapturePayment | VoidPayment | RefundPayment;
-  'retail.returns': ReturnRequested | ReturnAuthorized | ReturnReceived | ReturnDispositioned | ReturnRefunded;
+  'retail.returns': ReturnRequested | ReturnAuthorized | ReturnRejected | ReturnReceived | ReturnDispositioned | ReturnRefunded;
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;
   'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | PaymentLinkSent | RefundIssued | RefundFailed;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered | ShipmentTrackingUpdated;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
-  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateInvoice | RegisterPayment | ReadStockSnapshot;
+  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateReturnPicking | CreateInvoice | RegisterPayment | ReadStockSnapshot;
   'odoo.results': OdooCommandSucceeded | OdooCommandFailed;
   'odoo.stock-snapshots': StockSnapshotPart;
   'retail.locations': StockLocationUpserted;

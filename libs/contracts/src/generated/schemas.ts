@@ -2565,6 +2565,57 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.returns.ReturnRejected': {
+    type: 'record',
+    name: 'ReturnRejected',
+    namespace: 'com.omnibus.returns',
+    doc: 'A return request was refused as a whole, with the policy rule that decided. Nothing was authorised.',
+    fields: [
+      {
+        name: 'returnId',
+        type: 'string',
+        doc: 'Omnibus return id. The message key.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'The order the items were bought with.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company).',
+      },
+      {
+        name: 'policyId',
+        type: 'string',
+        doc: 'Return policy that decided.',
+      },
+      {
+        name: 'policyVersion',
+        type: 'int',
+        doc: 'Version of the policy in force when the return was requested.',
+      },
+      {
+        name: 'rule',
+        type: 'string',
+        doc: 'The rule that refused it, e.g. \'window\', \'non-returnable\', \'more-than-shipped\', \'already-returned\'.',
+      },
+      {
+        name: 'reason',
+        type: 'string',
+        doc: 'Human-readable reason, shown to the customer.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the request was refused.',
+      },
+    ],
+  },
   'com.omnibus.returns.ReturnReceived': {
     type: 'record',
     name: 'ReturnReceived',
@@ -5429,6 +5480,118 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
         name: 'total',
         type: 'com.omnibus.common.Money',
         doc: 'Total credited, tax included.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.odoo.CreateReturnPicking': {
+    type: 'record',
+    name: 'CreateReturnPicking',
+    namespace: 'com.omnibus.odoo',
+    doc: 'Command to the Odoo adapter: record the receipt of returned items as a validated return picking (Odoo\'s stock.return.picking) of the order\'s done deliveries, into the receiving location\'s warehouse.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv7): the idempotency key the adapter stores in Odoo (the picking\'s origin reference), so a retry never creates a second return.',
+      },
+      {
+        name: 'returnId',
+        type: 'string',
+        doc: 'Omnibus return id, stored on the return picking. The message key.',
+      },
+      {
+        name: 'receiptId',
+        type: 'string',
+        doc: 'Omnibus id of this receipt of the return (a return may arrive in several parcels); one return picking per receipt.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Omnibus order id, to find the order\'s deliveries.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Odoo company of the order.',
+      },
+      {
+        name: 'toLocation',
+        type: {
+          type: 'record',
+          name: 'Location',
+          namespace: 'com.omnibus.common',
+          doc: 'A stock location: a store, a warehouse, a drop-ship partner, or stock in transit between them.',
+          fields: [
+            {
+              name: 'locationId',
+              type: 'string',
+              doc: 'Omnibus id of the location, e.g. \'wh-hamburg\', \'store-berlin-01\', \'dropship-acme\'.',
+            },
+            {
+              name: 'locationType',
+              type: {
+                type: 'enum',
+                name: 'LocationType',
+                namespace: 'com.omnibus.common',
+                doc: 'Where stock physically is. Readers that do not know a newer symbol read OTHER.',
+                symbols: ['STORE', 'WAREHOUSE', 'DROPSHIP', 'IN_TRANSIT', 'OTHER'],
+                default: 'OTHER',
+              },
+              doc: 'What kind of location it is.',
+            },
+          ],
+        },
+        doc: 'Where the items were received (maps to an Odoo warehouse); need not be where they shipped from.',
+      },
+      {
+        name: 'lines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'LineQuantity',
+            namespace: 'com.omnibus.common',
+            doc: 'A quantity of one SKU on one order line, e.g. what a shipment carries or what a reservation must cover.',
+            fields: [
+              {
+                name: 'lineId',
+                type: 'string',
+                doc: 'Id of the order line, unique within its order.',
+              },
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit of the product.',
+              },
+              {
+                name: 'quantity',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Quantity of the SKU on this line (positive).',
+              },
+            ],
+          },
+        },
+        doc: 'Quantities received per order line, whatever their disposition.',
       },
       {
         name: 'occurredAt',
