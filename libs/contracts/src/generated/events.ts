@@ -1415,7 +1415,7 @@ export const CreateCreditNote: EventContract<CreateCreditNote, 'com.omnibus.odoo
 );
 
 /**
- * Command to the Odoo adapter: record the receipt of returned items as a validated return picking (Odoo's stock.return.picking) of the order's done deliveries, into the receiving location's warehouse.
+ * Command to the Odoo adapter: record the receipt of returned items as a validated return picking (Odoo's stock.return.picking) of the order's done deliveries, into the receiving location's warehouse, and scrap what is not fit for sale.
  * Topic `odoo.commands`, key `returnId`, owner returns; subject `odoo.commands-com.omnibus.odoo.CreateReturnPicking`.
  */
 export interface CreateReturnPicking {
@@ -1431,8 +1431,10 @@ export interface CreateReturnPicking {
   companyId: string;
   /** Where the items were received (maps to an Odoo warehouse); need not be where they shipped from. */
   toLocation: Location;
-  /** Quantities received per order line, whatever their disposition. */
+  /** Quantities received per order line, whatever their disposition: the return picking brings them all in. */
   lines: LineQuantity[];
+  /** The part of lines that is not fit for sale (damaged, missing parts, back to the vendor): scrapped out of the receiving warehouse's stock right after the return, so that Odoo's sellable stock moves with the disposition only. */
+  scrapLines: LineQuantity[];
   /** When the command was issued. */
   occurredAt: Date;
 }

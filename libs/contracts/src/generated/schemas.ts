@@ -5495,7 +5495,7 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
     type: 'record',
     name: 'CreateReturnPicking',
     namespace: 'com.omnibus.odoo',
-    doc: 'Command to the Odoo adapter: record the receipt of returned items as a validated return picking (Odoo\'s stock.return.picking) of the order\'s done deliveries, into the receiving location\'s warehouse.',
+    doc: 'Command to the Odoo adapter: record the receipt of returned items as a validated return picking (Odoo\'s stock.return.picking) of the order\'s done deliveries, into the receiving location\'s warehouse, and scrap what is not fit for sale.',
     fields: [
       {
         name: 'commandId',
@@ -5591,7 +5591,16 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
             ],
           },
         },
-        doc: 'Quantities received per order line, whatever their disposition.',
+        doc: 'Quantities received per order line, whatever their disposition: the return picking brings them all in.',
+      },
+      {
+        name: 'scrapLines',
+        type: {
+          type: 'array',
+          items: 'com.omnibus.common.LineQuantity',
+        },
+        doc: 'The part of lines that is not fit for sale (damaged, missing parts, back to the vendor): scrapped out of the receiving warehouse\'s stock right after the return, so that Odoo\'s sellable stock moves with the disposition only.',
+        default: [],
       },
       {
         name: 'occurredAt',
