@@ -43,6 +43,16 @@ export const orderMetrics = {
     name: 'orders_late_authorisations_voided_total',
     help: 'Authorisations that arrived after their order was cancelled (or were not its payment), voided at once',
   }),
+  refundsIssued: counter({
+    name: 'orders_refunds_issued_total',
+    help: 'Refunds the gateway paid back (each refund once, from its API answer or its webhook), by who asked (order: the saga; return: the returns service)',
+    labelNames: ['for'],
+  }),
+  refundsFailed: counter({
+    name: 'orders_refunds_failed_total',
+    help: 'Refunds the gateway refused for good, by who asked and the kind of refusal (over_refundable, nothing_captured, unknown_payment, unknown_order, other)',
+    labelNames: ['for', 'reason'],
+  }),
   cancellationsRequested: counter({
     name: 'orders_cancellations_requested_total',
     help: "Customers' cancellations accepted, by how far the order had gone (acceptance: before Odoo confirmed it; confirmation: after)",

@@ -11,6 +11,7 @@ import { ReviewQueue1795700000300 } from './migrations/1795700000300-ReviewQueue
 import { Payments1795700000400 } from './migrations/1795700000400-Payments';
 import { Shipments1795700000500 } from './migrations/1795700000500-Shipments';
 import { PaymentLinks1795700000650 } from './migrations/1795700000650-PaymentLinks';
+import { Refunds1795700000700 } from './migrations/1795700000700-Refunds';
 import { keepRawWebhookBodies } from './webhooks/raw-body';
 import { sagaMigrations } from '@omnibus/saga';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
@@ -19,7 +20,7 @@ export const orderService = defineService({
   name: 'order',
   appModule: AppModule,
   configSchema: orderConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200, ReviewQueue1795700000300, Payments1795700000400, Shipments1795700000500, PaymentLinks1795700000650],
+  migrations: [...outboxMigrations, ...inboxMigrations, ...sagaMigrations, Initial1795700000000, OrderIntake1795700000100, OrderSaga1795700000200, ReviewQueue1795700000300, Payments1795700000400, Shipments1795700000500, PaymentLinks1795700000650, Refunds1795700000700],
   // The saga's reply consumer runs in this process, beside the intake API.
   configure: (app, config) => {
     keepRawWebhookBodies(app);

@@ -20,7 +20,7 @@ export interface RetailSimOptions {
   /** Share of writes that take effect but answer only after `timeoutDelayMs`: the caller's outcome is unknown. */
   timeoutRate: number;
   timeoutDelayMs: number;
-  /** Where signed payment webhooks go (authorised, declined, captured, voided, pay-by-link); none: no webhooks. */
+  /** Where signed payment webhooks go (authorised, declined, captured, voided, refunded, pay-by-link); none: no webhooks. */
   webhook?: WebhookTarget | null;
   /** The carrier under `/carrier/v1`; default: the dev key, 1 s steps, no exceptions, no webhooks. */
   carrier?: Partial<CarrierOptions>;
@@ -83,6 +83,8 @@ export async function startRetailSim(options: RetailSimOptions): Promise<Running
 
   /** The webhook of an intent write that changed something: Stripe's event types. */
   function notify(parts: string[], answer: GatewayAnswer, body: Record<string, unknown> | undefined): void {
+    // A refund made: Stripe's refund.created with the Refund (its metadata names the merchant's refund).
+    if (parts[1] === 'refunds' && answer.status === 200) return void webhooks.send('refund.created', answer.body);
     if (parts[1] !== 'payment_intents') return;
     if (answer.status === 402 && parts.length === 2) {
       const error = (answer.body as { error: { decline_code?: string; message: string } }).error;

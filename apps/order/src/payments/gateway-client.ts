@@ -25,6 +25,16 @@ export interface GatewaySession {
   metadata: Record<string, string>;
 }
 
+/** A refund of captured money (Stripe's Refund object). */
+export interface GatewayRefund {
+  id: string;
+  amount: number;
+  currency?: string;
+  payment_intent: string;
+  status: 'succeeded' | 'pending' | 'failed' | string;
+  metadata?: Record<string, string>;
+}
+
 export type Authorisation = { outcome: 'authorised'; intent: GatewayIntent } | { outcome: 'declined'; declineCode: string | null; message: string };
 
 export class GatewayOutcomeUnknown extends Error {
@@ -106,6 +116,15 @@ export class PaymentGatewayClient {
     return this.intentOf(
       await this.call('POST', `/v1/payment_intents/${encodeURIComponent(intentId)}/capture`, idempotencyKey, { amount_to_capture: amountMinor, final_capture: finalCapture }),
     );
+  }
+
+  /**
+   * Pays back part of what was captured. The metadata ties the refund to our refund id, so its webhook
+   * is recognised as the same refund. A 4xx (more than is refundable, nothing captured, no such intent)
+   * throws GatewayRefused: a definite no.
+   */
+  async refund(idempotencyKey: string, request: { intentId: string; amountMinor: number; metadata: Record<string, string> }): Promise<GatewayRefund> {
+    return this.ok<GatewayRefund>(await this.call('POST', '/v1/refunds', idempotencyKey, { payment_intent: request.intentId, amount: request.amountMinor, metadata: request.metadata }));
   }
 
   async retrieve(intentId: string): Promise<GatewayIntent> {

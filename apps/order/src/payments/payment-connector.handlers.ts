@@ -1,6 +1,6 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { AuthorisePayment, CapturePayment, PaymentVoided, PaymentLinkSent, PaymentNotFound, QueryPayment, VoidPayment } from '@omnibus/contracts';
+import { AuthorisePayment, CapturePayment, PaymentVoided, PaymentLinkSent, PaymentNotFound, QueryPayment, RefundPayment, VoidPayment } from '@omnibus/contracts';
 import { EventContext } from '@omnibus/messaging';
 import { ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { OrderConfig } from '../config';
@@ -8,15 +8,17 @@ import { ChunkGatewayCalls } from './chunk-gateway-calls';
 import type { Logger } from 'pino';
 import { orderMetrics } from '../metrics';
 import { loadOrderForSaga } from '../orders/order-store';
-import { GatewayIntent, GatewayOutcomeUnknown, PaymentGatewayClient } from './gateway-client';
+import { GatewayIntent, GatewayOutcomeUnknown, GatewayRefused, PaymentGatewayClient } from './gateway-client';
 import { PaymentFact, statusOfIntent } from './payment-facts';
 import { PaymentLink, PaymentRecorder } from './payment-recorder';
+import { RefundFact, refusalKind, RefusalKind } from './refund-facts';
 import { PAYMENT_GATEWAY } from './tokens';
 
 /**
  * The gateway connector: the saga's payment commands (payments.commands, which this service consumes
  * itself) → HTTP calls to the gateway → what the gateway said, recorded and published through the
- * outbox (PaymentAuthorized, PaymentDeclined, PaymentVoided, PaymentCaptured, PaymentNotFound).
+ * outbox (PaymentAuthorized, PaymentDeclined, PaymentVoided, PaymentCaptured, PaymentNotFound,
+ * RefundIssued, RefundFailed).
  *
  * Why here and so: the saga's transaction only stages a command; the HTTP call happens in this
  * delivery, whose inbox record, payment row and answer commit together. Every write uses the command
@@ -183,6 +185,44 @@ export class PaymentConnectorHandlers {
       order.order.companyId,
       (events) => context.emit(events),
     );
+  }
+
+  /**
+   * One refund, from the order saga or the returns service alike (returnId set): the order's captured
+   * payment is refunded the amount, the command id as idempotency key, so a redelivery or a retry after
+   * a lost answer gets the gateway's first answer and never refunds twice. A definite refusal (4xx: more
+   * than is refundable, nothing captured, no such payment, an order we do not have) is RefundFailed
+   * with the gateway's words; an unknown outcome (timeout, 5xx, no connection) throws, so the runtime
+   * retries the same call. Published once per refund id, whether the answer or the webhook comes first.
+   */
+  @EventPattern(RefundPayment.type, { sequenced: true })
+  async refund(@Payload() command: RefundPayment, @Ctx() context: EventContext): Promise<void> {
+    await this.calls.flush(context.manager);
+    const cause = { type: RefundPayment.type, eventId: context.event.id };
+    const order = await loadOrderForSaga(context.manager, command.orderId);
+    const companyId = order?.order.companyId ?? command.companyId;
+    const base = { refundId: command.refundId, orderId: command.orderId, returnId: command.returnId ?? null, amount: command.amount, at: new Date() };
+    const record = (fact: RefundFact, refusal?: RefusalKind) => this.recorder.recordRefund(context.manager, fact, companyId, (events) => context.emit(events), cause, refusal);
+    const refuse = (reason: string, refusal: RefusalKind, payment: { paymentId: string; gateway: string } | null = null) =>
+      record({ ...base, paymentId: payment?.paymentId ?? null, gateway: payment?.gateway ?? null, gatewayReference: null, outcome: 'failed', reason }, refusal);
+    if (!order) return void (await refuse(`order ${command.orderId} is not known to the payment connector`, 'unknown_order'));
+    const payment = await this.recorder.refundablePaymentOf(context.manager, command.orderId);
+    if (!payment) return void (await refuse('the order has no captured payment to refund', 'nothing_captured'));
+    const intentId = payment.gatewayReference ?? (await this.gateway.find(command.orderId, payment.paymentId))?.id;
+    if (!intentId) return void (await refuse(`the gateway has no payment intent for payment ${payment.paymentId}`, 'unknown_payment', payment));
+    const metadata = { order_id: command.orderId, payment_id: payment.paymentId, refund_id: command.refundId, reason: command.reason, ...(command.returnId ? { return_id: command.returnId } : {}) };
+    try {
+      const refund = await this.gateway.refund(command.commandId, { intentId, amountMinor: command.amount.amountMinor, metadata });
+      if (refund.status === 'failed') return void (await refuse(`the gateway failed refund ${refund.id}`, 'other', payment));
+      // A pending refund (some means of payment) is settled by its webhook (refund.updated).
+      if (refund.status !== 'succeeded') return this.logger.info({ orderId: command.orderId, refundId: command.refundId, refund: refund.id, status: refund.status }, 'refund pending at the gateway');
+      const fact: RefundFact = { ...base, paymentId: payment.paymentId, gateway: payment.gateway, gatewayReference: refund.id, outcome: 'issued', amount: { amountMinor: refund.amount, currency: command.amount.currency }, reason: command.reason };
+      if ((await record(fact)) !== 'applied') this.logger.info({ orderId: command.orderId, refundId: command.refundId }, 'refund already known (its webhook came first)');
+    } catch (error) {
+      if (error instanceof GatewayRefused) return void (await refuse(error.message, refusalKind(error.code), payment));
+      if (error instanceof GatewayOutcomeUnknown) orderMetrics.paymentOutcomesUnknown.inc({ call: 'refund' });
+      throw error;
+    }
   }
 
   private factOfIntent(base: Omit<PaymentFact, 'status' | 'gatewayReference' | 'amount'> & { amount?: PaymentFact['amount'] }, intent: GatewayIntent): PaymentFact | null {

@@ -4,7 +4,9 @@ import type { OutgoingEvent } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { EntityManager } from 'typeorm';
 import type { OrderConfig } from '../config';
+import { orderMetrics } from '../metrics';
 import { FactOutcome, nextPaymentStatus, PaymentFact, PaymentFactStatus, paymentEvent } from './payment-facts';
+import { RefundFact, refundEvent, refundedPaymentStatus, RefusalKind, refundSource } from './refund-facts';
 
 /** What the gateway answered to one CapturePayment. */
 export interface CaptureFact {
@@ -103,6 +105,62 @@ export class PaymentRecorder {
     };
     await emit([this.event(PaymentCaptured.type, capture.orderId, payload)]);
     return 'applied';
+  }
+
+  /**
+   * Records one refund by our refund id and publishes RefundIssued or RefundFailed once: the API answer
+   * and the webhook of the same refund claim the same row, the second finds it and publishes nothing.
+   * An issued refund moves the order's payment status to `partially_refunded` / `refunded` (whoever
+   * asked: the saga or a return) and both outcomes are written on the order's timeline, in the
+   * caller's transaction. `refusal` is the metrics' kind of a failure.
+   */
+  async recordRefund(
+    manager: EntityManager,
+    fact: RefundFact,
+    companyId: string,
+    emit: EmitPaymentEvents,
+    cause: { type: string; eventId: string | null },
+    refusal: RefusalKind = 'other',
+  ): Promise<FactOutcome> {
+    const inserted = (await manager.query(
+      `INSERT INTO payment_refund (refund_id, order_id, payment_id, return_id, gateway, gateway_reference, status, amount_minor, currency, reason)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) ON CONFLICT (refund_id) DO NOTHING RETURNING refund_id`,
+      [fact.refundId, fact.orderId, fact.paymentId, fact.returnId, fact.gateway, fact.gatewayReference, fact.outcome, fact.amount.amountMinor, fact.amount.currency, fact.reason],
+    )) as unknown[];
+    if (!inserted.length) return 'duplicate';
+    const money = `${fact.amount.amountMinor} ${fact.amount.currency}`;
+    const asked = fact.returnId ? ` for return ${fact.returnId}` : '';
+    const detail =
+      fact.outcome === 'issued'
+        ? `${money} refunded${asked} at ${fact.gateway} (${fact.gatewayReference}): ${fact.reason}`
+        : `the refund of ${money}${asked} was refused${fact.gateway ? ` by ${fact.gateway}` : ''}: ${fact.reason}`;
+    if (fact.outcome === 'issued') {
+      const [totals] = (await manager.query(
+        `SELECT (SELECT COALESCE(sum(amount_minor), 0) FROM payment_capture WHERE order_id = $1) AS captured,
+                (SELECT COALESCE(sum(amount_minor), 0) FROM payment_refund WHERE order_id = $1 AND status = 'issued') AS refunded`,
+        [fact.orderId],
+      )) as Array<{ captured: string; refunded: string }>;
+      const status = refundedPaymentStatus(Number(totals.captured), Number(totals.refunded));
+      if (status) await manager.query(`UPDATE orders SET payment_status = $2, updated_at = now() WHERE id = $1`, [fact.orderId, status]);
+    }
+    await manager.query(
+      `INSERT INTO order_timeline (order_id, at, step, phase, what, detail, cause_type, cause_event_id) SELECT $1, $2, 'refund', 'action', $3, $4, $5, $6 WHERE EXISTS (SELECT 1 FROM orders WHERE id = $1)`,
+      [fact.orderId, fact.at, fact.outcome === 'issued' ? 'refund issued' : 'refund refused', detail, cause.type, cause.eventId],
+    );
+    if (fact.outcome === 'issued') orderMetrics.refundsIssued.inc({ for: refundSource(fact) });
+    else orderMetrics.refundsFailed.inc({ for: refundSource(fact), reason: refusal });
+    const event = refundEvent(fact, companyId);
+    await emit([this.event(event.type, fact.orderId, event.payload)]);
+    return 'applied';
+  }
+
+  /** The order's payment that money may be refunded from: authorised (maybe partly captured) or captured; the newest. */
+  async refundablePaymentOf(manager: EntityManager, orderId: string): Promise<{ paymentId: string; gateway: string; gatewayReference: string | null } | null> {
+    const [row] = (await manager.query(
+      `SELECT payment_id, gateway, gateway_reference FROM payment WHERE order_id = $1 AND status IN ('captured', 'authorised') ORDER BY (status = 'captured') DESC, updated_at DESC LIMIT 1`,
+      [orderId],
+    )) as Array<{ payment_id: string; gateway: string; gateway_reference: string | null }>;
+    return row ? { paymentId: row.payment_id, gateway: row.gateway, gatewayReference: row.gateway_reference } : null;
   }
 
   /** The checkout session opened for a pay-by-link payment, once (a redelivery finds the first). */

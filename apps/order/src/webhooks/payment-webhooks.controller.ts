@@ -1,5 +1,5 @@
 import { Controller, Headers, HttpCode, Inject, Param, Post, Req } from '@nestjs/common';
-import { EventOutbox } from '@omnibus/messaging';
+import { EventOutbox, OutgoingEvent } from '@omnibus/messaging';
 import { Public, ROOT_LOGGER, SERVICE_CONFIG } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -52,7 +52,7 @@ export class PaymentWebhooksController {
     );
     const outcome = await this.dataSource.transaction(async (manager): Promise<Outcome> => {
       const meaning = meaningOf(gateway, event, new Date());
-      const orderId = meaning.kind === 'ignored' ? null : meaning.kind === 'fact' ? meaning.fact.orderId : meaning.orderId;
+      const orderId = meaning.kind === 'ignored' ? null : meaning.kind === 'fact' || meaning.kind === 'refund' ? meaning.fact.orderId : meaning.orderId;
       const [claimed] = (await manager.query(
         `INSERT INTO payment_webhook (webhook_id, gateway, event_type, order_id, outcome, body) VALUES ($1, $2, $3, $4, 'ignored', $5)
          ON CONFLICT DO NOTHING RETURNING webhook_id`,
@@ -66,6 +66,15 @@ export class PaymentWebhooksController {
         if (!order) result = 'unknown_order';
         else {
           const recorded = await this.recorder.record(manager, meaning.fact, order.order.companyId, (events) => this.outbox.stage(manager, events, { correlationId: meaning.fact.orderId }));
+          result = recorded === 'duplicate' ? 'already_known' : recorded;
+        }
+      }
+      if (meaning.kind === 'refund') {
+        const order = await loadOrderForSaga(manager, meaning.fact.orderId);
+        if (!order) result = 'unknown_order';
+        else {
+          const emit = (events: OutgoingEvent[]) => this.outbox.stage(manager, events, { correlationId: meaning.fact.orderId });
+          const recorded = await this.recorder.recordRefund(manager, meaning.fact, order.order.companyId, emit, { type: `webhook ${event.type}`, eventId: null });
           result = recorded === 'duplicate' ? 'already_known' : recorded;
         }
       }

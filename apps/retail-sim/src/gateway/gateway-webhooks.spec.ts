@@ -74,6 +74,30 @@ describe('multicapture over HTTP', () => {
   });
 });
 
+describe('refunds over HTTP', () => {
+  it('sends refund.created with the refund and its metadata once per refund; a replayed refund sends none, a refused one none', async () => {
+    const intent = (await call('POST', '/v1/payment_intents', { key: 'rf-auth', body: { amount: 8000, currency: 'usd', metadata: { order_id: 'order-rf' } } })).body;
+    await call('POST', `/v1/payment_intents/${intent.id}/capture`, { key: 'rf-cap', body: { amount_to_capture: 5000, final_capture: false } });
+    const metadata = { order_id: 'order-rf', refund_id: 'refund-1', reason: 'returned' };
+    const refund = await call('POST', '/v1/refunds', { key: 'rf-1', body: { payment_intent: intent.id, amount: 1250, metadata } });
+    expect(refund).toMatchObject({ status: 200, body: { object: 'refund', amount: 1250, currency: 'usd', payment_intent: intent.id, status: 'succeeded', metadata } });
+    expect(await call('POST', '/v1/refunds', { key: 'rf-1', body: { payment_intent: intent.id, amount: 1250, metadata } })).toEqual({ ...refund, replayed: 'true' });
+    expect(await call('POST', '/v1/refunds', { key: 'rf-2', body: { payment_intent: intent.id, amount: 3751, metadata: { ...metadata, refund_id: 'refund-2' } } })).toMatchObject({
+      status: 400,
+      body: { error: { code: 'charge_already_refunded', message: expect.stringContaining('between 1 and 3750') } },
+    });
+
+    expect(await waitForTypes('order-rf', 3)).toEqual(['payment_intent.amount_capturable_updated', 'payment_intent.amount_capturable_updated', 'refund.created']);
+    const refunded = eventsOf('order-rf')[2];
+    expect(refunded.validSignature).toBe(true);
+    expect(refunded.event.data.object).toEqual(refund.body);
+    // Another write after them, to see that no webhook came of the replay or the refusal.
+    await call('POST', '/v1/refunds', { key: 'rf-3', body: { payment_intent: intent.id, amount: 10, metadata: { ...metadata, refund_id: 'refund-3' } } });
+    await waitForTypes('order-rf', 4);
+    expect(eventsOf('order-rf').map((delivery) => delivery.event.data.object.metadata.refund_id ?? null)).toEqual([null, null, 'refund-1', 'refund-3']);
+  });
+});
+
 describe('pay-by-link over HTTP', () => {
   const open = (orderId: string, extra: Record<string, unknown> = {}) =>
     call('POST', '/v1/checkout/sessions', { key: `cs-${orderId}`, body: { amount: 4200, currency: 'eur', metadata: { order_id: orderId }, payment_intent_data: { capture_method: 'manual' }, ...extra } });

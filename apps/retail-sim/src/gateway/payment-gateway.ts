@@ -34,6 +34,18 @@ export interface Capture {
   final: boolean;
 }
 
+/** Stripe's Refund object, as the sim makes it. */
+export interface Refund {
+  id: string;
+  object: 'refund';
+  amount: number;
+  currency: string;
+  payment_intent: string;
+  status: 'succeeded';
+  metadata: Record<string, string>;
+  created: number;
+}
+
 export type GatewayAnswer = SimAnswer;
 
 export interface GatewaySettings {
@@ -124,8 +136,11 @@ export class PaymentGateway {
     return { status: 200, body: copy(intent) };
   }
 
-  /** Refunds part or all of what was captured. */
-  refund(body: { payment_intent?: unknown; amount?: unknown }): GatewayAnswer {
+  /**
+   * Refunds part or all of what was captured (Stripe's Refund object, card refunds succeed at once);
+   * the caller's metadata is kept on the refund, so its `refund.created` webhook names what it refunds.
+   */
+  refund(body: { payment_intent?: unknown; amount?: unknown; metadata?: unknown }): GatewayAnswer {
     const intent = typeof body.payment_intent === 'string' ? this.intents.get(body.payment_intent) : undefined;
     if (!intent) return missing(String(body.payment_intent));
     // A partly captured intent (multicapture, still requires_capture) can be refunded what it received.
@@ -136,7 +151,17 @@ export class PaymentGateway {
       return error(400, 'invalid_request_error', `amount must be between 1 and ${refundable} (captured and not yet refunded)`, { param: 'amount', code: 'charge_already_refunded' });
     }
     intent.amount_refunded += amount as number;
-    return { status: 200, body: { id: `re_sim_${(++this.sequence).toString().padStart(8, '0')}`, object: 'refund', amount, payment_intent: intent.id, status: 'succeeded' } };
+    const refund: Refund = {
+      id: `re_sim_${(++this.sequence).toString().padStart(8, '0')}`,
+      object: 'refund',
+      amount: amount as number,
+      currency: intent.currency,
+      payment_intent: intent.id,
+      status: 'succeeded',
+      metadata: stringMetadata(body.metadata),
+      created: Math.floor(this.now().getTime() / 1000),
+    };
+    return { status: 200, body: refund };
   }
 
   /** The status query for an outcome the caller does not know (its request timed out). */
