@@ -11,6 +11,7 @@ import {
   OrderFlaggedForReview,
   OrderPlaced,
   QueryPayment,
+  RefundPayment,
   RegisterPayment,
   ReleaseReservation,
   ReserveStock,
@@ -61,6 +62,7 @@ export interface SagaCommand {
     | QueryPayment
     | VoidPayment
     | CapturePayment
+    | RefundPayment
     | ValidateDelivery
     | CreateInvoice
     | RegisterPayment;
@@ -114,6 +116,7 @@ const COMPLETE_AS_GIVEN = new Set<string>([
   QueryPayment.type,
   VoidPayment.type,
   CapturePayment.type,
+  RefundPayment.type,
   ValidateDelivery.type,
   CreateInvoice.type,
   RegisterPayment.type,

@@ -26,6 +26,18 @@ export interface OrderRecord {
   timeline: Array<{ entry: TimelineEntry; cause: TimelineCause }>;
   /** Every review item of the order, open or resolved, oldest first. */
   reviews: ReviewItemRecord[];
+  /** Every refund the gateway connector was asked for (the saga's and returns'), oldest first. */
+  refunds?: OrderRefund[];
+}
+
+export interface OrderRefund {
+  refundId: string;
+  returnId: string | null;
+  status: 'issued' | 'failed';
+  amount: { amountMinor: number; currency: string };
+  gatewayReference: string | null;
+  reason: string;
+  at: string;
 }
 
 /**
@@ -68,6 +80,11 @@ export function orderView(record: OrderRecord) {
           gateway: saga.data.payment.gateway,
           amount: saga.data.payment.amount,
           captured: { amountMinor: saga.data.payment.capturedMinor ?? 0, currency: saga.data.payment.amount.currency },
+          // Paid back, whoever asked (the saga after a cancellation, the returns service for a return).
+          refunded: { amountMinor: (record.refunds ?? []).filter((refund) => refund.status === 'issued').reduce((total, refund) => total + refund.amount.amountMinor, 0), currency: saga.data.payment.amount.currency },
+          refunds: record.refunds ?? [],
+          // A prepaid channel's rest-cancel: what the channel owes the customer back (it holds the money).
+          refundDueFromChannel: saga.data.remainder?.refundDue ?? null,
           // Pay by link only: the link sent to the customer and their last declined try.
           ...(saga.data.payment.policy === 'pay_by_link' ? { link: saga.data.payment.link ?? null, lastDecline: saga.data.payment.lastDecline ?? null } : {}),
         }

@@ -125,10 +125,11 @@ export async function loadOrder(manager: EntityManager, orderId: string): Promis
     [orderId],
   );
   if (!row) return undefined;
-  const [history, timeline, reviews] = await Promise.all([
+  const [history, timeline, reviews, refunds] = await Promise.all([
     manager.query(`SELECT status, detail, occurred_at FROM order_status_history WHERE order_id = $1 ORDER BY seq`, [orderId]),
     manager.query(`SELECT at, step, phase, what, detail, cause_type, cause_event_id FROM order_timeline WHERE order_id = $1 ORDER BY id`, [orderId]),
     reviewItemsOfOrder(manager, orderId),
+    manager.query(`SELECT refund_id, return_id, status, amount_minor, currency, gateway_reference, reason, recorded_at FROM payment_refund WHERE order_id = $1 ORDER BY recorded_at, refund_id`, [orderId]),
   ]);
   return {
     order: orderFromDocument(row.document),
@@ -140,6 +141,15 @@ export async function loadOrder(manager: EntityManager, orderId: string): Promis
       cause: { type: entry.cause_type, eventId: entry.cause_event_id },
     })),
     reviews,
+    refunds: refunds.map((refund: any) => ({
+      refundId: refund.refund_id,
+      returnId: refund.return_id,
+      status: refund.status,
+      amount: { amountMinor: Number(refund.amount_minor), currency: refund.currency },
+      gatewayReference: refund.gateway_reference,
+      reason: refund.reason,
+      at: refund.recorded_at.toISOString(),
+    })),
   };
 }
 
@@ -205,7 +215,9 @@ export async function saveSagaStep(manager: EntityManager, step: SagaStepRows): 
         WHERE id = $1 AND version = $8
        RETURNING version
      ), statuses AS (
-       UPDATE orders SET status = $10, payment_status = $11, fulfilment_status = $12, version = $13, updated_at = $14
+       -- A refund the connector recorded (a return's, which the saga does not follow) is not undone by a later step.
+       UPDATE orders SET status = $10, fulfilment_status = $12, version = $13, updated_at = $14,
+              payment_status = CASE WHEN orders.payment_status IN ('partially_refunded', 'refunded') AND $11 IN ('captured', 'partially_captured') THEN orders.payment_status ELSE $11 END
         WHERE id = $9 AND EXISTS (SELECT 1 FROM saved)
      ), history AS (
        INSERT INTO order_status_history (order_id, seq, status, detail, caused_by_event, occurred_at)

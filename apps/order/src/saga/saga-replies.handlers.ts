@@ -12,6 +12,8 @@ import {
   PaymentLinkSent,
   PaymentNotFound,
   PaymentVoided,
+  RefundFailed,
+  RefundIssued,
   RegisterPayment,
   ReservationCommitted,
   ReservationRejected,
@@ -120,6 +122,17 @@ export class SagaReplyHandlers {
 
   @EventPattern(PaymentCaptured.type, { sequenced: true })
   paymentCaptured(@Payload() reply: PaymentCaptured, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  // Every refund of the order (the saga's own and a return's); the saga takes only those it asked for.
+  @EventPattern(RefundIssued.type, { sequenced: true })
+  refundIssued(@Payload() reply: RefundIssued, @Ctx() context: EventContext): Promise<void> {
+    return this.reply(reply.orderId, reply, undefined, context);
+  }
+
+  @EventPattern(RefundFailed.type, { sequenced: true })
+  refundFailed(@Payload() reply: RefundFailed, @Ctx() context: EventContext): Promise<void> {
     return this.reply(reply.orderId, reply, undefined, context);
   }
 

@@ -5,6 +5,9 @@ import {
   OdooCommandSucceeded,
   PaymentCaptured,
   PaymentVoided,
+  RefundFailed,
+  RefundIssued,
+  RefundPayment,
   ReleaseReservation,
   ReservationReleased,
   ShipmentDelivered,
@@ -14,7 +17,7 @@ import {
   VoidPayment,
 } from '@omnibus/contracts';
 import { change, done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
-import type { OrderSagaData, SagaShipment } from './order-saga-data';
+import type { OrderSagaData, SagaRefund, SagaShipment } from './order-saga-data';
 import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, unshipped, withShipment } from './shipments';
 
 export const AWAIT_SHIPMENTS = 'awaitShipments';
@@ -68,7 +71,26 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
           return progress({ ...next, payment: { ...next.payment, capturedMinor, status: captured.finalCapture ? 'captured' : 'partially_captured' } });
         },
       },
-      [CANCEL_REMAINDER]: (reply, data) => cancelRemainder(data),
+      [CANCEL_REMAINDER]: (reply, data, context) => cancelRemainder(data, context),
+      // Only the refund this step asked for; a return's refund of the same order is not the saga's.
+      [RefundIssued.type]: {
+        matches: (reply, data) => pendingRefund(data, (reply.payload as RefundIssued).refundId) !== undefined,
+        handle: (reply, data) => {
+          const issued = reply.payload as RefundIssued;
+          const refund: SagaRefund = { ...data.remainder!.refund!, state: 'issued' };
+          const next = { ...data, remainder: { ...data.remainder!, refund }, payment: { ...data.payment, refundedMinor: (data.payment.refundedMinor ?? 0) + issued.amount.amountMinor } };
+          return progress(next, `refund ${issued.refundId} of ${issued.amount.amountMinor} ${issued.amount.currency} issued (${issued.gatewayReference})`);
+        },
+      },
+      // Money that cannot go back automatically: a person settles it with the customer.
+      [RefundFailed.type]: {
+        matches: (reply, data) => pendingRefund(data, (reply.payload as RefundFailed).refundId) !== undefined,
+        handle: (reply, data) => {
+          const refused = reply.payload as RefundFailed;
+          const next = { ...data, remainder: { ...data.remainder!, refund: { ...data.remainder!.refund!, state: 'failed' as const } } };
+          return failed('REFUND_FAILED', `the refund of ${refused.amount.amountMinor} ${refused.amount.currency} captured beyond what the customer owes after the cancellation was refused: ${refused.reason}`, next);
+        },
+      },
       [ReservationReleased.type]: {
         matches: (_reply, data) => data.remainder?.released === false,
         handle: (_reply, data) => progress({ ...data, remainder: { ...data.remainder!, released: true } }),
@@ -152,8 +174,14 @@ export function trackingUpdated(update: ShipmentTrackingUpdated, data: OrderSaga
   const status = TRACKING_STATUS[update.status];
   if (!status) return waiting(data);
   const next = withShipment(data, update.shipmentId, (shipment) => ({ ...shipment, status, exception: exception ?? shipment.exception }));
-  // The parcel is on its way back: whether to reship, refund or wait is a person's decision.
-  if (status === 'returned_to_sender') return failed('RETURNED_TO_SENDER', `${update.carrier} is returning shipment ${update.shipmentId} to the sender${exception ? ` (${exception})` : ''}`, next);
+  // The parcel is on its way back: reship it (a corrected address) or take it back is a person's decision,
+  // and the money follows the goods: a captured share is refunded when the parcel is received back as a
+  // return (the returns service's RefundPayment with its return id), not before it is back.
+  if (status === 'returned_to_sender') {
+    const shipment = findShipment(next, update.shipmentId)!;
+    const money = shipment.capture === 'none' ? 'nothing was captured for it' : `${shipment.captureMinor} ${data.payment.amount.currency} was captured for it (refunded when the parcel is received back as a return)`;
+    return failed('RETURNED_TO_SENDER', `${update.carrier} is returning shipment ${update.shipmentId} to the sender${exception ? ` (${exception})` : ''}; ${money}`, next);
+  }
   return waiting(next);
 }
 
@@ -171,9 +199,14 @@ function validationOf(data: OrderSagaData, result: OdooCommandSucceeded | OdooCo
   return (data.shipments ?? []).find((shipment) => shipment.validationCommandId === result.commandId);
 }
 
-function progress(data: OrderSagaData): StepOutcome<OrderSagaData> {
-  const remainderSettled = !data.remainder || (data.remainder.released && data.remainder.odooCancelled && data.remainder.voided);
-  return allShipped(data) && shipmentsSettled(data) && remainderSettled ? done(data) : waiting(data);
+function progress(data: OrderSagaData, detail?: string): StepOutcome<OrderSagaData> {
+  const remainderSettled = !data.remainder || (data.remainder.released && data.remainder.odooCancelled && data.remainder.voided && (data.remainder.refund?.state ?? 'issued') === 'issued');
+  return allShipped(data) && shipmentsSettled(data) && remainderSettled ? done(data) : waiting(data, undefined, detail);
+}
+
+function pendingRefund(data: OrderSagaData, refundId: string): SagaRefund | undefined {
+  const refund = data.remainder?.refund;
+  return refund && refund.state === 'pending' && refund.refundId === refundId ? refund : undefined;
 }
 
 function remainderCancelledInOdoo(data: OrderSagaData, result: OdooCommandSucceeded): boolean {
@@ -184,9 +217,12 @@ function remainderCancelledInOdoo(data: OrderSagaData, result: OdooCommandSuccee
  * The customer cancels what has not shipped: the order keeps what left, re-priced as Odoo invoices it,
  * and the rest is undone: its stock released, Odoo's open deliveries cancelled and its lines cut to
  * what was delivered, and the rest of the authorisation released (voided, or by the final capture of
- * what is still owed). The journey then goes on to the capture and the invoice.
+ * what is still owed). What the shipments' captures took beyond the re-priced total (an order discount
+ * is spread over the shipments' shares but kept whole on what is kept) is refunded through the gateway;
+ * a prepaid channel collected the money itself, so what it must pay back is recorded as due, for the
+ * channel, and no gateway is asked. The journey then goes on to the capture and the invoice.
  */
-function cancelRemainder(data: OrderSagaData): StepOutcome<OrderSagaData> {
+function cancelRemainder(data: OrderSagaData, context: StepContext): StepOutcome<OrderSagaData> {
   if (data.remainder) return waiting(data);
   const left = unshipped(data);
   const cancelled = data.lines.filter((line) => (left.get(line.lineId) ?? 0) > 0).map((line) => ({ lineId: line.lineId, sku: line.sku, cancelledMilli: left.get(line.lineId)! }));
@@ -204,11 +240,18 @@ function cancelRemainder(data: OrderSagaData): StepOutcome<OrderSagaData> {
   // capture step takes the difference as the final capture, which releases the rest too.
   const capturing = (data.shipments ?? []).reduce((total, shipment) => total + (shipment.capture === 'none' ? 0 : shipment.captureMinor), 0);
   const voids = capturing > 0 && amountMinor <= capturing && (data.payment.status === 'authorised' || data.payment.status === 'partially_captured');
+  const currency = data.payment.amount.currency;
+  const overpaidMinor = data.payment.policy === 'prepaid' ? data.payment.amount.amountMinor - amountMinor : capturing - amountMinor;
+  const refund: SagaRefund | null =
+    data.payment.policy !== 'prepaid' && overpaidMinor > 0
+      ? { refundId: sagaCommandId({ saga: 'order', sagaId: data.orderId, step: AWAIT_SHIPMENTS, phase: 'action', attempt: context.attempt, key: 'refund:rest' }), amountMinor: overpaidMinor, state: 'pending' }
+      : null;
+  const refundDue = data.payment.policy === 'prepaid' && overpaidMinor > 0 ? { amountMinor: overpaidMinor, currency } : null;
   const next: OrderSagaData = {
     ...data,
     lines,
-    remainder: { cancelled, released: false, odooCancelled: false, voided: !voids },
-    payment: { ...data.payment, amount: { amountMinor, currency: data.payment.amount.currency } },
+    remainder: { cancelled, released: false, odooCancelled: false, voided: !voids, refund, refundDue },
+    payment: { ...data.payment, amount: { amountMinor, currency } },
   };
   const emit: Instruction[] = [
     send(ReleaseReservation.type, { orderId: data.orderId, reason: 'ORDER_CANCELLED' satisfies ReleaseReservation['reason'] }, { key: 'rest' }),
@@ -223,5 +266,27 @@ function cancelRemainder(data: OrderSagaData): StepOutcome<OrderSagaData> {
       ),
     );
   }
-  return waiting(next, emit);
+  const money = (minor: number) => `${minor} ${currency}`;
+  const why = refund
+    ? `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped, ${money(capturing)} captured, so ${money(refund.amountMinor)} is refunded (refund ${refund.refundId})`
+    : refundDue
+      ? `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped; the channel collected ${money(data.payment.amount.amountMinor)}, so ${money(refundDue.amountMinor)} is due back to the customer from the channel (no gateway refund: the channel holds the money)`
+      : `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped, ${money(capturing)} captured`;
+  if (refund) {
+    emit.push(
+      send(
+        RefundPayment.type,
+        {
+          refundId: refund.refundId,
+          orderId: data.orderId,
+          companyId: data.companyId,
+          returnId: null,
+          amount: { amountMinor: refund.amountMinor, currency },
+          reason: `the customer cancelled what had not shipped: ${capturing} ${currency} captured, ${amountMinor} ${currency} owed for what shipped`,
+        },
+        { key: 'refund:rest' },
+      ),
+    );
+  }
+  return waiting(next, emit, why);
 }

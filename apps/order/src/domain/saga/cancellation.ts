@@ -16,7 +16,8 @@ export type CancellationDecision =
  * it did as on any failure. Once confirmed but before anything ships, undoing is still right (cancel
  * the sale order, void the authorisation, release the stock), so the saga does it without waiting for an
  * operator. Once a parcel has left, what has not shipped is cancelled (the order keeps what left and
- * is invoiced for it); what left is returned, not cancelled. Pure.
+ * is invoiced for it); what left is returned, not cancelled. Whatever the payment policy: money captured
+ * beyond what is still owed is refunded (a prepaid channel's is recorded as due, for the channel). Pure.
  */
 export function decideCancellation(state: SagaState<OrderSagaData>): CancellationDecision {
   switch (state.status) {
@@ -33,7 +34,6 @@ export function decideCancellation(state: SagaState<OrderSagaData>): Cancellatio
       if (shipped > 0) {
         if (state.data.remainder) return { outcome: 'already', detail: 'what had not shipped is being cancelled' };
         if (state.step !== 'awaitShipments' || allShipped(state.data)) return { outcome: 'refused', message: `all of the order has left the warehouse (${shipped} parcel(s)): it can no longer be cancelled, only returned` };
-        if (state.data.payment?.policy === 'prepaid') return { outcome: 'refused', message: 'the channel collected the money: cancelling what has not shipped needs a refund, which the channel makes' };
         return { outcome: 'cancel-rest' };
       }
       return { outcome: 'cancel', undoAfterPivot: state.data.saleOrder !== null };

@@ -49,14 +49,15 @@ export const invoiceOrder = (timeouts: { stepMs: number }) =>
  */
 export const registerPaymentInOdoo = (settings: { stepMs: number; journalCode: string }) =>
   sagaStep<OrderSagaData>('registerPaymentInOdoo', {
-    skipIf: (data) => !data.invoice || !data.payment?.paymentId || !((data.payment.capturedMinor ?? 0) > 0),
+    skipIf: (data) => !data.invoice || !data.payment?.paymentId || !((data.payment.capturedMinor ?? 0) - (data.payment.refundedMinor ?? 0) > 0),
     action: (data, context) =>
       send(RegisterPayment.type, {
         orderId: data.orderId,
         companyId: data.companyId,
         paymentId: data.payment.paymentId,
         invoiceId: data.invoice!.invoiceId,
-        amount: { amountMinor: data.payment.capturedMinor ?? 0, currency: data.payment.amount.currency },
+        // What the customer paid in the end: captured, less what the saga refunded.
+        amount: { amountMinor: (data.payment.capturedMinor ?? 0) - (data.payment.refundedMinor ?? 0), currency: data.payment.amount.currency },
         journalCode: settings.journalCode,
         paymentDate: context.at.slice(0, 10),
       }),

@@ -39,7 +39,16 @@ export interface OrderSagaData {
    * the undos are confirmed (the stock released, Odoo's open deliveries cancelled, the rest of the
    * authorisation voided; `voided` is true from the start when nothing is to be voided).
    */
-  remainder?: { cancelled: Array<{ lineId: string; sku: string; cancelledMilli: number }>; released: boolean; odooCancelled: boolean; voided: boolean } | null;
+  remainder?: {
+    cancelled: Array<{ lineId: string; sku: string; cancelledMilli: number }>;
+    released: boolean;
+    odooCancelled: boolean;
+    voided: boolean;
+    /** What the captures took beyond the re-priced total, paid back through the gateway (absent: nothing to pay back). */
+    refund?: SagaRefund | null;
+    /** Prepaid channels: what the channel collected beyond the re-priced total; the channel pays it back, not our gateway. */
+    refundDue?: { amountMinor: number; currency: string } | null;
+  } | null;
   /** The customer invoice the saga asked Odoo for, once asked. */
   invoice?: { invoiceId: string; odooId: number | null; name: string | null } | null;
   /** The captured money is registered as paid on the Odoo invoice. */
@@ -65,6 +74,13 @@ export interface SagaShipment {
   exception: string | null;
 }
 
+/** A refund the saga asked the gateway connector for (RefundPayment), and what became of it. */
+export interface SagaRefund {
+  refundId: string;
+  amountMinor: number;
+  state: 'pending' | 'issued' | 'failed';
+}
+
 /** The order's payment as the saga knows it (the gateway connector's table has the gateway's side). */
 export interface SagaPayment {
   policy: PaymentPolicy;
@@ -79,6 +95,8 @@ export interface SagaPayment {
   declineCode: string | null;
   /** What the captures took so far (a capture per shipment adds up to the amount). */
   capturedMinor?: number;
+  /** What the saga's own refunds paid back so far (a return's refunds are the returns service's). */
+  refundedMinor?: number;
   /** Policy pay_by_link only: how long the link stays payable (ORDER_PAYMENT_LINK_TIMEOUT_MS when the order was accepted). */
   linkTimeoutMs?: number;
   /** Policy pay_by_link only: the link sent to the customer, once the gateway opened it. */

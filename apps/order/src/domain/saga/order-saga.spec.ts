@@ -1,4 +1,5 @@
 import { CreateInvoice, RegisterPayment, ShipmentDelivered, ShipmentDispatched, ShipmentTrackingUpdated, ValidateDelivery } from '@omnibus/contracts';
+import { RefundFailed, RefundIssued, RefundPayment } from '@omnibus/contracts';
 import { contractFor, AuthorisePayment, CapturePayment, PaymentAuthorized, PaymentCaptured, PaymentDeclined, PaymentNotFound, PaymentVoided, QueryPayment, VoidPayment, CancelSaleOrder, CommitReservation, ReservationCommitted, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ReleaseReservation, ReservationRejected, ReservationReleased, ReserveStock, StockReserved } from '@omnibus/contracts';
 import { advance, newSaga, SagaEffect, SagaInput, SagaResult, SagaState, timeoutOf } from '@omnibus/saga';
 import { paymentAuthorized, webOrderRequest } from '../../../test/orders';
@@ -31,7 +32,7 @@ function reply(state: SagaState<OrderSagaData>, type: string, payload: unknown, 
 function command(effect: SagaEffect) {
   const mapped = sagaCommand(effect, order, new Date(at(0)));
   const contract = contractFor(mapped.type)!;
-  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type, AuthorisePayment.type, QueryPayment.type, VoidPayment.type, CapturePayment.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type]).toContain(mapped.type);
+  expect([ReserveStock.type, ReleaseReservation.type, CreateSaleOrder.type, CancelSaleOrder.type, CommitReservation.type, AuthorisePayment.type, QueryPayment.type, VoidPayment.type, CapturePayment.type, RefundPayment.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type]).toContain(mapped.type);
   expect(contract.validate(mapped.payload as never)).toEqual([]);
   expect(contract.keyOf(mapped.payload as never)).toBe(order.orderId);
   return mapped;
@@ -68,11 +69,12 @@ function reservedAndAuthorised(): SagaResult<OrderSagaData> {
   return reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 1);
 }
 /** Stock reserved, authorised (by the given policy), in Odoo and released to the warehouse: awaiting shipments. */
-function releasedState(policy: PaymentPolicy = 'authorise_then_capture'): SagaState<OrderSagaData> {
-  const data = orderSagaData(order, () => 'us-west', { policyOf: () => policy, gateway: 'retail-sim' });
+function releasedState(policy: PaymentPolicy = 'authorise_then_capture', source = order): SagaState<OrderSagaData> {
+  const data = orderSagaData(source, () => 'us-west', { policyOf: () => policy, gateway: 'retail-sim' });
   const started = advance(saga, newSaga(saga, order.orderId, data), { kind: 'start', at: at(0) });
   const reserved = reply(started.state, StockReserved.type, stockReserved(), 1);
-  const paid = reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 1);
+  // A prepaid order goes from the reservation straight to Odoo.
+  const paid = policy === 'prepaid' ? reserved : reply(reserved.state, PaymentAuthorized.type, authorised(reserved.effects[0].id), 1);
   const confirmed = reply(paid.state, OdooCommandSucceeded.type, odooResult(paid.effects[0].id), 2, paid.effects[0].id);
   return reply(confirmed.state, ReservationCommitted.type, { reservationId: 'res-1', orderId: order.orderId, lines: reservedLines, occurredAt: new Date(at(3)) }, 3).state;
 }
@@ -499,5 +501,123 @@ describe('the order saga', () => {
     const reserved = reply(started.state, StockReserved.type, stockReserved(), 1);
     expect(reserved.effects.map((effect) => command(effect).type)).toEqual([CreateSaleOrder.type]);
     expect(orderStatuses(reserved.state)).toMatchObject({ status: 'stock_reserved', paymentStatus: 'prepaid' });
+  });
+});
+
+describe('refunds in the order saga', () => {
+  // 20.00 off the order: the shipments' shares carry a part of it each, what is kept carries all of it,
+  // so a rest-cancel after the first parcel leaves more captured than is owed.
+  const discounted = buildOrder(placeOrderRequestSchema.parse(webOrderRequest({ orderDiscount: { amountMinor: 2000, currency: 'USD' } })), { orderId: order.orderId, acceptedAt: order.acceptedAt });
+  const refundIssued = (refund: RefundPayment): RefundIssued => ({
+    refundId: refund.refundId,
+    paymentId: 'payment',
+    orderId: order.orderId,
+    companyId: order.companyId,
+    returnId: refund.returnId,
+    gateway: 'retail-sim',
+    gatewayReference: 're_sim_1',
+    method: 'CARD',
+    amount: refund.amount,
+    reason: refund.reason,
+    occurredAt: new Date(at(15)),
+  });
+
+  /** The first parcel (the shirts) shipped and captured, then the rest cancelled by the customer. */
+  function cancelledAfterFirstParcel(policy: PaymentPolicy = 'authorise_then_capture') {
+    const atWarehouse = releasedState(policy, discounted);
+    expect(atWarehouse.data.payment.amount.amountMinor).toBe(13492);
+    const first = reply(atWarehouse, ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    const [validate, capture] = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    let state = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.payload.commandId, ValidateDelivery.type), 11, validate.payload.commandId).state;
+    if (capture) {
+      // 13492 × 6998 / 14997 of the authorisation.
+      expect(capture.payload.amount).toEqual({ amountMinor: 6296, currency: 'USD' });
+      state = reply(state, PaymentCaptured.type, capturedFor(state.data.payment.paymentId!, capture.payload.commandId, 'SHIP-1', 6296, false), 12).state;
+    }
+    expect(decideCancellation(state)).toEqual({ outcome: 'cancel-rest' });
+    return reply(state, CANCEL_REMAINDER, { detail: 'requested by channel:web-us' }, 13);
+  }
+  /** The rest's stock released and Odoo cut to what was delivered (and the void confirmed when one was sent). */
+  function undone(cancelling: SagaResult<OrderSagaData>, state = cancelling.state) {
+    const undos = cancelling.effects.map(command);
+    state = reply(state, ReservationReleased.type, released(), 14).state;
+    if (undos.some((undo) => undo.type === VoidPayment.type)) state = reply(state, PaymentVoided.type, { orderId: order.orderId }, 14).state;
+    const cancelSaleOrder = undos.find((undo) => undo.type === CancelSaleOrder.type)!;
+    return reply(state, OdooCommandSucceeded.type, odooResult(cancelSaleOrder.payload.commandId, CancelSaleOrder.type), 14, cancelSaleOrder.payload.commandId);
+  }
+
+  it('refunds what the captures took beyond the re-priced total, then invoices and registers what the customer paid in the end', () => {
+    const cancelling = cancelledAfterFirstParcel();
+    const undos = cancelling.effects.map(command);
+    expect(undos.map((undo) => undo.type)).toEqual([ReleaseReservation.type, CancelSaleOrder.type, VoidPayment.type, RefundPayment.type]);
+    // The shirts (69.98) with the whole discount (−20.00) and the shipping (4.95): 54.93 owed, 62.96 captured.
+    expect(cancelling.state.data.payment.amount.amountMinor).toBe(5493);
+    const refund = undos[3].payload as RefundPayment;
+    expect(refund).toMatchObject({ orderId: order.orderId, returnId: null, amount: { amountMinor: 803, currency: 'USD' }, reason: expect.stringContaining('6296 USD captured, 5493 USD owed') });
+    // Derived like the command id (the same parts), so a replay asks for the same refund.
+    expect(refund.refundId).toBe(refund.commandId);
+    expect(cancelling.timeline).toContainEqual(expect.objectContaining({ step: 'awaitShipments', what: 'waiting', detail: expect.stringContaining('so 803 USD is refunded') }));
+
+    // Released, cut and voided: the step still waits for the refund.
+    const settledButRefund = undone(cancelling);
+    expect(settledButRefund.state.step).toBe('awaitShipments');
+    // A return's refund of the same order is not the saga's: nothing changes.
+    const returns = reply(settledButRefund.state, RefundIssued.type, { ...refundIssued(refund), refundId: 'a-return-refund', returnId: 'return-1' }, 15);
+    expect(returns.ignored).toBeDefined();
+    const refunded = reply(settledButRefund.state, RefundIssued.type, refundIssued(refund), 15);
+    expect(refunded.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['awaitShipments', 'completed'],
+      ['capturePayment', 'skipped'],
+      ['invoiceOrder', 'started'],
+    ]);
+    expect(refunded.state.data.payment).toMatchObject({ capturedMinor: 6296, refundedMinor: 803 });
+    expect(orderStatuses(refunded.state)).toMatchObject({ paymentStatus: 'partially_refunded' });
+    expect(reply(refunded.state, RefundIssued.type, refundIssued(refund), 16).ignored).toBeDefined();
+
+    const [invoice] = refunded.effects.map(command);
+    const invoiced = reply(refunded.state, OdooCommandSucceeded.type, { ...odooResult(invoice.payload.commandId, CreateInvoice.type), odooModel: 'account.move' }, 17, invoice.payload.commandId);
+    expect(command(invoiced.effects[0])).toMatchObject({ type: RegisterPayment.type, payload: { amount: { amountMinor: 5493, currency: 'USD' } } });
+  });
+
+  it('sends a refund the gateway refuses to review: the money cannot go back by itself', () => {
+    const cancelling = cancelledAfterFirstParcel();
+    const refund = cancelling.effects.map(command).find((undo) => undo.type === RefundPayment.type)!.payload as RefundPayment;
+    const refused: RefundFailed = { refundId: refund.refundId, orderId: order.orderId, companyId: order.companyId, returnId: null, gateway: 'retail-sim', amount: refund.amount, reason: 'gateway answered 400: amount must be between 1 and 500', occurredAt: new Date(at(15)) };
+    const failed = reply(undone(cancelling).state, RefundFailed.type, refused, 15);
+    expect(failed.review).toMatchObject([{ step: 'awaitShipments', reason: 'REFUND_FAILED', detail: expect.stringContaining('803 USD captured beyond what the customer owes after the cancellation was refused: gateway answered 400') }]);
+    expect(failed.state.data.remainder?.refund).toMatchObject({ state: 'failed' });
+    expect(orderStatuses(failed.state)).toMatchObject({ status: 'flagged_for_review', paymentStatus: 'captured' });
+  });
+
+  it('a channel that captures at the end captures only what is owed: nothing to refund', () => {
+    const cancelling = cancelledAfterFirstParcel('authorise_then_capture_at_end');
+    expect(cancelling.effects.map((effect) => command(effect).type)).toEqual([ReleaseReservation.type, CancelSaleOrder.type]);
+    const settled = undone(cancelling);
+    expect(command(settled.effects[0])).toMatchObject({ type: CapturePayment.type, payload: { amount: { amountMinor: 5493 }, finalCapture: true } });
+  });
+
+  it("a prepaid (marketplace) order's rest can be cancelled: what the channel must pay back is recorded as due, no gateway is asked", () => {
+    const cancelling = cancelledAfterFirstParcel('prepaid');
+    expect(cancelling.effects.map((effect) => command(effect).type)).toEqual([ReleaseReservation.type, CancelSaleOrder.type]);
+    // The channel collected 134.92; 54.93 is owed for the shirts.
+    expect(cancelling.state.data.remainder).toMatchObject({ refund: null, refundDue: { amountMinor: 13492 - 5493, currency: 'USD' } });
+    expect(cancelling.timeline).toContainEqual(expect.objectContaining({ what: 'waiting', detail: expect.stringContaining('7999 USD is due back to the customer from the channel (no gateway refund') }));
+    const settled = undone(cancelling);
+    expect(settled.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['awaitShipments', 'completed'],
+      ['capturePayment', 'skipped'],
+      ['invoiceOrder', 'started'],
+    ]);
+    expect(orderStatuses(settled.state)).toMatchObject({ paymentStatus: 'prepaid' });
+  });
+
+  it('a parcel returned to the sender after its capture goes to review naming the captured share, refunded when it is received back as a return', () => {
+    const first = reply(releasedState(), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    const [validate, capture] = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    let state = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.payload.commandId, ValidateDelivery.type), 11, validate.payload.commandId).state;
+    state = reply(state, PaymentCaptured.type, capturedFor(state.data.payment.paymentId!, capture.payload.commandId, 'SHIP-1', 7229, false), 12).state;
+    const returned = reply(state, ShipmentTrackingUpdated.type, tracking('SHIP-1', 'RETURNED_TO_SENDER', 'ADDRESS_NOT_FOUND'), 13);
+    expect(returned.effects).toEqual([]);
+    expect(returned.review).toMatchObject([{ reason: 'RETURNED_TO_SENDER', detail: expect.stringContaining('7229 USD was captured for it (refunded when the parcel is received back as a return)') }]);
   });
 });

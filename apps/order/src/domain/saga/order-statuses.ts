@@ -5,8 +5,8 @@ import { allShipped } from './shipments';
 /**
  * The three statuses retail systems keep on an order, derived from its saga (never stored apart from
  * it, so they cannot disagree). Payment: `pending` until authorised, `declined` or `voided` (the
- * compensation), `prepaid` when the channel collected the money, `cancelled` when the order was
- * cancelled before any payment was asked for.
+ * compensation), `partially_refunded` / `refunded` once money went back, `prepaid` when the channel
+ * collected the money, `cancelled` when the order was cancelled before any payment was asked for.
  */
 export const ORDER_STATUSES = [
   'accepted',
@@ -22,7 +22,7 @@ export const ORDER_STATUSES = [
   'flagged_for_review',
 ] as const;
 export type OrderStatus = (typeof ORDER_STATUSES)[number];
-export type PaymentStatus = 'pending' | 'authorised' | 'partially_captured' | 'declined' | 'voided' | 'captured' | 'prepaid' | 'cancelled';
+export type PaymentStatus = 'pending' | 'authorised' | 'partially_captured' | 'declined' | 'voided' | 'captured' | 'partially_refunded' | 'refunded' | 'prepaid' | 'cancelled';
 export type FulfilmentStatus =
   | 'awaiting_stock'
   | 'stock_reserved'
@@ -96,6 +96,9 @@ function paymentStatus(state: SagaState<OrderSagaData>): PaymentStatus {
   const payment = state.data.payment;
   if (!payment) return state.status === 'compensating' || state.status === 'compensated' ? 'cancelled' : 'pending';
   if (payment.policy === 'prepaid') return 'prepaid';
+  // The saga's own refunds; a return's refunds are written on the order by the gateway connector.
+  const refunded = payment.refundedMinor ?? 0;
+  if (refunded > 0) return refunded >= (payment.capturedMinor ?? 0) ? 'refunded' : 'partially_refunded';
   if (payment.status !== 'pending') return payment.status;
   // Nothing was authorised: a cancelled order has nothing to pay.
   return state.status === 'compensating' || state.status === 'compensated' ? 'cancelled' : 'pending';
