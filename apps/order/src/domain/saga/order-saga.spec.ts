@@ -531,7 +531,7 @@ describe('refunds in the order saga', () => {
     let state = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.payload.commandId, ValidateDelivery.type), 11, validate.payload.commandId).state;
     if (capture) {
       // 13492 × 6998 / 14997 of the authorisation.
-      expect(capture.payload.amount).toEqual({ amountMinor: 6296, currency: 'USD' });
+      expect((capture.payload as CapturePayment).amount).toEqual({ amountMinor: 6296, currency: 'USD' });
       state = reply(state, PaymentCaptured.type, capturedFor(state.data.payment.paymentId!, capture.payload.commandId, 'SHIP-1', 6296, false), 12).state;
     }
     expect(decideCancellation(state)).toEqual({ outcome: 'cancel-rest' });
