@@ -334,12 +334,33 @@ describe('refunds in the order saga', () => {
     await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
     await milestone(parcel.id, 'returned_to_sender');
     const reviewed = await orderWhere(orderId, 'in review', (current) => current.status === 'flagged_for_review');
-    expect(reviewed).toMatchObject({ paymentStatus: 'captured', fulfilmentStatus: 'returned_to_sender', review: { reason: 'RETURNED_TO_SENDER', detail: expect.stringContaining('3994 USD was captured for it (refunded when the parcel is received back as a return)') } });
+    expect(reviewed).toMatchObject({ paymentStatus: 'captured', fulfilmentStatus: 'returned_to_sender', review: { reason: 'RETURNED_TO_SENDER', detail: expect.stringContaining('3994 USD was captured for it (refunded if the order is cancelled, or when the parcel is received back as a return)') } });
 
     // The parcel is received back: the returns service refunds it.
     await publisher.publish(RefundPayment, returnRefund(orderId, 3994, 'RET-RTS'), topics['payments.commands']);
     const refunded = await orderWhere(orderId, 'refunded', (current) => current.paymentStatus === 'refunded');
     expect(refunded).toMatchObject({ status: 'flagged_for_review', review: { id: reviewed.review.id, reason: 'RETURNED_TO_SENDER' }, payment: { refunded: { amountMinor: 3994 } } });
     expect(await intentOf(orderId)).toMatchObject({ amount_refunded: 3994 });
+  });
+
+  it('an operator who cancels an order whose parcel came back has the captured money refunded by the saga', async () => {
+    const orderId = await placeOrder(webOrderRequest({ lines: [{ sku: 'APP-10001', name: 'Linen shirt', quantity: '1', unitPrice: { amountMinor: 3499, currency: 'USD' } }] }));
+    await orderWhere(orderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+    const parcel = await shipParcel(orderId, [['1', 'APP-10001', 1]]);
+    await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
+    await milestone(parcel.id, 'returned_to_sender');
+    const reviewed = await orderWhere(orderId, 'in review', (current) => current.status === 'flagged_for_review');
+    const operator = await issueToken({ sub: 'operator:alice', scopes: ['review:read', 'review:write'] });
+    const resolved = await order.request(`/review/${reviewed.review.id}/resolve`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${operator}` },
+      body: JSON.stringify({ action: 'cancel', note: 'the customer does not want it reshipped' }),
+    });
+    expect(resolved.status).toBe(200);
+    const cancelled = await orderWhere(orderId, 'cancelled', (current) => current.status === 'cancelled' || current.status === 'flagged_for_review' && current.review?.id !== reviewed.review.id);
+    expect(cancelled).toMatchObject({ status: 'cancelled', paymentStatus: 'refunded', payment: { refunded: { amountMinor: 3994 }, refunds: [{ returnId: null, status: 'issued', amount: { amountMinor: 3994 } }] } });
+    const [issued] = await recorder.waitFor(orderId, RefundIssued.type);
+    expect(issued.value).toMatchObject({ amount: { amountMinor: 3994 }, reason: 'order cancelled after its payment was captured' });
+    expect(await intentOf(orderId)).toMatchObject({ amount_received: 3994, amount_refunded: 3994 });
   });
 });

@@ -1,6 +1,6 @@
-import { AuthorisePayment, PaymentAuthorized, PaymentDeclined, PaymentLinkSent, PaymentNotFound, PaymentVoided, QueryPayment, VoidPayment } from '@omnibus/contracts';
-import { done, failed, sagaCommandId, sagaStep, send, waiting } from '@omnibus/saga';
-import type { OrderSagaData } from './order-saga-data';
+import { AuthorisePayment, PaymentAuthorized, PaymentDeclined, PaymentLinkSent, PaymentNotFound, PaymentVoided, QueryPayment, RefundFailed, RefundIssued, RefundPayment, VoidPayment } from '@omnibus/contracts';
+import { done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, waiting } from '@omnibus/saga';
+import type { OrderSagaData, SagaRefund } from './order-saga-data';
 
 /**
  * Authorises the order's amount at the gateway (for manual capture) after the stock is held and before
@@ -16,6 +16,10 @@ import type { OrderSagaData } from './order-saga-data';
  * timeout, for the gateway's last webhook) for the customer to pay. A declined try keeps it waiting (another card on the
  * same link). A lapsed link is queried as any overdue answer; "not found" then fails the step *and*
  * undoes it: the void expires the session, so nobody can pay an order that was cancelled.
+ *
+ * Undone after money was captured (an operator cancels an order in review, e.g. a parcel returned to
+ * the sender): what is still authorised is voided and what was captured (less the saga's refunds) is
+ * refunded; a refusal of that refund goes to review (the money cannot go back by itself).
  */
 export const authorisePayment = (timeouts: { stepMs: number; compensationMs: number }) =>
   sagaStep<OrderSagaData>('authorisePayment', {
@@ -63,22 +67,76 @@ export const authorisePayment = (timeouts: { stepMs: number; compensationMs: num
     onTimeout: (data, context) =>
       context.timeouts === 1 ? waiting(data, [send(QueryPayment.type, { orderId: data.orderId, companyId: data.companyId, gateway: data.payment.gateway, paymentId: authorisationId(data, context.attempt) }, { key: 'status-query' })]) : failed('STEP_TIMED_OUT'),
     compensation: {
-      run: (data, context) =>
-        send(VoidPayment.type, {
+      run: (data, context) => {
+        // Everything captured: nothing is left to void (the gateway would refuse); the money goes back.
+        if (data.payment.cancellationRefund || (data.payment.status === 'captured' && capturedNetMinor(data) > 0)) return refundCaptured(data, context).instruction;
+        return send(VoidPayment.type, {
           orderId: data.orderId,
           companyId: data.companyId,
           gateway: data.payment.gateway,
           paymentId: data.payment.paymentId ?? authorisationId(data, context.attempt),
           gatewayReference: data.payment.gatewayReference,
           reason: 'order cancelled',
-        }),
+        });
+      },
       on: {
-        [PaymentVoided.type]: (_reply, data) => done({ ...data, payment: { ...data.payment, status: 'voided' } }),
+        [PaymentVoided.type]: (_reply, data, context) => {
+          if (capturedNetMinor(data) <= 0) return done({ ...data, payment: { ...data.payment, status: 'voided' } });
+          // Partly captured: the rest is released, what was captured stays; it is refunded next.
+          const refund = refundCaptured({ ...data, payment: { ...data.payment, status: 'captured' } }, context);
+          return waiting(refund.data, [refund.instruction], `the rest of the authorisation released; refunding the ${refund.data.payment.cancellationRefund!.amountMinor} ${data.payment.amount.currency} captured`);
+        },
         [PaymentNotFound.type]: (_reply, data) => done({ ...data, payment: { ...data.payment, status: 'voided' } }),
+        // Only the refund this undo asked for (a return's refund of the same order is not it).
+        [RefundIssued.type]: {
+          matches: (reply, data, context) => isPendingRefund(cancellationRefundOf(data, context), (reply.payload as RefundIssued).refundId),
+          handle: (reply, data, context) => {
+            const issued = reply.payload as RefundIssued;
+            const payment = { ...data.payment, refundedMinor: (data.payment.refundedMinor ?? 0) + issued.amount.amountMinor, cancellationRefund: { ...cancellationRefundOf(data, context), state: 'issued' as const } };
+            return done({ ...data, payment });
+          },
+        },
+        [RefundFailed.type]: {
+          matches: (reply, data, context) => isPendingRefund(cancellationRefundOf(data, context), (reply.payload as RefundFailed).refundId),
+          handle: (reply, data, context) => {
+            const refused = reply.payload as RefundFailed;
+            const payment = { ...data.payment, cancellationRefund: { ...cancellationRefundOf(data, context), state: 'failed' as const } };
+            return failed('REFUND_FAILED', `the refund of the ${refused.amount.amountMinor} ${refused.amount.currency} captured for the cancelled order was refused: ${refused.reason}`, { ...data, payment });
+          },
+        },
       },
       timeoutMs: timeouts.compensationMs,
     },
   });
+
+/** What the customer paid and was not given back by the saga. */
+function capturedNetMinor(data: OrderSagaData): number {
+  return (data.payment.capturedMinor ?? 0) - (data.payment.refundedMinor ?? 0);
+}
+
+/** The refund of what was captured for a cancelled order (the same refund id on every resend or retry of the attempt). */
+function refundCaptured(data: OrderSagaData, context: StepContext): { data: OrderSagaData; instruction: Instruction } {
+  const refund = cancellationRefundOf(data, context);
+  const instruction = send(
+    RefundPayment.type,
+    { refundId: refund.refundId, orderId: data.orderId, companyId: data.companyId, returnId: null, amount: { amountMinor: refund.amountMinor, currency: data.payment.amount.currency }, reason: 'order cancelled after its payment was captured' },
+    { key: 'refund' },
+  );
+  return { data: { ...data, payment: { ...data.payment, cancellationRefund: refund } }, instruction };
+}
+
+/** The undo's refund as asked for, or as it is asked for in this attempt (derived: the undo's `run` keeps no data). */
+function cancellationRefundOf(data: OrderSagaData, context: StepContext): SagaRefund {
+  const refundId = sagaCommandId({ saga: 'order', sagaId: data.orderId, step: 'authorisePayment', phase: 'compensation', attempt: context.attempt, key: 'refund' });
+  const asked = data.payment.cancellationRefund;
+  // An operator's retry after a refusal is a new attempt: a new refund (the refused one stays refused).
+  if (asked && !(asked.state === 'failed' && asked.refundId !== refundId)) return asked;
+  return { refundId, amountMinor: asked?.amountMinor ?? capturedNetMinor(data), state: 'pending' };
+}
+
+function isPendingRefund(refund: SagaRefund | null | undefined, refundId: string): boolean {
+  return refund?.state === 'pending' && refund.refundId === refundId;
+}
 
 function isPayByLink(data: OrderSagaData): boolean {
   return data.payment?.policy === 'pay_by_link';

@@ -36,8 +36,10 @@ export const CANCEL_REMAINDER = 'omnibus.order.CancelRemainder';
 export const awaitShipments = (timeouts: { stepMs: number }) =>
   sagaStep<OrderSagaData>(AWAIT_SHIPMENTS, {
     // Sagas older than shipments carry on to the capture as they began; a till sale has handed everything over.
-    skipIf: (data) => data.shipments === undefined || (data.shipments.length > 0 && allShipped(data) && shipmentsSettled(data)),
-    action: (data) => change('awaitShipments', { orderId: data.orderId }),
+    // (Not while the refund of a rest-cancel is outstanding: an operator's retry after its refusal asks again.)
+    skipIf: (data) => data.shipments === undefined || (data.shipments.length > 0 && allShipped(data) && shipmentsSettled(data) && (data.remainder?.refund?.state ?? 'issued') === 'issued'),
+    // An operator's retry after a refused refund asks for it again, as a new refund.
+    action: (data, context) => (data.remainder?.refund?.state === 'failed' ? restRefund(data, restRefundOf(data, context)!) : change('awaitShipments', { orderId: data.orderId })),
     on: {
       [ShipmentDispatched.type]: {
         matches: (reply, data) => (reply.payload as ShipmentDispatched).orderId === data.orderId,
@@ -74,20 +76,20 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
       [CANCEL_REMAINDER]: (reply, data, context) => cancelRemainder(data, context),
       // Only the refund this step asked for; a return's refund of the same order is not the saga's.
       [RefundIssued.type]: {
-        matches: (reply, data) => pendingRefund(data, (reply.payload as RefundIssued).refundId) !== undefined,
-        handle: (reply, data) => {
+        matches: (reply, data, context) => pendingRefund(data, context, (reply.payload as RefundIssued).refundId) !== undefined,
+        handle: (reply, data, context) => {
           const issued = reply.payload as RefundIssued;
-          const refund: SagaRefund = { ...data.remainder!.refund!, state: 'issued' };
+          const refund: SagaRefund = { ...restRefundOf(data, context)!, state: 'issued' };
           const next = { ...data, remainder: { ...data.remainder!, refund }, payment: { ...data.payment, refundedMinor: (data.payment.refundedMinor ?? 0) + issued.amount.amountMinor } };
           return progress(next, `refund ${issued.refundId} of ${issued.amount.amountMinor} ${issued.amount.currency} issued (${issued.gatewayReference})`);
         },
       },
       // Money that cannot go back automatically: a person settles it with the customer.
       [RefundFailed.type]: {
-        matches: (reply, data) => pendingRefund(data, (reply.payload as RefundFailed).refundId) !== undefined,
-        handle: (reply, data) => {
+        matches: (reply, data, context) => pendingRefund(data, context, (reply.payload as RefundFailed).refundId) !== undefined,
+        handle: (reply, data, context) => {
           const refused = reply.payload as RefundFailed;
-          const next = { ...data, remainder: { ...data.remainder!, refund: { ...data.remainder!.refund!, state: 'failed' as const } } };
+          const next = { ...data, remainder: { ...data.remainder!, refund: { ...restRefundOf(data, context)!, state: 'failed' as const } } };
           return failed('REFUND_FAILED', `the refund of ${refused.amount.amountMinor} ${refused.amount.currency} captured beyond what the customer owes after the cancellation was refused: ${refused.reason}`, next);
         },
       },
@@ -175,11 +177,14 @@ export function trackingUpdated(update: ShipmentTrackingUpdated, data: OrderSaga
   if (!status) return waiting(data);
   const next = withShipment(data, update.shipmentId, (shipment) => ({ ...shipment, status, exception: exception ?? shipment.exception }));
   // The parcel is on its way back: reship it (a corrected address) or take it back is a person's decision,
-  // and the money follows the goods: a captured share is refunded when the parcel is received back as a
-  // return (the returns service's RefundPayment with its return id), not before it is back.
+  // and the money follows the goods: the operator's `cancel` undoes the order and refunds what was
+  // captured (the payment step's undo); received back as a return, the returns service refunds it.
   if (status === 'returned_to_sender') {
     const shipment = findShipment(next, update.shipmentId)!;
-    const money = shipment.capture === 'none' ? 'nothing was captured for it' : `${shipment.captureMinor} ${data.payment.amount.currency} was captured for it (refunded when the parcel is received back as a return)`;
+    const money =
+      shipment.capture === 'none'
+        ? 'nothing was captured for it'
+        : `${shipment.captureMinor} ${data.payment.amount.currency} was captured for it (refunded if the order is cancelled, or when the parcel is received back as a return)`;
     return failed('RETURNED_TO_SENDER', `${update.carrier} is returning shipment ${update.shipmentId} to the sender${exception ? ` (${exception})` : ''}; ${money}`, next);
   }
   return waiting(next);
@@ -204,9 +209,30 @@ function progress(data: OrderSagaData, detail?: string): StepOutcome<OrderSagaDa
   return allShipped(data) && shipmentsSettled(data) && remainderSettled ? done(data) : waiting(data, undefined, detail);
 }
 
-function pendingRefund(data: OrderSagaData, refundId: string): SagaRefund | undefined {
-  const refund = data.remainder?.refund;
+function pendingRefund(data: OrderSagaData, context: StepContext, refundId: string): SagaRefund | undefined {
+  const refund = restRefundOf(data, context);
   return refund && refund.state === 'pending' && refund.refundId === refundId ? refund : undefined;
+}
+
+/** The refund of what a rest-cancel left captured beyond what is owed: its id derived from the attempt (a retry after a refusal is a new refund). */
+function restRefundId(data: OrderSagaData, attempt: number): string {
+  return sagaCommandId({ saga: 'order', sagaId: data.orderId, step: AWAIT_SHIPMENTS, phase: 'action', attempt, key: 'refund:rest' });
+}
+
+/** The rest-cancel's refund as asked for, or as this attempt asks for it again after a refusal. */
+function restRefundOf(data: OrderSagaData, context: StepContext): SagaRefund | undefined {
+  const asked = data.remainder?.refund;
+  if (!asked) return undefined;
+  const refundId = restRefundId(data, context.attempt);
+  return asked.state === 'failed' && asked.refundId !== refundId ? { ...asked, refundId, state: 'pending' } : asked;
+}
+
+function restRefund(data: OrderSagaData, refund: SagaRefund, reason = 'the customer cancelled what had not shipped: what was captured beyond what is owed goes back'): Instruction {
+  return send(
+    RefundPayment.type,
+    { refundId: refund.refundId, orderId: data.orderId, companyId: data.companyId, returnId: null, amount: { amountMinor: refund.amountMinor, currency: data.payment.amount.currency }, reason },
+    { key: 'refund:rest' },
+  );
 }
 
 function remainderCancelledInOdoo(data: OrderSagaData, result: OdooCommandSucceeded): boolean {
@@ -244,7 +270,7 @@ function cancelRemainder(data: OrderSagaData, context: StepContext): StepOutcome
   const overpaidMinor = data.payment.policy === 'prepaid' ? data.payment.amount.amountMinor - amountMinor : capturing - amountMinor;
   const refund: SagaRefund | null =
     data.payment.policy !== 'prepaid' && overpaidMinor > 0
-      ? { refundId: sagaCommandId({ saga: 'order', sagaId: data.orderId, step: AWAIT_SHIPMENTS, phase: 'action', attempt: context.attempt, key: 'refund:rest' }), amountMinor: overpaidMinor, state: 'pending' }
+      ? { refundId: restRefundId(data, context.attempt), amountMinor: overpaidMinor, state: 'pending' }
       : null;
   const refundDue = data.payment.policy === 'prepaid' && overpaidMinor > 0 ? { amountMinor: overpaidMinor, currency } : null;
   const next: OrderSagaData = {
@@ -272,21 +298,6 @@ function cancelRemainder(data: OrderSagaData, context: StepContext): StepOutcome
     : refundDue
       ? `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped; the channel collected ${money(data.payment.amount.amountMinor)}, so ${money(refundDue.amountMinor)} is due back to the customer from the channel (no gateway refund: the channel holds the money)`
       : `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped, ${money(capturing)} captured`;
-  if (refund) {
-    emit.push(
-      send(
-        RefundPayment.type,
-        {
-          refundId: refund.refundId,
-          orderId: data.orderId,
-          companyId: data.companyId,
-          returnId: null,
-          amount: { amountMinor: refund.amountMinor, currency },
-          reason: `the customer cancelled what had not shipped: ${capturing} ${currency} captured, ${amountMinor} ${currency} owed for what shipped`,
-        },
-        { key: 'refund:rest' },
-      ),
-    );
-  }
+  if (refund) emit.push(restRefund(next, refund, `the customer cancelled what had not shipped: ${money(capturing)} captured, ${money(amountMinor)} owed for what shipped`));
   return waiting(next, emit, why);
 }

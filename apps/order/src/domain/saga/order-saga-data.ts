@@ -97,6 +97,8 @@ export interface SagaPayment {
   capturedMinor?: number;
   /** What the saga's own refunds paid back so far (a return's refunds are the returns service's). */
   refundedMinor?: number;
+  /** The refund of what was captured when the order was cancelled after its capture (the payment step undone). */
+  cancellationRefund?: SagaRefund | null;
   /** Policy pay_by_link only: how long the link stays payable (ORDER_PAYMENT_LINK_TIMEOUT_MS when the order was accepted). */
   linkTimeoutMs?: number;
   /** Policy pay_by_link only: the link sent to the customer, once the gateway opened it. */

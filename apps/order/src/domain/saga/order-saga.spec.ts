@@ -611,13 +611,62 @@ describe('refunds in the order saga', () => {
     expect(orderStatuses(settled.state)).toMatchObject({ paymentStatus: 'prepaid' });
   });
 
-  it('a parcel returned to the sender after its capture goes to review naming the captured share, refunded when it is received back as a return', () => {
+  it("an operator's retry after a refused rest-cancel refund asks again, as a new refund; once issued the journey goes on", () => {
+    const cancelling = cancelledAfterFirstParcel();
+    const refund = cancelling.effects.map(command).find((undo) => undo.type === RefundPayment.type)!.payload as RefundPayment;
+    const refused: RefundFailed = { refundId: refund.refundId, orderId: order.orderId, companyId: order.companyId, returnId: null, gateway: 'retail-sim', amount: refund.amount, reason: 'gateway answered 500 too often', occurredAt: new Date(at(15)) };
+    const failed = reply(undone(cancelling).state, RefundFailed.type, refused, 15);
+    const retried = advance(saga, failed.state, { kind: 'resolve', reviewId: failed.state.review!.id, action: 'retry', by: 'operator:alice', at: at(20) });
+    const [again] = retried.effects.map(command);
+    expect(again).toMatchObject({ type: RefundPayment.type, payload: { amount: { amountMinor: 803 } } });
+    expect((again.payload as RefundPayment).refundId).not.toBe(refund.refundId);
+    // A late answer about the refused refund changes nothing; the new one's answer ends the step.
+    expect(reply(retried.state, RefundIssued.type, refundIssued(refund), 21).ignored).toBeDefined();
+    const issued = reply(retried.state, RefundIssued.type, refundIssued(again.payload as RefundPayment), 21);
+    expect(issued.timeline.map((entry) => [entry.step, entry.what])).toEqual([
+      ['awaitShipments', 'completed'],
+      ['capturePayment', 'skipped'],
+      ['invoiceOrder', 'started'],
+    ]);
+    expect(issued.state.data.payment).toMatchObject({ refundedMinor: 803 });
+  });
+
+  it('an order an operator cancels after its capture (a parcel returned to the sender) has the rest voided and the captured money refunded', () => {
+    const first = reply(releasedState(), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
+    const [validate, capture] = first.effects.filter((effect) => effect.kind === 'send').map(command);
+    let state = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.payload.commandId, ValidateDelivery.type), 11, validate.payload.commandId).state;
+    state = reply(state, PaymentCaptured.type, capturedFor(state.data.payment.paymentId!, capture.payload.commandId, 'SHIP-1', 7229, false), 12).state;
+    const returned = reply(state, ShipmentTrackingUpdated.type, tracking('SHIP-1', 'RETURNED_TO_SENDER', 'ADDRESS_NOT_FOUND'), 13);
+    let result = advance(saga, returned.state, { kind: 'resolve', reviewId: returned.review[0].id, action: 'cancel', by: 'operator:alice', note: 'refund the customer', at: at(20) });
+    const undos: string[] = [];
+    let refund: RefundPayment | undefined;
+    while (result.state.status === 'compensating') {
+      const sent = result.effects.filter((effect) => effect.kind === 'send').map(command);
+      const last = sent[sent.length - 1];
+      undos.push(last.type);
+      if (last.type === RefundPayment.type) refund = last.payload as RefundPayment;
+      const [type, payload, commandId]: [string, unknown, string?] =
+        last.type === CancelSaleOrder.type
+          ? [OdooCommandSucceeded.type, odooResult(last.payload.commandId, CancelSaleOrder.type), last.payload.commandId]
+          : last.type === VoidPayment.type
+            ? [PaymentVoided.type, { orderId: order.orderId }]
+            : last.type === RefundPayment.type
+              ? [RefundIssued.type, refundIssued(last.payload as RefundPayment)]
+              : [ReservationReleased.type, released()];
+      result = reply(result.state, type, payload, 21, commandId);
+    }
+    expect(undos).toEqual([CancelSaleOrder.type, VoidPayment.type, RefundPayment.type, ReleaseReservation.type]);
+    expect(refund).toMatchObject({ returnId: null, amount: { amountMinor: 7229, currency: 'USD' }, reason: 'order cancelled after its payment was captured' });
+    expect(orderStatuses(result.state)).toMatchObject({ status: 'cancelled', paymentStatus: 'refunded' });
+  });
+
+  it('a parcel returned to the sender after its capture goes to review naming the captured share, refunded on cancel or when it is received back as a return', () => {
     const first = reply(releasedState(), ShipmentDispatched.type, dispatched('SHIP-1', [['1', 'APP-10001', 2000]]), 10);
     const [validate, capture] = first.effects.filter((effect) => effect.kind === 'send').map(command);
     let state = reply(first.state, OdooCommandSucceeded.type, odooResult(validate.payload.commandId, ValidateDelivery.type), 11, validate.payload.commandId).state;
     state = reply(state, PaymentCaptured.type, capturedFor(state.data.payment.paymentId!, capture.payload.commandId, 'SHIP-1', 7229, false), 12).state;
     const returned = reply(state, ShipmentTrackingUpdated.type, tracking('SHIP-1', 'RETURNED_TO_SENDER', 'ADDRESS_NOT_FOUND'), 13);
     expect(returned.effects).toEqual([]);
-    expect(returned.review).toMatchObject([{ reason: 'RETURNED_TO_SENDER', detail: expect.stringContaining('7229 USD was captured for it (refunded when the parcel is received back as a return)') }]);
+    expect(returned.review).toMatchObject([{ reason: 'RETURNED_TO_SENDER', detail: expect.stringContaining('7229 USD was captured for it (refunded if the order is cancelled, or when the parcel is received back as a return)') }]);
   });
 });
