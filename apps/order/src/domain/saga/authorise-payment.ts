@@ -1,6 +1,7 @@
-import { AuthorisePayment, PaymentAuthorized, PaymentDeclined, PaymentLinkSent, PaymentNotFound, PaymentVoided, QueryPayment, RefundFailed, RefundIssued, RefundPayment, VoidPayment } from '@omnibus/contracts';
+import { AuthorisePayment, PaymentAuthorized, PaymentDeclined, PaymentLinkSent, PaymentNotFound, PaymentVoided, QueryPayment, RefundFailed, RefundIssued, VoidPayment } from '@omnibus/contracts';
 import { done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, waiting } from '@omnibus/saga';
 import type { OrderSagaData, SagaRefund } from './order-saga-data';
+import { answers, currentRefund, refundPayment } from './refunds';
 
 /**
  * Authorises the order's amount at the gateway (for manual capture) after the stock is held and before
@@ -89,7 +90,7 @@ export const authorisePayment = (timeouts: { stepMs: number; compensationMs: num
         [PaymentNotFound.type]: (_reply, data) => done({ ...data, payment: { ...data.payment, status: 'voided' } }),
         // Only the refund this undo asked for (a return's refund of the same order is not it).
         [RefundIssued.type]: {
-          matches: (reply, data, context) => isPendingRefund(cancellationRefundOf(data, context), (reply.payload as RefundIssued).refundId),
+          matches: (reply, data, context) => answers(cancellationRefundOf(data, context), (reply.payload as RefundIssued).refundId),
           handle: (reply, data, context) => {
             const issued = reply.payload as RefundIssued;
             const payment = { ...data.payment, refundedMinor: (data.payment.refundedMinor ?? 0) + issued.amount.amountMinor, cancellationRefund: { ...cancellationRefundOf(data, context), state: 'issued' as const } };
@@ -97,7 +98,7 @@ export const authorisePayment = (timeouts: { stepMs: number; compensationMs: num
           },
         },
         [RefundFailed.type]: {
-          matches: (reply, data, context) => isPendingRefund(cancellationRefundOf(data, context), (reply.payload as RefundFailed).refundId),
+          matches: (reply, data, context) => answers(cancellationRefundOf(data, context), (reply.payload as RefundFailed).refundId),
           handle: (reply, data, context) => {
             const refused = reply.payload as RefundFailed;
             const payment = { ...data.payment, cancellationRefund: { ...cancellationRefundOf(data, context), state: 'failed' as const } };
@@ -114,28 +115,16 @@ function capturedNetMinor(data: OrderSagaData): number {
   return (data.payment.capturedMinor ?? 0) - (data.payment.refundedMinor ?? 0);
 }
 
-/** The refund of what was captured for a cancelled order (the same refund id on every resend or retry of the attempt). */
+/** The refund of what was captured for a cancelled order (the same refund id on every resend of the attempt). */
 function refundCaptured(data: OrderSagaData, context: StepContext): { data: OrderSagaData; instruction: Instruction } {
   const refund = cancellationRefundOf(data, context);
-  const instruction = send(
-    RefundPayment.type,
-    { refundId: refund.refundId, orderId: data.orderId, companyId: data.companyId, returnId: null, amount: { amountMinor: refund.amountMinor, currency: data.payment.amount.currency }, reason: 'order cancelled after its payment was captured' },
-    { key: 'refund' },
-  );
-  return { data: { ...data, payment: { ...data.payment, cancellationRefund: refund } }, instruction };
+  return { data: { ...data, payment: { ...data.payment, cancellationRefund: refund } }, instruction: refundPayment(data, refund, 'order cancelled after its payment was captured', 'refund') };
 }
 
 /** The undo's refund as asked for, or as it is asked for in this attempt (derived: the undo's `run` keeps no data). */
 function cancellationRefundOf(data: OrderSagaData, context: StepContext): SagaRefund {
   const refundId = sagaCommandId({ saga: 'order', sagaId: data.orderId, step: 'authorisePayment', phase: 'compensation', attempt: context.attempt, key: 'refund' });
-  const asked = data.payment.cancellationRefund;
-  // An operator's retry after a refusal is a new attempt: a new refund (the refused one stays refused).
-  if (asked && !(asked.state === 'failed' && asked.refundId !== refundId)) return asked;
-  return { refundId, amountMinor: asked?.amountMinor ?? capturedNetMinor(data), state: 'pending' };
-}
-
-function isPendingRefund(refund: SagaRefund | null | undefined, refundId: string): boolean {
-  return refund?.state === 'pending' && refund.refundId === refundId;
+  return currentRefund(data.payment.cancellationRefund, refundId, capturedNetMinor(data));
 }
 
 function isPayByLink(data: OrderSagaData): boolean {

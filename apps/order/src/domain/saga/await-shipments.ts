@@ -7,7 +7,6 @@ import {
   PaymentVoided,
   RefundFailed,
   RefundIssued,
-  RefundPayment,
   ReleaseReservation,
   ReservationReleased,
   ShipmentDelivered,
@@ -18,6 +17,7 @@ import {
 } from '@omnibus/contracts';
 import { change, done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
 import type { OrderSagaData, SagaRefund, SagaShipment } from './order-saga-data';
+import { answers, currentRefund, refundPayment } from './refunds';
 import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, unshipped, withShipment } from './shipments';
 
 export const AWAIT_SHIPMENTS = 'awaitShipments';
@@ -39,7 +39,7 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
     // (Not while the refund of a rest-cancel is outstanding: an operator's retry after its refusal asks again.)
     skipIf: (data) => data.shipments === undefined || (data.shipments.length > 0 && allShipped(data) && shipmentsSettled(data) && (data.remainder?.refund?.state ?? 'issued') === 'issued'),
     // An operator's retry after a refused refund asks for it again, as a new refund.
-    action: (data, context) => (data.remainder?.refund?.state === 'failed' ? restRefund(data, restRefundOf(data, context)!) : change('awaitShipments', { orderId: data.orderId })),
+    action: (data, context) => (data.remainder?.refund?.state === 'failed' ? refundPayment(data, restRefundOf(data, context)!, REST_REFUND_REASON, 'refund:rest') : change('awaitShipments', { orderId: data.orderId })),
     on: {
       [ShipmentDispatched.type]: {
         matches: (reply, data) => (reply.payload as ShipmentDispatched).orderId === data.orderId,
@@ -211,29 +211,20 @@ function progress(data: OrderSagaData, detail?: string): StepOutcome<OrderSagaDa
 
 function pendingRefund(data: OrderSagaData, context: StepContext, refundId: string): SagaRefund | undefined {
   const refund = restRefundOf(data, context);
-  return refund && refund.state === 'pending' && refund.refundId === refundId ? refund : undefined;
+  return answers(refund, refundId) ? refund : undefined;
 }
 
-/** The refund of what a rest-cancel left captured beyond what is owed: its id derived from the attempt (a retry after a refusal is a new refund). */
+/** The rest-cancel's refund (of what the captures took beyond what is owed) as asked for, or as this attempt asks for it again. */
+function restRefundOf(data: OrderSagaData, context: StepContext): SagaRefund | undefined {
+  const asked = data.remainder?.refund;
+  return asked ? currentRefund(asked, restRefundId(data, context.attempt), asked.amountMinor) : undefined;
+}
+
 function restRefundId(data: OrderSagaData, attempt: number): string {
   return sagaCommandId({ saga: 'order', sagaId: data.orderId, step: AWAIT_SHIPMENTS, phase: 'action', attempt, key: 'refund:rest' });
 }
 
-/** The rest-cancel's refund as asked for, or as this attempt asks for it again after a refusal. */
-function restRefundOf(data: OrderSagaData, context: StepContext): SagaRefund | undefined {
-  const asked = data.remainder?.refund;
-  if (!asked) return undefined;
-  const refundId = restRefundId(data, context.attempt);
-  return asked.state === 'failed' && asked.refundId !== refundId ? { ...asked, refundId, state: 'pending' } : asked;
-}
-
-function restRefund(data: OrderSagaData, refund: SagaRefund, reason = 'the customer cancelled what had not shipped: what was captured beyond what is owed goes back'): Instruction {
-  return send(
-    RefundPayment.type,
-    { refundId: refund.refundId, orderId: data.orderId, companyId: data.companyId, returnId: null, amount: { amountMinor: refund.amountMinor, currency: data.payment.amount.currency }, reason },
-    { key: 'refund:rest' },
-  );
-}
+const REST_REFUND_REASON = 'the customer cancelled what had not shipped: what was captured beyond what is owed goes back';
 
 function remainderCancelledInOdoo(data: OrderSagaData, result: OdooCommandSucceeded): boolean {
   return result.commandType === CancelSaleOrder.type && data.remainder?.odooCancelled === false;
@@ -298,6 +289,6 @@ function cancelRemainder(data: OrderSagaData, context: StepContext): StepOutcome
     : refundDue
       ? `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped; the channel collected ${money(data.payment.amount.amountMinor)}, so ${money(refundDue.amountMinor)} is due back to the customer from the channel (no gateway refund: the channel holds the money)`
       : `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped, ${money(capturing)} captured`;
-  if (refund) emit.push(restRefund(next, refund, `the customer cancelled what had not shipped: ${money(capturing)} captured, ${money(amountMinor)} owed for what shipped`));
+  if (refund) emit.push(refundPayment(next, refund, `the customer cancelled what had not shipped: ${money(capturing)} captured, ${money(amountMinor)} owed for what shipped`, 'refund:rest'));
   return waiting(next, emit, why);
 }
