@@ -215,9 +215,13 @@ export async function saveSagaStep(manager: EntityManager, step: SagaStepRows): 
         WHERE id = $1 AND version = $8
        RETURNING version
      ), statuses AS (
-       -- A refund the connector recorded (a return's, which the saga does not follow) is not undone by a later step.
+       -- The connector writes refunds (a return's too, which the saga does not follow) against all captures:
+       -- a later step, which knows only its own refunds, does not move the payment status back.
        UPDATE orders SET status = $10, fulfilment_status = $12, version = $13, updated_at = $14,
-              payment_status = CASE WHEN orders.payment_status IN ('partially_refunded', 'refunded') AND $11 IN ('captured', 'partially_captured') THEN orders.payment_status ELSE $11 END
+              payment_status = CASE
+                WHEN orders.payment_status = 'refunded' AND $11 IN ('captured', 'partially_captured', 'partially_refunded') THEN 'refunded'
+                WHEN orders.payment_status = 'partially_refunded' AND $11 IN ('captured', 'partially_captured') THEN 'partially_refunded'
+                ELSE $11 END
         WHERE id = $9 AND EXISTS (SELECT 1 FROM saved)
      ), history AS (
        INSERT INTO order_status_history (order_id, seq, status, detail, caused_by_event, occurred_at)
