@@ -15,6 +15,8 @@ import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
 import { createHmac, randomBytes, randomUUID } from 'node:crypto';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { OrderConfig } from '../src/config';
@@ -44,10 +46,28 @@ let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
 let recorder: EventRecorder;
 let publisher: EventPublisher;
 let channel: string;
+let proxy: Server;
+/** Refund amounts whose first answer the proxy in front of the gateway holds past the connector's timeout (the refund is made; its answer is lost). */
+const answerLostFor = new Set<number>();
 
 beforeAll(async () => {
   [registry, sim, { topics }] = await Promise.all([startSchemaRegistry('order_refunds'), OdooSimProcess.start({ version: 17 }), createUniqueTopics(CATALOGUE_TOPICS, [orderConsumer, adapterConsumer, inventoryConsumer])]);
   const [orderDatabase, adapterDatabase, inventoryDatabase, orderPort] = await Promise.all([createTestDatabase('order_refunds'), createTestDatabase('odoo_adapter_refunds'), createTestDatabase('inventory_refunds'), freePort()]);
+  // The connector reaches the gateway through this proxy, which can lose an answer on purpose.
+  proxy = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (chunk: Buffer) => chunks.push(chunk));
+    req.on('end', async () => {
+      const body = Buffer.concat(chunks);
+      const headers = Object.fromEntries(['authorization', 'content-type', 'idempotency-key'].filter((name) => req.headers[name]).map((name) => [name, String(req.headers[name])]));
+      const answer = await fetch(`${gateway.url}${req.url}`, { method: req.method, headers, body: req.method === 'POST' ? body : undefined });
+      const text = await answer.text();
+      const amount = req.url === '/v1/refunds' ? (JSON.parse(body.toString() || '{}') as { amount?: number }).amount : undefined;
+      const late = amount !== undefined && answerLostFor.delete(amount);
+      setTimeout(() => res.writeHead(answer.status, { 'content-type': 'application/json' }).end(text), late ? 2_000 : 0);
+    });
+  });
+  await new Promise<void>((resolve) => proxy.listen(0, '127.0.0.1', resolve));
   const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
   gateway = await startApp('retail-sim', {
     RETAIL_SIM_GATEWAY_KEY: GATEWAY_KEY,
@@ -69,8 +89,10 @@ beforeAll(async () => {
       DATABASE_URL: orderDatabase.url,
       PORT: String(orderPort),
       ORDER_CONSUMER_SERVICE: orderConsumer,
-      ORDER_PAYMENT_GATEWAY_URL: gateway.url,
+      ORDER_PAYMENT_GATEWAY_URL: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}`,
       ORDER_PAYMENT_GATEWAY_KEY: GATEWAY_KEY,
+      // An answer later than this is lost: outcome unknown, the same call is retried.
+      ORDER_PAYMENT_GATEWAY_TIMEOUT_MS: '1000',
       ORDER_PAYMENT_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [WEBHOOK_SECRET] }),
       ORDER_CARRIER_WEBHOOK_SECRETS: JSON.stringify({ 'retail-sim': [CARRIER_SECRET] }),
     }) as Promise<TestService<OrderConfig>>,
@@ -86,7 +108,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([recorder?.stop(), publisher?.stop(), order?.stop(), adapter?.stop(), inventory?.stop()]);
-  await Promise.all([sim?.stop(), registry?.stop(), gateway?.stop()]);
+  await Promise.all([sim?.stop(), registry?.stop(), gateway?.stop(), new Promise((resolve) => (proxy ? proxy.close(resolve) : resolve(undefined)))]);
 }, 60_000);
 
 const placeOrder = async (body: Record<string, unknown>) => {
@@ -227,6 +249,24 @@ describe('refunds through the gateway connector', () => {
     expect(recorder.of(orderId, RefundIssued.type).map((event) => event.value.refundId)).toEqual([refund.refundId, rest.refundId]);
     expect((await counterValue('orders_refunds_issued_total', { for: 'return' })) - issuedBefore).toBe(2);
     expect((await counterValue('orders_refunds_failed_total', { for: 'return', reason: 'over_refundable' })) - failedBefore).toBe(1);
+  });
+
+  it('a refund whose answer is lost is retried under the same idempotency key: refunded once, published once', async () => {
+    const orderId = await completedOrder();
+    const unknownBefore = await counterValue('orders_payment_gateway_outcomes_unknown_total', { call: 'refund' });
+    answerLostFor.add(777);
+    const refund = returnRefund(orderId, 777, 'RET-LOST');
+    await publisher.publish(RefundPayment, refund, topics['payments.commands']);
+    const [issued] = await recorder.waitFor(orderId, RefundIssued.type);
+    expect(issued.value).toMatchObject({ refundId: refund.refundId, amount: { amountMinor: 777 } });
+    // The connector retried after the lost answer; the gateway replayed its first answer to the same key.
+    await waitFor(async () => ((await counterValue('orders_payment_gateway_outcomes_unknown_total', { call: 'refund' })) > unknownBefore ? true : undefined), { timeoutMs: 20_000, what: 'the lost answer counted' });
+    await orderWhere(orderId, 'the retry settled', (current) => current.payment.refunds.length === 1 && current.paymentStatus === 'partially_refunded');
+    const later = returnRefund(orderId, 1, 'RET-LATER');
+    await publisher.publish(RefundPayment, later, topics['payments.commands']);
+    await recorder.waitFor(orderId, RefundIssued.type, 2);
+    expect(await intentOf(orderId)).toMatchObject({ amount_refunded: 778 });
+    expect(await stagedCount(orderId, RefundIssued.type)).toBe(2);
   });
 
   it('a refund for an order the connector does not have, or one with nothing captured, is refused', async () => {
