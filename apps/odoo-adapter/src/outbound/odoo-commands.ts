@@ -134,7 +134,7 @@ export class OdooCommands {
    * fields gets a refusal that says what to create. (`note`, the old default, is HTML in 16–19: Odoo
    * stores `<p>SHIP-1</p>` and copies it into the backorder, so neither lookup below would match.)
    */
-  private async shipmentMarker(): Promise<string> {
+  async shipmentMarker(): Promise<string> {
     const marker = this.mapping.shipmentMarkerField;
     this.markerReady ??= (async () => {
       const fields = await this.odoo.fieldsGet('stock.picking', ['type']);
