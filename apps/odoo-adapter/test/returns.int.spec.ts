@@ -1,8 +1,8 @@
-import { CreateReturnPicking, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ValidateDelivery } from '@omnibus/contracts';
+import { CreateCreditNote, CreateInvoice, CreateReturnPicking, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, ValidateDelivery } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
 import { v7 as uuidv7 } from 'uuid';
-import { createSaleOrder, validateDelivery } from './commands';
+import { createCreditNote, createInvoice, createSaleOrder, validateDelivery } from './commands';
 import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor } from './harness';
 
 let sim: OdooSimProcess;
@@ -147,6 +147,37 @@ describe.each([16, 17, 18, 19] as SimVersion[])('returns into Odoo %i', (version
     const failure = await awaitFailed(tooMany.returnId);
     expect(failure).toMatchObject({ commandType: CreateReturnPicking.type, failure: 'VALIDATION', retryable: false, errorMessage: expect.stringContaining('APP-10001: 1 more than delivered and not yet returned') });
     expect((await sim.calls({ model: 'stock.return.picking', method: 'create' })).length).toBe(createsBefore);
+  }, 90_000);
+
+  it('credits a partial return of a two-shipment order per line, against the invoice that billed it: its sale line and taxes, the refunded amount', async () => {
+    const orderId = id('ORD-RET-CN');
+    const returnId = id('RET-CN');
+    const saleOrderId = await deliveredInTwoShipments(orderId);
+    // One invoice per shipment: 1 APP, then 2 APP + the FTW (10.00 each, 15 % tax).
+    await under.publish(CreateInvoice, createInvoice(id('INV-CN-1'), orderId, [{ sku: 'APP-10001', quantity: 1 }]));
+    await under.publish(CreateInvoice, { ...createInvoice(id('INV-CN-2'), orderId), lines: [line(orderId, 1, 'APP-10001', 2), line(orderId, 2, 'FTW-10002', 1)] });
+    await awaitSucceeded(orderId, 5);
+    const [, second] = await odoo.searchRead<{ id: number }>('account.move', [['ref', 'in', [id('INV-CN-1'), id('INV-CN-2')]]], { fields: ['id'], order: 'id asc' });
+    const [ftw] = await odoo.searchRead<{ id: number; qty_invoiced: number; tax_id?: number[]; tax_ids?: number[] }>('sale.order.line', [['order_id', '=', saleOrderId], ['product_id.default_code', '=', 'FTW-10002']], {
+      fields: ['qty_invoiced', version >= 19 ? 'tax_ids' : 'tax_id'],
+    });
+    expect(ftw.qty_invoiced).toBe(1);
+
+    // The FTW comes back: 10.00 + 1.50 tax refunded.
+    const command = createCreditNote(returnId, orderId, 'FTW-10002', 1, 1_150);
+    await under.publish(CreateCreditNote, { ...command, lines: [{ ...command.lines[0], lineId: `${orderId}-2`, tax: { amountMinor: 150, currency: 'USD' } }] });
+    const [result] = await awaitSucceeded(returnId);
+    const [note] = await odoo.read<{ id: number; state: string; move_type: string; reversed_entry_id: [number, string] | false; amount_total: number; amount_tax: number; invoice_line_ids: number[] }>(
+      'account.move',
+      [result.odooRecordId],
+      ['state', 'move_type', 'reversed_entry_id', 'amount_total', 'amount_tax', 'invoice_line_ids'],
+    );
+    expect(note).toMatchObject({ state: 'posted', move_type: 'out_refund', amount_total: 11.5, amount_tax: 1.5 });
+    expect(note.reversed_entry_id && note.reversed_entry_id[0]).toBe(second.id);
+    const [credited] = await odoo.read<{ id: number; quantity: number; price_unit: number; tax_ids: number[]; sale_line_ids: number[] }>('account.move.line', note.invoice_line_ids, ['quantity', 'price_unit', 'tax_ids', 'sale_line_ids']);
+    expect(credited).toMatchObject({ quantity: 1, price_unit: 10, tax_ids: ftw.tax_ids ?? ftw.tax_id, sale_line_ids: [ftw.id] });
+    const [after] = await odoo.read<{ id: number; qty_invoiced: number }>('sale.order.line', [ftw.id], ['qty_invoiced']);
+    expect(after.qty_invoiced).toBe(0);
   }, 90_000);
 
   it('an order with no done delivery has nothing to return: refused, not retried', async () => {
