@@ -354,17 +354,20 @@ describeStandardService(
         });
       });
 
+      /** Odoo's quant of `sku` at wh-west as the adapter publishes it, observed `secondsAgo`. */
+      const odooStock = (sku: string, onHand: number, secondsAgo: number): StockPositionChanged => ({
+        sku,
+        location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
+        onHand: { milli: onHand * 1000 },
+        inbound: { milli: 0 },
+        source: 'ODOO',
+        sourceReference: 'stock.quant/42',
+        observedAt: new Date(Date.now() - secondsAgo * 1000),
+        occurredAt: new Date(),
+      });
+
       it("applies Odoo's StockPositionChanged from retail.inventory, never an older observation over a newer one", async () => {
-        const change = (onHand: number, secondsAgo: number): StockPositionChanged => ({
-          sku: 'ODOO-1',
-          location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
-          onHand: { milli: onHand * 1000 },
-          inbound: { milli: 0 },
-          source: 'ODOO',
-          sourceReference: 'stock.quant/42',
-          observedAt: new Date(Date.now() - secondsAgo * 1000),
-          occurredAt: new Date(),
-        });
+        const change = (onHand: number, secondsAgo: number) => odooStock('ODOO-1', onHand, secondsAgo);
         await publisher.publish(StockPositionChanged, change(9, 5), topics['retail.inventory']);
         await waitFor(async () => (await position('ODOO-1', 'wh-west'))?.onHand === 9000, { what: 'Odoo stock applied' });
         await publisher.publish(StockPositionChanged, change(3, 60), topics['retail.inventory']);
@@ -412,16 +415,7 @@ describeStandardService(
         });
 
         it("where Odoo reports the location's stock, the restock is left to Odoo's count (its return picking less the scrap): the unit is counted once", async () => {
-          const odooCount = (onHand: number, secondsAgo: number): StockPositionChanged => ({
-            sku: 'RET-ODOO',
-            location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
-            onHand: { milli: onHand * 1000 },
-            inbound: { milli: 0 },
-            source: 'ODOO',
-            sourceReference: 'stock.quant/77',
-            observedAt: new Date(Date.now() - secondsAgo * 1000),
-            occurredAt: new Date(),
-          });
+          const odooCount = (onHand: number, secondsAgo: number) => odooStock('RET-ODOO', onHand, secondsAgo);
           await publisher.publish(StockPositionChanged, odooCount(6, 10), topics['retail.inventory']);
           await waitFor(async () => (await position('RET-ODOO', 'wh-west'))?.onHand === 6000, { what: 'Odoo stock applied' });
           // Odoo validated the return (2 in, 1 scrapped) and its count arrives first; then the disposition.
