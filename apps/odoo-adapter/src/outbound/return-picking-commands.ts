@@ -83,6 +83,8 @@ export class ReturnPickingCommands {
       throw new CommandRejectedError(`return ${command.returnId} receives more than sale order ${order.name} delivered (${detail})`, 'VALIDATION');
     }
 
+    if (allocation.byDelivery.size === 0) throw new CommandRejectedError(`return ${command.returnId} receives nothing`, 'VALIDATION');
+
     let changed = false;
     const pickings: Array<{ id: number; name: string; products: Set<number> }> = [];
     for (const [deliveryId, perMove] of allocation.byDelivery) {
@@ -139,6 +141,9 @@ export class ReturnPickingCommands {
       returnId = action.res_id;
     }
     await this.odoo.write('stock.picking', [returnId], { [marker]: tag, location_dest_id: destination }, { context });
+    // The reserved move lines follow too (Odoo's picking write carries the destination to the moves).
+    const lines = await this.odoo.search('stock.move.line', [['picking_id', '=', returnId], ['location_dest_id', '!=', destination]], { context });
+    if (lines.length > 0) await this.odoo.write('stock.move.line', lines, { location_dest_id: destination }, { context });
     const [picking] = await this.odoo.read<Picking>('stock.picking', [returnId], ['name', 'state'], { context });
     return picking;
   }
