@@ -19,6 +19,7 @@ import { ExpirySweeper } from './reservations/expiry-sweeper';
 import { ReservationHandlers } from './reservations/reservation.handlers';
 import { ReservationService } from './reservations/reservation-service';
 import { ShipmentHandlers } from './reservations/shipment.handlers';
+import { ReturnHandlers } from './returns/return.handlers';
 import { InvariantMonitor, InvariantsController } from './stock/invariants.controller';
 
 /**
@@ -34,7 +35,7 @@ import { InvariantMonitor, InvariantsController } from './stock/invariants.contr
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [ReservationHandlers, ShipmentHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController, OdooLocationHandlers, LocationsController, StockSnapshotHandlers, DriftController],
+  controllers: [ReservationHandlers, ShipmentHandlers, ReturnHandlers, OdooStockHandlers, FeedsController, AvailabilityController, InvariantsController, OdooLocationHandlers, LocationsController, StockSnapshotHandlers, DriftController],
   providers: [...inventoryProviders, ChunkWork, AvailabilityProjection, ReservationService, ExpirySweeper, StockFeeds, InvariantMonitor, AvailabilityPublisher, OdooLocations, DriftCheck],
   exports: [...inventoryProviders],
 })

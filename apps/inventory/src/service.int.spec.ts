@@ -1,4 +1,4 @@
-import { CommitReservation, ReleaseReservation, ReservationRejected, ReserveStock, ShipmentDispatched, StockPositionChanged, StockReserved } from '@omnibus/contracts';
+import { CommitReservation, ReleaseReservation, ReservationRejected, ReserveStock, ReturnDispositioned, ShipmentDispatched, StockPositionChanged, StockReserved } from '@omnibus/contracts';
 import { createService, issueToken, RunningService } from '@omnibus/service-kit';
 import { describeStandardService, testServiceEnv, TestService } from '@omnibus/service-kit/testing';
 import { testKafka, uniqueName, waitFor } from '@omnibus/testing';
@@ -13,7 +13,7 @@ import { checkInvariants } from './stock/invariants';
 
 jest.setTimeout(90_000);
 
-const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks', 'retail.shipments'] as const;
+const CATALOGUE_TOPICS = ['inventory.commands', 'retail.reservations', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots', 'odoo.commands', 'inventory.checks', 'retail.shipments', 'retail.returns'] as const;
 const consumerService = uniqueName('inventory-test');
 const savedEnv = { ...process.env };
 let registry: AppProcess;
@@ -354,17 +354,20 @@ describeStandardService(
         });
       });
 
+      /** Odoo's quant of `sku` at wh-west as the adapter publishes it, observed `secondsAgo`. */
+      const odooStock = (sku: string, onHand: number, secondsAgo: number): StockPositionChanged => ({
+        sku,
+        location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
+        onHand: { milli: onHand * 1000 },
+        inbound: { milli: 0 },
+        source: 'ODOO',
+        sourceReference: 'stock.quant/42',
+        observedAt: new Date(Date.now() - secondsAgo * 1000),
+        occurredAt: new Date(),
+      });
+
       it("applies Odoo's StockPositionChanged from retail.inventory, never an older observation over a newer one", async () => {
-        const change = (onHand: number, secondsAgo: number): StockPositionChanged => ({
-          sku: 'ODOO-1',
-          location: { locationId: 'wh-west', locationType: 'WAREHOUSE' },
-          onHand: { milli: onHand * 1000 },
-          inbound: { milli: 0 },
-          source: 'ODOO',
-          sourceReference: 'stock.quant/42',
-          observedAt: new Date(Date.now() - secondsAgo * 1000),
-          occurredAt: new Date(),
-        });
+        const change = (onHand: number, secondsAgo: number) => odooStock('ODOO-1', onHand, secondsAgo);
         await publisher.publish(StockPositionChanged, change(9, 5), topics['retail.inventory']);
         await waitFor(async () => (await position('ODOO-1', 'wh-west'))?.onHand === 9000, { what: 'Odoo stock applied' });
         await publisher.publish(StockPositionChanged, change(3, 60), topics['retail.inventory']);
@@ -372,6 +375,58 @@ describeStandardService(
           what: 'the older Odoo observation to be ignored',
         });
         expect(await position('ODOO-1', 'wh-west')).toMatchObject({ onHand: 9000 });
+      });
+
+      describe('returns', () => {
+        const dispositioned = (locationId: string, lines: Array<[string, number, ReturnDispositioned['lines'][number]['disposition']]>): ReturnDispositioned => ({
+          returnId: uuidv7(),
+          orderId: uuidv7(),
+          companyId: 'omnibus-retail',
+          location: { locationId, locationType: locationId.startsWith('store') ? 'STORE' : 'WAREHOUSE' },
+          lines: lines.map(([sku, units, disposition], index) => ({ lineId: String(index + 1), sku, quantity: { milli: units * 1000 }, disposition, unitCost: null })),
+          occurredAt: new Date(),
+        });
+        const restockLedger = (sku: string) => db.query(`SELECT location_id AS "locationId", movement, on_hand_delta::int AS "onHand", source FROM stock_ledger WHERE sku = $1 AND source = 'returns'`, [sku]);
+        const storeAvailability = async (sku: string) =>
+          ((await (await service.request(`/availability?skus=${sku}&channel=web&region=eu-north`, { headers: { authorization: `Bearer ${wms}` } })).json()) as any).skus[0];
+
+        it('RESTOCK 1 + DAMAGED 1 at a store puts 1 back into on-hand and availability, once under redelivery', async () => {
+          await feed([count('RET-1', 'store-1', '4')]);
+          const restocked = dispositioned('store-1', [['RET-1', 1, 'RESTOCK'], ['RET-1', 1, 'DAMAGED']]);
+          const record = await publisher.publish(ReturnDispositioned, restocked, topics['retail.returns']);
+          await handled(record);
+          expect(await position('RET-1', 'store-1')).toEqual({ onHand: 5000, reserved: 0, committed: 0, unavailable: 0 });
+          // 5 on hand − 1 safety stock.
+          expect(await storeAvailability('RET-1')).toMatchObject({ availableToPromise: '4', locations: [{ locationId: 'store-1', onHand: '5', available: '4' }] });
+          const changed = await waitFor(() => recorder.events.find((event) => event.key === 'RET-1' && event.type === StockPositionChanged.type && (event.value as StockPositionChanged).source === 'OTHER'), {
+            what: 'the restocked position published',
+          });
+          expect(changed.value).toMatchObject({ location: { locationId: 'store-1' }, onHand: { milli: 5000 }, sourceReference: record.headers.ce_id });
+          await waitFor(() => recorder.events.some((event) => event.key === 'RET-1' && event.type === 'com.omnibus.inventory.AvailabilityChanged'), { what: 'AvailabilityChanged for the restocked SKU' });
+
+          await publisher.send(record); // redelivered: the inbox drops it
+          // The return's next event shares its key, so its partition: once it is handled, so was the redelivery.
+          await handled(await publisher.publish(ReturnDispositioned, { ...dispositioned('store-1', [['RET-OTHER', 1, 'DAMAGED']]), returnId: restocked.returnId }, topics['retail.returns']));
+          expect(await position('RET-1', 'store-1')).toMatchObject({ onHand: 5000 });
+          expect(await restockLedger('RET-1')).toEqual([{ locationId: 'store-1', movement: 'delta', onHand: 1000, source: 'returns' }]);
+          // DAMAGED alone moves nothing.
+          expect(await position('RET-OTHER', 'store-1')).toBeUndefined();
+          expect(await checkInvariants(db.manager)).toEqual([]);
+        });
+
+        it("where Odoo reports the location's stock, the restock is left to Odoo's count (its return picking less the scrap): the unit is counted once", async () => {
+          const odooCount = (onHand: number, secondsAgo: number) => odooStock('RET-ODOO', onHand, secondsAgo);
+          await publisher.publish(StockPositionChanged, odooCount(6, 10), topics['retail.inventory']);
+          await waitFor(async () => (await position('RET-ODOO', 'wh-west'))?.onHand === 6000, { what: 'Odoo stock applied' });
+          // Odoo validated the return (2 in, 1 scrapped) and its count arrives first; then the disposition.
+          await publisher.publish(StockPositionChanged, odooCount(7, 5), topics['retail.inventory']);
+          await waitFor(async () => (await position('RET-ODOO', 'wh-west'))?.onHand === 7000, { what: "Odoo's count with the return" });
+          await handled(await publisher.publish(ReturnDispositioned, dispositioned('wh-west', [['RET-ODOO', 1, 'RESTOCK'], ['RET-ODOO', 1, 'DAMAGED']]), topics['retail.returns']));
+          expect(await position('RET-ODOO', 'wh-west')).toMatchObject({ onHand: 7000 });
+          expect(await restockLedger('RET-ODOO')).toEqual([]);
+          const metrics = await (await service.request('/metrics')).text();
+          expect(metrics).toMatch(/inventory_feed_updates_total\{[^}]*outcome="left_to_odoo"[^}]*source="returns"[^}]*\} 1|inventory_feed_updates_total\{[^}]*source="returns"[^}]*outcome="left_to_odoo"[^}]*\} 1/);
+        });
       });
 
       it('rejects with a reason per line when the stock is not there', async () => {

@@ -27,7 +27,7 @@ export const inventoryService = defineService({
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.INVENTORY_CONSUMER_SERVICE,
-      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory'), topicFor(config, 'retail.locations'), topicFor(config, 'odoo.stock-snapshots'), topicFor(config, 'retail.shipments')],
+      topics: [topicFor(config, 'inventory.commands'), topicFor(config, 'retail.inventory'), topicFor(config, 'retail.locations'), topicFor(config, 'odoo.stock-snapshots'), topicFor(config, 'retail.shipments'), topicFor(config, 'retail.returns')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),

@@ -2,8 +2,8 @@
 // the drift check through Kafka (ReadStockSnapshot → StockSnapshotPart), `omnibus inventory drift`, and
 // invariant violations published once. Real Kafka and PostgreSQL; the adapter and the simulator run as
 // child processes, inventory in this process.
-import { StockDriftDetected, StockInvariantViolated, StockLocationUpserted } from '@omnibus/contracts';
-import { AppProcess, createUniqueTopics, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
+import { CreateReturnPicking, OdooCommandSucceeded, ReturnDispositioned, StockDriftDetected, StockInvariantViolated, StockLocationUpserted } from '@omnibus/contracts';
+import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
 import { issueToken } from '@omnibus/service-kit';
@@ -21,7 +21,7 @@ jest.setTimeout(120_000);
 
 const CATALOGUE_TOPICS = [
   'odoo.commands', 'odoo.results', 'retail.catalog', 'retail.customers', 'retail.inventory', 'retail.locations', 'odoo.stock-snapshots',
-  'inventory.commands', 'retail.reservations', 'inventory.checks', 'retail.shipments',
+  'inventory.commands', 'retail.reservations', 'inventory.checks', 'retail.shipments', 'retail.returns',
 ] as const;
 const adapterConsumer = uniqueName('odoo-adapter-inventory');
 const inventoryConsumer = uniqueName('inventory-odoo');
@@ -33,6 +33,7 @@ let adapterDb: Client;
 let inventory: TestService<InventoryConfig>;
 let db: DataSource;
 let recorder: EventRecorder;
+let publisher: EventPublisher;
 let odoo: OdooClient;
 let ops: string;
 let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
@@ -64,8 +65,9 @@ beforeAll(async () => {
       DRIFT_SETTLE_SECONDS: '1',
       INVARIANT_CHECK_INTERVAL_MS: '0',
     }) as Promise<TestService<InventoryConfig>>,
-    EventRecorder.start([topics['retail.locations'], topics['inventory.checks']], registry.url),
+    EventRecorder.start([topics['retail.locations'], topics['inventory.checks'], topics['odoo.results']], registry.url),
   ]);
+  publisher = await EventPublisher.start(registry.url);
   adapterDb = new Client({ connectionString: adapterDatabase.url });
   await adapterDb.connect();
   db = inventory.app.get(DataSource);
@@ -74,7 +76,7 @@ beforeAll(async () => {
 }, 120_000);
 
 afterAll(async () => {
-  await Promise.all([recorder?.stop(), odoo?.close(), adapterDb?.end(), inventory?.stop(), adapter?.stop()]);
+  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), adapterDb?.end(), inventory?.stop(), adapter?.stop()]);
   await Promise.all([sim?.stop(), registry?.stop()]);
 }, 60_000);
 
@@ -209,5 +211,54 @@ describe('invariant violations', () => {
     await check();
     await waitFor(() => announced(sku).length >= 6, { timeoutMs: 20_000, what: 'the recurring violations announced again' });
     await db.query(`UPDATE stock_positions SET reserved = reserved - 1000 WHERE sku = $1 AND location_id = 'dc-north'`, [sku]);
+  });
+});
+
+describe('returns at an Odoo store', () => {
+  it("a return picking validated in Odoo (2 in, 1 scrapped) and the disposition RESTOCK 1 + DAMAGED 1 put the unit back once: Odoo's count brings it", async () => {
+    await caughtUp();
+    // A delivered order of 2 from the central warehouse, straight in Odoo.
+    const [productId] = await odoo.search('product.product', [['default_code', '!=', false]], { limit: 1, order: 'id asc' });
+    const sku = await skuOf(productId);
+    const orderId = uuidv7();
+    const saleOrder = await odoo.create('sale.order', { partner_id: 8, client_order_ref: orderId, order_line: [[0, 0, { product_id: productId, product_uom_qty: 2 }]] });
+    await odoo.callMethod('sale.order', 'action_confirm', [saleOrder]);
+    const [{ picking_ids: [delivery] }] = await odoo.read<{ id: number; picking_ids: number[] }>('sale.order', [saleOrder], ['picking_ids']);
+    expect(await odoo.callMethod('stock.picking', 'button_validate', [delivery])).toBe(true);
+    await caughtUp();
+    const before = (await onHand(sku, 'store-downtown')) ?? 0;
+
+    const returnId = uuidv7();
+    const lines = [{ lineId: '1', sku, quantity: { milli: 2000 } }];
+    const disposition: ReturnDispositioned = {
+      returnId,
+      orderId,
+      companyId: 'omnibus-retail',
+      location: { locationId: 'store-downtown', locationType: 'STORE' },
+      lines: [
+        { lineId: '1', sku, quantity: { milli: 1000 }, disposition: 'RESTOCK', unitCost: null },
+        { lineId: '1', sku, quantity: { milli: 1000 }, disposition: 'DAMAGED', unitCost: null },
+      ],
+      occurredAt: new Date(),
+    };
+    const dispositioned = await publisher.publish(ReturnDispositioned, disposition, topics['retail.returns']);
+    const command: CreateReturnPicking = {
+      commandId: uuidv7(),
+      returnId,
+      receiptId: `${returnId}-1`,
+      orderId,
+      companyId: 'omnibus-retail',
+      toLocation: { locationId: 'store-downtown', locationType: 'STORE' },
+      lines,
+      scrapLines: [{ lineId: '1', sku, quantity: { milli: 1000 } }],
+      occurredAt: new Date(),
+    };
+    await publisher.publish(CreateReturnPicking, command, topics['odoo.commands']);
+    await waitFor(() => recorder.events.some((event) => event.type === OdooCommandSucceeded.type && (event.value as OdooCommandSucceeded).aggregateId === returnId), { timeoutMs: 30_000, what: 'the return picking done in Odoo' });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM messaging_inbox WHERE event_id = $1`, [dispositioned.headers.ce_id])).length === 1, { what: 'the disposition handled' });
+    await waitFor(async () => ((await onHand(sku, 'store-downtown')) ?? 0) === before + 1000, { timeoutMs: 30_000, what: "Odoo's count with the restocked unit" });
+    await caughtUp();
+    expect(await onHand(sku, 'store-downtown')).toBe(before + 1000);
+    expect(await db.query(`SELECT count(*)::int AS n FROM stock_ledger WHERE sku = $1 AND source = 'returns'`, [sku])).toEqual([{ n: 0 }]);
   });
 });

@@ -133,7 +133,8 @@ export class StockFeeds {
     return { outcome, events };
   }
 
-  private positionChanged(update: StockObservation, onHand: Milli, inbound: Milli, source: string, now: Date): OutgoingEvent {
+  /** The StockPositionChanged of a position inventory moved (HTTP feeds, restocked returns). */
+  positionChanged(update: Pick<StockObservation, 'eventId' | 'sku' | 'locationId' | 'observedAt'>, onHand: Milli, inbound: Milli, source: string, now = new Date()): OutgoingEvent {
     const location = this.network.location(update.locationId)!;
     const payload: StockPositionChanged = {
       sku: update.sku,

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Context, context as otelContext } from '@opentelemetry/api';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
+import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateReturnPicking, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { DependencyUnavailableError, EventContext, EventFailedInChunk, PermanentError } from '@omnibus/messaging';
 import type { EntityManager } from 'typeorm';
 import { counter } from '@omnibus/observability';
@@ -16,6 +16,7 @@ import { CommandOutcome, OdooCommands } from './odoo-commands';
 import type { BatchResult } from './batch-calls';
 import { OdooDirectory } from './odoo-directory';
 import { refusalOf } from './refusals';
+import { ReturnPickingCommands } from './return-picking-commands';
 import { resultEventId } from './result-ids';
 
 const commandsApplied = counter({
@@ -45,6 +46,7 @@ type Gathered = { context: EventContext; info: CommandInfo; /** the command's tr
 export class OdooCommandHandlers {
   private commands?: OdooCommands;
   private invoicing?: InvoicingCommands;
+  private returns?: ReturnPickingCommands;
   /** Batched commands gathered in a chunk, by its transaction. */
   private readonly gathered = new WeakMap<EntityManager, Gathered[]>();
 
@@ -89,6 +91,13 @@ export class OdooCommandHandlers {
   createCreditNote(@Payload() command: CreateCreditNote, @Ctx() context: EventContext): Promise<void> {
     return this.run({ type: CreateCreditNote.type, commandId: command.commandId, aggregateId: command.returnId, companyId: command.companyId }, context, (odoo) =>
       odoo.createCreditNote(command),
+    );
+  }
+
+  @EventPattern(CreateReturnPicking.type)
+  createReturnPicking(@Payload() command: CreateReturnPicking, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: CreateReturnPicking.type, commandId: command.commandId, aggregateId: command.returnId, companyId: command.companyId }, context, async () =>
+      (await this.returnPickingCommands()).createReturnPicking(command),
     );
   }
 
@@ -243,8 +252,14 @@ export class OdooCommandHandlers {
       this.runtime.onRecordsChanged((model, records) => directory.forget(model, records));
       this.commands = new OdooCommands(this.runtime.client, session.mapping, directory, major);
       this.invoicing = new InvoicingCommands(this.runtime.client, session.mapping, directory, major, this.commands);
+      this.returns = new ReturnPickingCommands(this.runtime.client, session.mapping, directory, major, this.commands);
     }
     return this.commands;
+  }
+
+  private async returnPickingCommands(): Promise<ReturnPickingCommands> {
+    await this.odooCommands();
+    return this.returns as ReturnPickingCommands;
   }
 
   private async invoicingCommands(): Promise<InvoicingCommands> {

@@ -134,7 +134,7 @@ export class OdooCommands {
    * fields gets a refusal that says what to create. (`note`, the old default, is HTML in 16–19: Odoo
    * stores `<p>SHIP-1</p>` and copies it into the backorder, so neither lookup below would match.)
    */
-  private async shipmentMarker(): Promise<string> {
+  async shipmentMarker(): Promise<string> {
     const marker = this.mapping.shipmentMarkerField;
     this.markerReady ??= (async () => {
       const fields = await this.odoo.fieldsGet('stock.picking', ['type']);
@@ -195,31 +195,48 @@ export class OdooCommands {
 
   // ---------------------------------------------------------------- credit notes (§4.8)
 
+  /**
+   * The credit note of a refunded return, one line per refunded order line, each like the invoice line it
+   * credits: the sale line linked (`sale_line_ids`, so Odoo's `qty_invoiced` goes down as its own credit
+   * notes do), that line's taxes (sent explicitly: Odoo would otherwise put the product's default taxes
+   * on top of our tax-included amount) and the net unit price of what is refunded. Against the posted
+   * invoice that billed the first line (an order shipped twice may have an invoice per shipment).
+   */
   async createCreditNote(command: CreateCreditNote): Promise<CommandOutcome> {
     const company = this.mapping.company(command.companyId);
     const context: OdooContext = { ...QUIET, allowed_company_ids: [company.odooCompanyId] };
     const order = await this.findSaleOrder(command.orderId, context);
     if (!order) throw new CommandRejectedError(`no Odoo sale order has client_order_ref ${command.orderId}`, 'MISSING_RECORD');
     const [orderDetails] = await this.odoo.read<{ id: number; partner_id: [number, string] }>('sale.order', [order.id], ['partner_id'], { context });
-    const [invoice] = await this.odoo.searchRead<{ id: number }>(
-      'account.move',
-      [['invoice_origin', '=', order.name], ['move_type', '=', 'out_invoice'], ['state', '=', 'posted']],
-      { fields: ['id'], limit: 1, order: 'id asc', context },
-    );
     const products = await this.directory.productIds(command.lines.map((line) => line.sku));
-    const invoiceLines: unknown[] = command.lines.map((line) => [
-      0,
-      0,
-      {
-        product_id: products.get(line.sku),
-        name: `${command.reason} (${line.sku})`,
-        quantity: quantityToOdoo(line.quantity),
-        price_unit: Number((moneyToOdoo(line.amount) / quantityToOdoo(line.quantity)).toFixed(6)),
-      },
-    ]);
-    if (command.shippingRefund.amountMinor > 0) {
-      invoiceLines.push([0, 0, { name: `${command.reason} (shipping)`, quantity: 1, price_unit: moneyToOdoo(command.shippingRefund) }]);
+    const credited = await this.creditedLines(order, context);
+    const invoiceLines: unknown[] = [];
+    let againstInvoice: number | undefined;
+    for (const line of command.lines) {
+      const productId = products.get(line.sku) as number;
+      const billed = credited.find((candidate) => candidate.productId === productId);
+      againstInvoice ??= billed?.invoiceId;
+      const taxes = line.tax.amountMinor > 0 ? (billed?.taxIds ?? []) : [];
+      // Without taxes the line credits the whole tax-included amount; with them, Odoo adds the tax to the net.
+      const gross = taxes.length === 0 || taxes.some((taxId) => credited.priceIncluded.has(taxId));
+      const amountMinor = gross ? line.amount.amountMinor : line.amount.amountMinor - line.tax.amountMinor;
+      invoiceLines.push([
+        0,
+        0,
+        {
+          product_id: productId,
+          name: `${command.reason} (${line.sku})`,
+          quantity: quantityToOdoo(line.quantity),
+          price_unit: Number((moneyToOdoo({ amountMinor, currency: line.amount.currency }) / quantityToOdoo(line.quantity)).toFixed(6)),
+          tax_ids: [[6, 0, taxes]],
+          ...(billed?.saleLineId ? { sale_line_ids: [[4, billed.saleLineId]] } : {}),
+        },
+      ]);
     }
+    if (command.shippingRefund.amountMinor > 0) {
+      invoiceLines.push([0, 0, { name: `${command.reason} (shipping)`, quantity: 1, price_unit: moneyToOdoo(command.shippingRefund), tax_ids: [[6, 0, []]] }]);
+    }
+    const invoice = againstInvoice ?? credited.firstInvoiceId;
     const { id, created } = await this.odoo.createOnce('account.move', {
       reference: [['ref', '=', command.returnId], ['move_type', '=', 'out_refund'], ['company_id', '=', company.odooCompanyId]],
       values: {
@@ -228,7 +245,7 @@ export class OdooCommands {
         partner_id: orderDetails.partner_id[0],
         invoice_origin: order.name,
         company_id: company.odooCompanyId,
-        ...(invoice ? { reversed_entry_id: invoice.id } : {}),
+        ...(invoice ? { reversed_entry_id: invoice } : {}),
         invoice_line_ids: invoiceLines,
       },
       context,
@@ -236,6 +253,27 @@ export class OdooCommands {
     const postedNow = await this.ensureState('account.move', id, 'action_post', ['posted'], context, created ? 'draft' : undefined);
     const [move] = await this.odoo.read<{ id: number; name: string }>('account.move', [id], ['name'], { context });
     return { odooModel: 'account.move', odooRecordId: id, odooRecordName: move?.name ?? null, alreadyApplied: !created && !postedNow };
+  }
+
+  /**
+   * The order's posted invoice lines, latest invoice first: per product the sale line, taxes and invoice
+   * of the line that billed it, plus which of those taxes are included in the price.
+   */
+  private async creditedLines(order: { id: number; name: string }, context: OdooContext) {
+    type Billed = { invoiceId: number; productId: number; saleLineId?: number; taxIds: number[] };
+    const invoices = await this.odoo.search('account.move', [['invoice_origin', '=', order.name], ['move_type', '=', 'out_invoice'], ['state', '=', 'posted']], { order: 'id asc', context });
+    const lines =
+      invoices.length === 0
+        ? []
+        : await this.odoo.searchRead<{ id: number; move_id: [number, string]; product_id: [number, string] | false; sale_line_ids: number[]; tax_ids: number[] }>(
+            'account.move.line',
+            [['move_id', 'in', invoices], ['display_type', '=', 'product']],
+            { fields: ['move_id', 'product_id', 'sale_line_ids', 'tax_ids'], order: 'move_id desc, id asc', context },
+          );
+    const billed: Billed[] = lines.flatMap((line) => (line.product_id ? [{ invoiceId: line.move_id[0], productId: line.product_id[0], saleLineId: line.sale_line_ids[0], taxIds: line.tax_ids }] : []));
+    const taxIds = [...new Set(billed.flatMap((line) => line.taxIds))];
+    const taxes = taxIds.length ? await this.odoo.read<{ id: number; price_include: boolean }>('account.tax', taxIds, ['price_include'], { context }) : [];
+    return Object.assign(billed, { priceIncluded: new Set(taxes.filter((tax) => tax.price_include).map((tax) => tax.id)), firstInvoiceId: invoices[0] as number | undefined });
   }
 
   // ---------------------------------------------------------------- shared

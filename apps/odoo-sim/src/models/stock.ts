@@ -187,7 +187,7 @@ function releaseReservation(env: Env, moveId: number, deleteLines: boolean): voi
 
 // -------------------------------------------------------------------------------------- pickings
 
-function pickingState(env: Env, picking: Row): string {
+export function pickingState(env: Env, picking: Row): string {
   const moves = env.db.rowsWhere('stock.move', 'picking_id', picking.id);
   if (picking.__state_override) return picking.__state_override as string;
   if (moves.length === 0) return 'draft';
@@ -202,7 +202,7 @@ function pickingState(env: Env, picking: Row): string {
   return open.every((s) => s === 'assigned') ? 'assigned' : 'confirmed';
 }
 
-function movesOf(env: Env, pickingId: number): Row[] {
+export function movesOf(env: Env, pickingId: number): Row[] {
   return env.db.rowsWhere('stock.move', 'picking_id', pickingId);
 }
 
@@ -277,7 +277,7 @@ function doneQuantity(env: Env, move: Row, consideredPicked: boolean): number {
 }
 
 /** Values of the custom (ir.model.fields) fields that copy() carries: those created with `copied` true. */
-function copiedCustomValues(env: Env, modelName: string, row: Row): Vals {
+export function copiedCustomValues(env: Env, modelName: string, row: Row): Vals {
   const values: Vals = {};
   for (const field of env.model(modelName).fields.values()) {
     if (field.manualId !== undefined && field.copy && row[field.name] !== undefined) values[field.name] = row[field.name];
@@ -621,6 +621,8 @@ export function stockModels(version: OdooVersion): ModelDef[] {
               { name: 'Internal Transfers', code: 'internal', sequence_code: 'INT', warehouse_id: id, default_location_src_id: stock, default_location_dest_id: stock, company_id: row.company_id },
             ]);
             env.db.update('stock.warehouse', id, { in_type_id: inType, out_type_id: outType, int_type_id: intType });
+            // A delivery is returned as a receipt of the same warehouse (_create_or_update_sequences_and_picking_types).
+            env.db.update('stock.picking.type', outType, { return_picking_type_id: inType });
           }
         },
         constrain: (env, ids) => {
@@ -656,6 +658,7 @@ export function stockModels(version: OdooVersion): ModelDef[] {
         sequence: { type: 'integer', string: 'Sequence', default: 1 },
         sequence_code: char('Sequence Prefix', { required: true }),
         warehouse_id: many2one('stock.warehouse', 'Warehouse', { ondelete: 'cascade' }),
+        return_picking_type_id: many2one('stock.picking.type', 'Operation Type for Returns'),
         default_location_src_id: many2one('stock.location', 'Default Source Location'),
         default_location_dest_id: many2one('stock.location', 'Default Destination Location'),
         create_backorder: selection(
@@ -796,6 +799,8 @@ export function stockModels(version: OdooVersion): ModelDef[] {
         backorder_id: many2one('stock.picking', 'Back Order of'),
         backorder_ids: one2many('stock.picking', 'backorder_id', 'Back Orders'),
         sale_id: many2one('sale.order', 'Sales Order'),
+        // 18+: the picking a return was made from (stock.return.picking sets it).
+        ...(version >= 18 ? { return_id: many2one('stock.picking', 'Return of'), return_ids: one2many('stock.picking', 'return_id', 'Returns') } : {}),
         carrier_tracking_ref: char('Tracking Reference'),
         user_id: many2one('res.users', 'Responsible'),
         company_id: many2one('res.company', 'Company', { required: true, default: (env: Env) => env.companyId() }),
@@ -818,6 +823,20 @@ export function stockModels(version: OdooVersion): ModelDef[] {
               if (!move.location_dest_id) patch.location_dest_id = picking.location_dest_id;
               if (!move.picking_type_id) patch.picking_type_id = picking.picking_type_id;
               if (Object.keys(patch).length) env.db.update('stock.move', move.id, patch);
+            }
+          }
+        },
+        // stock.picking.write: new locations go down to the moves (and their lines) that are not done.
+        afterWrite: (env, ids, vals) => {
+          const patch: Vals = {};
+          if (vals.location_id) patch.location_id = vals.location_id;
+          if (vals.location_dest_id) patch.location_dest_id = vals.location_dest_id;
+          if (Object.keys(patch).length === 0) return;
+          for (const id of ids) {
+            for (const move of movesOf(env, id)) {
+              if (['done', 'cancel'].includes(move.state as string)) continue;
+              updateMove(env, move.id, patch);
+              for (const line of linesOf(env, move.id)) env.db.update('stock.move.line', line.id, patch);
             }
           }
         },
@@ -863,6 +882,10 @@ export function stockModels(version: OdooVersion): ModelDef[] {
         date: datetime('Date Scheduled', { default: (env: Env) => env.now }),
         origin: char('Source Document'),
         sale_line_id: many2one('sale.order.line', 'Sale Line'),
+        origin_returned_move_id: many2one('stock.move', 'Origin return move'),
+        returned_move_ids: one2many('stock.move', 'origin_returned_move_id', 'All returned moves'),
+        scrapped: { type: 'boolean', string: 'Scrapped', compute: (env, row) => env.db.get('stock.location', row.location_dest_id as number)?.usage === 'inventory' && Boolean(row.scrap_id) },
+        scrap_id: many2one('stock.scrap', 'Scrap operation'),
         is_inventory: boolean('Inventory'),
         move_line_ids: one2many('stock.move.line', 'move_id', 'Move Lines'),
         company_id: many2one('res.company', 'Company', { required: true, default: (env: Env) => env.companyId() }),
@@ -1018,7 +1041,10 @@ export function createDelivery(
 export function deliveredQuantity(env: Env, saleLineId: number): number {
   let total = 0;
   for (const move of env.db.rowsWhere('stock.move', 'sale_line_id', saleLineId)) {
-    if (move.state === 'done') total += move.product_uom_qty as number;
+    if (move.state !== 'done') continue;
+    // sale_stock's _get_outgoing_incoming_moves: a return from the customer (to_refund) counts back.
+    const fromCustomer = env.db.get('stock.location', move.location_id as number)?.usage === 'customer';
+    total += fromCustomer ? -(move.product_uom_qty as number) : (move.product_uom_qty as number);
   }
   return round(total);
 }

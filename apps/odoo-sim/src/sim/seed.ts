@@ -208,6 +208,7 @@ export function seedDatabase(state: OrmState, options: SeedOptions = {}): void {
     });
     if (id !== warehouseId) throw new Error('seed: unexpected warehouse id');
     for (const typeId of types) db.update('stock.picking.type', typeId, { warehouse_id: id });
+    db.update('stock.picking.type', types[1], { return_picking_type_id: types[0] });
   });
 
   // Drop-ship vendor and pricelists
