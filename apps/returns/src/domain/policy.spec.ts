@@ -22,8 +22,8 @@ versions:
 
   it('the most specific policy matches, in the version in force when the return was requested', () => {
     expect(policyInForce(policies, { brand: 'acme', channelId: 'web-us', channelKind: 'WEB' }, new Date('2026-07-01'))).toMatchObject({ policyId: 'acme-web', version: { version: 1 } });
-    expect(policyInForce(policies, { brand: 'acme', channelId: 'store-1', channelKind: 'POS' }, new Date('2026-03-01'))).toMatchObject({ policyId: 'acme-default', version: { version: 1, windowDays: 30 } });
-    expect(policyInForce(policies, { brand: 'acme', channelId: 'store-1', channelKind: 'POS' }, new Date('2026-07-01'))).toMatchObject({ version: { version: 2, windowDays: 14 } });
+    expect(policyInForce(policies, { brand: 'acme', channelId: 'store-1', channelKind: 'STORE' }, new Date('2026-03-01'))).toMatchObject({ policyId: 'acme-default', version: { version: 1, windowDays: 30 } });
+    expect(policyInForce(policies, { brand: 'acme', channelId: 'store-1', channelKind: 'STORE' }, new Date('2026-07-01'))).toMatchObject({ version: { version: 2, windowDays: 14 } });
     expect(policyInForce(policies, { brand: 'other', channelId: 'web-us', channelKind: 'WEB' }, new Date('2026-07-01'))).toBeUndefined();
   });
 
