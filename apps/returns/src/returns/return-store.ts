@@ -256,8 +256,11 @@ function refundOf(row: any): RefundRow {
  */
 export async function settleRefund(manager: EntityManager, refundId: string, outcome: { status: 'issued'; gatewayReference: string } | { status: 'failed'; reason: string }, at: Date): Promise<RefundRow | undefined> {
   const [row] = await manager.query(
-    `UPDATE return_refunds SET status = $2, gateway_reference = $3, failure_reason = $4, settled_at = $5
-      WHERE refund_id = $1 AND status = 'pending' RETURNING *`,
+    // A CTE: TypeORM hands back an UPDATE's rows with its row count, a SELECT's as they are.
+    `WITH settled AS (
+       UPDATE return_refunds SET status = $2, gateway_reference = $3, failure_reason = $4, settled_at = $5
+        WHERE refund_id = $1 AND status = 'pending' RETURNING *
+     ) SELECT * FROM settled`,
     [refundId, outcome.status, outcome.status === 'issued' ? outcome.gatewayReference : null, outcome.status === 'failed' ? outcome.reason : null, at],
   );
   return row ? refundOf(row) : undefined;
@@ -285,8 +288,10 @@ export async function settleOdooCommand(
   at: Date,
 ): Promise<{ returnId: string; commandType: string } | undefined> {
   const [row] = await manager.query(
-    `UPDATE return_odoo_commands SET status = $2, odoo_record_id = $3, odoo_record_name = $4, detail = $5, settled_at = $6
-      WHERE command_id = $1 AND status = 'sent' RETURNING return_id, command_type`,
+    `WITH settled AS (
+       UPDATE return_odoo_commands SET status = $2, odoo_record_id = $3, odoo_record_name = $4, detail = $5, settled_at = $6
+        WHERE command_id = $1 AND status = 'sent' RETURNING return_id, command_type
+     ) SELECT * FROM settled`,
     [commandId, outcome.status, outcome.status === 'succeeded' ? outcome.odooRecordId : null, outcome.status === 'succeeded' ? outcome.odooRecordName : null, outcome.status === 'failed' ? outcome.detail : null, at],
   );
   return row ? { returnId: row.return_id, commandType: row.command_type } : undefined;
@@ -324,7 +329,7 @@ export interface StoredResponse {
  * transaction first, so a concurrent retry waits for the first request and then finds its answer.
  */
 export async function claimIdempotencyKey(manager: EntityManager, caller: string, key: string): Promise<StoredResponse | undefined> {
-  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${caller}\u0000${key}`]);
+  await manager.query(`SELECT pg_advisory_xact_lock(hashtextextended($1, 0))`, [`${caller} ${key}`]);
   const [row] = await manager.query(`SELECT fingerprint, route, status, response FROM return_idempotency_keys WHERE caller = $1 AND idempotency_key = $2`, [caller, key]);
   return row ? { fingerprint: row.fingerprint, route: row.route, status: row.status, response: row.response } : undefined;
 }
