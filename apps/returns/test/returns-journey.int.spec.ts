@@ -8,6 +8,7 @@ import {
   OdooCommandSucceeded,
   OrderPlaced,
   PaymentCaptured,
+  RefundFailed,
   RefundIssued,
   RefundPayment,
   ReturnAuthorized,
@@ -297,6 +298,19 @@ describe('refusals, each with its rule and reason, nothing half-written', () => 
     expect(fine.status).toBe(201);
     // L2 paid 29.90 − 3.15 = 26.75, fee 2.68 (half up) → 24.07.
     expect(fine.body.lines).toEqual([expect.objectContaining({ lineId: 'L1', refundDue: 4822 }), expect.objectContaining({ lineId: 'L2', refundDue: 2407 })]);
+
+    // Received in two parcels at the warehouse; the gateway refuses the first refund: recorded, no ReturnRefunded, no credit note.
+    const returnId = fine.body.returnId;
+    const first = await post(`/returns/${returnId}/receipts`, warehouse, { location: { locationId: 'wh-central', locationType: 'WAREHOUSE' }, lines: [{ lineId: 'L2', units: [{ disposition: 'RESELLABLE' }] }, { lineId: 'L1', units: [{ disposition: 'MISSING', quantity: '2' }] }] });
+    expect(first.body).toMatchObject({ status: 'partially_received', refundStatus: 'pending', lines: [{ lineId: 'L1', arrived: '0' }, { lineId: 'L2', arrived: '1' }] });
+    expect((await post(`/returns/${returnId}/receipts`, warehouse, { location: { locationId: 'wh-central', locationType: 'WAREHOUSE' }, lines: [{ lineId: 'L2', units: [{ disposition: 'RESELLABLE' }] }] })).body).toMatchObject({ rule: 'more-than-authorised' });
+    const [refund] = await recorder.waitFor(orderId, RefundPayment.type);
+    expect(refund.value.amount).toEqual(eur(2407));
+    await publish(RefundFailed, { refundId: refund.value.refundId, orderId, companyId: refund.value.companyId, returnId, gateway: 'retail-sim', amount: eur(2407), reason: 'card expired', occurredAt: new Date() });
+    await waitFor(async () => (await getReturn(returnId)).refundStatus === 'failed', { what: 'the refund to be failed' });
+    const second = await post(`/returns/${returnId}/receipts`, warehouse, { location: { locationId: 'wh-central', locationType: 'WAREHOUSE' }, lines: [{ lineId: 'L1', units: [{ disposition: 'RESELLABLE', quantity: '2' }] }] });
+    expect(second.body).toMatchObject({ status: 'received', refundStatus: 'failed', refunds: [{ status: 'failed', failureReason: 'card expired' }, { status: 'pending', amount: eur(4822) }] });
+    expect(recorder.of(returnId, ReturnRefunded.type)).toHaveLength(0);
   });
 
   it('bad input is a 400 naming the field; an unknown order 404; another channel’s order 403', async () => {
@@ -359,5 +373,14 @@ describe('replay', () => {
     await waitFor(async () => (await consumed()) >= start + 2 * again.length, { timeoutMs: 30_000, what: `the ${2 * again.length} replayed events to be taken in` });
     expect(await snapshot()).toEqual(before);
     expect(recorder.events.length).toBe(eventsBefore);
+  });
+
+  it('the business metrics count returns by reason, channel and outcome, rules, dispositions and time to refund', async () => {
+    const text = await (await service.request('/metrics')).text();
+    expect(text).toMatch(/returns_requested_total\{[^}]*reason="SIZE_OR_FIT"[^}]*channel="web-de"[^}]*outcome="authorized"[^}]*\} [1-9]/);
+    expect(text).toMatch(/returns_rejected_total\{[^}]*rule="already-returned"[^}]*\} 1/);
+    expect(text).toMatch(/returns_units_dispositioned_total\{[^}]*disposition="DAMAGED"[^}]*\} [1-9]/);
+    expect(text).toMatch(/returns_request_to_refund_seconds_count\{[^}]*\} [1-9]/);
+    expect(text).toMatch(/returns_refunds_awaiting\{[^}]*waiting_for="gateway"[^}]*\} 1/);
   });
 });
