@@ -83,33 +83,22 @@ export class ReturnsController {
     return answer(response, await this.returns.receive(principal, returnId.toLowerCase(), idempotencyKey(key, true)!, body));
   }
 
-  /** An operator approves a return in review (audited with the token's subject); 409 when it is not in review. */
-  @Post(':returnId/approve')
+  /**
+   * `POST /returns/:id/approve` or `/reject`: an operator's decision on a return in review, audited
+   * with the token's subject; a note for the customer. 409 when the return is not in review.
+   */
+  @Post(':returnId/:decision')
   @HttpCode(200)
   @RequireScopes('returns:review')
-  async approve(
+  async decide(
     @CurrentPrincipal() principal: Principal,
     @Param('returnId') returnId: string,
+    @Param('decision') decision: string,
     @Headers('idempotency-key') key: string | undefined,
     @ValidBody(decisionSchema) body: DecisionBody,
     @Res({ passthrough: true }) response: Response,
   ): Promise<unknown> {
-    if (!UUID.test(returnId)) throw new NotFoundException(`no return ${returnId}`);
-    return answer(response, await this.returns.decide(principal, returnId.toLowerCase(), 'approve', idempotencyKey(key, false), body));
-  }
-
-  /** An operator rejects a return in review, with a note for the customer. */
-  @Post(':returnId/reject')
-  @HttpCode(200)
-  @RequireScopes('returns:review')
-  async reject(
-    @CurrentPrincipal() principal: Principal,
-    @Param('returnId') returnId: string,
-    @Headers('idempotency-key') key: string | undefined,
-    @ValidBody(decisionSchema) body: DecisionBody,
-    @Res({ passthrough: true }) response: Response,
-  ): Promise<unknown> {
-    if (!UUID.test(returnId)) throw new NotFoundException(`no return ${returnId}`);
-    return answer(response, await this.returns.decide(principal, returnId.toLowerCase(), 'reject', idempotencyKey(key, false), body));
+    if (!UUID.test(returnId) || (decision !== 'approve' && decision !== 'reject')) throw new NotFoundException(`no route POST /returns/${returnId}/${decision}`);
+    return answer(response, await this.returns.decide(principal, returnId.toLowerCase(), decision, idempotencyKey(key, false), body));
   }
 }
