@@ -5,6 +5,7 @@
 import {
   CreateCreditNote,
   CreateReturnPicking,
+  OdooCommandFailed,
   OdooCommandSucceeded,
   OrderPlaced,
   PaymentCaptured,
@@ -322,6 +323,8 @@ describe('refusals, each with its rule and reason, nothing half-written', () => 
     const elsewhere = await post('/returns', await issueToken({ sub: 'channel:web-us', scopes: ['returns:write'], channel: 'web-us' }), { ...returnRequest(orderId, [{ lineId: 'L1', quantity: '1' }]), channel: { channelId: 'web-us', kind: 'WEB' } });
     expect(elsewhere.status).toBe(403);
     expect((await post('/returns', operator, returnRequest(orderId, [{ lineId: 'L1', quantity: '1' }]))).status).toBe(403);
+    expect((await service.request('/returns', { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{}' })).status).toBe(401);
+    expect((await post('/returns', web, returnRequest(orderId, [{ lineId: 'L1', quantity: '1' }]), '')).status).toBe(400);
   });
 });
 
@@ -352,8 +355,16 @@ describe('review by an operator', () => {
     expect(receipt.body).toMatchObject({ status: 'received', refundStatus: 'refunded', refunds: [{ method: 'STORE_CREDIT', status: 'issued', amount: eur(2407) }] });
     const [refunded] = await recorder.waitFor(returnId, ReturnRefunded.type);
     expect(refunded.value.total).toEqual(eur(2407));
-    await recorder.waitFor(returnId, CreateCreditNote.type);
+    const [creditNote] = await recorder.waitFor(returnId, CreateCreditNote.type);
     expect(recorder.of(orderId, RefundPayment.type)).toHaveLength(0);
+    // Odoo refuses the credit note: recorded on the return for an operator, once.
+    const refusal = { commandId: creditNote.value.commandId, commandType: CreateCreditNote.type, aggregateId: returnId, companyId: creditNote.value.companyId, failure: 'VALIDATION' as const, retryable: false, errorMessage: 'no posted invoice to credit', odooErrorName: null, attempts: 1, occurredAt: new Date() };
+    await publish(OdooCommandFailed, refusal);
+    await publish(OdooCommandFailed, refusal);
+    await waitFor(async () => (await consumed(OdooCommandFailed.type, 'handled')) >= 2, { what: 'both refusals to be handled' });
+    const refused = await getReturn(returnId);
+    expect(refused.odoo).toEqual(expect.arrayContaining([expect.objectContaining({ commandType: CreateCreditNote.type, status: 'failed', detail: 'VALIDATION: no posted invoice to credit' })]));
+    expect(refused.timeline.filter((entry: any) => entry.what === 'CreateCreditNote failed in Odoo')).toHaveLength(1);
     const [dispositioned] = await recorder.waitFor(returnId, ReturnDispositioned.type);
     expect(dispositioned.value.lines).toEqual([expect.objectContaining({ disposition: 'DAMAGED' })]);
     expect((await getReturn(returnId)).timeline).toEqual(expect.arrayContaining([expect.objectContaining({ what: 'authorized', actor: 'operator:alice', detail: expect.stringContaining('broken sole') })]));
