@@ -7,6 +7,8 @@ import {
   CreateReturnPicking,
   OdooCommandFailed,
   OdooCommandSucceeded,
+  OrderCompleted,
+  OrderLineSubstituted,
   OrderPlaced,
   PaymentCaptured,
   RefundFailed,
@@ -328,6 +330,51 @@ describe('refusals, each with its rule and reason, nothing half-written', () => 
   });
 });
 
+describe('a substituted line', () => {
+  it('is returned as what was sent, at the substitute’s price', async () => {
+    const { orderId } = await shippedOrder();
+    const original = { lineId: 'L2', sku: 'SHOE-200', name: 'SHOE-200', quantity: { milli: 1000 }, unitPrice: eur(2990), discount: eur(0), tax: eur(477), taxCode: 'DE-VAT-19', total: eur(2990) };
+    const substitute = { ...original, sku: 'SHOE-201', name: 'SHOE-201', unitPrice: eur(2490), tax: eur(398), total: eur(2490) };
+    await publish(OrderLineSubstituted, { orderId, companyId: 'acme-de', originalLine: original, substituteLine: substitute, reason: 'OUT_OF_STOCK', customerApproved: true, occurredAt: new Date() });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM returns_orders WHERE order_id = $1 AND document->'lines'->1->>'sku' = 'SHOE-201'`, [orderId])).length === 1, { what: 'the substitution' });
+    const asked = await post('/returns', web, returnRequest(orderId, [{ lineId: 'L2', quantity: '1' }]));
+    // The voucher shared over 59.90 / 24.90 / 5.00: L2's share 2.77, so 22.13; 10 % fee 2.21 → 19.92.
+    expect(asked.body).toMatchObject({ status: 'authorized', lines: [{ lineId: 'L2', sku: 'SHOE-201', refundDue: 1992 }] });
+    await recorder.waitFor(asked.body.returnId, ReturnAuthorized.type);
+  });
+});
+
+describe('an anonymous sale at a till', () => {
+  it('is returned in store by its receipt number: the hand-over counts as shipped when the order completes', async () => {
+    const orderId = uuidv7();
+    const sample = sampleOrderPlaced(1);
+    const receiptNumber = `POS-${orderId.slice(-8)}`;
+    await publish(OrderPlaced, {
+      ...sample,
+      orderId,
+      channelOrderRef: receiptNumber,
+      channel: { channelId: 'store-hamburg', kind: 'STORE' },
+      customer: { customerId: null, name: 'Walk-in', email: null, phone: null },
+      shippingAddress: null,
+      fulfilment: { ...sample.fulfilment, mode: 'IN_STORE_HANDOVER', pickupLocationId: 'store-hamburg' },
+      placedAt: new Date(),
+      occurredAt: new Date(),
+    });
+    await publish(OrderCompleted, { orderId, companyId: sample.companyId, capturedTotal: sample.totals.grandTotal, shipmentCount: 1, occurredAt: new Date() });
+    await waitFor(async () => (await db.query(`SELECT 1 FROM returns_shipments WHERE shipment_id = $1`, [`till:${orderId}`])).length === 1, { what: 'the till hand-over' });
+    const asked = await post('/returns', store, {
+      receipt: { channelId: 'store-hamburg', receiptNumber },
+      channel: { channelId: 'store-berlin', kind: 'STORE' },
+      storeLocationId: 'store-berlin',
+      lines: [{ lineId: 'L1', quantity: '1', reason: 'NO_LONGER_NEEDED' }],
+    });
+    expect(asked.status).toBe(201);
+    // One line of 84.99 (VAT 14.37), one unit back: 84.99 less the 10 % fee 8.50 = 76.49.
+    expect(asked.body).toMatchObject({ orderId, status: 'authorized', lines: [{ lineId: 'L1', refundDue: 7649 }] });
+    expect((await post('/returns', store, { receipt: { channelId: 'store-hamburg', receiptNumber: 'POS-none' }, channel: { channelId: 'store-berlin', kind: 'STORE' }, storeLocationId: 'store-berlin', lines: [{ lineId: 'L1', quantity: '1', reason: 'OTHER' }] })).status).toBe(404);
+  });
+});
+
 describe('review by an operator', () => {
   it('a reason that needs inspection goes to review; the operator approves it, audited; in store, by receipt number', async () => {
     const { orderId } = await shippedOrder();
@@ -375,6 +422,11 @@ describe('replay', () => {
   it('every event delivered again (same ids) and the facts re-published under new ids change nothing', async () => {
     const tables = ['return_authorisations', 'return_lines', 'return_receipts', 'return_refunds', 'return_odoo_commands', 'return_timeline', 'returns_orders', 'returns_shipments', 'returns_captures', 'outbox'];
     const snapshot = async () => Object.fromEntries(await Promise.all(tables.map(async (table) => [table, await db.query(`SELECT * FROM ${table} ORDER BY 1, 2`)])));
+    // Everything staged so far published and recorded first, so that only the replay could change anything.
+    await waitFor(async () => {
+      const [outbox] = await db.query(`SELECT count(*)::int AS total, count(*) FILTER (WHERE published_at IS NULL)::int AS pending FROM outbox`);
+      return outbox.pending === 0 && recorder.events.length === outbox.total;
+    }, { what: 'the outbox to be published and recorded' });
     const before = await snapshot();
     const eventsBefore = recorder.events.length;
     const start = await consumed();

@@ -9,7 +9,7 @@ import type { EntityManager } from 'typeorm';
  */
 
 export async function recordOrderPlaced(manager: EntityManager, order: OrderPlaced): Promise<void> {
-  const document = { lines: order.lines, totals: order.totals, pricesIncludeTax: order.pricesIncludeTax };
+  const document = { lines: order.lines, totals: order.totals, pricesIncludeTax: order.pricesIncludeTax, fulfilment: { mode: order.fulfilment.mode, pickupLocationId: order.fulfilment.pickupLocationId } };
   await manager.query(
     `INSERT INTO returns_orders (order_id, channel_id, channel_kind, channel_order_ref, brand, company_id, currency, customer_id, document, placed_at)
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9::jsonb, $10) ON CONFLICT (order_id) DO NOTHING`,
@@ -22,12 +22,31 @@ export async function recordLineSubstituted(manager: EntityManager, orderId: str
   const [row] = await manager.query(`SELECT document FROM returns_orders WHERE order_id = $1 FOR UPDATE`, [orderId]);
   if (!row) return false;
   const lines = (row.document.lines as OrderLine[]).map((line) => (line.lineId === substitute.lineId ? substitute : line));
-  await manager.query(`UPDATE returns_orders SET document = $2::jsonb, updated_at = now() WHERE order_id = $1`, [orderId, JSON.stringify({ ...row.document, lines })]);
+  await manager.query(`UPDATE returns_orders SET document = $2::jsonb, updated_at = now() WHERE order_id = $1 AND document IS DISTINCT FROM $2::jsonb`, [orderId, JSON.stringify({ ...row.document, lines })]);
   return true;
 }
 
 export async function recordOrderMilestone(manager: EntityManager, orderId: string, milestone: 'cancelled_at' | 'completed_at', at: Date): Promise<void> {
-  await manager.query(`UPDATE returns_orders SET ${milestone} = coalesce(${milestone}, $2), updated_at = now() WHERE order_id = $1`, [orderId, at]);
+  await manager.query(`UPDATE returns_orders SET ${milestone} = $2, updated_at = now() WHERE order_id = $1 AND ${milestone} IS NULL`, [orderId, at]);
+}
+
+/**
+ * A till sale (channel kind STORE) publishes no parcel: the customer left with everything. When such an
+ * order completes without any shipment, the hand-over counts as one delivered "shipment" of every line
+ * (`till:<order id>`, from the store), so its units can be returned and its window runs from then.
+ */
+export async function recordTillHandOver(manager: EntityManager, orderId: string, at: Date): Promise<void> {
+  const [order] = await manager.query(
+    `SELECT o.channel_id, o.document FROM returns_orders o
+      WHERE o.order_id = $1 AND o.channel_kind = 'STORE' AND NOT EXISTS (SELECT 1 FROM returns_shipments s WHERE s.order_id = o.order_id)`,
+    [orderId],
+  );
+  if (!order) return;
+  const lines = (order.document.lines as OrderLine[]).map((line) => ({ lineId: line.lineId, sku: line.sku, quantityMilli: line.quantity.milli }));
+  await manager.query(
+    `INSERT INTO returns_shipments (shipment_id, order_id, from_location_id, dispatched_at, delivered_at, lines) VALUES ($1, $2, $3, $4, $4, $5::jsonb) ON CONFLICT (shipment_id) DO NOTHING`,
+    [`till:${orderId}`, orderId, order.document.fulfilment?.pickupLocationId ?? order.channel_id, at, JSON.stringify(lines)],
+  );
 }
 
 export async function recordShipmentDispatched(manager: EntityManager, shipment: ShipmentDispatched): Promise<void> {

@@ -2,7 +2,7 @@ import { Controller } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { OrderCancelled, OrderCompleted, OrderLineSubstituted, OrderPlaced, PaymentCaptured, ShipmentDelivered, ShipmentDispatched } from '@omnibus/contracts';
 import { EventContext } from '@omnibus/messaging';
-import { recordCapture, recordLineSubstituted, recordOrderMilestone, recordOrderPlaced, recordShipmentDelivered, recordShipmentDispatched } from './order-facts-store';
+import { recordCapture, recordLineSubstituted, recordOrderMilestone, recordOrderPlaced, recordShipmentDelivered, recordShipmentDispatched, recordTillHandOver } from './order-facts-store';
 
 /**
  * retail.orders, retail.shipments and retail.payments → what returns knows of each order: what was
@@ -12,7 +12,8 @@ import { recordCapture, recordLineSubstituted, recordOrderMilestone, recordOrder
  */
 @Controller()
 export class OrderFactsHandlers {
-  @EventPattern(OrderPlaced.type)
+  // Sequenced, as the order's later events (substitution, completion) change what it recorded: they wait behind it when it fails.
+  @EventPattern(OrderPlaced.type, { sequenced: true })
   orderPlaced(@Payload() order: OrderPlaced, @Ctx() context: EventContext): Promise<void> {
     return recordOrderPlaced(context.manager, order);
   }
@@ -27,9 +28,10 @@ export class OrderFactsHandlers {
     return recordOrderMilestone(context.manager, cancelled.orderId, 'cancelled_at', cancelled.occurredAt);
   }
 
-  @EventPattern(OrderCompleted.type)
-  orderCompleted(@Payload() completed: OrderCompleted, @Ctx() context: EventContext): Promise<void> {
-    return recordOrderMilestone(context.manager, completed.orderId, 'completed_at', completed.occurredAt);
+  @EventPattern(OrderCompleted.type, { sequenced: true })
+  async orderCompleted(@Payload() completed: OrderCompleted, @Ctx() context: EventContext): Promise<void> {
+    await recordOrderMilestone(context.manager, completed.orderId, 'completed_at', completed.occurredAt);
+    await recordTillHandOver(context.manager, completed.orderId, completed.occurredAt);
   }
 
   @EventPattern(ShipmentDispatched.type)
