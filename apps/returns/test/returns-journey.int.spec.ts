@@ -105,7 +105,7 @@ const getReturn = async (returnId: string, token = operator) => (await (await se
  * delivered `deliveredDaysAgo` days ago, captured in full:
  * L1 APP-100 2 × 29.95 (VAT 9.56), L2 SHOE-200 1 × 29.90 (VAT 4.77), L3 HYG-300 1 × 5.00 (VAT 0.80), voucher 10.00.
  */
-async function shippedOrder(deliveredDaysAgo = 2): Promise<{ orderId: string }> {
+async function shippedOrder(deliveredDaysAgo = 2, channelId = 'web-de'): Promise<{ orderId: string }> {
   const orderId = uuidv7();
   const sample = sampleOrderPlaced(1);
   const line = (lineId: string, sku: string, units: number, unitPrice: number, tax: number) => ({
@@ -117,6 +117,7 @@ async function shippedOrder(deliveredDaysAgo = 2): Promise<{ orderId: string }> 
     ...sample,
     orderId,
     channelOrderRef: `WEB-${orderId.slice(-8)}`,
+    channel: { channelId, kind: 'WEB' },
     lines,
     totals: { linesTotal: eur(9480), shipping: eur(495), orderDiscount: eur(1000), tax: eur(1513), grandTotal: eur(8975) },
     placedAt,
@@ -344,6 +345,28 @@ describe('a substituted line', () => {
   });
 });
 
+describe('a policy that refunds on the first carrier scan', () => {
+  it('refunds what was authorised at the first scan, once; the receipt then moves stock only', async () => {
+    const { orderId } = await shippedOrder(2, 'web-fr');
+    const shop = await issueToken({ sub: 'channel:web-fr', scopes: ['returns:write', 'returns:read'], channel: 'web-fr' });
+    const carrier = await issueToken({ sub: 'carrier:dhl', scopes: ['returns:scan'] });
+    const asked = await post('/returns', shop, { ...returnRequest(orderId, [{ lineId: 'L1', quantity: '1' }]), channel: { channelId: 'web-fr', kind: 'WEB' } });
+    expect(asked.body).toMatchObject({ status: 'authorized', policy: { policyId: 'web-fr-first-scan', version: 1 }, lines: [{ refundDue: 2679 }] });
+    const returnId = asked.body.returnId;
+    const scanned = await post(`/returns/${returnId}/scans`, carrier, { carrier: 'dhl', trackingNumber: 'RET-1' });
+    expect(scanned.status).toBe(201);
+    expect(scanned.body).toMatchObject({ refundStatus: 'pending', refunds: [{ receiptId: null, amount: eur(2679) }] });
+    // Half of L1's 53.58, no fee.
+    const [refund] = await recorder.waitFor(orderId, RefundPayment.type);
+    expect(refund.value).toMatchObject({ returnId, amount: eur(2679) });
+    expect((await post(`/returns/${returnId}/scans`, carrier, { carrier: 'dhl', trackingNumber: 'RET-1' })).status).toBe(200);
+    const received = await post(`/returns/${returnId}/receipts`, warehouse, { location: { locationId: 'wh-central', locationType: 'WAREHOUSE' }, lines: [{ lineId: 'L1', units: [{ disposition: 'RESELLABLE' }] }] });
+    expect(received.body).toMatchObject({ status: 'received', refunds: [{ receiptId: null }] });
+    await recorder.waitFor(returnId, ReturnDispositioned.type);
+    expect(recorder.of(orderId, RefundPayment.type)).toHaveLength(1);
+  });
+});
+
 describe('an anonymous sale at a till', () => {
   it('is returned in store by its receipt number: the hand-over counts as shipped when the order completes', async () => {
     const orderId = uuidv7();
@@ -444,6 +467,8 @@ describe('replay', () => {
     expect(text).toMatch(/returns_rejected_total\{[^}]*rule="already-returned"[^}]*\} 1/);
     expect(text).toMatch(/returns_units_dispositioned_total\{[^}]*disposition="DAMAGED"[^}]*\} [1-9]/);
     expect(text).toMatch(/returns_request_to_refund_seconds_count\{[^}]*\} [1-9]/);
-    expect(text).toMatch(/returns_refunds_awaiting\{[^}]*waiting_for="gateway"[^}]*\} 1/);
+    const [{ pending }] = await db.query(`SELECT count(*)::int AS pending FROM return_refunds WHERE status = 'pending'`);
+    expect(pending).toBeGreaterThan(0);
+    expect(text).toMatch(new RegExp(`returns_refunds_awaiting\\{[^}]*waiting_for="gateway"[^}]*\\} ${pending}\\n`));
   });
 });

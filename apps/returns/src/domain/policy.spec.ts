@@ -37,7 +37,7 @@ versions:
   it('a bad document stops start-up naming the file and the field', () => {
     expect(() => doc('policyId: x\nversions:\n  - { version: 1, effectiveFrom: yesterday, windowDays: 30 }')).toThrow(/test.yaml: versions.0.effectiveFrom must be an ISO 8601/);
     expect(() => doc('policyId: x\nversions:\n  - { version: 2, effectiveFrom: "2026-01-01T00:00:00Z", windowDays: 30 }\n  - { version: 1, effectiveFrom: "2026-02-01T00:00:00Z", windowDays: 30 }')).toThrow(/versions must go up/);
-    expect(() => doc('policyId: x\nversions:\n  - { version: 1, effectiveFrom: "2026-01-01T00:00:00Z", windowDays: 30, refundOn: first-scan }')).toThrow(/refundOn/);
+    expect(() => doc('policyId: x\nversions:\n  - { version: 1, effectiveFrom: "2026-01-01T00:00:00Z", windowDays: 30, refundOn: on-request }')).toThrow(/refundOn/);
   });
 
   it('the shipped policies load', () => {

@@ -42,8 +42,11 @@ const versionSchema = z
     conditionsNeedingInspection: z.array(condition).default([]),
     reasonsNeedingInspection: z.array(reason).default([]),
     approval: approval.default('automatic'),
-    /** When the money goes back; only on receipt (and inspection) so far. */
-    refundOn: z.literal('receipt').default('receipt'),
+    /**
+     * When the money goes back: on receipt (after inspection, for what was accepted), or on the
+     * carrier's first scan of the return parcel (what was authorised, trusting the stated condition).
+     */
+    refundOn: z.enum(['receipt', 'first-scan']).default('receipt'),
     /** Dispositions whose units are refunded; MISSING units are never (they did not arrive). */
     refundedDispositions: z.array(z.enum(['RESELLABLE', 'DAMAGED', 'VENDOR_RETURN'])).default(['RESELLABLE', 'DAMAGED', 'VENDOR_RETURN']),
     /** Percentage kept back from each refunded line (up to 2 decimals). */

@@ -64,7 +64,8 @@ export class Returns1795700000100 implements MigrationInterface {
         ADD COLUMN requested_by      text NOT NULL DEFAULT '',
         ADD COLUMN decided_by        text,
         ADD COLUMN decided_at        timestamptz,
-        ADD COLUMN refund_status     text NOT NULL DEFAULT 'none'`);
+        ADD COLUMN refund_status     text NOT NULL DEFAULT 'none',
+        ADD COLUMN first_scanned_at  timestamptz`);
     await queryRunner.query(`
       CREATE TABLE return_lines (
         return_id        uuid    NOT NULL REFERENCES return_authorisations (id),
@@ -93,7 +94,7 @@ export class Returns1795700000100 implements MigrationInterface {
       CREATE TABLE return_refunds (
         refund_id        uuid        PRIMARY KEY,
         return_id        uuid        NOT NULL REFERENCES return_authorisations (id),
-        receipt_id       uuid        NOT NULL UNIQUE REFERENCES return_receipts (receipt_id),
+        receipt_id       uuid        UNIQUE REFERENCES return_receipts (receipt_id), -- null: refunded on the carrier's first scan
         order_id         text        NOT NULL,
         method           text        NOT NULL,
         status           text        NOT NULL,
@@ -150,6 +151,6 @@ export class Returns1795700000100 implements MigrationInterface {
       ALTER TABLE return_authorisations
         DROP COLUMN company_id, DROP COLUMN channel_kind, DROP COLUMN customer_id, DROP COLUMN customer_tier, DROP COLUMN store_location_id,
         DROP COLUMN refund_method, DROP COLUMN policy_id, DROP COLUMN policy_version, DROP COLUMN rule, DROP COLUMN rma_number,
-        DROP COLUMN return_by, DROP COLUMN requested_by, DROP COLUMN decided_by, DROP COLUMN decided_at, DROP COLUMN refund_status`);
+        DROP COLUMN return_by, DROP COLUMN requested_by, DROP COLUMN decided_by, DROP COLUMN decided_at, DROP COLUMN refund_status, DROP COLUMN first_scanned_at`);
   }
 }

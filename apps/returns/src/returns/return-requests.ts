@@ -99,7 +99,9 @@ export const receiveReturnSchema = z
   });
 export type ReceiveReturnBody = z.infer<typeof receiveReturnSchema>;
 
+/** The carrier's first scan of the return parcel. */
+export const scanSchema = z.object({ carrier: text(64), trackingNumber: text(128).optional() }).strict();
+export type ScanBody = z.infer<typeof scanSchema>;
+
 export const decisionSchema = z.object({ note: text(1000).optional() }).strict();
 export type DecisionBody = z.infer<typeof decisionSchema>;
-
-export const returnIdSchema = z.object({ returnId: z.string().uuid('must be a return id (a UUID)') }).strict();

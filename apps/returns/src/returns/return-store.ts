@@ -95,6 +95,8 @@ export interface ReturnRow {
   requestedBy: string;
   decidedBy: string | null;
   decidedAt: Date | null;
+  /** When the carrier first scanned the return parcel, if it did. */
+  firstScannedAt?: Date | null;
 }
 
 export interface ReturnLineRow {
@@ -125,7 +127,7 @@ export async function insertReturn(manager: EntityManager, row: ReturnRow, lines
 }
 
 const RETURN_COLUMNS = `id, order_id, company_id, channel, channel_kind, customer_id, customer_tier, store_location_id, refund_method, status, refund_status, policy_id, policy_version,
-  rule, reason, rma_number, return_by, requested_at, requested_by, decided_by, decided_at`;
+  rule, reason, rma_number, return_by, requested_at, requested_by, decided_by, decided_at, first_scanned_at`;
 
 function returnOf(row: any): ReturnRow {
   return {
@@ -150,6 +152,7 @@ function returnOf(row: any): ReturnRow {
     requestedBy: row.requested_by,
     decidedBy: row.decided_by,
     decidedAt: row.decided_at,
+    firstScannedAt: row.first_scanned_at,
   };
 }
 
@@ -172,8 +175,8 @@ export async function returnLines(manager: EntityManager, returnId: string): Pro
   }));
 }
 
-export async function updateReturn(manager: EntityManager, returnId: string, change: Partial<Pick<ReturnRow, 'status' | 'refundStatus' | 'rule' | 'reason' | 'decidedBy' | 'decidedAt'>>): Promise<void> {
-  const columns: Record<string, string> = { status: 'status', refundStatus: 'refund_status', rule: 'rule', reason: 'reason', decidedBy: 'decided_by', decidedAt: 'decided_at' };
+export async function updateReturn(manager: EntityManager, returnId: string, change: Partial<Pick<ReturnRow, 'status' | 'refundStatus' | 'rule' | 'reason' | 'decidedBy' | 'decidedAt' | 'firstScannedAt'>>): Promise<void> {
+  const columns: Record<string, string> = { status: 'status', refundStatus: 'refund_status', rule: 'rule', reason: 'reason', decidedBy: 'decided_by', decidedAt: 'decided_at', firstScannedAt: 'first_scanned_at' };
   const entries = Object.entries(change);
   await manager.query(
     `UPDATE return_authorisations SET ${entries.map(([name], index) => `${columns[name]} = $${index + 2}`).join(', ')}, version = version + 1, updated_at = now() WHERE id = $1`,
@@ -211,7 +214,8 @@ export async function insertReceipt(manager: EntityManager, receipt: ReceiptRow)
 export interface RefundRow {
   refundId: string;
   returnId: string;
-  receiptId: string;
+  /** The receipt it pays for; null for a refund on the carrier's first scan. */
+  receiptId: string | null;
   orderId: string;
   method: 'ORIGINAL_PAYMENT' | 'STORE_CREDIT';
   status: 'pending' | 'issued' | 'failed';

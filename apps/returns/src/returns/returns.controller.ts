@@ -1,7 +1,7 @@
 import { BadRequestException, Controller, ForbiddenException, Get, Headers, HttpCode, NotFoundException, Param, Post, Res } from '@nestjs/common';
 import { CurrentPrincipal, Principal, RequireScopes, ValidBody } from '@omnibus/service-kit';
 import type { Response } from 'express';
-import { DecisionBody, decisionSchema, ReceiveReturnBody, receiveReturnSchema, RequestReturnBody, requestReturnSchema } from './return-requests';
+import { DecisionBody, decisionSchema, ReceiveReturnBody, receiveReturnSchema, RequestReturnBody, requestReturnSchema, ScanBody, scanSchema } from './return-requests';
 import type { ReturnView } from './return-view';
 import { Answer, ReturnsService } from './returns.service';
 
@@ -81,6 +81,21 @@ export class ReturnsController {
   ): Promise<unknown> {
     if (!UUID.test(returnId)) throw new NotFoundException(`no return ${returnId}`);
     return answer(response, await this.returns.receive(principal, returnId.toLowerCase(), idempotencyKey(key, true)!, body));
+  }
+
+  /** The carrier's first scan of the return parcel (a refund then, when the policy says so). 201; 200 for a later scan (nothing changes); 409 in review or rejected. */
+  @Post(':returnId/scans')
+  @HttpCode(201)
+  @RequireScopes('returns:scan')
+  async scan(
+    @CurrentPrincipal() principal: Principal,
+    @Param('returnId') returnId: string,
+    @Headers('idempotency-key') key: string | undefined,
+    @ValidBody(scanSchema) body: ScanBody,
+    @Res({ passthrough: true }) response: Response,
+  ): Promise<unknown> {
+    if (!UUID.test(returnId)) throw new NotFoundException(`no return ${returnId}`);
+    return answer(response, await this.returns.firstScan(principal, returnId.toLowerCase(), idempotencyKey(key, true)!, body));
   }
 
   /**

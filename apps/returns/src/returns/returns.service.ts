@@ -10,14 +10,14 @@ import type { ReturnsConfig } from '../config';
 import { paidLines, unitPricePaid } from '../domain/paid-prices';
 import { policyInForce, policyVersion, ReturnPolicy } from '../domain/policy';
 import { arrivedMilli, checkReceipt, dispositionLines, pickingLines, ReceiptLine, receiptStatus, receivedLines } from '../domain/receipt';
-import { refundForReceipt } from '../domain/refund';
+import { ReceiptRefund, refundForReceipt } from '../domain/refund';
 import { decideReturn, ReturnDecision } from '../domain/return-decision';
 import { shippedLines } from '../domain/return-quantities';
 import { canDecide, canReceive, HOLDING_STATUSES, refundStatusOf } from '../domain/return-status';
 import { returnsMetrics } from '../metrics';
 import { EVENT_OUTBOX, RETURN_POLICIES } from '../tokens';
 import { eventOf, refundPayment, refundSettledEvents, returnAuthorized, returnRejected } from './return-messages';
-import type { DecisionBody, ReceiveReturnBody, RequestReturnBody } from './return-requests';
+import type { DecisionBody, ReceiveReturnBody, RequestReturnBody, ScanBody } from './return-requests';
 import {
   appendTimeline,
   claimIdempotencyKey,
@@ -243,46 +243,88 @@ export class ReturnsService {
       timeline.push({ what: status === 'received' ? 'received' : 'partially received', detail: `at ${location.locationId}: ${Object.entries(tally).map(([disposition, milli]) => `${milli / 1000} ${disposition}`).join(', ')}`, actor: principal.sub });
       for (const [disposition, milli] of Object.entries(tally)) returnsMetrics.unitsDispositioned.inc({ disposition }, milli / 1000);
 
-      const refund = refundForReceipt(version, paidLines({ ...order.document, currency: order.currency }), units, await refundedByOrder(manager, row.orderId), order.currency);
-      let refundStatus = row.refundStatus;
-      if (refund.total.amountMinor > 0) {
-        const storeCredit = row.refundMethod === 'STORE_CREDIT';
-        const refundRow: RefundRow = {
-          refundId: uuidv7(),
-          returnId,
-          receiptId,
-          orderId: row.orderId,
-          method: row.refundMethod,
-          status: storeCredit ? 'issued' : 'pending',
-          amountMinor: refund.total.amountMinor,
-          currency: refund.total.currency,
-          lines: refund.lines,
-          requestedAt: at,
-          settledAt: storeCredit ? at : null,
-          gatewayReference: null,
-          failureReason: null,
-        };
-        await insertRefund(manager, refundRow);
-        const amount = `${refund.total.currency} ${(refund.total.amountMinor / 100).toFixed(2)}`;
-        if (storeCredit) {
-          const creditNoteCommandId = uuidv7();
-          events.push(...refundSettledEvents(this.topicOf, refundRow, row, creditNoteCommandId, at));
-          await insertOdooCommand(manager, { commandId: creditNoteCommandId, returnId, commandType: CreateCreditNote.type, at });
-          timeline.push({ what: 'refunded', detail: `${amount} as store credit (fees ${refund.fees.amountMinor})` });
-          returnsMetrics.refunded.inc({ currency: refund.total.currency, method: 'STORE_CREDIT' }, refund.total.amountMinor);
-          returnsMetrics.requestToRefund.observe((at.getTime() - row.requestedAt.getTime()) / 1000);
-        } else {
-          events.push(eventOf(this.topicOf, RefundPayment, refundPayment(refundRow, row.companyId, row.rmaNumber!)));
-          timeline.push({ what: 'refund requested', detail: `${amount} to the original payment (refund ${refundRow.refundId}, fees ${refund.fees.amountMinor})` });
-        }
-        refundStatus = refundStatusOf(await refundsOf(manager, returnId));
-      }
+      // Refunded already on the carrier's first scan (policy refundOn: first-scan): the receipt moves stock only.
+      const refundedOnScan = (await refundsOf(manager, returnId)).some((refund) => refund.receiptId === null);
+      const refundStatus = refundedOnScan
+        ? row.refundStatus
+        : await this.stageRefund(manager, row, receiptId, refundForReceipt(version, paidLines({ ...order.document, currency: order.currency }), units, await refundedByOrder(manager, row.orderId), order.currency), at, events, timeline);
       await updateReturn(manager, returnId, { status, refundStatus });
       await appendTimeline(manager, returnId, at, timeline);
       await this.outbox.stage(manager, events, { correlationId: returnId });
-      this.logger.info({ returnId, receiptId, location: location.locationId, refundMinor: refund.total.amountMinor, caller: principal.sub }, 'return received');
+      this.logger.info({ returnId, receiptId, location: location.locationId, refundStatus, caller: principal.sub }, 'return received');
       return { status: 201, body: (await loadReturnView(manager, returnId))! };
     });
+  }
+
+  /**
+   * POST /returns/:id/scans: the carrier's first scan of the return parcel. Recorded once (a later
+   * scan changes nothing); when the policy version refunds on first scan, the authorised units not
+   * yet arrived are refunded now, at the refund due in the condition stated, and the receipt later
+   * moves stock only.
+   */
+  firstScan(principal: Principal, returnId: string, key: string, body: ScanBody): Promise<Answer> {
+    return this.idempotent(principal, key, `POST /returns/${returnId}/scans`, body, async (manager) => {
+      const row = await findReturn(manager, returnId, true);
+      if (!row) throw new NotFoundException(`no return ${returnId}`);
+      if (row.status === 'review' || row.status === 'rejected') throw new ConflictException(`the return is ${row.status}: no parcel is expected yet`);
+      if (row.firstScannedAt) return { status: 200, body: (await loadReturnView(manager, returnId))! };
+      const at = new Date();
+      const events: OutgoingEvent[] = [];
+      const timeline: TimelineEntry[] = [{ what: 'first carrier scan', detail: `${body.carrier}${body.trackingNumber ? ` ${body.trackingNumber}` : ''}`, actor: principal.sub }];
+      let refundStatus = row.refundStatus;
+      const version = policyVersion(this.policies, row.policyId!, row.policyVersion!);
+      if (version?.refundOn === 'first-scan' && (await refundsOf(manager, returnId)).length === 0) {
+        const order = (await lockOrder(manager, { orderId: row.orderId }))!;
+        const expected = (await returnLines(manager, returnId))
+          .map((line) => ({ lineId: line.lineId, units: [{ disposition: 'RESELLABLE' as const, quantityMilli: line.quantityMilli - line.arrivedMilli }] }))
+          .filter((line) => line.units[0].quantityMilli > 0);
+        const refund = refundForReceipt(version, paidLines({ ...order.document, currency: order.currency }), expected, await refundedByOrder(manager, row.orderId), order.currency);
+        refundStatus = await this.stageRefund(manager, row, null, refund, at, events, timeline);
+      }
+      await updateReturn(manager, returnId, { firstScannedAt: at, refundStatus });
+      await appendTimeline(manager, returnId, at, timeline);
+      await this.outbox.stage(manager, events, { correlationId: returnId });
+      return { status: 201, body: (await loadReturnView(manager, returnId))! };
+    });
+  }
+
+  /**
+   * The refund of a receipt (or of a first scan): RefundPayment to the gateway connector (its refund
+   * id is the command id), or store credit at once with ReturnRefunded and the credit note. Nothing
+   * for nothing accepted. Gives the return's refund status after it.
+   */
+  private async stageRefund(manager: EntityManager, row: ReturnRow, receiptId: string | null, refund: ReceiptRefund, at: Date, events: OutgoingEvent[], timeline: TimelineEntry[]): Promise<ReturnRow['refundStatus']> {
+    if (refund.total.amountMinor === 0) return row.refundStatus;
+    const storeCredit = row.refundMethod === 'STORE_CREDIT';
+    const refundRow: RefundRow = {
+      refundId: uuidv7(),
+      returnId: row.returnId,
+      receiptId,
+      orderId: row.orderId,
+      method: row.refundMethod,
+      status: storeCredit ? 'issued' : 'pending',
+      amountMinor: refund.total.amountMinor,
+      currency: refund.total.currency,
+      lines: refund.lines,
+      requestedAt: at,
+      settledAt: storeCredit ? at : null,
+      gatewayReference: null,
+      failureReason: null,
+    };
+    await insertRefund(manager, refundRow);
+    const amount = `${refund.total.currency} ${(refund.total.amountMinor / 100).toFixed(2)}`;
+    if (storeCredit) {
+      const creditNoteCommandId = uuidv7();
+      events.push(...refundSettledEvents(this.topicOf, refundRow, row, creditNoteCommandId, at));
+      await insertOdooCommand(manager, { commandId: creditNoteCommandId, returnId: row.returnId, commandType: CreateCreditNote.type, at });
+      timeline.push({ what: 'refunded', detail: `${amount} as store credit (fees ${refund.fees.amountMinor})` });
+      returnsMetrics.refunded.inc({ currency: refund.total.currency, method: 'STORE_CREDIT' }, refund.total.amountMinor);
+      returnsMetrics.requestToRefund.observe((at.getTime() - row.requestedAt.getTime()) / 1000);
+    } else {
+      events.push(eventOf(this.topicOf, RefundPayment, refundPayment(refundRow, row.companyId, row.rmaNumber!)));
+      timeline.push({ what: 'refund requested', detail: `${amount} to the original payment (refund ${refundRow.refundId}, fees ${refund.fees.amountMinor})` });
+    }
+    return refundStatusOf(await refundsOf(manager, row.returnId));
   }
 
   /**
