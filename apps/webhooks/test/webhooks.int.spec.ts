@@ -142,6 +142,17 @@ describe('signed deliveries', () => {
   });
 });
 
+describe('test deliveries', () => {
+  it('POST /subscriptions/:id/test sends a signed webhook.test to the endpoint', async () => {
+    const subscription = await subscribe(partner, { url: receiver.url('/tested'), eventTypes: ['order.placed'], filter: { channels: [channel()] } });
+    const queued = await call(partner, 'POST', `/subscriptions/${subscription.id}/test`);
+    expect(queued).toMatchObject({ status: 202, body: { eventType: 'webhook.test', status: 'pending', sequence: 1 } });
+    const [delivery] = await waitFor(() => (receiver.accepted('/tested').length ? receiver.accepted('/tested') : undefined), { timeoutMs: 20_000, what: 'the test delivery' });
+    expect(delivery.body).toMatchObject({ id: queued.body.webhookId, type: 'webhook.test', data: { subscriptionId: subscription.id } });
+    expect(verifyAsReceiver(subscription.secret, delivery.headers, delivery.rawBody)).toBe('valid');
+  });
+});
+
 describe('ordered per order, retried until the endpoint takes it', () => {
   it('an endpoint down, then 500, then 429 with Retry-After, then 200 gets every event exactly once, in order per order, with no gap', async () => {
     const channelId = channel();
@@ -181,12 +192,16 @@ describe('ordered per order, retried until the endpoint takes it', () => {
       }
       const log = (await deliveriesOf(subscription.id)).flatMap((delivery) => delivery.attemptLog);
       expect(log.some((attempt: any) => attempt.statusCode === 500 && attempt.responseStart === 'internal error')).toBe(true);
-      const throttled = log.find((attempt: any) => attempt.statusCode === 429);
-      expect(throttled).toBeDefined();
-      // Retry-After: 1 was honoured although the schedule says 250 ms.
-      const after = log.filter((attempt: any) => attempt.attempt > throttled.attempt && Date.parse(attempt.startedAt) > Date.parse(throttled.startedAt));
-      expect(after.length).toBeGreaterThan(0);
+      // Retry-After: 1 was honoured although the schedule says 250 ms: the throttled delivery's next attempt came a second later.
+      const throttledDelivery = (await deliveriesOf(subscription.id)).find((delivery) => delivery.attemptLog.some((attempt: any) => attempt.statusCode === 429))!;
+      const throttledAt = throttledDelivery.attemptLog.findIndex((attempt: any) => attempt.statusCode === 429);
+      const [throttled, next] = throttledDelivery.attemptLog.slice(throttledAt, throttledAt + 2);
+      expect(next).toMatchObject({ attempt: throttled.attempt + 1, statusCode: 200 });
+      expect(Date.parse(next.startedAt) - Date.parse(throttled.startedAt)).toBeGreaterThanOrEqual(1000);
       expect(log.every((attempt: any) => attempt.latencyMs >= 0)).toBe(true);
+      const metrics = await (await service.request('/metrics')).text();
+      for (const outcome of ['delivered', 'retry']) expect(metrics).toMatch(new RegExp(`webhooks_deliveries_total\\{[^}]*outcome="${outcome}"[^}]*\\} [1-9]`));
+      expect(metrics).toMatch(/webhooks_event_to_delivery_seconds_count\{[^}]*\} [1-9]/);
     } finally {
       await flaky.stop();
     }
@@ -272,6 +287,7 @@ describe('partners see and touch only their own subscriptions', () => {
       ['GET', `/subscriptions/${mine.id}/deliveries`],
       ['POST', `/subscriptions/${mine.id}/replay`, { from: '2026-01-01T00:00:00Z', to: '2026-01-02T00:00:00Z' }],
       ['POST', `/subscriptions/${mine.id}/dead-letters/${uuidv7()}/redrive`],
+      ['POST', `/subscriptions/${mine.id}/test`],
     ] as [string, string, unknown?][]) {
       expect({ method, path, status: (await call(otherPartner, method, path, body)).status }).toEqual({ method, path, status: 403 });
     }

@@ -35,6 +35,7 @@ class ForbiddenAddressError extends Error {
 export class EndpointClient {
   private readonly agent: Agent;
   private readonly breakers = new Map<string, CircuitBreakerPolicy>();
+  private readonly openedAt = new Map<string, number>();
 
   constructor(private readonly options: EndpointClientOptions) {
     this.agent = new Agent({
@@ -45,9 +46,15 @@ export class EndpointClient {
     });
   }
 
-  /** Subscriptions whose breaker is open now: the dispatcher leases none of their deliveries. */
-  openCircuits(): string[] {
-    return [...this.breakers].filter(([, breaker]) => breaker.state === CircuitState.Open).map(([id]) => id);
+  /**
+   * Subscriptions whose breaker is open and not yet due for its test call: the dispatcher leases none
+   * of their deliveries meanwhile. (cockatiel half-opens lazily, on the next call after the delay, so
+   * an open breaker past its delay must be called to be tried again.)
+   */
+  openCircuits(now = Date.now()): string[] {
+    return [...this.breakers]
+      .filter(([id, breaker]) => breaker.state === CircuitState.Open && now < (this.openedAt.get(id) ?? 0) + this.options.breakerHalfOpenMs)
+      .map(([id]) => id);
   }
 
   async send(subscriptionId: string, url: string, headers: Record<string, string>, body: string): Promise<SentAttempt> {
@@ -74,6 +81,7 @@ export class EndpointClient {
         handleWhenResult((result) => isEndpointFailure((result as Omit<SentAttempt, 'latencyMs'>).result)),
         { halfOpenAfter: this.options.breakerHalfOpenMs, breaker: new ConsecutiveBreaker(this.options.breakerFailures) },
       );
+      breaker.onBreak(() => this.openedAt.set(subscriptionId, Date.now()));
       this.breakers.set(subscriptionId, breaker);
     }
     return breaker;

@@ -22,7 +22,7 @@ export class FanOutHandlers {
     const { manager } = context;
     const aggregate = laneOf(event);
     if (event.channelId) await recordAggregateChannel(manager, aggregate, event.channelId);
-    const subscriptions = (await listReceivingSubscriptions(manager)).filter((subscription) => subscription.eventTypes.includes(event.type));
+    const subscriptions = (await listReceivingSubscriptions(manager)).filter((subscription) => (subscription.eventTypes as string[]).includes(event.type));
     if (!subscriptions.length) return;
     const channelId = event.channelId ?? (subscriptions.some((subscription) => subscription.channels) ? await channelOfAggregate(manager, aggregate) : null);
     const publishedAt = new Date(Number(context.event.origin.timestamp));

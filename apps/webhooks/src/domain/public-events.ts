@@ -39,11 +39,19 @@ export const PUBLIC_EVENT_TYPES = [
 
 export type PublicEventType = (typeof PUBLIC_EVENT_TYPES)[number];
 
+/** What `POST /subscriptions/:id/test` sends: not subscribable, always delivered to the one subscription. */
+export const TEST_EVENT_TYPE = 'webhook.test';
+
+/** A test delivery for a subscription, in a lane of its own so it never waits behind business events. */
+export function testEvent(subscriptionId: string, now: Date): PublicEvent {
+  return { type: TEST_EVENT_TYPE, aggregate: { kind: 'subscription', id: subscriptionId }, occurredAt: now, channelId: null, data: { subscriptionId, message: 'a test delivery from Omnibus' } };
+}
+
 /** A canonical event as partners see it; the envelope (id, sequence, previous id) is added per subscription. */
 export interface PublicEvent {
-  type: PublicEventType;
+  type: PublicEventType | typeof TEST_EVENT_TYPE;
   /** The delivery lane: one order's (or one SKU's, one return's) events go out in order. */
-  aggregate: { kind: 'order' | 'sku' | 'return'; id: string };
+  aggregate: { kind: 'order' | 'sku' | 'return' | 'subscription'; id: string };
   occurredAt: Date;
   /** The sales channel the event belongs to, when it says; subscriptions filtered by channel match on it. */
   channelId: string | null;
@@ -53,7 +61,7 @@ export interface PublicEvent {
 /** What the receiver gets as the request body. */
 export interface WebhookBody {
   id: string;
-  type: PublicEventType;
+  type: PublicEvent['type'];
   version: number;
   occurredAt: string;
   /** 1, 2, 3… per subscription and aggregate: a gap means a delivery the receiver has not had. */

@@ -75,7 +75,7 @@ export function mayManage(caller: { sub: string; scopes: string[] }, subscriptio
  */
 export function wants(subscription: Pick<Subscription, 'eventTypes' | 'channels' | 'status'>, event: Pick<PublicEvent, 'type'>, channelId: string | null): boolean {
   if (subscription.status === 'disabled') return false;
-  if (!subscription.eventTypes.includes(event.type)) return false;
+  if (!(subscription.eventTypes as string[]).includes(event.type)) return false;
   return subscription.channels === null || (channelId !== null && subscription.channels.includes(channelId));
 }
 

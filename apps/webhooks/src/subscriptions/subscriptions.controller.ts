@@ -57,6 +57,13 @@ export class SubscriptionsController {
     return this.subscriptions.rotateSecret(caller, params.id);
   }
 
+  /** 202 with the queued `webhook.test` delivery (in a lane of its own; follow it under /deliveries). */
+  @Post(':id/test')
+  @HttpCode(202)
+  sendTest(@CurrentPrincipal() caller: Principal, @ValidParams(subscriptionIdSchema) params: { id: string }) {
+    return this.subscriptions.sendTest(caller, params.id);
+  }
+
   /** Newest first, each with its attempts: status code, latency, error and the answer's first bytes. */
   @Get(':id/deliveries')
   deliveries(@CurrentPrincipal() caller: Principal, @ValidParams(subscriptionIdSchema) params: { id: string }, @ValidQuery(listDeliveriesSchema) query: ListDeliveriesQuery) {

@@ -1,4 +1,4 @@
-import { BadRequestException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import type { Principal } from '@omnibus/service-kit';
 import { SERVICE_CONFIG } from '@omnibus/service-kit';
 import { newWebhookSecret } from '@omnibus/webhooks-signature';
@@ -9,7 +9,8 @@ import { v7 as uuidv7 } from 'uuid';
 import type { WebhooksConfig } from '../config';
 import { EgressPolicy, forbiddenAddress, hostOf, urlShapeProblem } from '../domain/egress';
 import { ADMIN_SCOPE, CreateSubscriptionRequest, mayManage, Subscription, subscriptionView, UpdateSubscriptionRequest } from '../domain/subscription';
-import { listDeliveries, redriveDeadLetter, replayRange, skipPendingDelivery } from '../store/delivery-store';
+import { testEvent } from '../domain/public-events';
+import { enqueueDelivery, listDeliveries, redriveDeadLetter, replayRange, skipPendingDelivery } from '../store/delivery-store';
 import { deleteSubscription, findSubscription, insertSubscription, listSubscriptions, recordOperatorAction, saveSubscription } from '../store/subscription-store';
 
 /**
@@ -107,6 +108,19 @@ export class Subscriptions {
       await saveSubscription(manager, rotated);
       await this.audit(manager, caller, 'webhooks.subscription.rotate-secret', { subscriptionId: id }, `secret rotated; the previous one signs until ${rotated.previousSecretExpiresAt!.toISOString()}`, now);
       return { ...subscriptionView(rotated), secret: rotated.secret };
+    });
+  }
+
+  /** Queues a `webhook.test` delivery to the subscription (signed and retried like any other); answers it as queued. */
+  async sendTest(caller: Principal, id: string) {
+    return this.dataSource.transaction(async (manager) => {
+      const subscription = await this.owned(manager, caller, id, true);
+      if (subscription.status === 'disabled') throw new ConflictException(`subscription ${id} is disabled (${subscription.disabledReason}); resume it first`);
+      const now = new Date();
+      const eventId = `test:${uuidv7()}`;
+      await enqueueDelivery(manager, id, eventId, testEvent(id, now), now);
+      const [queued] = await manager.query(`SELECT id FROM deliveries WHERE subscription_id = $1 AND event_id = $2`, [id, eventId]);
+      return (await listDeliveries(manager, id, { limit: 1, ids: [queued.id] }))[0];
     });
   }
 
