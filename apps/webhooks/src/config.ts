@@ -40,23 +40,23 @@ const egressAllowList = z
 
 /** The common service settings with the operator-contract defaults of webhooks (port 3006, database `webhooks`), plus its own. */
 export const webhooksConfigSchema = serviceConfigSchema('webhooks').extend({
-    WEBHOOKS_CONSUMER_SERVICE: setting.text({
-      description: 'name of the consumer of the canonical events (its group and its <name>.retry / <name>.dlq topics)',
-      default: 'webhooks',
-    }),
-    TOPIC_OVERRIDES: setting.topicOverrides(),
-    WEBHOOKS_RETRY_SCHEDULE_MS: retrySchedule,
-    WEBHOOKS_RETRY_JITTER: setting.integer({ description: 'jitter of each retry delay, in percent either way (spreads a recovered endpoint’s backlog)', default: 20, min: 0, max: 100 }),
-    WEBHOOKS_MAX_RETRY_AFTER_MS: setting.integer({ description: 'the longest Retry-After of a receiver that is honoured as given; a longer one is cut to this', default: 3_600_000, min: 0 }),
-    WEBHOOKS_CONNECT_TIMEOUT_MS: setting.integer({ description: 'how long a delivery waits to connect to the endpoint', default: 5_000, min: 50 }),
-    WEBHOOKS_RESPONSE_TIMEOUT_MS: setting.integer({ description: 'how long a delivery waits for the endpoint’s answer once connected', default: 15_000, min: 50 }),
-    WEBHOOKS_DISPATCH_INTERVAL_MS: setting.integer({ description: 'how often due deliveries are looked for', default: 200, min: 10 }),
-    WEBHOOKS_DISPATCH_CONCURRENCY: setting.integer({ description: 'deliveries in flight at once (each to the head of a different lane)', default: 32, min: 1 }),
-    WEBHOOKS_BREAKER_FAILURES: setting.integer({ description: 'consecutive failures of an endpoint (timeouts, 5xx, 429) that open its circuit breaker', default: 5, min: 1 }),
-    WEBHOOKS_BREAKER_HALF_OPEN_MS: setting.integer({ description: 'how long an open breaker holds deliveries to the endpoint before one is tried again', default: 30_000, min: 10 }),
-    WEBHOOKS_ROTATION_GRACE_MS: setting.integer({ description: 'how long the previous secret still signs after a rotation', default: 24 * 3600_000, min: 0 }),
-    WEBHOOKS_ALLOW_HTTP: setting.boolean({ description: 'accept http:// subscription URLs (development only; ignored with NODE_ENV=production)', default: false }),
-    WEBHOOKS_EGRESS_ALLOW: egressAllowList,
-  });
+  WEBHOOKS_CONSUMER_SERVICE: setting.text({
+    description: 'name of the consumer of the canonical events (its group and its <name>.retry / <name>.dlq topics)',
+    default: 'webhooks',
+  }),
+  TOPIC_OVERRIDES: setting.topicOverrides(),
+  WEBHOOKS_RETRY_SCHEDULE_MS: retrySchedule,
+  WEBHOOKS_RETRY_JITTER: setting.integer({ description: 'jitter of each retry delay, in percent either way (spreads a recovered endpoint’s backlog)', default: 20, min: 0, max: 100 }),
+  WEBHOOKS_MAX_RETRY_AFTER_MS: setting.integer({ description: 'the longest Retry-After of a receiver that is honoured as given; a longer one is cut to this', default: 3_600_000, min: 0 }),
+  WEBHOOKS_CONNECT_TIMEOUT_MS: setting.integer({ description: 'how long a delivery waits to connect to the endpoint', default: 5_000, min: 50 }),
+  WEBHOOKS_RESPONSE_TIMEOUT_MS: setting.integer({ description: 'how long a delivery waits for the endpoint’s answer once connected', default: 15_000, min: 50 }),
+  WEBHOOKS_DISPATCH_INTERVAL_MS: setting.integer({ description: 'how often due deliveries are looked for (a new delivery waits half of it on average)', default: 100, min: 10 }),
+  WEBHOOKS_DISPATCH_CONCURRENCY: setting.integer({ description: 'deliveries in flight at once (each to the head of a different lane)', default: 32, min: 1 }),
+  WEBHOOKS_BREAKER_FAILURES: setting.integer({ description: 'consecutive failures of an endpoint (timeouts, 5xx, 429) that open its circuit breaker', default: 5, min: 1 }),
+  WEBHOOKS_BREAKER_HALF_OPEN_MS: setting.integer({ description: 'how long an open breaker holds deliveries to the endpoint before one is tried again', default: 30_000, min: 10 }),
+  WEBHOOKS_ROTATION_GRACE_MS: setting.integer({ description: 'how long the previous secret still signs after a rotation', default: 24 * 3600_000, min: 0 }),
+  WEBHOOKS_ALLOW_HTTP: setting.boolean({ description: 'accept http:// subscription URLs (development only; ignored with NODE_ENV=production)', default: false }),
+  WEBHOOKS_EGRESS_ALLOW: egressAllowList,
+});
 
 export type WebhooksConfig = z.infer<typeof webhooksConfigSchema>;

@@ -100,63 +100,61 @@ export function mappedEventTypes(): string[] {
 
 type Mapping<T> = (event: T) => PublicEvent;
 
-const order = (id: string) => ({ kind: 'order' as const, id });
-const ofReturn = (id: string) => ({ kind: 'return' as const, id });
+/** An order's event in the order's lane. */
+const ofOrder = (type: PublicEventType, event: { orderId: string; occurredAt: Date }, data: Record<string, unknown>, channelId: string | null = null): PublicEvent => ({
+  type,
+  aggregate: { kind: 'order', id: event.orderId },
+  occurredAt: event.occurredAt,
+  channelId,
+  data: { orderId: event.orderId, ...data },
+});
+
+/** A return's event in the return's lane, always naming the return and its order. */
+const ofReturn = (type: PublicEventType, event: { returnId: string; orderId: string; occurredAt: Date }, data: Record<string, unknown>, channelId: string | null = null): PublicEvent => ({
+  type,
+  aggregate: { kind: 'return', id: event.returnId },
+  occurredAt: event.occurredAt,
+  channelId,
+  data: { returnId: event.returnId, orderId: event.orderId, ...data },
+});
+
+const lineQuantity = (line: { lineId: string; sku: string; quantity: Quantity }) => ({ lineId: line.lineId, sku: line.sku, quantity: decimal(line.quantity) });
+const channelOf = (channel: { channelId: string; kind: string }) => ({ id: channel.channelId, kind: channel.kind });
 
 const MAPPINGS: Record<string, Mapping<any>> = {
-  [OrderPlaced.type]: ((event: OrderPlaced) => ({
-    type: 'order.placed',
-    aggregate: order(event.orderId),
-    occurredAt: event.occurredAt,
-    channelId: event.channel.channelId,
-    data: {
-      orderId: event.orderId,
-      channelOrderRef: event.channelOrderRef,
-      channel: { id: event.channel.channelId, kind: event.channel.kind },
-      brand: event.brand,
-      lines: event.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, name: line.name, quantity: decimal(line.quantity), unitPrice: money(line.unitPrice), discount: money(line.discount), tax: money(line.tax) })),
-      totals: { lines: money(event.totals.linesTotal), shipping: money(event.totals.shipping), discount: money(event.totals.orderDiscount), tax: money(event.totals.tax), grandTotal: money(event.totals.grandTotal) },
-      pricesIncludeTax: event.pricesIncludeTax,
-      placedAt: event.placedAt.toISOString(),
-    },
-  })) satisfies Mapping<OrderPlaced>,
-  [OrderConfirmed.type]: ((event: OrderConfirmed) => ({
-    type: 'order.confirmed',
-    aggregate: order(event.orderId),
-    occurredAt: event.occurredAt,
-    channelId: event.channel.channelId,
-    data: { orderId: event.orderId, channelOrderRef: event.channelOrderRef, channel: { id: event.channel.channelId, kind: event.channel.kind }, grandTotal: money(event.grandTotal) },
-  })) satisfies Mapping<OrderConfirmed>,
-  [OrderCancelled.type]: ((event: OrderCancelled) => ({
-    type: 'order.cancelled',
-    aggregate: order(event.orderId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    // The operator's id in cancelledBy is internal: partners learn only who in kind.
-    data: { orderId: event.orderId, reason: event.reason, cancelledBy: event.cancelledBy === 'customer' || event.cancelledBy === 'saga' ? event.cancelledBy : event.cancelledBy ? 'operator' : null },
-  })) satisfies Mapping<OrderCancelled>,
-  [OrderCompleted.type]: ((event: OrderCompleted) => ({
-    type: 'order.completed',
-    aggregate: order(event.orderId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    data: { orderId: event.orderId, capturedTotal: money(event.capturedTotal), shipmentCount: event.shipmentCount },
-  })) satisfies Mapping<OrderCompleted>,
-  [ShipmentDispatched.type]: ((event: ShipmentDispatched) => ({
-    type: 'order.shipped',
-    aggregate: order(event.orderId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    data: {
-      orderId: event.orderId,
+  [OrderPlaced.type]: ((event: OrderPlaced) =>
+    ofOrder(
+      'order.placed',
+      event,
+      {
+        channelOrderRef: event.channelOrderRef,
+        channel: channelOf(event.channel),
+        brand: event.brand,
+        lines: event.lines.map((line) => ({ ...lineQuantity(line), name: line.name, unitPrice: money(line.unitPrice), discount: money(line.discount), tax: money(line.tax) })),
+        totals: { lines: money(event.totals.linesTotal), shipping: money(event.totals.shipping), discount: money(event.totals.orderDiscount), tax: money(event.totals.tax), grandTotal: money(event.totals.grandTotal) },
+        pricesIncludeTax: event.pricesIncludeTax,
+        placedAt: event.placedAt.toISOString(),
+      },
+      event.channel.channelId,
+    )) satisfies Mapping<OrderPlaced>,
+  [OrderConfirmed.type]: ((event: OrderConfirmed) =>
+    ofOrder('order.confirmed', event, { channelOrderRef: event.channelOrderRef, channel: channelOf(event.channel), grandTotal: money(event.grandTotal) }, event.channel.channelId)) satisfies Mapping<OrderConfirmed>,
+  // The operator's id in cancelledBy is internal: partners learn only who in kind.
+  [OrderCancelled.type]: ((event: OrderCancelled) =>
+    ofOrder('order.cancelled', event, {
+      reason: event.reason,
+      cancelledBy: event.cancelledBy === 'customer' || event.cancelledBy === 'saga' ? event.cancelledBy : event.cancelledBy ? 'operator' : null,
+    })) satisfies Mapping<OrderCancelled>,
+  [OrderCompleted.type]: ((event: OrderCompleted) => ofOrder('order.completed', event, { capturedTotal: money(event.capturedTotal), shipmentCount: event.shipmentCount })) satisfies Mapping<OrderCompleted>,
+  [ShipmentDispatched.type]: ((event: ShipmentDispatched) =>
+    ofOrder('order.shipped', event, {
       shipmentId: event.shipmentId,
       carrier: event.carrier,
       trackingNumber: event.trackingNumber,
       trackingUrl: event.trackingUrl,
       finalShipment: event.finalShipment,
-      lines: event.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: decimal(line.quantity) })),
-    },
-  })) satisfies Mapping<ShipmentDispatched>,
+      lines: event.lines.map(lineQuantity),
+    })) satisfies Mapping<ShipmentDispatched>,
   [AvailabilityChanged.type]: ((event: AvailabilityChanged) => ({
     type: 'inventory.availability_changed',
     aggregate: { kind: 'sku', id: event.sku },
@@ -169,61 +167,29 @@ const MAPPINGS: Record<string, Mapping<any>> = {
       oldestObservationAt: event.oldestObservationAt.toISOString(),
     },
   })) satisfies Mapping<AvailabilityChanged>,
-  [ReturnRequested.type]: ((event: ReturnRequested) => ({
-    type: 'return.requested',
-    aggregate: ofReturn(event.returnId),
-    occurredAt: event.occurredAt,
-    channelId: event.channel.channelId,
-    data: {
-      returnId: event.returnId,
-      orderId: event.orderId,
-      channel: { id: event.channel.channelId, kind: event.channel.kind },
-      lines: event.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: decimal(line.quantity), reason: line.reason })),
-      storeLocationId: event.storeLocationId,
-    },
-  })) satisfies Mapping<ReturnRequested>,
-  [ReturnAuthorized.type]: ((event: ReturnAuthorized) => ({
-    type: 'return.authorized',
-    aggregate: ofReturn(event.returnId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    data: {
-      returnId: event.returnId,
-      orderId: event.orderId,
+  [ReturnRequested.type]: ((event: ReturnRequested) =>
+    ofReturn(
+      'return.requested',
+      event,
+      { channel: channelOf(event.channel), lines: event.lines.map((line) => ({ ...lineQuantity(line), reason: line.reason })), storeLocationId: event.storeLocationId },
+      event.channel.channelId,
+    )) satisfies Mapping<ReturnRequested>,
+  [ReturnAuthorized.type]: ((event: ReturnAuthorized) =>
+    ofReturn('return.authorized', event, {
       rmaNumber: event.rmaNumber,
-      lines: event.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: decimal(line.quantity), refundAmount: money(line.refundAmount) })),
+      lines: event.lines.map((line) => ({ ...lineQuantity(line), refundAmount: money(line.refundAmount) })),
       returnBy: event.returnBy.toISOString(),
       returnLabelUrl: event.returnLabelUrl,
-    },
-  })) satisfies Mapping<ReturnAuthorized>,
-  [ReturnRejected.type]: ((event: ReturnRejected) => ({
-    type: 'return.rejected',
-    aggregate: ofReturn(event.returnId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    data: { returnId: event.returnId, orderId: event.orderId, rule: event.rule, reason: event.reason },
-  })) satisfies Mapping<ReturnRejected>,
-  [ReturnReceived.type]: ((event: ReturnReceived) => ({
-    type: 'return.received',
-    aggregate: ofReturn(event.returnId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    data: { returnId: event.returnId, orderId: event.orderId, locationId: event.location.locationId, lines: event.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: decimal(line.quantity) })) },
-  })) satisfies Mapping<ReturnReceived>,
-  [ReturnRefunded.type]: ((event: ReturnRefunded) => ({
-    type: 'return.refunded',
-    aggregate: ofReturn(event.returnId),
-    occurredAt: event.occurredAt,
-    channelId: null,
-    data: {
-      returnId: event.returnId,
-      orderId: event.orderId,
+    })) satisfies Mapping<ReturnAuthorized>,
+  [ReturnRejected.type]: ((event: ReturnRejected) => ofReturn('return.rejected', event, { rule: event.rule, reason: event.reason })) satisfies Mapping<ReturnRejected>,
+  [ReturnReceived.type]: ((event: ReturnReceived) => ofReturn('return.received', event, { locationId: event.location.locationId, lines: event.lines.map(lineQuantity) })) satisfies Mapping<ReturnReceived>,
+  [ReturnRefunded.type]: ((event: ReturnRefunded) =>
+    ofReturn('return.refunded', event, {
       refundId: event.refundId,
-      lines: event.lines.map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: decimal(line.quantity), amount: money(line.amount) })),
+      lines: event.lines.map((line) => ({ ...lineQuantity(line), amount: money(line.amount) })),
       shippingRefund: money(event.shippingRefund),
       total: money(event.total),
-    },
-  })) satisfies Mapping<ReturnRefunded>,
+    })) satisfies Mapping<ReturnRefunded>,
 };
 
 function money(value: Money): { amountMinor: number; currency: string } {
