@@ -27,7 +27,7 @@ export async function listSubscriptions(manager: EntityManager, owner: string | 
 
 /** Every subscription that may want events (active or paused): the fan-out reads them per event chunk. */
 export async function listReceivingSubscriptions(manager: EntityManager): Promise<Subscription[]> {
-  const rows = await manager.query(`SELECT ${COLUMNS} FROM subscriptions WHERE deleted_at IS NULL AND status <> 'disabled'`);
+  const rows = await manager.query(`SELECT ${COLUMNS} FROM subscriptions WHERE deleted_at IS NULL AND status <> 'disabled' ORDER BY id`);
   return rows.map(fromRow);
 }
 
