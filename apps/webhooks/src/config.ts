@@ -54,6 +54,7 @@ export const webhooksConfigSchema = serviceConfigSchema('webhooks').extend({
   WEBHOOKS_DISPATCH_CONCURRENCY: setting.integer({ description: 'deliveries in flight at once (each to the head of a different lane)', default: 32, min: 1 }),
   WEBHOOKS_BREAKER_FAILURES: setting.integer({ description: 'consecutive failures of an endpoint (timeouts, 5xx, 429) that open its circuit breaker', default: 5, min: 1 }),
   WEBHOOKS_BREAKER_HALF_OPEN_MS: setting.integer({ description: 'how long an open breaker holds deliveries to the endpoint before one is tried again', default: 30_000, min: 10 }),
+  WEBHOOKS_DISABLE_AFTER_MS: setting.integer({ description: 'how long an endpoint may fail without one success before its subscription is disabled (Svix: 5 days)', default: 5 * 24 * 3600_000, min: 1_000 }),
   WEBHOOKS_ROTATION_GRACE_MS: setting.integer({ description: 'how long the previous secret still signs after a rotation', default: 24 * 3600_000, min: 0 }),
   WEBHOOKS_ALLOW_HTTP: setting.boolean({ description: 'accept http:// subscription URLs (development only; ignored with NODE_ENV=production)', default: false }),
   WEBHOOKS_EGRESS_ALLOW: egressAllowList,

@@ -15,5 +15,5 @@ export const webhooksMetrics = {
   attemptLatency: histogram({ name: 'webhooks_attempt_duration_seconds', help: 'One HTTP delivery attempt, connect to answer', buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 15] }),
   enqueued: counter({ name: 'webhooks_deliveries_enqueued_total', help: 'Deliveries queued from canonical events, by public event type', labelNames: ['type'] }),
   retriesPending: gauge({ name: 'webhooks_retries_pending', help: 'Deliveries that failed at least once and wait for their next attempt' }),
-  endpointsDisabled: gauge({ name: 'webhooks_endpoints_disabled', help: 'Subscriptions disabled (410 Gone from the endpoint) and not resumed' }),
+  endpointsDisabled: gauge({ name: 'webhooks_endpoints_disabled', help: 'Subscriptions disabled (410 Gone from the endpoint, or failing for WEBHOOKS_DISABLE_AFTER_MS) and not resumed' }),
 };

@@ -39,8 +39,9 @@ beforeAll(async () => {
       // The receivers run on this machine: loopback is allowed for 127.0.0.1 only, and plain http.
       WEBHOOKS_ALLOW_HTTP: 'true',
       WEBHOOKS_EGRESS_ALLOW: '127.0.0.1/32',
-      // The production schedule, shortened: 16 attempts 250 ms apart.
-      WEBHOOKS_RETRY_SCHEDULE_MS: ['0', ...Array(15).fill('250')].join(','),
+      // The production schedule, shortened: 40 attempts 250 ms apart; an endpoint failing 5 s without a success is disabled.
+      WEBHOOKS_RETRY_SCHEDULE_MS: ['0', ...Array(39).fill('250')].join(','),
+      WEBHOOKS_DISABLE_AFTER_MS: '5000',
       WEBHOOKS_DISPATCH_INTERVAL_MS: '25',
       WEBHOOKS_CONNECT_TIMEOUT_MS: '1000',
       WEBHOOKS_RESPONSE_TIMEOUT_MS: '2000',
@@ -272,6 +273,24 @@ describe('dead letters, re-drive and replay', () => {
     } finally {
       receiver.answer = previous;
     }
+  });
+});
+
+describe('an endpoint failing for too long', () => {
+  it('is disabled with the reason, and its deliveries wait for the owner to resume it', async () => {
+    const channelId = channel();
+    const nowhere = await WebhookReceiver.onFreePort();
+    const subscription = await subscribe(partner, { url: nowhere.url('/never-up'), eventTypes: ['order.placed'], filter: { channels: [channelId] } });
+    await publisher.publish(OrderPlaced, placed(channelId), topics['retail.orders']);
+    const disabled = await waitFor(async () => {
+      const current = (await call(partner, 'GET', `/subscriptions/${subscription.id}`)).body;
+      return current.status === 'disabled' ? current : undefined;
+    }, { timeoutMs: 20_000, what: 'the failing subscription to be disabled' });
+    expect(disabled.disabledReason).toMatch(/^endpoint_failing: no successful delivery since /);
+    const [held] = await deliveriesOf(subscription.id);
+    expect(held).toMatchObject({ status: 'pending' });
+    expect(held.attemptLog.length).toBeGreaterThan(1);
+    expect(held.attemptLog.every((attempt: any) => attempt.error?.startsWith('connection'))).toBe(true);
   });
 });
 

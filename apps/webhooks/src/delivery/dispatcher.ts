@@ -4,11 +4,11 @@ import { signatureHeader } from '@omnibus/webhooks-signature';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
 import type { WebhooksConfig } from '../config';
-import { decideAfterAttempt, RetrySchedule } from '../domain/retry-policy';
+import { decideAfterAttempt, failingTooLong, isEndpointFailure, RetrySchedule } from '../domain/retry-policy';
 import { signingSecrets } from '../domain/subscription';
 import { webhooksMetrics } from '../metrics';
 import { countRetriesPending, LeasedDelivery, leaseDueHeads, markDead, markDelivered, recordAttempt, scheduleRetry, webhookIdOf } from '../store/delivery-store';
-import { countDisabledSubscriptions, disableSubscription, findSubscription } from '../store/subscription-store';
+import { countDisabledSubscriptions, disableSubscription, findSubscription, noteEndpointFailure, noteEndpointSuccess } from '../store/subscription-store';
 import { ENDPOINT_CLIENT } from '../tokens';
 import type { EndpointClient } from './endpoint-client';
 
@@ -91,12 +91,21 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
         return;
       }
       await recordAttempt(manager, delivery.id, { attempt: attemptNumber, startedAt, latencyMs: sent.latencyMs, statusCode, outcome: decision.outcome, error, responseStart: sent.responseStart });
-      if (decision.outcome === 'delivered') await markDelivered(manager, delivery.id, attemptNumber, new Date());
-      else if (decision.outcome === 'retry') await scheduleRetry(manager, delivery.id, attemptNumber, new Date(Date.now() + decision.delayMs), decision.reason);
+      if (decision.outcome === 'delivered') {
+        await markDelivered(manager, delivery.id, attemptNumber, new Date());
+        await noteEndpointSuccess(manager, subscription.id);
+      } else if (decision.outcome === 'retry') await scheduleRetry(manager, delivery.id, attemptNumber, new Date(Date.now() + decision.delayMs), decision.reason);
       else {
         await markDead(manager, delivery.id, attemptNumber, decision.reason);
         if (decision.outcome === 'endpoint_gone' && (await disableSubscription(manager, subscription.id, decision.reason, new Date()))) {
           this.logger.warn({ subscriptionId: subscription.id, owner: subscription.owner, url: subscription.url }, 'endpoint answered 410 Gone: subscription disabled');
+        }
+      }
+      if (isEndpointFailure(sent.result)) {
+        const failingSince = await noteEndpointFailure(manager, subscription.id, startedAt);
+        if (failingTooLong(failingSince, new Date(), this.config.WEBHOOKS_DISABLE_AFTER_MS)) {
+          const reason = `endpoint_failing: no successful delivery since ${failingSince.toISOString()}`;
+          if (await disableSubscription(manager, subscription.id, reason, new Date())) this.logger.warn({ subscriptionId: subscription.id, owner: subscription.owner, url: subscription.url, failingSince }, 'endpoint failing for too long: subscription disabled');
         }
       }
     });

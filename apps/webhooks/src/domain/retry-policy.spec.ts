@@ -1,4 +1,4 @@
-import { decideAfterAttempt, isEndpointFailure, parseRetryAfter, RetrySchedule } from './retry-policy';
+import { decideAfterAttempt, failingTooLong, isEndpointFailure, parseRetryAfter, RetrySchedule } from './retry-policy';
 
 const schedule: RetrySchedule = { delaysMs: [0, 5_000, 300_000, 1_800_000, 7_200_000, 18_000_000, 36_000_000, 36_000_000], jitterPercent: 20, maxRetryAfterMs: 3_600_000 };
 const now = new Date('2026-12-06T12:00:00Z');
@@ -46,5 +46,14 @@ describe('what an endpoint’s answer means for a delivery', () => {
     expect(isEndpointFailure({ kind: 'failed', error: 'connection', detail: '' })).toBe(true);
     expect(isEndpointFailure(answered(400))).toBe(false);
     expect(isEndpointFailure(answered(200))).toBe(false);
+  });
+});
+
+describe('an endpoint failing for days', () => {
+  const days = (n: number) => n * 24 * 3600_000;
+  it('is disabled once it has failed without a success for the configured span', () => {
+    expect(failingTooLong(new Date(now.getTime() - days(5)), now, days(5))).toBe(true);
+    expect(failingTooLong(new Date(now.getTime() - days(4)), now, days(5))).toBe(false);
+    expect(failingTooLong(null, now, days(5))).toBe(false);
   });
 });

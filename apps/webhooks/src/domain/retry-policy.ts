@@ -66,3 +66,11 @@ function jittered(delayMs: number, jitterPercent: number, random: number): numbe
   const spread = (delayMs * jitterPercent) / 100;
   return Math.max(0, Math.round(delayMs - spread + 2 * spread * random));
 }
+
+/**
+ * An endpoint that has failed since `failingSince` without one success in between is disabled once
+ * that lasts `disableAfterMs` (Svix: 5 days): its owner resumes it when it is back.
+ */
+export function failingTooLong(failingSince: Date | null, now: Date, disableAfterMs: number): boolean {
+  return failingSince !== null && now.getTime() - failingSince.getTime() >= disableAfterMs;
+}

@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * The webhooks service's own tables:
  * - `subscriptions`: a partner's endpoint, the event types it wants, its filter, its secret (and the
- *   previous one while a rotation's grace lasts) and whether it is active, paused or disabled.
+ *   previous one while a rotation's grace lasts), whether it is active, paused or disabled, and since
+ *   when its endpoint has failed without a success in between (it is disabled after days of that).
  * - `delivery_lanes`: per (subscription, aggregate) the last sequence given out and its delivery, so
  *   each new delivery gets the next sequence and the previous delivery's id in one locked upsert.
  * - `deliveries`: one row per (subscription, canonical event): its webhook id is stable, its body the
@@ -29,6 +30,7 @@ export class Initial1795700000000 implements MigrationInterface {
         channels                   text[],
         status                     text        NOT NULL CHECK (status IN ('active', 'paused', 'disabled')),
         disabled_reason            text,
+        failing_since              timestamptz,
         secret                     text        NOT NULL,
         previous_secret            text,
         previous_secret_expires_at timestamptz,

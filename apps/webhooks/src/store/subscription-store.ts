@@ -57,10 +57,24 @@ export async function deleteSubscription(manager: EntityManager, id: string, now
   await manager.query(`UPDATE deliveries SET status = 'dead', dead_reason = 'subscription_deleted' WHERE subscription_id = $1 AND status = 'pending'`, [id]);
 }
 
-/** 410 Gone from the endpoint: the subscription stops receiving until its owner resumes it. */
+/** 410 Gone from the endpoint, or days of failures: the subscription stops receiving until its owner resumes it. */
 export async function disableSubscription(manager: EntityManager, id: string, reason: string, now: Date): Promise<boolean> {
-  const rows = await changedRows(manager, `UPDATE subscriptions SET status = 'disabled', disabled_reason = $2, updated_at = $3 WHERE id = $1 AND status <> 'disabled' RETURNING id`, [id, reason, now]);
+  const rows = await changedRows(manager, `UPDATE subscriptions SET status = 'disabled', disabled_reason = $2, failing_since = NULL, updated_at = $3 WHERE id = $1 AND status <> 'disabled' RETURNING id`, [id, reason, now]);
   return rows.length > 0;
+}
+
+/**
+ * Notes an endpoint failure: the subscription has failed since the first failure after its last
+ * success. Returns that time.
+ */
+export async function noteEndpointFailure(manager: EntityManager, id: string, at: Date): Promise<Date> {
+  const rows = await changedRows(manager, `UPDATE subscriptions SET failing_since = COALESCE(failing_since, $2) WHERE id = $1 RETURNING failing_since`, [id, at]);
+  return rows[0]?.failing_since ?? at;
+}
+
+/** A success: the endpoint is not failing any more. */
+export async function noteEndpointSuccess(manager: EntityManager, id: string): Promise<void> {
+  await manager.query(`UPDATE subscriptions SET failing_since = NULL WHERE id = $1 AND failing_since IS NOT NULL`, [id]);
 }
 
 export async function countDisabledSubscriptions(manager: EntityManager): Promise<number> {
