@@ -2,15 +2,15 @@ import { Inject, Injectable, OnApplicationBootstrap, BeforeApplicationShutdown }
 import { PeriodicTask, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG } from '@omnibus/service-kit';
 import { signatureHeader } from '@omnibus/webhooks-signature';
 import type { Logger } from 'pino';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
 import type { WebhooksConfig } from '../config';
-import { decideAfterAttempt, failingTooLong, isEndpointFailure, RetrySchedule } from '../domain/retry-policy';
-import { signingSecrets } from '../domain/subscription';
+import { decideAfterAttempt, DeliveryDecision, failingTooLong, isEndpointFailure, RetrySchedule } from '../domain/retry-policy';
+import { signingSecrets, Subscription } from '../domain/subscription';
 import { webhooksMetrics } from '../metrics';
 import { countRetriesPending, LeasedDelivery, leaseDueHeads, markDead, markDelivered, recordAttempt, scheduleRetry, webhookIdOf } from '../store/delivery-store';
 import { countDisabledSubscriptions, disableSubscription, findSubscription, noteEndpointFailure, noteEndpointSuccess } from '../store/subscription-store';
 import { ENDPOINT_CLIENT } from '../tokens';
-import type { EndpointClient } from './endpoint-client';
+import type { EndpointClient, SentAttempt } from './endpoint-client';
 
 const GAUGE_INTERVAL_MS = 5_000;
 
@@ -65,58 +65,74 @@ export class DeliveryDispatcher implements OnApplicationBootstrap, BeforeApplica
     }
   }
 
+  /** One attempt: sign the stored bytes, send, decide, record; the metrics after the commit. */
   private async attempt(delivery: LeasedDelivery): Promise<void> {
     const subscription = await findSubscription(this.dataSource.manager, delivery.subscriptionId);
     if (!subscription) return;
     const startedAt = new Date();
-    const id = webhookIdOf(delivery.id);
-    const timestamp = Math.floor(startedAt.getTime() / 1000);
-    const headers = {
-      'content-type': 'application/json',
-      'user-agent': 'Omnibus-Webhooks/1',
-      'webhook-id': id,
-      'webhook-timestamp': String(timestamp),
-      'webhook-signature': signatureHeader(signingSecrets(subscription, startedAt), id, timestamp, delivery.body),
-    };
-    const sent = await this.client.send(subscription.id, subscription.url, headers, delivery.body);
-    const attemptNumber = delivery.attempts + 1;
-    const decision = decideAfterAttempt(sent.result, attemptNumber, this.schedule, new Date(), Math.random());
-    const statusCode = sent.result.kind === 'answered' ? sent.result.status : null;
-    const error = sent.result.kind === 'failed' ? `${sent.result.error}: ${sent.result.detail}` : null;
+    const sent = await this.client.send(subscription.id, subscription.url, signedHeaders(subscription, delivery, startedAt), delivery.body);
+    const decision = decideAfterAttempt(sent.result, delivery.attempts + 1, this.schedule, new Date(), Math.random());
     const heldByBreaker = decision.outcome === 'retry' && !decision.countsAsAttempt;
-    await this.dataSource.transaction(async (manager) => {
-      if (heldByBreaker) {
-        // Held back by the open breaker, not sent: no attempt, the head waits for the breaker.
-        await scheduleRetry(manager, delivery.id, delivery.attempts, new Date(Date.now() + this.config.WEBHOOKS_DISPATCH_INTERVAL_MS), decision.reason);
-        return;
-      }
-      await recordAttempt(manager, delivery.id, { attempt: attemptNumber, startedAt, latencyMs: sent.latencyMs, statusCode, outcome: decision.outcome, error, responseStart: sent.responseStart });
-      if (decision.outcome === 'delivered') {
-        await markDelivered(manager, delivery.id, attemptNumber, new Date());
-        await noteEndpointSuccess(manager, subscription.id);
-      } else if (decision.outcome === 'retry') await scheduleRetry(manager, delivery.id, attemptNumber, new Date(Date.now() + decision.delayMs), decision.reason);
-      else {
-        await markDead(manager, delivery.id, attemptNumber, decision.reason);
-        if (decision.outcome === 'endpoint_gone' && (await disableSubscription(manager, subscription.id, decision.reason, new Date()))) {
-          this.logger.warn({ subscriptionId: subscription.id, owner: subscription.owner, url: subscription.url }, 'endpoint answered 410 Gone: subscription disabled');
-        }
-      }
-      if (isEndpointFailure(sent.result)) {
-        const failingSince = await noteEndpointFailure(manager, subscription.id, startedAt);
-        if (failingTooLong(failingSince, new Date(), this.config.WEBHOOKS_DISABLE_AFTER_MS)) {
-          const reason = `endpoint_failing: no successful delivery since ${failingSince.toISOString()}`;
-          if (await disableSubscription(manager, subscription.id, reason, new Date())) this.logger.warn({ subscriptionId: subscription.id, owner: subscription.owner, url: subscription.url, failingSince }, 'endpoint failing for too long: subscription disabled');
-        }
-      }
-    });
+    await this.dataSource.transaction((manager) =>
+      heldByBreaker
+        ? // Held back by the open breaker, not sent: no attempt, the head waits for the breaker.
+          scheduleRetry(manager, delivery.id, delivery.attempts, new Date(Date.now() + this.config.WEBHOOKS_DISPATCH_INTERVAL_MS), decision.reason)
+        : this.record(manager, subscription, delivery, startedAt, sent, decision),
+    );
     webhooksMetrics.deliveries.inc({ outcome: heldByBreaker ? 'circuit_open' : decision.outcome });
     if (!heldByBreaker) webhooksMetrics.attemptLatency.observe(sent.latencyMs / 1000);
     if (decision.outcome === 'delivered') webhooksMetrics.eventToDelivery.observe(Math.max(0, Date.now() - delivery.publishedAt.getTime()) / 1000);
     if (decision.outcome === 'dead') this.logger.warn({ deliveryId: delivery.id, subscriptionId: subscription.id, reason: decision.reason }, 'webhook delivery dead-lettered');
   }
 
+  /** The attempt's log row and what it decided, in one transaction; the endpoint's health with it. */
+  private async record(manager: EntityManager, subscription: Subscription, delivery: LeasedDelivery, startedAt: Date, sent: SentAttempt, decision: DeliveryDecision): Promise<void> {
+    const attempt = delivery.attempts + 1;
+    await recordAttempt(manager, delivery.id, {
+      attempt,
+      startedAt,
+      latencyMs: sent.latencyMs,
+      statusCode: sent.result.kind === 'answered' ? sent.result.status : null,
+      outcome: decision.outcome,
+      error: sent.result.kind === 'failed' ? `${sent.result.error}: ${sent.result.detail}` : null,
+      responseStart: sent.responseStart,
+    });
+    if (decision.outcome === 'delivered') {
+      await markDelivered(manager, delivery.id, attempt, new Date());
+      await noteEndpointSuccess(manager, subscription.id);
+    } else if (decision.outcome === 'retry') {
+      await scheduleRetry(manager, delivery.id, attempt, new Date(Date.now() + decision.delayMs), decision.reason);
+    } else {
+      await markDead(manager, delivery.id, attempt, decision.reason);
+      if (decision.outcome === 'endpoint_gone') await this.disable(manager, subscription, decision.reason);
+    }
+    if (isEndpointFailure(sent.result)) {
+      const failingSince = await noteEndpointFailure(manager, subscription.id, startedAt);
+      if (failingTooLong(failingSince, new Date(), this.config.WEBHOOKS_DISABLE_AFTER_MS)) await this.disable(manager, subscription, `endpoint_failing: no successful delivery since ${failingSince.toISOString()}`);
+    }
+  }
+
+  private async disable(manager: EntityManager, subscription: Subscription, reason: string): Promise<void> {
+    if (await disableSubscription(manager, subscription.id, reason, new Date())) {
+      this.logger.warn({ subscriptionId: subscription.id, owner: subscription.owner, url: subscription.url, reason }, 'subscription disabled');
+    }
+  }
+
   private async updateGauges(): Promise<void> {
     webhooksMetrics.retriesPending.set(await countRetriesPending(this.dataSource.manager));
     webhooksMetrics.endpointsDisabled.set(await countDisabledSubscriptions(this.dataSource.manager));
   }
+}
+
+/** Standard Webhooks headers of one attempt: its own timestamp, signed by every secret valid now. */
+function signedHeaders(subscription: Subscription, delivery: LeasedDelivery, at: Date): Record<string, string> {
+  const id = webhookIdOf(delivery.id);
+  const timestamp = Math.floor(at.getTime() / 1000);
+  return {
+    'content-type': 'application/json',
+    'user-agent': 'Omnibus-Webhooks/1',
+    'webhook-id': id,
+    'webhook-timestamp': String(timestamp),
+    'webhook-signature': signatureHeader(signingSecrets(subscription, at), id, timestamp, delivery.body),
+  };
 }
