@@ -1,6 +1,6 @@
 import { BadRequestException, UnauthorizedException } from '@nestjs/common';
 import type { Logger } from 'pino';
-import { WebhookHeaders, verifyWebhook } from './standard-webhooks';
+import { WebhookHeaders, verifyWebhook } from '@omnibus/webhooks-signature';
 
 /**
  * The common front of every inbound webhook (payment gateways, carriers): the Standard Webhooks

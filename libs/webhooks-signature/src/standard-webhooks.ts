@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /**
  * Standard Webhooks (standardwebhooks.com) signatures: `webhook-signature` holds space-separated
@@ -7,9 +7,10 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * the timestamp (Unix seconds) within 5 minutes of now, so a captured webhook cannot be replayed later.
  * Written here with node:crypto rather than with the `standardwebhooks` package: we check against
  * several secrets (rotation) and count refusals by reason (missing headers, stale, bad signature),
- * which its single-secret verify-or-throw does not tell apart. retail-sim signs with its own code,
- * as an outside gateway would, so the two are checked against each other in the journey test. The
- * comparison is constant-time (timingSafeEqual).
+ * which its single-secret verify-or-throw does not tell apart. One implementation for both directions:
+ * the order service verifies inbound gateway and carrier webhooks with it, the webhooks service signs
+ * what it delivers to partners. retail-sim signs with its own code, as an outside gateway would, so the
+ * two are checked against each other in the journey test. The comparison is constant-time (timingSafeEqual).
  */
 export const WEBHOOK_TOLERANCE_SECONDS = 5 * 60;
 
@@ -23,6 +24,19 @@ export type WebhookVerification = { ok: true } | { ok: false; reason: 'missing_h
 
 export function signWebhook(secret: string, id: string, timestamp: number, body: Buffer | string): string {
   return `v1,${createHmac('sha256', secretKey(secret)).update(`${id}.${timestamp}.`).update(body).digest('base64')}`;
+}
+
+/**
+ * The `webhook-signature` header value for every secret that is valid now (during a rotation the new
+ * and the old one), space-separated, so a receiver holding either secret verifies the delivery.
+ */
+export function signatureHeader(secrets: string[], id: string, timestamp: number, body: Buffer | string): string {
+  return secrets.map((secret) => signWebhook(secret, id, timestamp, body)).join(' ');
+}
+
+/** A fresh `whsec_` secret: base64 of 32 random bytes (the spec allows 24 to 64). */
+export function newWebhookSecret(): string {
+  return `whsec_${randomBytes(32).toString('base64')}`;
 }
 
 export function verifyWebhook(headers: WebhookHeaders, body: Buffer, secrets: string[], now: Date, toleranceSeconds = WEBHOOK_TOLERANCE_SECONDS): WebhookVerification {

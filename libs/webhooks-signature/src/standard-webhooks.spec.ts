@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { signWebhook, verifyWebhook } from './standard-webhooks';
+import { newWebhookSecret, signatureHeader, signWebhook, verifyWebhook } from './standard-webhooks';
 
 const secret = () => `whsec_${randomBytes(24).toString('base64')}`;
 const now = new Date('2026-03-11T09:41:13.000Z');
@@ -29,5 +29,22 @@ describe('Standard Webhooks signatures', () => {
     expect(verifyWebhook({ id: 'msg_1', timestamp: String(seconds), signature: undefined }, body, [current], now)).toEqual({ ok: false, reason: 'missing_headers' });
     expect(verifyWebhook(headers('v1,' + 'A'.repeat(44)), body, [current], now)).toEqual({ ok: false, reason: 'bad_signature' });
     expect(verifyWebhook(headers(signed), body, [], now)).toEqual({ ok: false, reason: 'no_secret' });
+  });
+});
+
+describe('signing with several secrets while one is rotated', () => {
+  it('signs once per secret, so a receiver holding either the old or the new one verifies', () => {
+    const [current, previous] = [secret(), secret()];
+    const header = signatureHeader([current, previous], 'msg_9', seconds, body);
+    expect(header.split(' ')).toHaveLength(2);
+    expect(verifyWebhook({ id: 'msg_9', timestamp: String(seconds), signature: header }, body, [previous], now)).toEqual({ ok: true });
+    expect(verifyWebhook({ id: 'msg_9', timestamp: String(seconds), signature: header }, body, [current], now)).toEqual({ ok: true });
+  });
+
+  it('makes secrets of whsec_ and 32 random bytes, a new one each time', () => {
+    const made = newWebhookSecret();
+    expect(made).toMatch(/^whsec_[A-Za-z0-9+/]+=*$/);
+    expect(Buffer.from(made.slice(6), 'base64')).toHaveLength(32);
+    expect(newWebhookSecret()).not.toEqual(made);
   });
 });

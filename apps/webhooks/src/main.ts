@@ -1,0 +1,4 @@
+import { bootstrapService } from '@omnibus/service-kit';
+import { webhooksService } from './service';
+
+void bootstrapService(webhooksService);
