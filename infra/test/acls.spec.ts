@@ -75,7 +75,7 @@ describe('ACLs derived from schemas/catalogue.yaml', () => {
 
   it('explains each grant', () => {
     const write = acls.find((b) => b.principal === 'User:returns' && b.name === 'odoo.commands' && b.operation === 'write')!;
-    expect(write.reason).toBe('publishes CreateCreditNote');
+    expect(write.reason).toBe('publishes CreateCreditNote, CreateReturnPicking');
   });
 
   it('follows a catalogue change: a new consumer gets read access, an owner without events writes its topic', () => {
