@@ -121,9 +121,9 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     const [order] = await odoo.searchRead<{ id: number; state: string; amount_total: number }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state', 'amount_total'] });
     // 20.00 + 3.00 of the kept line, 25.00 + 3.75 of the substitute.
     expect(order).toMatchObject({ state: 'sale', amount_total: 51.75 });
-    const lines = await odoo.searchRead<{ name: string; product_uom_qty: number }>('sale.order.line', [['order_id', '=', order.id]], { fields: ['name', 'product_uom_qty'], order: 'id asc' });
+    const lines = await odoo.searchRead<{ id: number; name: string; product_uom_qty: number }>('sale.order.line', [['order_id', '=', order.id]], { fields: ['name', 'product_uom_qty'], order: 'id asc' });
     expect(lines.map((line) => [line.name, line.product_uom_qty])).toEqual([['APP-10001', 2], ['FTW-10002', 0], [`HOM-10003 (substitute) [${id('SUB-1')}]`, 2]]);
-    const moves = await odoo.searchRead<{ product_id: [number, string]; product_uom_qty: number; state: string }>('stock.move', [['sale_line_id.order_id', '=', order.id]], { fields: ['product_id', 'product_uom_qty', 'state'], order: 'id asc' });
+    const moves = await odoo.searchRead<{ id: number; product_id: [number, string]; product_uom_qty: number; state: string }>('stock.move', [['sale_line_id.order_id', '=', order.id]], { fields: ['product_id', 'product_uom_qty', 'state'], order: 'id asc' });
     expect(moves.map((move) => [move.product_uom_qty, move.state === 'cancel'])).toEqual([[2, false], [1, true], [2, false]]);
     await under.publish(AmendSaleOrder, { ...amend, commandId: `${amend.commandId}-again` });
     const results = await awaitSucceeded(orderId, 3);

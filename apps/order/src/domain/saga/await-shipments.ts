@@ -13,9 +13,10 @@ import {
   ValidateDelivery,
   VoidPayment,
 } from '@omnibus/contracts';
-import { change, done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
+import { change, done, failed, Instruction, Replies, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
 import type { OrderSagaData, SagaShipment } from './order-saga-data';
 import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, unshipped, withShipment } from './shipments';
+import { either, shipmentTimeout, shipmentWaitMs, substitutionReplies, substitutionsSettled } from './substitutions';
 
 export const AWAIT_SHIPMENTS = 'awaitShipments';
 
@@ -35,7 +36,8 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
     // Sagas older than shipments carry on to the capture as they began; a till sale has handed everything over.
     skipIf: (data) => data.shipments === undefined || (data.shipments.length > 0 && allShipped(data) && shipmentsSettled(data)),
     action: (data) => change('awaitShipments', { orderId: data.orderId }),
-    on: {
+    // Line substitutions proposed while the order is with the warehouse (substitutions.ts).
+    on: withSubstitutions({
       [ShipmentDispatched.type]: {
         matches: (reply, data) => (reply.payload as ShipmentDispatched).orderId === data.orderId,
         handle: (reply, data, context) => shipmentDispatched(reply.payload as ShipmentDispatched, data, context),
@@ -86,11 +88,19 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
         matches: (reply, data) => findShipment(data, (reply.payload as ShipmentTrackingUpdated).shipmentId) !== undefined,
         handle: (reply, data) => trackingUpdated(reply.payload as ShipmentTrackingUpdated, data),
       },
-    },
-    timeoutMs: timeouts.stepMs,
-    // Nothing to resend: the warehouse ships when it ships. A shipment overdue this long is reviewed.
+    }),
+    // The first customer's answer to a substitution due, or the shipments overdue.
+    timeoutMs: (data, context) => shipmentWaitMs(data, context, timeouts.stepMs),
+    // Nothing to resend: the warehouse ships when it ships. A shipment overdue this long is reviewed;
+    // a substitution unanswered by then expires.
+    onTimeout: (data, context) => shipmentTimeout(data, context, timeouts.stepMs),
     resends: 0,
   });
+
+function withSubstitutions(replies: Replies<OrderSagaData>): Replies<OrderSagaData> {
+  const substitutions = substitutionReplies(progress);
+  return Object.fromEntries([...new Set([...Object.keys(replies), ...Object.keys(substitutions)])].map((type) => [type, either(substitutions[type], replies[type])]));
+}
 
 function shipmentDispatched(dispatched: ShipmentDispatched, data: OrderSagaData, context: StepContext): StepOutcome<OrderSagaData> {
   // A carrier may report one parcel twice (under two event ids): it is recorded and captured once.
@@ -143,7 +153,7 @@ function shipmentDispatched(dispatched: ShipmentDispatched, data: OrderSagaData,
     );
   }
   const next = { ...data, shipments: [...(data.shipments ?? []), shipment] };
-  return final && shipmentsSettled(next) ? done(next, emit) : waiting(next, emit);
+  return final && shipmentsSettled(next) && substitutionsSettled(next) ? done(next, emit) : waiting(next, emit);
 }
 
 /** A carrier milestone: recorded on the shipment; a parcel returned to the sender is a failure (review). */
@@ -173,7 +183,7 @@ function validationOf(data: OrderSagaData, result: OdooCommandSucceeded | OdooCo
 
 function progress(data: OrderSagaData): StepOutcome<OrderSagaData> {
   const remainderSettled = !data.remainder || (data.remainder.released && data.remainder.odooCancelled && data.remainder.voided);
-  return allShipped(data) && shipmentsSettled(data) && remainderSettled ? done(data) : waiting(data);
+  return allShipped(data) && shipmentsSettled(data) && remainderSettled && substitutionsSettled(data) ? done(data) : waiting(data);
 }
 
 function remainderCancelledInOdoo(data: OrderSagaData, result: OdooCommandSucceeded): boolean {
