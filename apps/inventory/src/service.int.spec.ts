@@ -260,7 +260,7 @@ describeStandardService(
         expect(await position('CMT-1', 'wh-north')).toMatchObject({ reserved: 0, committed: 2000 });
         expect(await db.query(`SELECT expires_at FROM reservations WHERE order_id = $1`, [reserve.orderId])).toEqual([{ expires_at: null }]);
 
-        const release: ReleaseReservation = { commandId: uuidv7(), orderId: reserve.orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() };
+        const release: ReleaseReservation = { commandId: uuidv7(), orderId: reserve.orderId, reason: 'ORDER_CANCELLED', lines: null, occurredAt: new Date() };
         await publisher.publish(ReleaseReservation, release, topics['inventory.commands']);
         const replay = await publisher.publish(ReleaseReservation, release, topics['inventory.commands']); // the same command, a new event id
         const [released] = await recorder.waitFor(reserve.orderId, 'com.omnibus.reservation.ReservationReleased');
@@ -295,7 +295,7 @@ describeStandardService(
           return reserve.orderId;
         };
         const release = async (orderId: string) => {
-          await publisher.publish(ReleaseReservation, { commandId: uuidv7(), orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() }, topics['inventory.commands']);
+          await publisher.publish(ReleaseReservation, { commandId: uuidv7(), orderId, reason: 'ORDER_CANCELLED', lines: null, occurredAt: new Date() }, topics['inventory.commands']);
           return (await recorder.waitFor(orderId, 'com.omnibus.reservation.ReservationReleased'))[0];
         };
         const webAt = async (sku: string) =>
@@ -475,7 +475,7 @@ describeStandardService(
           timeoutMs: 30_000,
           what: 'an AvailabilityChanged with outlet drawn down to 0',
         });
-        const release: ReleaseReservation = { commandId: uuidv7(), orderId: first.command.orderId, reason: 'ORDER_CANCELLED', occurredAt: new Date() };
+        const release: ReleaseReservation = { commandId: uuidv7(), orderId: first.command.orderId, reason: 'ORDER_CANCELLED', lines: null, occurredAt: new Date() };
         await publisher.publish(ReleaseReservation, release, topics['inventory.commands']);
         await recorder.waitFor(first.command.orderId, 'com.omnibus.reservation.ReservationReleased');
         expect(await outletAvailable()).toBe('2');

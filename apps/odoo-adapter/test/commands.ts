@@ -1,5 +1,5 @@
 // Builders of odoo.commands payloads for the adapter's tests and benchmarks.
-import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
+import { AmendSaleOrder, CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { v7 as uuidv7 } from 'uuid';
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
@@ -40,6 +40,25 @@ export function createSaleOrder(orderId: string, lines: Array<{ sku: string; qua
     confirm: true,
     occurredAt: new Date(),
     ...overrides,
+  };
+}
+
+/** A substitution in Odoo: the original line reduced to what is kept, the substitute added at 15 % tax less its discount. */
+export function amendSaleOrder(orderId: string, reference: string, reduce: Array<{ sku: string; quantity: number }>, add: Array<{ sku: string; quantity: number; unitPriceMinor: number; discountMinor?: number }>): AmendSaleOrder {
+  return {
+    commandId: uuidv7(),
+    orderId,
+    companyId: 'omnibus-retail',
+    reduceLines: reduce.map((line) => ({ sku: line.sku, quantity: { milli: line.quantity * 1000 } })),
+    addLines: add.map((line) => {
+      const net = line.unitPriceMinor * line.quantity - (line.discountMinor ?? 0);
+      const tax = Math.round(net * 0.15);
+      return { lineId: `${orderId}-sub`, sku: line.sku, name: `${line.sku} (substitute)`, quantity: { milli: line.quantity * 1000 }, unitPrice: usd(line.unitPriceMinor), discount: usd(line.discountMinor ?? 0), tax: usd(tax), taxCode: null, total: usd(net + tax) };
+    }),
+    pricesIncludeTax: false,
+    reference,
+    reason: 'substitution accepted by the customer',
+    occurredAt: new Date(),
   };
 }
 

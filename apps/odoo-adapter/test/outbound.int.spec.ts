@@ -1,7 +1,7 @@
-import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
+import { AmendSaleOrder, CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
-import { cancelSaleOrder, createCreditNote, createInvoice, createSaleOrder, postJournalEntry, registerPayment, validateDelivery } from './commands';
+import { amendSaleOrder, cancelSaleOrder, createCreditNote, createInvoice, createSaleOrder, postJournalEntry, registerPayment, validateDelivery } from './commands';
 import { AdapterUnderTest, RegistryProcess, SimVersion, startAdapter, waitFor } from './harness';
 
 let sim: OdooSimProcess;
@@ -107,6 +107,31 @@ describe.each([16, 17, 18, 19] as SimVersion[])('odoo.commands into Odoo %i', (v
     await under.publish(CancelSaleOrder, { ...cancelSaleOrder(orderId), keepDelivered: true });
     const results = await awaitSucceeded(orderId, 4);
     expect(results[3]).toMatchObject({ commandType: CancelSaleOrder.type, alreadyApplied: true });
+  }, 30_000);
+
+  it('amends a confirmed order for a substitution: the original line cut to 0 (its move cancelled), the substitute added at the channel\'s price and procured onto the open delivery; again changes nothing', async () => {
+    const orderId = id('ORD-SUB');
+    await under.publish(CreateSaleOrder, createSaleOrder(orderId, [{ sku: 'APP-10001', quantity: 2 }, { sku: 'FTW-10002', quantity: 1 }]));
+    await awaitSucceeded(orderId);
+    // 2 × 15.00 less 5.00 (capped at the original's price), 15 % tax: 25.00 + 3.75.
+    const amend = amendSaleOrder(orderId, id('SUB-1'), [{ sku: 'FTW-10002', quantity: 0 }], [{ sku: 'HOM-10003', quantity: 2, unitPriceMinor: 1_500, discountMinor: 500 }]);
+    await under.publish(AmendSaleOrder, amend);
+    const [, amended] = await awaitSucceeded(orderId, 2);
+    expect(amended).toMatchObject({ commandType: AmendSaleOrder.type, odooModel: 'sale.order', alreadyApplied: false });
+    const [order] = await odoo.searchRead<{ id: number; state: string; amount_total: number }>('sale.order', [['client_order_ref', '=', orderId]], { fields: ['state', 'amount_total'] });
+    // 20.00 + 3.00 of the kept line, 25.00 + 3.75 of the substitute.
+    expect(order).toMatchObject({ state: 'sale', amount_total: 51.75 });
+    const lines = await odoo.searchRead<{ id: number; name: string; product_uom_qty: number }>('sale.order.line', [['order_id', '=', order.id]], { fields: ['name', 'product_uom_qty'], order: 'id asc' });
+    expect(lines.map((line) => [line.name, line.product_uom_qty])).toEqual([['APP-10001', 2], ['FTW-10002', 0], [`HOM-10003 (substitute) [${id('SUB-1')}]`, 2]]);
+    const moves = await odoo.searchRead<{ id: number; product_id: [number, string]; product_uom_qty: number; state: string }>('stock.move', [['sale_line_id.order_id', '=', order.id]], { fields: ['product_id', 'product_uom_qty', 'state'], order: 'id asc' });
+    expect(moves.map((move) => [move.product_uom_qty, move.state === 'cancel'])).toEqual([[2, false], [1, true], [2, false]]);
+    await under.publish(AmendSaleOrder, { ...amend, commandId: `${amend.commandId}-again` });
+    const results = await awaitSucceeded(orderId, 3);
+    expect(results[2]).toMatchObject({ commandType: AmendSaleOrder.type, alreadyApplied: true });
+    // The warehouse ships the substitute: Odoo's delivery has it.
+    await under.publish(ValidateDelivery, validateDelivery(orderId, id('SHIP-SUB'), [{ sku: 'APP-10001', quantity: 2 }, { sku: 'HOM-10003', quantity: 2 }]));
+    const [, , , validated] = await awaitSucceeded(orderId, 4);
+    expect(validated).toMatchObject({ commandType: ValidateDelivery.type });
   }, 30_000);
 
   it('validates a partial delivery leaving a backorder, then the rest', async () => {

@@ -40,6 +40,29 @@ describe('sale orders', () => {
   });
 });
 
+describe('a confirmed sale order amended (a line substituted)', () => {
+  const sim = smallSim(17);
+
+  it('a line set to 0 cancels its open move and gives its reservation back; a line added is procured onto the open delivery', () => {
+    const { order, picking } = confirmedOrder(sim, [[1, 2], [2, 1]]);
+    const [line1, line2] = call(sim, 'sale.order', 'read', [[order], ['order_line']])[0].order_line;
+    call(sim, 'sale.order.line', 'write', [[line2], { product_uom_qty: 0 }]);
+    call(sim, 'sale.order', 'write', [[order], { order_line: [[0, 0, { product_id: 3, product_uom_qty: 2, name: 'substitute' }]] }]);
+    const moves = call(sim, 'stock.move', 'search_read', [[['picking_id', '=', picking]]], { fields: ['product_id', 'product_uom_qty', 'state', 'sale_line_id'], order: 'id' });
+    expect(moves.map((move: any) => [move.product_id[0], move.product_uom_qty.value, move.state])).toEqual([
+      [1, 2, 'assigned'],
+      [2, 1, 'cancel'],
+      [3, 2, 'assigned'],
+    ]);
+    expect(moves[0].sale_line_id[0]).toBe(line1);
+    const [{ reserved_quantity }] = call(sim, 'stock.quant', 'search_read', [[['product_id', '=', 2], ['location_id', '=', WH_STOCK]]], { fields: ['reserved_quantity'] });
+    expect(reserved_quantity.value ?? reserved_quantity).toBe(0);
+    // Lowering again changes nothing: the line already equals its live moves.
+    call(sim, 'sale.order.line', 'write', [[line2], { product_uom_qty: 0 }]);
+    expect(call(sim, 'stock.move', 'search_count', [[['picking_id', '=', picking]]])).toBe(3);
+  });
+});
+
 describe('stock pickings (17+: quantity and picked)', () => {
   const sim = smallSim(17);
 

@@ -13,6 +13,8 @@ import { OrderIntake } from './orders/order-intake.service';
 import { OrdersController } from './orders/orders.controller';
 import { OrderCancellationController } from './orders/order-cancellation.controller';
 import { OrderCancellation } from './orders/order-cancellation.service';
+import { OrderSubstitutionsController } from './substitutions/order-substitutions.controller';
+import { OrderSubstitutions } from './substitutions/order-substitutions.service';
 import { ReviewController } from './review/review.controller';
 import { ReviewQueue } from './review/review-queue.service';
 import { PaymentGatewayClient } from './payments/gateway-client';
@@ -38,7 +40,7 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, OrderCancellationController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
+  controllers: [OrdersController, OrderCancellationController, OrderSubstitutionsController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
   providers: [
     ...messagingProviders,
     {
@@ -68,6 +70,7 @@ import { ORDER_SAGA } from './tokens';
     SagaTimeoutSweeper,
     OrderIntake,
     OrderCancellation,
+    OrderSubstitutions,
     ReviewQueue,
   ],
   exports: [...messagingProviders],

@@ -64,6 +64,11 @@ export const orderConfigSchema = serviceConfigSchema('order').extend({
   ORDER_DELIVERY_TIMEOUT_MS: setting.integer({ description: 'how long the carriers may take to deliver every shipment before the order is reviewed', default: 30 * 24 * 3600_000, min: 100 }),
   ORDER_ODOO_PAYMENT_JOURNAL: setting.text({ description: 'code of the Odoo bank journal the captured money is registered in on the invoice', default: 'BNK1' }),
   ORDER_CARRIER_WEBHOOK_SECRETS: webhookSecrets.describe('JSON object: carrier name → list of Standard Webhooks secrets ("whsec_<base64>"), newest first; none: every carrier webhook is refused'),
+  ORDER_SUBSTITUTION_ANSWER_MS: setting.integer({
+    description: 'how long a customer has to answer a line substitution once the substitute is held; unanswered, it is declined (the line is cut)',
+    default: 4 * 3600_000,
+    min: 100,
+  }),
   ORDER_SAGA_SWEEP_INTERVAL_MS: setting.integer({ description: 'how often due saga timeouts are looked for and fired', default: 1_000, min: 20 }),
   ...paymentConfig,
 });

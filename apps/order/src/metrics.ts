@@ -1,3 +1,5 @@
+import type { OrderSagaData } from './domain/saga/order-saga-data';
+import type { SubstitutionStatus } from './domain/saga/substitutions';
 import { counter, histogram } from '@omnibus/service-kit';
 
 /** Business metrics of the order service, beside the kit's HTTP and the runtime's consumer metrics. */
@@ -53,6 +55,11 @@ export const orderMetrics = {
     help: 'Refunds the gateway refused for good, by who asked and the kind of refusal (over_refundable, nothing_captured, unknown_payment, unknown_order, other)',
     labelNames: ['for', 'reason'],
   }),
+  substitutions: counter({
+    name: 'orders_substitutions_total',
+    help: 'Line substitutions, by what became of them (proposed, offered: the substitute held and the customer asked, failed: inventory could not hold it, accepted, declined, expired: unanswered in time)',
+    labelNames: ['outcome'],
+  }),
   cancellationsRequested: counter({
     name: 'orders_cancellations_requested_total',
     help: "Customers' cancellations accepted, by how far the order had gone (acceptance: before Odoo confirmed it; confirmation: after)",
@@ -85,3 +92,13 @@ export const orderMetrics = {
     buckets: [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 900, 3600],
   }),
 };
+
+const SUBSTITUTION_OUTCOMES: Record<SubstitutionStatus, string> = { reserving: 'proposed', awaiting_customer: 'offered', failed: 'failed', accepted: 'accepted', declined: 'declined', expired: 'expired' };
+
+/** Counts each substitution whose state a saga input moved (the saga data before and after). */
+export function observeSubstitutions(before: Pick<OrderSagaData, 'substitutions'>, after: Pick<OrderSagaData, 'substitutions'>): void {
+  const was = new Map((before.substitutions ?? []).map((entry) => [entry.substitutionId, entry.status]));
+  for (const entry of after.substitutions ?? []) {
+    if (was.get(entry.substitutionId) !== entry.status) orderMetrics.substitutions.inc({ outcome: SUBSTITUTION_OUTCOMES[entry.status] });
+  }
+}

@@ -40,14 +40,24 @@ export interface SagaReply {
 /** What a reply (or a timeout) means for the step. */
 export type StepOutcome<D> =
   | { outcome: 'done'; data?: D; emit?: Instruction[] }
-  | { outcome: 'waiting'; data?: D; emit?: Instruction[]; detail?: string }
+  | { outcome: 'waiting'; data?: D; emit?: Instruction[]; rearm?: boolean; detail?: string }
   | { outcome: 'failed'; reason: string; detail?: string; data?: D; undo?: boolean }
   | { outcome: 'resend'; data?: D };
 
 /** The step finished; the saga moves on. `emit` are extra instructions (ids keyed by their `key`). */
 export const done = <D>(data?: D, emit?: Instruction[]): StepOutcome<D> => ({ outcome: 'done', data, emit });
-/** The step goes on waiting for more replies (a partial shipment), optionally emitting instructions; `detail` says why on the timeline (default: the input's type). */
-export const waiting = <D>(data?: D, emit?: Instruction[], detail?: string): StepOutcome<D> => ({ outcome: 'waiting', data, emit, ...(detail !== undefined ? { detail } : {}) });
+/**
+ * The step goes on waiting for more replies (a partial shipment), optionally emitting instructions.
+ * `rearm` sets the step's deadline again from now (its `timeoutMs`, asked again: the data may have
+ * changed what it waits for, e.g. a customer's answer due sooner); `detail` says on the timeline what changed.
+ */
+export const waiting = <D>(data?: D, emit?: Instruction[], options: { rearm?: boolean; detail?: string } = {}): StepOutcome<D> => ({
+  outcome: 'waiting',
+  data,
+  emit,
+  ...(options.rearm ? { rearm: true } : {}),
+  ...(options.detail !== undefined ? { detail: options.detail } : {}),
+});
 /**
  * The step failed: before the pivot the saga compensates, after it the failure goes to review. With
  * `undo` the failed step's own compensation runs too: what its action did stands (e.g. an open

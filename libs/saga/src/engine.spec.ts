@@ -1,4 +1,4 @@
-import { defineSaga, done, failed, sagaStep, send, SagaDefinitionError } from './definition';
+import { defineSaga, done, failed, sagaStep, send, SagaDefinitionError, waiting } from './definition';
 import { advance, newSaga, SagaInput, SagaResult, SagaStateError, timeoutOf } from './engine';
 import { sagaCommandId } from './ids';
 import { at, checkoutSaga, CheckoutData, confirmations, drive, names, reply, runCheckout } from './test/checkout-saga';
@@ -194,6 +194,19 @@ describe('timeouts', () => {
     expect(state.deadline?.at).toBe(at(3601));
     const queried = advance(linkSaga, state, timeoutOf(state, at(3601)));
     expect(queried.state.deadline?.at).toBe(at(3661));
+  });
+
+  it('a reply that keeps the step waiting may rearm its deadline from now (what it waits for changed) and say why on the timeline', () => {
+    const rearming = defineSaga<CheckoutData>({
+      ...linkSaga,
+      steps: linkSaga.steps.map((step) => (step.name === 'authorisePayment' ? { ...step, on: { ...step.on, LinkResent: () => waiting(undefined, [], { rearm: true, detail: 'link sent again' }), Reminder: () => waiting() } } : step)),
+    });
+    const state = drive(rearming, newSaga(rearming, 'order-1', { orderId: 'order-1', paidUpFront: false } as CheckoutData), [{ kind: 'start', at: at(0) }, reply('StockReserved', { reservationId: 'r' }, {}, 1)]).state;
+    const reminded = advance(rearming, state, reply('Reminder', {}, {}, 100));
+    expect(reminded.state.deadline?.at).toBe(at(3601));
+    const resent = advance(rearming, state, reply('LinkResent', {}, {}, 100));
+    expect(resent.state.deadline?.at).toBe(at(3700));
+    expect(resent.timeline).toContainEqual(expect.objectContaining({ step: 'authorisePayment', what: 'waiting', detail: 'link sent again' }));
   });
 
   it('a failed outcome with undo compensates the failed step too (what its action did stands)', () => {

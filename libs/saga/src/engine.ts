@@ -384,7 +384,7 @@ class Run<D> {
         for (const instruction of outcome.emit ?? []) this.emit(instruction);
         this.note(step.name, 'waiting', outcome.detail ?? how.detail);
         // After a timeout the old deadline is spent: waiting on needs a new one, or the step would wait forever.
-        if (how.fromTimeout) this.setDeadline(this.stepTimeout(step));
+        if (how.fromTimeout || outcome.rearm) this.setDeadline(this.stepTimeout(step));
         return;
       case 'resend':
         this.emit(step.action(state.data, this.context()));

@@ -169,6 +169,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     const changes: PositionChange[] = [];
     const touched: ChunkReservation[] = [];
     const shippedLines: Array<{ reservationId: string; lineId: string; locationId: string; quantity: number }> = [];
+    const releasedLines: Array<{ reservationId: string; lineId: string; locationId: string; quantity: number }> = [];
     const move = (parts: AllocatedPart[], movement: PositionChange['movement'], delta: { reserved?: number; committed?: number }, eventId: string) => {
       for (const change of this.changes(parts, movement, delta, eventId, now)) {
         const row = figures.get(positionKey(change.sku, change.locationId))!;
@@ -202,6 +203,19 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
           const { command } = item;
           if (!fresh.delete(command.commandId)) return [];
           const held = open.get(command.orderId) ?? [];
+          if (command.lines?.length) {
+            // Only some lines (a line substituted or cut): those quantities, the rest stays held.
+            const events = releaseLines(held, command.lines).map(({ reservation, parts }) => {
+              move(parts, 'release', reservation.status === 'committed' ? { committed: -1 } : { reserved: -1 }, command.commandId);
+              hold({ ...reservation, lines: parts }, -1);
+              for (const part of parts) releasedLines.push({ reservationId: reservation.reservationId, lineId: part.lineId, locationId: part.locationId, quantity: part.quantity });
+              if (reservation.lines.length === 0) Object.assign(reservation, { status: 'released', moved: true });
+              if (!touched.includes(reservation)) touched.push(reservation);
+              return this.releasedEvent(reservation.reservationId, command.orderId, command.reason, parts, now, reservation.lines.length === 0);
+            });
+            open.set(command.orderId, held.filter((reservation) => reservation.status !== 'released'));
+            return events.length ? events : [this.releasedEvent(latest.get(command.orderId) ?? command.commandId, command.orderId, command.reason, [], now)];
+          }
           open.delete(command.orderId);
           const events = held.map((reservation) => {
             move(reservation.lines, 'release', reservation.status === 'committed' ? { committed: -1 } : { reserved: -1 }, command.commandId);
@@ -252,6 +266,7 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
 
     await this.writeReservations(manager, touched);
     await this.writeShippedLines(manager, shippedLines);
+    await this.writeReleasedLines(manager, releasedLines);
     await applyChanges(manager, changes);
     const moved = [...new Set(changes.map((change) => change.sku))];
     await refreshAvailability(manager, this.network, moved, holdings);
@@ -385,6 +400,17 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
          FROM (SELECT reservation_id, line_id, location_id, sum(quantity) AS quantity
                  FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS u(reservation_id, line_id, location_id, quantity)
                 GROUP BY reservation_id, line_id, location_id) AS v
+        WHERE l.reservation_id = v.reservation_id AND l.line_id = v.line_id AND l.location_id = v.location_id`,
+      [lines.map((line) => line.reservationId), lines.map((line) => line.lineId), lines.map((line) => line.locationId), lines.map((line) => line.quantity)],
+    );
+  }
+
+  /** The quantities a release of some lines gave back: held less, in one statement. */
+  private async writeReleasedLines(manager: EntityManager, lines: Array<{ reservationId: string; lineId: string; locationId: string; quantity: number }>): Promise<void> {
+    if (lines.length === 0) return;
+    await manager.query(
+      `UPDATE reservation_lines AS l SET quantity = l.quantity - v.quantity
+         FROM unnest($1::text[], $2::text[], $3::text[], $4::bigint[]) AS v(reservation_id, line_id, location_id, quantity)
         WHERE l.reservation_id = v.reservation_id AND l.line_id = v.line_id AND l.location_id = v.location_id`,
       [lines.map((line) => line.reservationId), lines.map((line) => line.lineId), lines.map((line) => line.locationId), lines.map((line) => line.quantity)],
     );
@@ -524,8 +550,8 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     }));
   }
 
-  private releasedEvent(reservationId: string, orderId: string, reason: ReleaseReason, lines: AllocatedPart[], now: Date): OutgoingEvent {
-    const payload: ReservationReleased = { reservationId, orderId, reason, lines: this.reservedLines(lines), fullyReleased: true, occurredAt: now };
+  private releasedEvent(reservationId: string, orderId: string, reason: ReleaseReason, lines: AllocatedPart[], now: Date, fullyReleased = true): OutgoingEvent {
+    const payload: ReservationReleased = { reservationId, orderId, reason, lines: this.reservedLines(lines), fullyReleased, occurredAt: now };
     return { topic: topicFor(this.config, ReservationReleased.topic), type: ReservationReleased.type, key: orderId, payload };
   }
 
@@ -536,4 +562,29 @@ export class ReservationService implements ChunkFlusher<ReservationCommand> {
     const contract = answer.type === StockReserved.type ? StockReserved : ReservationRejected;
     return { topic: topicFor(this.config, contract.topic), type: contract.type, key: orderId, payload };
   }
+}
+
+/**
+ * What a release of some lines takes out of the order's open reservations: each asked line (by lineId
+ * and sku) up to its quantity, from its reservation lines in order. The taken quantities are removed
+ * from the reservations' lines (mutated, as the chunk does), emptied lines dropped. Pure.
+ */
+export function releaseLines<R extends { lines: AllocatedPart[] }>(held: R[], wanted: Array<{ lineId: string; sku: string; quantity: { milli: number } }>): Array<{ reservation: R; parts: AllocatedPart[] }> {
+  const left = new Map(wanted.map((line) => [`${line.lineId}\u0000${line.sku}`, line.quantity.milli]));
+  const released: Array<{ reservation: R; parts: AllocatedPart[] }> = [];
+  for (const reservation of held) {
+    const parts: AllocatedPart[] = [];
+    for (const line of reservation.lines) {
+      const key = `${line.lineId}\u0000${line.sku}`;
+      const take = Math.min(left.get(key) ?? 0, line.quantity);
+      if (take <= 0) continue;
+      left.set(key, (left.get(key) ?? 0) - take);
+      parts.push({ ...line, quantity: take });
+      line.quantity -= take;
+    }
+    if (parts.length === 0) continue;
+    reservation.lines = reservation.lines.filter((line) => line.quantity > 0);
+    released.push({ reservation, parts });
+  }
+  return released;
 }

@@ -1,7 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Context, context as otelContext } from '@opentelemetry/api';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
-import { CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateReturnPicking, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
+import { AmendSaleOrder, CancelSaleOrder, CreateCreditNote, CreateInvoice, CreateReturnPicking, CreateSaleOrder, OdooCommandFailed, OdooCommandSucceeded, PostJournalEntry, RegisterPayment, ValidateDelivery } from '@omnibus/contracts';
 import { DependencyUnavailableError, EventContext, EventFailedInChunk, PermanentError } from '@omnibus/messaging';
 import type { EntityManager } from 'typeorm';
 import { counter } from '@omnibus/observability';
@@ -72,6 +72,13 @@ export class OdooCommandHandlers {
   cancelSaleOrder(@Payload() command: CancelSaleOrder, @Ctx() context: EventContext): Promise<void> {
     return this.run({ type: CancelSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, (odoo) =>
       odoo.cancelSaleOrder(command),
+    );
+  }
+
+  @EventPattern(AmendSaleOrder.type, { sequenced: true })
+  amendSaleOrder(@Payload() command: AmendSaleOrder, @Ctx() context: EventContext): Promise<void> {
+    return this.run({ type: AmendSaleOrder.type, commandId: command.commandId, aggregateId: command.orderId, companyId: command.companyId }, context, (odoo) =>
+      odoo.amendSaleOrder(command),
     );
   }
 

@@ -5,7 +5,8 @@
  */
 import { OdooClient, OdooContext, OdooMissingError, OdooUnknownOutcomeError, OdooUserError } from '@omnibus/odoo-client';
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
-import type { CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import type { AmendSaleOrder, CancelSaleOrder, CreateCreditNote, CreateSaleOrder, PostJournalEntry, ValidateDelivery } from '@omnibus/contracts';
+import { amendSaleOrder } from './amend-sale-order';
 import { CommandRejectedError } from './command-rejected';
 import { refusalOf } from './refusals';
 import { OdooDirectory } from './odoo-directory';
@@ -76,6 +77,11 @@ export class OdooCommands {
   private async deliveredProductLines(orderId: number, context: OdooContext): Promise<number[]> {
     const moves = await this.odoo.searchRead<{ id: number; sale_line_id: [number, string] | false }>('stock.move', [['sale_line_id.order_id', '=', orderId]], { fields: ['sale_line_id'], context });
     return [...new Set(moves.flatMap((move) => (move.sale_line_id ? [move.sale_line_id[0]] : [])))];
+  }
+
+  /** A confirmed order's lines reduced and substitutes added (amend-sale-order.ts). */
+  amendSaleOrder(command: AmendSaleOrder): Promise<CommandOutcome> {
+    return amendSaleOrder(this.odoo, { mapping: this.mapping, directory: this.directory, majorVersion: this.majorVersion, orders: this }, command);
   }
 
   async findSaleOrder(orderId: string, context: OdooContext): Promise<{ id: number; name: string; state: string } | undefined> {

@@ -1,4 +1,4 @@
-import type { CreateSaleOrder } from '@omnibus/contracts';
+import type { CreateSaleOrder, OrderLine } from '@omnibus/contracts';
 import { OdooClient, OdooContext, OdooUserError } from '@omnibus/odoo-client';
 import { ResolvedCompany, ResolvedMapping } from '../mapping/mapping';
 import { moneyToOdoo, quantityToOdoo } from '../shared/units';
@@ -138,22 +138,7 @@ export class SaleOrderBatch {
     const taxField = this.majorVersion >= 19 ? 'tax_ids' : 'tax_id';
     const lines: unknown[] = [];
     for (const line of command.lines) {
-      const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
-      const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
-      const net = gross - line.discount.amountMinor - (command.pricesIncludeTax ? line.tax.amountMinor : 0);
-      const taxes = line.tax.amountMinor > 0 && net > 0 ? [await this.directory.saleTaxId(company, { netMinor: net, taxMinor: line.tax.amountMinor }, command.pricesIncludeTax)] : [];
-      lines.push([
-        0,
-        0,
-        {
-          product_id: products.get(line.sku),
-          name: line.name,
-          product_uom_qty: quantityToOdoo(line.quantity),
-          price_unit: moneyToOdoo(line.unitPrice),
-          discount: discountPercent,
-          [taxField]: [[6, 0, taxes]],
-        },
-      ]);
+      lines.push([0, 0, await saleLineValues(line, { company, pricesIncludeTax: command.pricesIncludeTax, products, directory: this.directory, majorVersion: this.majorVersion })]);
     }
     if (charged(command)) {
       lines.push([0, 0, { product_id: products.get(this.mapping.shippingProductSku), name: 'Shipping', product_uom_qty: 1, price_unit: moneyToOdoo(command.totals.shipping), [taxField]: [[6, 0, []]] }]);
@@ -170,4 +155,27 @@ export class SaleOrderBatch {
       order_line: lines,
     };
   }
+}
+
+/**
+ * A sale order line as the channel priced it: its discount as Odoo's percentage and the sale tax of the
+ * rate the channel charged (none when it charged none, rather than the product's default taxes).
+ */
+export async function saleLineValues(
+  line: OrderLine,
+  settings: { company: ResolvedCompany; pricesIncludeTax: boolean; products: Map<string, number>; directory: OdooDirectory; majorVersion: number },
+): Promise<Record<string, unknown>> {
+  const taxField = settings.majorVersion >= 19 ? 'tax_ids' : 'tax_id';
+  const gross = (line.unitPrice.amountMinor * line.quantity.milli) / 1000;
+  const discountPercent = gross > 0 ? Number(((line.discount.amountMinor / gross) * 100).toFixed(4)) : 0;
+  const net = gross - line.discount.amountMinor - (settings.pricesIncludeTax ? line.tax.amountMinor : 0);
+  const taxes = line.tax.amountMinor > 0 && net > 0 ? [await settings.directory.saleTaxId(settings.company, { netMinor: net, taxMinor: line.tax.amountMinor }, settings.pricesIncludeTax)] : [];
+  return {
+    product_id: settings.products.get(line.sku),
+    name: line.name,
+    product_uom_qty: quantityToOdoo(line.quantity),
+    price_unit: moneyToOdoo(line.unitPrice),
+    discount: discountPercent,
+    [taxField]: [[6, 0, taxes]],
+  };
 }

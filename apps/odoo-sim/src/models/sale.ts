@@ -7,7 +7,7 @@ import { ensureOne } from '../orm/standard-methods';
 import type { ModelDef, OdooVersion, Row, Vals } from '../orm/types';
 import { displayName, roundMoney } from '../orm/values';
 import { pricelistPrice } from './product';
-import { cancelPickings, createDelivery, deliveredQuantity } from './stock';
+import { cancelPickings, createDelivery, deliveredQuantity, followSaleLineQuantity } from './stock';
 
 /** sale.order / sale.order.line with 16 (state done) vs 17+ (locked) and 19 renames (tax_ids, product_uom_id). */
 
@@ -154,6 +154,15 @@ function confirmOrders(env: Env, ids: number[]): true {
     createDelivery(env, env.db.get('sale.order', order.id) as Row, deliverable);
   }
   return true;
+}
+
+function followConfirmedLines(env: Env, lineIds: number[]): void {
+  for (const line of requireRows(env, 'sale.order.line', lineIds)) {
+    const order = env.db.get('sale.order', line.order_id as number);
+    if (!order || !isConfirmed(env, order.state) || !line.product_id || line.display_type) continue;
+    const tmpl = env.db.get('product.template', env.db.get('product.product', line.product_id as number)?.product_tmpl_id as number);
+    if (tmpl?.type === 'product' || tmpl?.type === 'consu') followSaleLineQuantity(env, order, env.db.get('sale.order.line', line.id) as Row);
+  }
 }
 
 function procuredQuantity(env: Env, lineId: number): number {
@@ -367,6 +376,11 @@ export function saleModels(version: OdooVersion): ModelDef[] {
       },
       hooks: {
         beforeCreate: (env, vals) => prepareLine(env, vals),
+        // A line added to, or changed on, a confirmed order: its delivery follows (new goods procured, less cancelled).
+        afterCreate: (env, ids) => followConfirmedLines(env, ids),
+        afterWrite: (env, ids, vals) => {
+          if ('product_uom_qty' in vals) followConfirmedLines(env, ids);
+        },
         beforeWrite: (env, ids, vals) => {
           if ('product_uom_qty' in vals || 'price_unit' in vals || 'product_id' in vals) {
             for (const line of requireRows(env, 'sale.order.line', ids)) {

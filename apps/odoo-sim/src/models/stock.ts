@@ -1038,6 +1038,47 @@ export function createDelivery(
   return pickingId;
 }
 
+/**
+ * sale_stock's `_action_launch_stock_rule` when a confirmed order's goods line is added or its quantity
+ * changed: the open delivery follows the ordered quantity. More is procured onto the order's open
+ * delivery (a new picking when none is open); less lowers the line's open moves, newest first, and
+ * cancels those left with nothing (their reservation given back). What was delivered stays.
+ */
+export function followSaleLineQuantity(env: Env, order: Row, line: Row): void {
+  const moves = env.db.rowsWhere('stock.move', 'sale_line_id', line.id).filter((move) => move.state !== 'cancel');
+  let delta = round((line.product_uom_qty as number) - moves.reduce((total, move) => total + (move.product_uom_qty as number), 0));
+  if (Math.abs(delta) < 1e-9) return;
+  const changed = new Set<number>();
+  if (delta < 0) {
+    for (const move of moves.filter((m) => m.state !== 'done').sort((a, b) => b.id - a.id)) {
+      if (delta >= -1e-9) break;
+      const demand = move.product_uom_qty as number;
+      const cut = Math.min(demand, -delta);
+      delta = round(delta + cut);
+      releaseReservation(env, move.id, true);
+      if (cut >= demand - 1e-9) updateMove(env, move.id, { state: 'cancel' });
+      else {
+        updateMove(env, move.id, { product_uom_qty: round(demand - cut) });
+        reserveMove(env, move.id);
+      }
+      if (move.picking_id) changed.add(move.picking_id as number);
+    }
+  } else {
+    const [open] = searchIds(env.sudo(), 'stock.picking', [['sale_id', '=', order.id], ['picking_type_code', '=', 'outgoing'], ['state', 'not in', ['done', 'cancel']]], { limit: 1 });
+    if (open === undefined) {
+      createDelivery(env, order, [{ lineId: line.id, productId: line.product_id as number, quantity: delta, name: line.name as string }]);
+      return;
+    }
+    const picking = env.db.get('stock.picking', open) as Row;
+    const [moveId] = create(env, 'stock.move', [
+      { name: line.name, product_id: line.product_id, product_uom_qty: delta, sale_line_id: line.id, origin: order.name, picking_id: open, location_id: picking.location_id, location_dest_id: picking.location_dest_id, state: 'confirmed' },
+    ]);
+    reserveMove(env, moveId);
+    changed.add(open);
+  }
+  pickingsChanged(env, [...changed]);
+}
+
 export function deliveredQuantity(env: Env, saleLineId: number): number {
   let total = 0;
   for (const move of env.db.rowsWhere('stock.move', 'sale_line_id', saleLineId)) {

@@ -1,4 +1,5 @@
 import {
+  AmendSaleOrder,
   AuthorisePayment,
   CancelSaleOrder,
   CapturePayment,
@@ -9,6 +10,7 @@ import {
   OrderAccepted,
   OrderCancelled,
   OrderFlaggedForReview,
+  OrderLineSubstituted,
   OrderPlaced,
   QueryPayment,
   RefundPayment,
@@ -65,7 +67,8 @@ export interface SagaCommand {
     | RefundPayment
     | ValidateDelivery
     | CreateInvoice
-    | RegisterPayment;
+    | RegisterPayment
+    | AmendSaleOrder;
 }
 
 /**
@@ -102,6 +105,9 @@ export function sagaCommand(effect: SagaEffect, order: Order, occurredAt: Date):
         },
       };
     }
+    case OrderLineSubstituted.type:
+      // An event of the order, not a command: no command id (its event id is the effect's).
+      return { type: effect.name, payload: { ...(given as Omit<OrderLineSubstituted, 'occurredAt'>), occurredAt } satisfies OrderLineSubstituted as unknown as SagaCommand['payload'] };
     default:
       throw new Error(`the order saga emitted ${effect.kind} ${effect.name}, which has no contract here`);
   }
@@ -113,6 +119,7 @@ const COMPLETE_AS_GIVEN = new Set<string>([
   CommitReservation.type,
   ReleaseReservation.type,
   CancelSaleOrder.type,
+  AmendSaleOrder.type,
   QueryPayment.type,
   VoidPayment.type,
   CapturePayment.type,
@@ -128,6 +135,9 @@ const CANCELLATION_REASONS: Record<string, CancellationReason> = {
   PAYMENT_DECLINED: 'PAYMENT_DECLINED',
   PAYMENT_NOT_AUTHORISED: 'PAYMENT_TIMEOUT',
   CUSTOMER_CANCELLED: 'CUSTOMER_REQUEST',
+  SUBSTITUTION_DECLINED: 'CUSTOMER_REQUEST',
+  // The line could not be supplied and no substitute was accepted.
+  SUBSTITUTION_UNANSWERED: 'OUT_OF_STOCK',
 };
 
 /** The order was cancelled by its saga: why, in the contract's words, and in detail. */
@@ -137,7 +147,7 @@ export function orderCancelled(order: Pick<Order, 'orderId' | 'companyId'>, fail
     companyId: order.companyId,
     reason: CANCELLATION_REASONS[failure.reason] ?? 'OTHER',
     note: `${failure.step}: ${failure.reason}${failure.detail ? `: ${failure.detail}` : ''}`,
-    cancelledBy: failure.reason === 'CUSTOMER_CANCELLED' ? 'customer' : 'saga',
+    cancelledBy: failure.reason === 'CUSTOMER_CANCELLED' || failure.reason === 'SUBSTITUTION_DECLINED' ? 'customer' : 'saga',
     occurredAt,
   };
 }

@@ -4,6 +4,7 @@ import { ReviewItemRecord, reviewItemView } from '../review/review-item';
 import type { Order } from './order';
 import type { OrderSagaData } from './saga/order-saga-data';
 import type { OrderStatus, OrderStatuses } from './saga/order-statuses';
+import { cutLines, substitutionView } from './substitution-view';
 
 export interface StatusHistoryEntry {
   status: OrderStatus;
@@ -90,7 +91,9 @@ export function orderView(record: OrderRecord) {
         }
       : null,
     // Quantities cancelled because stock was short (channels that ship what is there).
-    cancelledLines: [...(saga?.data.shortStock?.cancelled ?? []), ...(saga?.data.remainder?.cancelled ?? [])].map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.cancelledMilli }) })),
+    cancelledLines: [...(saga?.data.shortStock?.cancelled ?? []), ...(saga?.data.remainder?.cancelled ?? []), ...cutLines(saga?.data)].map((line) => ({ lineId: line.lineId, sku: line.sku, quantity: formatQuantity({ milli: line.cancelledMilli }) })),
+    // Line substitutions proposed by stores and warehouses, oldest first, each with its state.
+    substitutions: (saga?.data.substitutions ?? []).map(substitutionView),
     shipments: (saga?.data.shipments ?? []).map((shipment) => ({
       shipmentId: shipment.shipmentId,
       carrier: shipment.carrier,

@@ -20,7 +20,7 @@ import { extendedPrice, isIsoCurrency, lineTotal, subtract, sum, zero } from './
 
 const MAX_LINES = 500;
 
-const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
+export const text = (max: number) => z.string().trim().min(1, 'must not be empty').max(max, `at most ${max} characters`);
 const optionalText = (max: number) => text(max).nullish().transform((value) => value ?? null);
 
 const currencyCode = z.string().superRefine((code, context) => {
@@ -28,7 +28,7 @@ const currencyCode = z.string().superRefine((code, context) => {
   else if (!isIsoCurrency(code)) context.addIssue({ code: 'custom', message: 'is not an ISO 4217 currency' });
 });
 
-const money = z
+export const money = z
   .object({
     amountMinor: z
       .number({ invalid_type_error: 'must be a whole number of minor units (cents), e.g. 1999 for 19.99' })
@@ -40,7 +40,7 @@ const money = z
   .strict();
 
 /** "2", "2.5", "0.125" or a whole number; fractions as numbers are refused (0.1 is not exact in JSON numbers). */
-const quantity = z.union([z.string(), z.number()]).transform((value, context): Quantity => {
+export const quantity = z.union([z.string(), z.number()]).transform((value, context): Quantity => {
   if (typeof value === 'number' && !Number.isInteger(value)) {
     context.addIssue({ code: 'custom', message: `send fractional quantities as a decimal string, e.g. "${value}"` });
     return z.NEVER;

@@ -1,6 +1,7 @@
 import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
+  AmendSaleOrder,
   CancelSaleOrder,
   CreateInvoice,
   CreateSaleOrder,
@@ -32,7 +33,7 @@ import { loadSagaWithOrder } from '../orders/order-store';
 import { RunOutcome, SagaRunner } from './saga-runner';
 
 /** Odoo commands the order saga issues; other services' results share odoo.results and are passed over. */
-const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type];
+const SAGA_ODOO_COMMANDS: string[] = [CreateSaleOrder.type, CancelSaleOrder.type, ValidateDelivery.type, CreateInvoice.type, RegisterPayment.type, AmendSaleOrder.type];
 
 /**
  * Replies of the saga's participants → the order saga: inventory's answers on retail.reservations, the

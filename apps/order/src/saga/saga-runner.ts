@@ -13,7 +13,7 @@ import type { TimelineCause } from '../domain/order-view';
 import { OrderSaga } from '../domain/saga/order-saga';
 import type { OrderSagaData } from '../domain/saga/order-saga-data';
 import { orderStatuses, OrderStatuses } from '../domain/saga/order-statuses';
-import { orderMetrics } from '../metrics';
+import { orderMetrics, observeSubstitutions } from '../metrics';
 import { insertPlacedOrder, loadOrderForSaga, loadSagaWithOrder, PlacedOrderRows, SagaOrder, saveSagaStep } from '../orders/order-store';
 import { insertReviewItems } from '../review/review-store';
 import { ORDER_SAGA } from '../tokens';
@@ -168,6 +168,14 @@ export class SagaRunner {
     }
     this.observe(result);
     this.observeStepTime(stored.state, result);
+    observeSubstitutions(stored.state.data, result.state.data);
+    const emptied = result.state.data.orderEmptied;
+    if (emptied && !stored.state.data.orderEmptied && result.state.status === 'running') {
+      // A substitution of the order's only line declined or unanswered: nothing is left to sell, so the
+      // order is cancelled as a cancellation before shipment is (Odoo order cancelled, voided, released).
+      const reloaded = (await loadSagaWithOrder(manager, orderId))!;
+      return this.advanceStored(manager, reloaded.stored, { kind: 'cancel', reason: emptied.reason, detail: emptied.detail, undoAfterPivot: true, at: input.at }, cause, emit, { order: reloaded.order });
+    }
     if (options.offerDeferred !== false && result.state.step && SHIPMENT_STEPS.has(result.state.step) && result.state.step !== stored.state.step) {
       await this.offerDeferred(manager, orderId, emit);
       return { outcome: 'advanced', statuses: orderStatuses((await loadSagaWithOrder(manager, orderId))!.stored.state) };

@@ -8,7 +8,7 @@ export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' 
 /** Kafka topics of the catalogue. */
 export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'payments.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnRejected' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateReturnPicking' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnRejected' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.AmendSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateReturnPicking' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -79,6 +79,7 @@ export const eventTypes = {
   ReconciliationExceptionRaised: 'com.omnibus.finance.ReconciliationExceptionRaised',
   CreateSaleOrder: 'com.omnibus.odoo.CreateSaleOrder',
   CancelSaleOrder: 'com.omnibus.odoo.CancelSaleOrder',
+  AmendSaleOrder: 'com.omnibus.odoo.AmendSaleOrder',
   ValidateDelivery: 'com.omnibus.odoo.ValidateDelivery',
   PostJournalEntry: 'com.omnibus.odoo.PostJournalEntry',
   CreateCreditNote: 'com.omnibus.odoo.CreateCreditNote',
@@ -301,6 +302,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
     events: [
       'com.omnibus.odoo.CreateSaleOrder',
       'com.omnibus.odoo.CancelSaleOrder',
+      'com.omnibus.odoo.AmendSaleOrder',
       'com.omnibus.odoo.ValidateDelivery',
       'com.omnibus.odoo.PostJournalEntry',
       'com.omnibus.odoo.CreateCreditNote',
@@ -877,6 +879,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     name: 'CancelSaleOrder',
     topic: 'odoo.commands',
     subject: 'odoo.commands-com.omnibus.odoo.CancelSaleOrder',
+    keyField: 'orderId',
+    owner: 'order',
+    producers: ['order'],
+    consumers: ['odoo-adapter'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.odoo.AmendSaleOrder': {
+    type: 'com.omnibus.odoo.AmendSaleOrder',
+    name: 'AmendSaleOrder',
+    topic: 'odoo.commands',
+    subject: 'odoo.commands-com.omnibus.odoo.AmendSaleOrder',
     keyField: 'orderId',
     owner: 'order',
     producers: ['order'],

@@ -4,7 +4,7 @@
 import { EventContract, defineContract } from '../runtime/contract';
 import { EventType, TopicName, eventCatalogue } from './catalogue';
 import { eventSchemas } from './schemas';
-import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, ShipmentLine, ShipmentTrackingStatus, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
+import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, SaleLineReduction, ShipmentLine, ShipmentTrackingStatus, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
 
 /**
  * A channel placed an order and Omnibus recorded it (idempotently by the channel's idempotency key). Carries the whole order, so inventory, finance, the Odoo adapter and subscribers never call back for it.
@@ -385,7 +385,7 @@ export const ReserveStock: EventContract<ReserveStock, 'com.omnibus.reservation.
 );
 
 /**
- * Command to inventory: give back everything still held for an order (a compensation). Inventory answers ReservationReleased; releasing what is no longer held changes nothing and is answered the same way.
+ * Command to inventory: give back what is still held for an order (a compensation), or, with lines, only those quantities of those lines (a line substituted or cut). Inventory answers ReservationReleased; releasing what is no longer held changes nothing and is answered the same way.
  * Topic `inventory.commands`, key `orderId`, owner order; subject `inventory.commands-com.omnibus.reservation.ReleaseReservation`.
  */
 export interface ReleaseReservation {
@@ -395,6 +395,8 @@ export interface ReleaseReservation {
   orderId: string;
   /** Why the stock is released; carried into ReservationReleased. */
   reason: ReleaseReason;
+  /** Only these lines (by lineId and sku), up to these quantities; null releases everything the order holds. */
+  lines: LineQuantity[] | null;
   /** When the command was issued. */
   occurredAt: Date;
 }
@@ -1325,6 +1327,36 @@ export const CancelSaleOrder: EventContract<CancelSaleOrder, 'com.omnibus.odoo.C
 );
 
 /**
+ * Command to the Odoo adapter: change the lines of a confirmed Odoo sale order of an Omnibus order (a line substitution accepted, or a line cut). A confirmed line's product cannot be rewritten in Odoo, so a line is reduced to the quantity kept (its open delivery follows) and a substitute is added as a new line (Odoo procures it onto the open delivery). Repeating it changes nothing: reduced lines already have their quantity, an added line is found by its reference.
+ * Topic `odoo.commands`, key `orderId`, owner order; subject `odoo.commands-com.omnibus.odoo.AmendSaleOrder`.
+ */
+export interface AmendSaleOrder {
+  /** Id of the command (UUIDv5 derived by the saga): its idempotency key. */
+  commandId: string;
+  /** Omnibus order id (the sale order's client_order_ref). The message key. */
+  orderId: string;
+  /** Odoo company of the order. */
+  companyId: string;
+  /** Lines reduced to what is kept. */
+  reduceLines: SaleLineReduction[];
+  /** Lines added, priced as the order prices them (unit price, discount, tax of the rate charged). */
+  addLines: OrderLine[];
+  /** Whether the added lines' unit prices include tax (as the order's). */
+  pricesIncludeTax: boolean;
+  /** Our reference of the change (the substitution id), written on each added line so a retry finds it instead of adding it twice. */
+  reference: string;
+  /** Why the order changes, for people reading Odoo. */
+  reason: string;
+  /** When the command was issued. */
+  occurredAt: Date;
+}
+/** Contract of AmendSaleOrder: topic, subject, key, schema and typed Avro encoding. */
+export const AmendSaleOrder: EventContract<AmendSaleOrder, 'com.omnibus.odoo.AmendSaleOrder'> = defineContract(
+  eventCatalogue['com.omnibus.odoo.AmendSaleOrder'],
+  eventSchemas['com.omnibus.odoo.AmendSaleOrder'],
+);
+
+/**
  * Command to the Odoo adapter: validate the Odoo delivery (stock.picking) for what a shipment carried; a partial shipment validates part of it and leaves a backorder.
  * Topic `odoo.commands`, key `orderId`, owner order; subject `odoo.commands-com.omnibus.odoo.ValidateDelivery`.
  */
@@ -1745,6 +1777,7 @@ export interface EventMap {
   'com.omnibus.finance.ReconciliationExceptionRaised': ReconciliationExceptionRaised;
   'com.omnibus.odoo.CreateSaleOrder': CreateSaleOrder;
   'com.omnibus.odoo.CancelSaleOrder': CancelSaleOrder;
+  'com.omnibus.odoo.AmendSaleOrder': AmendSaleOrder;
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery;
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry;
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote;
@@ -1809,6 +1842,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.finance.ReconciliationExceptionRaised': ReconciliationExceptionRaised,
   'com.omnibus.odoo.CreateSaleOrder': CreateSaleOrder,
   'com.omnibus.odoo.CancelSaleOrder': CancelSaleOrder,
+  'com.omnibus.odoo.AmendSaleOrder': AmendSaleOrder,
   'com.omnibus.odoo.ValidateDelivery': ValidateDelivery,
   'com.omnibus.odoo.PostJournalEntry': PostJournalEntry,
   'com.omnibus.odoo.CreateCreditNote': CreateCreditNote,
@@ -1840,7 +1874,7 @@ export interface TopicEventMap {
   'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | PaymentLinkSent | RefundIssued | RefundFailed;
   'retail.shipments': ShipmentDispatched | ShipmentDelivered | ShipmentTrackingUpdated;
   'retail.finance': JournalEntryPrepared | JournalEntryPosted | ReconciliationExceptionRaised;
-  'odoo.commands': CreateSaleOrder | CancelSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateReturnPicking | CreateInvoice | RegisterPayment | ReadStockSnapshot;
+  'odoo.commands': CreateSaleOrder | CancelSaleOrder | AmendSaleOrder | ValidateDelivery | PostJournalEntry | CreateCreditNote | CreateReturnPicking | CreateInvoice | RegisterPayment | ReadStockSnapshot;
   'odoo.results': OdooCommandSucceeded | OdooCommandFailed;
   'odoo.stock-snapshots': StockSnapshotPart;
   'retail.locations': StockLocationUpserted;

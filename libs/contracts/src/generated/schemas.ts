@@ -1871,7 +1871,7 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
     type: 'record',
     name: 'ReleaseReservation',
     namespace: 'com.omnibus.reservation',
-    doc: 'Command to inventory: give back everything still held for an order (a compensation). Inventory answers ReservationReleased; releasing what is no longer held changes nothing and is answered the same way.',
+    doc: 'Command to inventory: give back what is still held for an order (a compensation), or, with lines, only those quantities of those lines (a line substituted or cut). Inventory answers ReservationReleased; releasing what is no longer held changes nothing and is answered the same way.',
     fields: [
       {
         name: 'commandId',
@@ -1901,6 +1901,52 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
           default: 'OTHER',
         },
         doc: 'Why the stock is released; carried into ReservationReleased.',
+      },
+      {
+        name: 'lines',
+        type: [
+          'null',
+          {
+            type: 'array',
+            items: {
+              type: 'record',
+              name: 'LineQuantity',
+              namespace: 'com.omnibus.common',
+              doc: 'A quantity of one SKU on one order line, e.g. what a shipment carries or what a reservation must cover.',
+              fields: [
+                {
+                  name: 'lineId',
+                  type: 'string',
+                  doc: 'Id of the order line, unique within its order.',
+                },
+                {
+                  name: 'sku',
+                  type: 'string',
+                  doc: 'Stock keeping unit of the product.',
+                },
+                {
+                  name: 'quantity',
+                  type: {
+                    type: 'record',
+                    name: 'Quantity',
+                    namespace: 'com.omnibus.common',
+                    doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                    fields: [
+                      {
+                        name: 'milli',
+                        type: 'long',
+                        doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                      },
+                    ],
+                  },
+                  doc: 'Quantity of the SKU on this line (positive).',
+                },
+              ],
+            },
+          },
+        ],
+        doc: 'Only these lines (by lineId and sku), up to these quantities; null releases everything the order holds.',
+        default: null,
       },
       {
         name: 'occurredAt',
@@ -5110,6 +5156,170 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
         type: 'boolean',
         doc: 'Cancel only what has not left: the open deliveries are cancelled and each line is reduced to its delivered quantity, and the order stays confirmed so that what was delivered is invoiced. False cancels the whole order.',
         default: false,
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the command was issued.',
+      },
+    ],
+  },
+  'com.omnibus.odoo.AmendSaleOrder': {
+    type: 'record',
+    name: 'AmendSaleOrder',
+    namespace: 'com.omnibus.odoo',
+    doc: 'Command to the Odoo adapter: change the lines of a confirmed Odoo sale order of an Omnibus order (a line substitution accepted, or a line cut). A confirmed line\'s product cannot be rewritten in Odoo, so a line is reduced to the quantity kept (its open delivery follows) and a substitute is added as a new line (Odoo procures it onto the open delivery). Repeating it changes nothing: reduced lines already have their quantity, an added line is found by its reference.',
+    fields: [
+      {
+        name: 'commandId',
+        type: 'string',
+        doc: 'Id of the command (UUIDv5 derived by the saga): its idempotency key.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'Omnibus order id (the sale order\'s client_order_ref). The message key.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Odoo company of the order.',
+      },
+      {
+        name: 'reduceLines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'SaleLineReduction',
+            namespace: 'com.omnibus.odoo',
+            doc: 'A goods line of the sale order set to a smaller ordered quantity.',
+            fields: [
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Product of the line (the first goods line of this product on the order).',
+              },
+              {
+                name: 'quantity',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'The ordered quantity the line keeps (0: nothing of it is delivered any more).',
+              },
+            ],
+          },
+        },
+        doc: 'Lines reduced to what is kept.',
+        default: [],
+      },
+      {
+        name: 'addLines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'OrderLine',
+            namespace: 'com.omnibus.order',
+            doc: 'One line of an order, priced as the channel sold it. total = quantity x unitPrice - discount, plus tax unless the order\'s pricesIncludeTax.',
+            fields: [
+              {
+                name: 'lineId',
+                type: 'string',
+                doc: 'Id of the line, unique within its order and stable for its life (shipments, returns and refunds refer to it).',
+              },
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'Stock keeping unit sold.',
+              },
+              {
+                name: 'name',
+                type: 'string',
+                doc: 'Product name as the customer saw it when ordering.',
+              },
+              {
+                name: 'quantity',
+                type: 'com.omnibus.common.Quantity',
+                doc: 'Quantity ordered (positive).',
+              },
+              {
+                name: 'unitPrice',
+                type: {
+                  type: 'record',
+                  name: 'Money',
+                  namespace: 'com.omnibus.common',
+                  doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+                  fields: [
+                    {
+                      name: 'amountMinor',
+                      type: 'long',
+                      doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+                    },
+                    {
+                      name: 'currency',
+                      type: 'string',
+                      doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+                    },
+                  ],
+                },
+                doc: 'Price of one unit before discount, including tax when the order\'s pricesIncludeTax.',
+              },
+              {
+                name: 'discount',
+                type: 'com.omnibus.common.Money',
+                doc: 'Total discount on the line (not per unit); 0 when none.',
+              },
+              {
+                name: 'tax',
+                type: 'com.omnibus.common.Money',
+                doc: 'Sales tax/VAT of the line after discount.',
+              },
+              {
+                name: 'taxCode',
+                type: ['null', 'string'],
+                doc: 'Tax rule applied, e.g. \'DE-VAT-19\'; finance maps it to Odoo taxes.',
+                default: null,
+              },
+              {
+                name: 'total',
+                type: 'com.omnibus.common.Money',
+                doc: 'What the customer pays for the line, tax included.',
+              },
+            ],
+          },
+        },
+        doc: 'Lines added, priced as the order prices them (unit price, discount, tax of the rate charged).',
+        default: [],
+      },
+      {
+        name: 'pricesIncludeTax',
+        type: 'boolean',
+        doc: 'Whether the added lines\' unit prices include tax (as the order\'s).',
+        default: false,
+      },
+      {
+        name: 'reference',
+        type: 'string',
+        doc: 'Our reference of the change (the substitution id), written on each added line so a retry finds it instead of adding it twice.',
+      },
+      {
+        name: 'reason',
+        type: 'string',
+        doc: 'Why the order changes, for people reading Odoo.',
       },
       {
         name: 'occurredAt',

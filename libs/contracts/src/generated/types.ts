@@ -434,6 +434,17 @@ export type ReviewReason = 'COMPENSATION_FAILED' | 'PAYMENT_VOID_FAILED' | 'ODOO
 export const ReviewReasonSymbols: readonly ReviewReason[] = ['COMPENSATION_FAILED', 'PAYMENT_VOID_FAILED', 'ODOO_REJECTED', 'FRAUD_CHECK', 'ADDRESS_INVALID', 'AMOUNT_MISMATCH', 'STEP_TIMED_OUT', 'OTHER'];
 
 /**
+ * A goods line of the sale order set to a smaller ordered quantity.
+ * Avro: com.omnibus.odoo.SaleLineReduction.
+ */
+export interface SaleLineReduction {
+  /** Product of the line (the first goods line of this product on the order). */
+  sku: string;
+  /** The ordered quantity the line keeps (0: nothing of it is delivered any more). */
+  quantity: Quantity;
+}
+
+/**
  * What the shipment carries of one order line.
  * Avro: com.omnibus.shipment.ShipmentLine.
  */

@@ -85,7 +85,7 @@ export const authorisePayment = (timeouts: { stepMs: number; compensationMs: num
           if (capturedNetMinor(data) <= 0) return done({ ...data, payment: { ...data.payment, status: 'voided' } });
           // Partly captured: the rest is released, what was captured stays; it is refunded next.
           const refund = refundCaptured({ ...data, payment: { ...data.payment, status: 'captured' } }, context);
-          return waiting(refund.data, [refund.instruction], `the rest of the authorisation released; refunding the ${refund.data.payment.cancellationRefund!.amountMinor} ${data.payment.amount.currency} captured`);
+          return waiting(refund.data, [refund.instruction], { detail: `the rest of the authorisation released; refunding the ${refund.data.payment.cancellationRefund!.amountMinor} ${data.payment.amount.currency} captured` });
         },
         [PaymentNotFound.type]: (_reply, data) => done({ ...data, payment: { ...data.payment, status: 'voided' } }),
         // Only the refund this undo asked for (a return's refund of the same order is not it).

@@ -15,10 +15,11 @@ import {
   ValidateDelivery,
   VoidPayment,
 } from '@omnibus/contracts';
-import { change, done, failed, Instruction, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
+import { change, done, failed, Instruction, Replies, sagaCommandId, sagaStep, send, StepContext, StepOutcome, waiting } from '@omnibus/saga';
 import type { OrderSagaData, SagaRefund, SagaShipment } from './order-saga-data';
 import { answers, currentRefund, refundPayment } from './refunds';
 import { allShipped, findShipment, lineQuantities, overShipped, shipmentAmountMinor, shipmentsSettled, unshipped, withShipment } from './shipments';
+import { either, shipmentTimeout, shipmentWaitMs, substitutionReplies, substitutionsSettled } from './substitutions';
 
 export const AWAIT_SHIPMENTS = 'awaitShipments';
 
@@ -40,7 +41,8 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
     skipIf: (data) => data.shipments === undefined || (data.shipments.length > 0 && allShipped(data) && shipmentsSettled(data) && (data.remainder?.refund?.state ?? 'issued') === 'issued'),
     // An operator's retry after a refused refund asks for it again, as a new refund.
     action: (data, context) => (data.remainder?.refund?.state === 'failed' ? refundPayment(data, restRefundOf(data, context)!, REST_REFUND_REASON, 'refund:rest') : change('awaitShipments', { orderId: data.orderId })),
-    on: {
+    // Line substitutions proposed while the order is with the warehouse (substitutions.ts).
+    on: withSubstitutions({
       [ShipmentDispatched.type]: {
         matches: (reply, data) => (reply.payload as ShipmentDispatched).orderId === data.orderId,
         handle: (reply, data, context) => shipmentDispatched(reply.payload as ShipmentDispatched, data, context),
@@ -110,11 +112,19 @@ export const awaitShipments = (timeouts: { stepMs: number }) =>
         matches: (reply, data) => findShipment(data, (reply.payload as ShipmentTrackingUpdated).shipmentId) !== undefined,
         handle: (reply, data) => trackingUpdated(reply.payload as ShipmentTrackingUpdated, data),
       },
-    },
-    timeoutMs: timeouts.stepMs,
-    // Nothing to resend: the warehouse ships when it ships. A shipment overdue this long is reviewed.
+    }),
+    // The first customer's answer to a substitution due, or the shipments overdue.
+    timeoutMs: (data, context) => shipmentWaitMs(data, context, timeouts.stepMs),
+    // Nothing to resend: the warehouse ships when it ships. A shipment overdue this long is reviewed;
+    // a substitution unanswered by then expires.
+    onTimeout: (data, context) => shipmentTimeout(data, context, timeouts.stepMs),
     resends: 0,
   });
+
+function withSubstitutions(replies: Replies<OrderSagaData>): Replies<OrderSagaData> {
+  const substitutions = substitutionReplies(progress);
+  return Object.fromEntries([...new Set([...Object.keys(replies), ...Object.keys(substitutions)])].map((type) => [type, either(substitutions[type], replies[type])]));
+}
 
 function shipmentDispatched(dispatched: ShipmentDispatched, data: OrderSagaData, context: StepContext): StepOutcome<OrderSagaData> {
   // A carrier may report one parcel twice (under two event ids): it is recorded and captured once.
@@ -167,7 +177,7 @@ function shipmentDispatched(dispatched: ShipmentDispatched, data: OrderSagaData,
     );
   }
   const next = { ...data, shipments: [...(data.shipments ?? []), shipment] };
-  return final && shipmentsSettled(next) ? done(next, emit) : waiting(next, emit);
+  return final && shipmentsSettled(next) && substitutionsSettled(next) ? done(next, emit) : waiting(next, emit);
 }
 
 /** A carrier milestone: recorded on the shipment; a parcel returned to the sender is a failure (review). */
@@ -206,7 +216,7 @@ function validationOf(data: OrderSagaData, result: OdooCommandSucceeded | OdooCo
 
 function progress(data: OrderSagaData, detail?: string): StepOutcome<OrderSagaData> {
   const remainderSettled = !data.remainder || (data.remainder.released && data.remainder.odooCancelled && data.remainder.voided && (data.remainder.refund?.state ?? 'issued') === 'issued');
-  return allShipped(data) && shipmentsSettled(data) && remainderSettled ? done(data) : waiting(data, undefined, detail);
+  return allShipped(data) && shipmentsSettled(data) && remainderSettled && substitutionsSettled(data) ? done(data) : waiting(data, undefined, { detail });
 }
 
 function pendingRefund(data: OrderSagaData, context: StepContext, refundId: string): SagaRefund | undefined {
@@ -290,5 +300,5 @@ function cancelRemainder(data: OrderSagaData, context: StepContext): StepOutcome
       ? `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped; the channel collected ${money(data.payment.amount.amountMinor)}, so ${money(refundDue.amountMinor)} is due back to the customer from the channel (no gateway refund: the channel holds the money)`
       : `cancelled what had not shipped: ${money(amountMinor)} owed for what shipped, ${money(capturing)} captured`;
   if (refund) emit.push(refundPayment(next, refund, `the customer cancelled what had not shipped: ${money(capturing)} captured, ${money(amountMinor)} owed for what shipped`, 'refund:rest'));
-  return waiting(next, emit, why);
+  return waiting(next, emit, { detail: why });
 }

@@ -1,6 +1,7 @@
 import type { SagaState } from '@omnibus/saga';
 import type { OrderSagaData } from './order-saga-data';
 import { allShipped } from './shipments';
+import { substitutionInFlight } from './substitutions';
 
 /** The saga's failure reason of a customer's cancellation (OrderCancelled says CUSTOMER_REQUEST). */
 export const CUSTOMER_CANCELLED = 'CUSTOMER_CANCELLED';
@@ -30,6 +31,8 @@ export function decideCancellation(state: SagaState<OrderSagaData>): Cancellatio
     case 'in_review':
       return { outcome: 'refused', message: `the order is in review (${state.review?.reason}): an operator decides its fate (POST /review/${state.review?.id}/resolve)` };
     default: {
+      const open = (state.data.substitutions ?? []).find(substitutionInFlight);
+      if (open) return { outcome: 'refused', message: `substitution ${open.substitutionId} of line ${open.lineId} is ${open.status === 'awaiting_customer' ? 'awaiting the customer\'s answer: decline it first' : `being carried out (${open.status}): try again in a moment`}` };
       const shipped = state.data.shipments?.length ?? 0;
       if (shipped > 0) {
         if (state.data.remainder) return { outcome: 'already', detail: 'what had not shipped is being cancelled' };

@@ -1,5 +1,6 @@
 import type { Channel, LineQuantity, Money, OrderLine, OrderTotals, ReservedLine } from '@omnibus/contracts';
 import type { PaymentPolicy } from './payment-policy';
+import type { SagaSubstitution } from './substitutions';
 import type { Order } from '../order';
 
 /**
@@ -53,6 +54,10 @@ export interface OrderSagaData {
   invoice?: { invoiceId: string; odooId: number | null; name: string | null } | null;
   /** The captured money is registered as paid on the Odoo invoice. */
   paymentRegistered?: boolean;
+  /** Line substitutions proposed by a store or warehouse, oldest first (substitutions.ts). */
+  substitutions?: SagaSubstitution[];
+  /** A substitution declined or expired on the order's last line left nothing to sell: why (the runner cancels the order). */
+  orderEmptied?: { reason: string; detail: string } | null;
 }
 
 /** A shipment as the saga follows it: what it carries, its Odoo delivery, its capture and where the parcel is. */
