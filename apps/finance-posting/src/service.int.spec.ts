@@ -3,7 +3,7 @@ import path from 'node:path';
 import { DataSource } from 'typeorm';
 import { financePostingService } from './service';
 
-const tables = ['journal_entries', 'journal_entry_lines', 'outbox'];
+const tables = ['journal_entries', 'journal_entry_lines', 'outbox', 'order_facts', 'finance_exceptions', 'reconciliation_runs'];
 
 describeStandardService(financePostingService, { main: path.join(__dirname, 'main.ts'), tables }, (service) => {
   const entry = `INSERT INTO journal_entries (id, source_event_id, posting_rule, journal, entry_date, currency)

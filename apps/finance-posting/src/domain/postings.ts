@@ -52,7 +52,7 @@ export class NoRuleSetError extends Error {}
 type Atoms = Record<string, number>;
 
 /** The date of an instant in UTC, the accounting date of an operational fact. */
-export const accountingDate = (epochMs: number): string => new Date(epochMs).toISOString().slice(0, 10);
+export const accountingDate = (at: Date | number): string => new Date(at).toISOString().slice(0, 10);
 
 /**
  * Turns the amounts of one posting into its entry by the rule in force: each rule line's amount is
@@ -106,7 +106,7 @@ export function share(amount: number, beforeMilli: number, afterMilli: number, o
   return through(afterMilli) - through(beforeMilli);
 }
 
-const scopeOf = (order: OrderFacts, epochMs: number): RuleScope => ({ companyId: order.companyId, brand: order.brand, channel: order.channel, date: accountingDate(epochMs) });
+const scopeOf = (order: OrderFacts, at: Date | number): RuleScope => ({ companyId: order.companyId, brand: order.brand, channel: order.channel, date: accountingDate(at) });
 
 /**
  * Revenue and output tax on shipment: the shipped part of each line (net and tax), and with the
