@@ -4,6 +4,7 @@ import { KAFKA_CLIENT, ROOT_LOGGER } from '@omnibus/service-kit';
 import type { Kafka } from 'kafkajs';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
+import { DualRunController } from './dual-run/dual-run.controller';
 import { ExceptionsMonitor } from './ledger/exceptions-monitor';
 import { LedgerController } from './ledger/ledger.controller';
 import { OperationalHandlers } from './ledger/operational.handlers';
@@ -25,7 +26,7 @@ import { ReconciliationService } from './reconciliation/reconciliation.service';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OperationalHandlers, LedgerController, ReconciliationController],
+  controllers: [OperationalHandlers, LedgerController, ReconciliationController, DualRunController],
   providers: [...financeProviders, PostingService, RepostService, ExceptionsMonitor, ReconciliationService],
   exports: [...financeProviders],
 })

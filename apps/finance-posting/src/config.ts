@@ -16,6 +16,13 @@ export const financePostingConfigSchema = serviceConfigSchema('finance-posting')
   ODOO_DATABASE: setting.text({ description: 'Odoo database name', default: 'omnibus' }),
   ODOO_LOGIN: setting.text({ description: 'login of the Odoo user reconciliation reads with', default: 'admin' }),
   ODOO_PASSWORD: setting.text({ description: 'password of that Odoo user', default: 'admin' }),
+  FINANCE_PERIOD_LOCKS: setting.text({
+    description: 'JSON object of Odoo lock dates per company, e.g. {"omnibus-retail":"2026-10-31"}: nothing dated on or before may post',
+    default: '{}',
+  }),
+  FINANCE_LOCKED_PERIOD_POLICY: setting.oneOf(['next_open', 'wait'] as const, { default: 'next_open' }),
+  FINANCE_DUAL_RUN_CLEAN_DAYS: setting.integer({ description: 'consecutive clean dual-run days after which cut-over is reported ready', default: 7, min: 1 }),
+  FINANCE_DUAL_RUN_TOLERANCE_MINOR: setting.integer({ description: 'largest dual-run difference per day, channel and account taken for rounding, in minor units', default: 2, min: 0 }),
   TOPIC_OVERRIDES: setting.topicOverrides(),
 });
 

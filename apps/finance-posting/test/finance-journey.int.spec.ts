@@ -52,7 +52,10 @@ beforeAll(async () => {
   const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
   [adapter, finance, recorder, publisher] = await Promise.all([
     startApp('odoo-adapter', { ...shared, DATABASE_URL: adapterDatabase.url, ODOO_URL: sim.url, ODOO_CONSUMER_SERVICE: adapterConsumer, ODOO_SYNC_ENABLED: 'false' }, { cleanup: () => adapterDatabase.drop() }),
-    startTestService(financePostingService, { ...shared, ODOO_URL: sim.url, FINANCE_CONSUMER_SERVICE: financeConsumer, FINANCE_RULES_FILE: path.join(__dirname, 'posting-rules.yaml'), LOG_LEVEL: process.env.FINANCE_TEST_LOG ?? 'silent' }) as Promise<TestService<FinancePostingConfig>>,
+    startTestService(financePostingService, { ...shared, ODOO_URL: sim.url, FINANCE_CONSUMER_SERVICE: financeConsumer, FINANCE_RULES_FILE: path.join(__dirname, 'posting-rules.yaml'),
+      // Books closed through January: a fact dated then posts on 1 February, with a note.
+      FINANCE_PERIOD_LOCKS: JSON.stringify({ 'omnibus-retail': '2026-01-31' }),
+      FINANCE_LOCKED_PERIOD_POLICY: 'next_open', LOG_LEVEL: process.env.FINANCE_TEST_LOG ?? 'silent' }) as Promise<TestService<FinancePostingConfig>>,
     EventRecorder.start([topics['retail.finance'], topics['odoo.commands'], topics['odoo.results']], registry.url),
     EventPublisher.start(registry.url),
   ]);
@@ -91,9 +94,8 @@ const odooBalances = async (refs: string[]) => {
 };
 
 /** One order's finance-relevant facts, as order, payments, shipping and returns publish them. */
-function journey() {
+function journey(at = new Date()) {
   const orderId = randomUUID();
-  const at = new Date();
   const lines = [
     { lineId: 'l1', sku: 'APP-10001', name: 'T-Shirt', quantity: { milli: 2000 }, unitPrice: usd(5000), discount: usd(0), tax: usd(800), taxCode: 'US-15', total: usd(10800) },
     { lineId: 'l2', sku: 'FTW-10002', name: 'Sneakers', quantity: { milli: 3000 }, unitPrice: usd(1000), discount: usd(0), tax: usd(240), taxCode: 'US-15', total: usd(3240) },
@@ -287,6 +289,21 @@ describe('finance posting to Odoo', () => {
     expect(text.text).toContain(`Reconciliation ${today} .. ${today}: CLEAN`);
   });
 
+  it('a dual-run checkpoint against legacy totals is clean within rounding, and flags a real difference', async () => {
+    const { balances } = await odooBalances(entries.map((entry) => entry.id));
+    const legacyRows = Object.entries(balances).map(([account, minor]) => [today, 'web-us', account, minor]);
+    // Legacy rounds tax per line: a cent moved between tax and revenue.
+    const csv = (rows: Array<Array<string | number>>) => ['date,channel,account,amount', ...rows.map(([date, channel, account, minor]) => `${date},${channel},${account},${(Number(minor) / 100).toFixed(2)}`)].join('\n');
+    const rounded = legacyRows.map(([date, channel, account, minor]) => [date, channel, account, account === '251000' ? Number(minor) + 1 : account === '400000' ? Number(minor) - 1 : minor]);
+    const clean = await api('/dual-run/checkpoints', { method: 'POST', body: { legacyCsv: csv(rounded), cleanDaysRequired: 1 } });
+    expect(clean.status).toBe(200);
+    expect(clean.body).toMatchObject({ readyForCutover: true, consecutiveCleanDays: 1, days: [{ date: today, clean: true }] });
+    expect(clean.body.days[0].differences.map((difference: any) => difference.class)).toEqual(['rounding', 'rounding']);
+    const off = legacyRows.map(([date, channel, account, minor]) => [date, channel, account, account === '101403' ? Number(minor) + 10_000 : minor]);
+    const flagged = await api('/dual-run/checkpoints', { method: 'POST', body: { legacyCsv: csv(off), cleanDaysRequired: 1 } });
+    expect(flagged.body).toMatchObject({ readyForCutover: false, days: [{ date: today, clean: false, differences: [{ account: '101403', class: 'real', legacyMinor: 18_060, oursMinor: 8_060 }] }] });
+  });
+
   it('replaying every fact (new envelopes, same facts) posts nothing twice', async () => {
     const commandsBefore = recorder.events.filter((event) => event.type === PostJournalEntry.type).length;
     for (const [contract, payload, topic] of facts) await publisher.publish(contract, payload, topics[topic]);
@@ -331,5 +348,19 @@ describe('finance posting to Odoo', () => {
     expect(again.body.differences).toHaveLength(2);
     const open = (await api('/finance/exceptions?status=open')).body.filter((exception: any) => ['MISSING_IN_ODOO', 'AMOUNT_MISMATCH'].includes(exception.kind));
     expect(open).toHaveLength(2);
+  });
+
+  it('a fact dated in a locked period posts on the first open day with a note, and shows up', async () => {
+    const january = journey(new Date('2026-01-15T12:00:00Z'));
+    const [placed, , capture] = january.facts;
+    await publisher.publish(placed[0], placed[1], topics[placed[2]]);
+    await publisher.publish(capture[0], capture[1], topics[capture[2]]);
+    const [entry] = await waitFor(async () => {
+      const found = await entriesOf(january.orderId);
+      return found.length === 1 && found[0].status === 'posted' ? found : undefined;
+    }, { timeoutMs: 30_000, what: 'the January capture to post' });
+    expect(entry).toMatchObject({ posting: 'payment-capture', accountingDate: '2026-02-01', periodNote: 'accounting date 2026-01-15 is in a period locked through 2026-01-31: posted on 2026-02-01, the first open day' });
+    const [move] = await odoo.searchRead<{ id: number; date: string }>('account.move', [['ref', '=', entry.id]], { fields: ['date'] });
+    expect(move.date).toBe('2026-02-01');
   });
 });

@@ -5,7 +5,7 @@ import type { LedgerEntry } from '../domain/reconciliation';
 
 /** The SQL of the ledger and of the facts postings need; every function takes the caller's transaction. */
 
-export type EntryStatus = 'draft' | 'posted' | 'failed';
+export type EntryStatus = 'draft' | 'posted' | 'failed' | 'held';
 
 /** An entry as the API shows it. */
 export interface EntryView {
@@ -24,6 +24,8 @@ export interface EntryView {
   odooMoveId: number | null;
   odooMoveName: string | null;
   failure: string | null;
+  /** Why the entry was moved to another period or is held. */
+  periodNote: string | null;
   lines: Array<{ lineNumber: number; accountCode: string; label: string; debitMinor: number; creditMinor: number }>;
 }
 
@@ -34,13 +36,19 @@ async function returning<T>(manager: EntityManager, sql: string, parameters: unk
 }
 
 /** Stores a new entry and its lines; false when the entry exists already (a replay), whose events then name this one too. */
-export async function insertEntry(manager: EntityManager, entry: DraftEntry, event: { id: string; type: string; occurredAt: Date }, commandId: string): Promise<boolean> {
+export async function insertEntry(
+  manager: EntityManager,
+  entry: DraftEntry,
+  event: { id: string; type: string; occurredAt: Date },
+  commandId: string,
+  period: { status: 'draft' | 'held'; note: string | null },
+): Promise<boolean> {
   const sourceEvents = JSON.stringify([{ eventId: event.id, type: event.type }]);
   const inserted = await returning(manager,
-    `INSERT INTO journal_entries (id, source_event_id, posting_rule, journal, entry_date, currency, company_id, rule_version, reference, source, source_events, occurred_at, command_id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+    `INSERT INTO journal_entries (id, source_event_id, posting_rule, journal, entry_date, currency, company_id, rule_version, reference, source, source_events, occurred_at, command_id, status, period_note)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
      ON CONFLICT DO NOTHING RETURNING id`,
-    [entry.id, asUuid(event.id), entry.posting, entry.journal, entry.accountingDate, entry.currency, entry.companyId, entry.ruleVersion, entry.reference, JSON.stringify(entry.source), sourceEvents, event.occurredAt, commandId],
+    [entry.id, asUuid(event.id), entry.posting, entry.journal, entry.accountingDate, entry.currency, entry.companyId, entry.ruleVersion, entry.reference, JSON.stringify(entry.source), sourceEvents, event.occurredAt, commandId, period.status, period.note],
   );
   if (inserted.length === 0) {
     await manager.query(`UPDATE journal_entries SET source_events = source_events || $2::jsonb WHERE id = $1 AND NOT source_events @> $2::jsonb`, [entry.id, sourceEvents]);
@@ -62,7 +70,7 @@ function asUuid(id: string): string {
 }
 
 const ENTRY_COLUMNS = `e.id, e.company_id, e.posting_rule, e.rule_version, e.journal, to_char(e.entry_date, 'YYYY-MM-DD') AS entry_date, e.currency, e.reference, e.status, e.source,
-  e.source_events, e.command_id, e.odoo_move_id, e.odoo_move_name, e.failure,
+  e.source_events, e.command_id, e.odoo_move_id, e.odoo_move_name, e.failure, e.period_note,
   (SELECT coalesce(json_agg(json_build_object('lineNumber', l.line_no, 'accountCode', l.account_code, 'label', l.label, 'debitMinor', l.debit_minor, 'creditMinor', l.credit_minor) ORDER BY l.line_no), '[]')
      FROM journal_entry_lines l WHERE l.entry_id = e.id) AS lines`;
 
@@ -83,6 +91,7 @@ const toView = (row: EntryRow): EntryView => ({
   odooMoveId: row.odoo_move_id,
   odooMoveName: row.odoo_move_name,
   failure: row.failure,
+  periodNote: row.period_note,
   lines: (row.lines as EntryView['lines']).map((line) => ({ ...line, debitMinor: Number(line.debitMinor), creditMinor: Number(line.creditMinor) })),
 });
 
@@ -103,7 +112,7 @@ export async function listEntries(manager: EntityManager, filter: { orderId?: st
 
 /** The period's entries as reconciliation compares them. */
 export async function entriesInPeriod(manager: EntityManager, from: string, to: string): Promise<LedgerEntry[]> {
-  const rows = await manager.query(`SELECT ${ENTRY_COLUMNS} FROM journal_entries e WHERE e.entry_date BETWEEN $1 AND $2 ORDER BY e.entry_date, e.id`, [from, to]);
+  const rows = await manager.query(`SELECT ${ENTRY_COLUMNS} FROM journal_entries e WHERE e.entry_date BETWEEN $1 AND $2 AND e.status <> 'held' ORDER BY e.entry_date, e.id`, [from, to]);
   return rows.map(toView).map((view: EntryView) => ({ id: view.id, companyId: view.companyId, journal: view.journal, accountingDate: view.accountingDate, currency: view.currency, status: view.status, source: view.source, lines: view.lines }));
 }
 
@@ -126,9 +135,18 @@ export async function markRefused(manager: EntityManager, id: string, commandId:
   return updated.length > 0 ? findEntry(manager, id) : undefined;
 }
 
-/** A refused entry goes again under a new command id. */
-export async function markReposted(manager: EntityManager, id: string, commandId: string): Promise<void> {
-  await manager.query(`UPDATE journal_entries SET status = 'draft', command_id = $2, version = version + 1 WHERE id = $1`, [id, commandId]);
+/** A refused or held entry goes (again) under a new command id, on the accounting date it now gets. */
+export async function markReposted(manager: EntityManager, id: string, commandId: string, period: { accountingDate: string; note: string | null }): Promise<void> {
+  await manager.query(`UPDATE journal_entries SET status = 'draft', command_id = $2, version = version + 1, entry_date = $3, period_note = coalesce($4, period_note) WHERE id = $1`, [
+    id,
+    commandId,
+    period.accountingDate,
+    period.note,
+  ]);
+}
+
+export async function heldEntryIds(manager: EntityManager): Promise<string[]> {
+  return (await manager.query(`SELECT id FROM journal_entries WHERE status = 'held' ORDER BY created_at, id`)).map((row: { id: string }) => row.id);
 }
 
 export async function occurredAt(manager: EntityManager, id: string): Promise<Date | null> {

@@ -22,7 +22,9 @@ import type { FinancePostingConfig } from '../config';
 import { cogsOnShipment, creditNoteOnReturn, OrderFacts, paymentCapture, PostingOutcome, refundPayment, returnDisposition, revenueOnShipment } from '../domain/postings';
 import type { RuleBook } from '../domain/rule-book';
 import { financeMetrics } from '../metrics';
-import { RULE_BOOK } from '../tokens';
+import { PERIOD_LOCKS, RULE_BOOK } from '../tokens';
+import type { PeriodLocks } from '../messaging.providers';
+import { placeInPeriod } from '../domain/periods';
 import { entryPosted, entryPrepared, exceptionRaised, postCommand, sourceDocument, TopicOf } from './journal-messages';
 import * as store from './ledger-store';
 
@@ -63,6 +65,7 @@ export class PostingService {
     @Inject(RULE_BOOK) private readonly rules: RuleBook,
     @Inject(SERVICE_CONFIG) config: FinancePostingConfig,
     @Inject(ROOT_LOGGER) private readonly logger: Logger,
+    @Inject(PERIOD_LOCKS) private readonly locks: PeriodLocks,
   ) {
     this.topicOf = (topic) => topicFor(config, topic);
   }
@@ -115,9 +118,14 @@ export class PostingService {
   private async record(delivery: Delivery, fact: OrderFact, order: OrderFacts, outcome: PostingOutcome): Promise<void> {
     const { manager } = delivery.context;
     const now = new Date();
-    for (const entry of outcome.entries) {
+    for (const drafted of outcome.entries) {
       const commandId = uuidv7();
-      if (await store.insertEntry(manager, entry, { id: delivery.eventId, type: fact.type, occurredAt: fact.payload.occurredAt }, commandId)) {
+      const placement = this.place(drafted.companyId, drafted.accountingDate);
+      const entry = placement.post ? { ...drafted, accountingDate: placement.accountingDate } : drafted;
+      const period = { status: placement.post ? ('draft' as const) : ('held' as const), note: placement.note };
+      if (await store.insertEntry(manager, entry, { id: delivery.eventId, type: fact.type, occurredAt: fact.payload.occurredAt }, commandId, period)) {
+        if (placement.note) this.logger.info({ journalEntryId: entry.id, note: placement.note }, 'entry dated in a locked period');
+        if (!placement.post) continue;
         await delivery.context.emit([entryPrepared(this.topicOf, entry, now), postCommand(this.topicOf, entry, commandId, now)]);
         financeMetrics.prepared.inc({ rule: entry.posting });
       } else {
@@ -128,6 +136,11 @@ export class PostingService {
       await store.raiseException(manager, { id: stableId(`gap|${note}`), kind: POSTING_GAP, companyId: order.companyId, journalEntryId: null, detail: note });
       this.logger.warn({ orderId: order.orderId, note }, 'posting gap');
     }
+  }
+
+  /** Where an entry dated `accountingDate` posts under the company's lock date. */
+  place(companyId: string, accountingDate: string) {
+    return placeInPeriod(accountingDate, this.locks.lockedThrough[companyId], this.locks.policy);
   }
 
   /** Odoo holds the entry: posted, announced once. */

@@ -22,7 +22,11 @@ export class Ledger1795700000100 implements MigrationInterface {
         ADD COLUMN command_id     uuid,
         ADD COLUMN odoo_move_name text,
         ADD COLUMN failure        text,
-        ADD COLUMN failure_kind   text`);
+        ADD COLUMN failure_kind   text,
+        ADD COLUMN period_note    text`);
+    // 'held': dated in a locked period under the 'wait' policy, not sent until the period opens.
+    await queryRunner.query(`ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_status_check`);
+    await queryRunner.query(`ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_status_check CHECK (status IN ('draft', 'posted', 'failed', 'held'))`);
     await queryRunner.query(`CREATE INDEX journal_entries_by_date ON journal_entries (entry_date)`);
     await queryRunner.query(`CREATE INDEX journal_entries_by_order ON journal_entries ((source->>'orderId'))`);
     await queryRunner.query(`ALTER TABLE journal_entry_lines ADD COLUMN label text NOT NULL DEFAULT ''`);
@@ -87,6 +91,8 @@ export class Ledger1795700000100 implements MigrationInterface {
     await queryRunner.query(`ALTER TABLE journal_entry_lines DROP COLUMN label`);
     await queryRunner.query(`DROP INDEX journal_entries_by_order`);
     await queryRunner.query(`DROP INDEX journal_entries_by_date`);
-    await queryRunner.query(`ALTER TABLE journal_entries DROP COLUMN company_id, DROP COLUMN rule_version, DROP COLUMN reference, DROP COLUMN source, DROP COLUMN source_events, DROP COLUMN occurred_at, DROP COLUMN command_id, DROP COLUMN odoo_move_name, DROP COLUMN failure, DROP COLUMN failure_kind`);
+    await queryRunner.query(`ALTER TABLE journal_entries DROP CONSTRAINT journal_entries_status_check`);
+    await queryRunner.query(`ALTER TABLE journal_entries ADD CONSTRAINT journal_entries_status_check CHECK (status IN ('draft', 'posted', 'failed'))`);
+    await queryRunner.query(`ALTER TABLE journal_entries DROP COLUMN period_note, DROP COLUMN company_id, DROP COLUMN rule_version, DROP COLUMN reference, DROP COLUMN source, DROP COLUMN source_events, DROP COLUMN occurred_at, DROP COLUMN command_id, DROP COLUMN odoo_move_name, DROP COLUMN failure, DROP COLUMN failure_kind`);
   }
 }
