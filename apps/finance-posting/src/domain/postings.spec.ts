@@ -2,7 +2,7 @@ import path from 'node:path';
 import { parse } from 'yaml';
 import { readFileSync } from 'node:fs';
 import { postingId } from './posting-id';
-import { cogsOnShipment, creditNoteOnReturn, DraftEntry, OrderFacts, paymentCapture, refundPayment, returnDisposition, revenueOnShipment, share } from './postings';
+import { cogsOnShipment, creditNoteOnReturn, DraftEntry, OrderFacts, paymentCapture, refundPayment, returnDisposition, revenueOnShipment, share, substituteLine } from './postings';
 import { loadRuleBook, RuleBook } from './rule-book';
 
 const RULES = path.join(__dirname, '..', '..', 'rules', 'posting-rules.yaml');
@@ -103,6 +103,24 @@ describe('posting rules', () => {
   it('a vendor return or refurbishment posts no cost movement', () => {
     const decided = { returnId: 'ret1', lines: [{ lineId: 'l1', sku: 'APP-1', quantity: { milli: 1000 }, disposition: 'VENDOR_RETURN', unitCost: usd(2000) }], occurredAt: at } as never;
     expect(returnDisposition(book, order, decided, new Map()).entries).toEqual([]);
+  });
+});
+
+describe('a substituted line', () => {
+  const original = { lineId: 'l2', sku: 'FTW-2', quantity: { milli: 3000 }, total: usd(3240), tax: usd(240) };
+  const substitute = { lineId: 'l2', sku: 'FTW-3', quantity: { milli: 3000 }, total: usd(3450), tax: usd(450) };
+
+  it('moves the order totals by the difference, so revenue follows the substitute', () => {
+    const changed = substituteLine(order, original, substitute);
+    expect(changed).toMatchObject({ linesTotalMinor: 14250, taxTotalMinor: 1290, grandTotalMinor: 14750 });
+    expect(changed.lines[1]).toEqual({ lineId: 'l2', sku: 'FTW-3', orderedMilli: 3000, totalMinor: 3450, taxMinor: 450 });
+    const all = revenueOnShipment(book, changed, shipment('s1', [['l1', 'APP-1', 2000], ['l2', 'FTW-3', 3000]], true), new Map()).entries[0];
+    expect(all.lines[0]).toMatchObject({ accountCode: '121000', debitMinor: 14750 });
+  });
+
+  it('is applied once: a replay finds the line substituted already', () => {
+    const once = substituteLine(order, original, substitute);
+    expect(substituteLine(once, original, substitute)).toBe(once);
   });
 });
 

@@ -16,6 +16,29 @@ export interface OrderFacts {
   grandTotalMinor: number;
 }
 
+type FactLine = { lineId: string; sku: string; quantity: { milli: number }; total: { amountMinor: number }; tax: { amountMinor: number } };
+
+/**
+ * The order after a line was substituted: the line's product, quantity and amounts become the
+ * substitute's, and the order's totals move by the difference, so revenue follows what is shipped.
+ * Applied once: when the line is no longer the original (a replay), the facts stay as they are.
+ */
+export function substituteLine(order: OrderFacts, original: FactLine, substitute: FactLine): OrderFacts {
+  const index = order.lines.findIndex((line) => line.lineId === original.lineId);
+  const current = order.lines[index];
+  if (!current || current.sku !== original.sku || current.totalMinor !== original.total.amountMinor || current.orderedMilli !== original.quantity.milli) return order;
+  const lines = [...order.lines];
+  lines[index] = { lineId: original.lineId, sku: substitute.sku, orderedMilli: substitute.quantity.milli, totalMinor: substitute.total.amountMinor, taxMinor: substitute.tax.amountMinor };
+  const total = substitute.total.amountMinor - original.total.amountMinor;
+  return {
+    ...order,
+    lines,
+    linesTotalMinor: order.linesTotalMinor + total,
+    taxTotalMinor: order.taxTotalMinor + substitute.tax.amountMinor - original.tax.amountMinor,
+    grandTotalMinor: order.grandTotalMinor + total,
+  };
+}
+
 export type SourceKind = 'ORDER' | 'SHIPMENT' | 'PAYMENT_CAPTURE' | 'REFUND' | 'RETURN' | 'OTHER';
 
 export interface DraftLine {

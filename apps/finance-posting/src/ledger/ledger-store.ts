@@ -160,6 +160,10 @@ export async function saveOrderFacts(manager: EntityManager, facts: OrderFacts):
   await manager.query(`INSERT INTO order_facts (order_id, facts) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [facts.orderId, JSON.stringify(facts)]);
 }
 
+export async function replaceOrderFacts(manager: EntityManager, facts: OrderFacts): Promise<void> {
+  await manager.query(`UPDATE order_facts SET facts = $2 WHERE order_id = $1`, [facts.orderId, JSON.stringify(facts)]);
+}
+
 export async function orderFacts(manager: EntityManager, orderId: string): Promise<OrderFacts | undefined> {
   const [row] = await manager.query(`SELECT facts FROM order_facts WHERE order_id = $1`, [orderId]);
   return row?.facts;

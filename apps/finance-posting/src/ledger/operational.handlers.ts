@@ -3,6 +3,7 @@ import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import {
   OdooCommandFailed,
   OdooCommandSucceeded,
+  OrderLineSubstituted,
   OrderPlaced,
   PaymentCaptured,
   ProductUpserted,
@@ -16,9 +17,10 @@ import { PostingService } from './posting.service';
 
 /**
  * The operational facts finance posts, and Odoo's answers to its PostJournalEntry commands. Each is
- * handled in the transaction of its inbox record. OrderCancelled, OrderCompleted and
- * OrderLineSubstituted post nothing: what finance books follows the goods and the money (shipments,
- * captures, refunds, returns), and a cancelled order has neither left.
+ * handled in the transaction of its inbox record. A substituted line changes the order's amounts
+ * (revenue follows what ships). OrderCancelled and OrderCompleted post nothing: what finance books
+ * follows the goods and the money (shipments, captures, refunds, returns), and a cancelled order has
+ * neither left.
  */
 @Controller()
 export class OperationalHandlers {
@@ -32,6 +34,11 @@ export class OperationalHandlers {
   @EventPattern(ProductUpserted.type)
   async productUpserted(@Payload() product: ProductUpserted, @Ctx() context: EventContext): Promise<void> {
     await this.postings.productUpserted(context.manager, product);
+  }
+
+  @EventPattern(OrderLineSubstituted.type)
+  async lineSubstituted(@Payload() payload: OrderLineSubstituted, @Ctx() context: EventContext): Promise<void> {
+    await this.postings.post({ context, eventId: context.event.id }, { type: OrderLineSubstituted.type, payload });
   }
 
   @EventPattern(ShipmentDispatched.type)

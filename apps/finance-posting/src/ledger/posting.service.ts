@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import {
   OdooCommandFailed,
   OdooCommandSucceeded,
+  OrderLineSubstituted,
   OrderPlaced,
   PaymentCaptured,
   PostJournalEntry,
@@ -19,7 +20,7 @@ import { ROOT_LOGGER } from '@omnibus/service-kit';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { FinancePostingConfig } from '../config';
-import { cogsOnShipment, creditNoteOnReturn, OrderFacts, paymentCapture, PostingOutcome, refundPayment, returnDisposition, revenueOnShipment } from '../domain/postings';
+import { cogsOnShipment, creditNoteOnReturn, OrderFacts, paymentCapture, PostingOutcome, refundPayment, returnDisposition, revenueOnShipment, substituteLine } from '../domain/postings';
 import type { RuleBook } from '../domain/rule-book';
 import { financeMetrics } from '../metrics';
 import { PERIOD_LOCKS, RULE_BOOK } from '../tokens';
@@ -34,7 +35,8 @@ export type OrderFact =
   | { type: typeof PaymentCaptured.type; payload: PaymentCaptured }
   | { type: typeof RefundIssued.type; payload: RefundIssued }
   | { type: typeof ReturnRefunded.type; payload: ReturnRefunded }
-  | { type: typeof ReturnDispositioned.type; payload: ReturnDispositioned };
+  | { type: typeof ReturnDispositioned.type; payload: ReturnDispositioned }
+  | { type: typeof OrderLineSubstituted.type; payload: OrderLineSubstituted };
 
 /** The delivery an operational fact came in (its inbox transaction and envelope). */
 export interface Delivery {
@@ -90,10 +92,15 @@ export class PostingService {
       await store.park(manager, { id: delivery.eventId, orderId: fact.payload.orderId, type: fact.type, payload: fact.payload });
       return;
     }
+    if (fact.type === OrderLineSubstituted.type) {
+      const changed = substituteLine(order, fact.payload.originalLine, fact.payload.substituteLine);
+      if (changed !== order) await store.replaceOrderFacts(manager, changed);
+      return;
+    }
     await this.record(delivery, fact, order, await this.outcomeOf(manager, fact, order));
   }
 
-  private async outcomeOf(manager: EntityManager, fact: OrderFact, order: OrderFacts): Promise<PostingOutcome> {
+  private async outcomeOf(manager: EntityManager, fact: Exclude<OrderFact, { type: typeof OrderLineSubstituted.type }>, order: OrderFacts): Promise<PostingOutcome> {
     switch (fact.type) {
       case ShipmentDispatched.type: {
         const shipment = fact.payload;
