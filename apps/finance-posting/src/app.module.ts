@@ -10,6 +10,7 @@ import { LedgerController } from './ledger/ledger.controller';
 import { OperationalHandlers } from './ledger/operational.handlers';
 import { PostingService } from './ledger/posting.service';
 import { RepostService } from './ledger/repost.service';
+import { SettlementController } from './ledger/settlement.controller';
 import { financeProviders } from './messaging.providers';
 import { ReconciliationController } from './reconciliation/reconciliation.controller';
 import { ReconciliationService } from './reconciliation/reconciliation.service';
@@ -26,7 +27,7 @@ import { ReconciliationService } from './reconciliation/reconciliation.service';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OperationalHandlers, LedgerController, ReconciliationController, DualRunController],
+  controllers: [OperationalHandlers, LedgerController, ReconciliationController, DualRunController, SettlementController],
   providers: [...financeProviders, PostingService, RepostService, ExceptionsMonitor, ReconciliationService],
   exports: [...financeProviders],
 })

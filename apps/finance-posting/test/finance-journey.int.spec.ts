@@ -350,6 +350,19 @@ describe('finance posting to Odoo', () => {
     expect(open).toHaveLength(2);
   });
 
+  it('a gateway payout file settles clearing against bank and fees, once however often it is imported', async () => {
+    const payoutCsv = `payout_id,date,currency,gross,fees,net\npo_${orderId.slice(0, 8)},${today},USD,145.40,4.51,140.89\n`;
+    const first = await api('/settlements', { method: 'POST', body: { companyId: 'omnibus-retail', gateway: 'retail-sim', payoutCsv } });
+    expect(first.status).toBe(200);
+    const [{ journalEntryId, booked }] = first.body.payouts;
+    expect(booked).toBe(true);
+    await recorder.waitFor(journalEntryId, JournalEntryPosted.type, 1, 30_000);
+    expect((await odooBalances([journalEntryId])).balances).toEqual({ '101401': 14089, '600000': 451, '101403': -14540 });
+    const again = await api('/settlements', { method: 'POST', body: { companyId: 'omnibus-retail', gateway: 'retail-sim', payoutCsv } });
+    expect(again.body.payouts).toEqual([{ payoutId: `po_${orderId.slice(0, 8)}`, journalEntryId, booked: false }]);
+    expect(recorder.of(journalEntryId, PostJournalEntry.type)).toHaveLength(1);
+  });
+
   it('a fact dated in a locked period posts on the first open day with a note, and shows up', async () => {
     const january = journey(new Date('2026-01-15T12:00:00Z'));
     const [placed, , capture] = january.facts;

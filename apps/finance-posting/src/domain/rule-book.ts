@@ -15,6 +15,7 @@ export const POSTINGS = {
   'cogs-on-shipment': { cost: { cost: 1 } },
   'cogs-reversal-on-restock': { cost: { cost: 1 } },
   'shrinkage-on-write-off': { cost: { cost: 1 } },
+  'settlement-payout': { gross: { gross: 1 }, fees: { fees: 1 }, net: { gross: 1, fees: -1 } },
 } as const satisfies Record<string, Record<string, Record<string, number>>>;
 
 export type PostingName = keyof typeof POSTINGS;

@@ -12,7 +12,7 @@ import {
   ReturnRefunded,
   ShipmentDispatched,
 } from '@omnibus/contracts';
-import type { HandlerContext } from '@omnibus/messaging';
+import type { HandlerContext, OutgoingEvent } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
@@ -20,7 +20,7 @@ import { ROOT_LOGGER } from '@omnibus/service-kit';
 import type { EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { FinancePostingConfig } from '../config';
-import { cogsOnShipment, creditNoteOnReturn, OrderFacts, paymentCapture, PostingOutcome, refundPayment, returnDisposition, revenueOnShipment, substituteLine } from '../domain/postings';
+import { cogsOnShipment, creditNoteOnReturn, DraftEntry, OrderFacts, paymentCapture, PostingOutcome, refundPayment, returnDisposition, revenueOnShipment, substituteLine } from '../domain/postings';
 import type { RuleBook } from '../domain/rule-book';
 import { financeMetrics } from '../metrics';
 import { PERIOD_LOCKS, RULE_BOOK } from '../tokens';
@@ -124,26 +124,39 @@ export class PostingService {
 
   private async record(delivery: Delivery, fact: OrderFact, order: OrderFacts, outcome: PostingOutcome): Promise<void> {
     const { manager } = delivery.context;
-    const now = new Date();
-    for (const drafted of outcome.entries) {
-      const commandId = uuidv7();
-      const placement = this.place(drafted.companyId, drafted.accountingDate);
-      const entry = placement.post ? { ...drafted, accountingDate: placement.accountingDate } : drafted;
-      const period = { status: placement.post ? ('draft' as const) : ('held' as const), note: placement.note };
-      if (await store.insertEntry(manager, entry, { id: delivery.eventId, type: fact.type, occurredAt: fact.payload.occurredAt }, commandId, period)) {
-        if (placement.note) this.logger.info({ journalEntryId: entry.id, note: placement.note }, 'entry dated in a locked period');
-        if (!placement.post) continue;
-        await delivery.context.emit([entryPrepared(this.topicOf, entry, now), postCommand(this.topicOf, entry, commandId, now)]);
-        financeMetrics.prepared.inc({ rule: entry.posting });
-      } else {
-        financeMetrics.replayed.inc({ rule: entry.posting });
-      }
-    }
+    await this.book(manager, (events) => delivery.context.emit(events), outcome.entries, { id: delivery.eventId, type: fact.type, occurredAt: fact.payload.occurredAt });
     for (const note of outcome.notes) {
       await store.raiseException(manager, { id: stableId(`gap|${note}`), kind: POSTING_GAP, companyId: order.companyId, journalEntryId: null, detail: note });
       this.logger.warn({ orderId: order.orderId, note }, 'posting gap');
     }
   }
+
+  /**
+   * Stores new entries in the caller's transaction, placed in an open period, and stages their
+   * announcement and command with `stage` (the delivery's emit, or the outbox for an HTTP import);
+   * ids already in the ledger (a replay) send nothing. The ids of the entries that are new.
+   */
+  async book(manager: EntityManager, stage: (events: OutgoingEvent[]) => Promise<unknown>, entries: DraftEntry[], event: { id: string; type: string; occurredAt: Date }): Promise<string[]> {
+    const now = new Date();
+    const booked: string[] = [];
+    for (const drafted of entries) {
+      const commandId = uuidv7();
+      const placement = this.place(drafted.companyId, drafted.accountingDate);
+      const entry = placement.post ? { ...drafted, accountingDate: placement.accountingDate } : drafted;
+      const period = { status: placement.post ? ('draft' as const) : ('held' as const), note: placement.note };
+      if (!(await store.insertEntry(manager, entry, event, commandId, period))) {
+        financeMetrics.replayed.inc({ rule: entry.posting });
+        continue;
+      }
+      booked.push(entry.id);
+      if (placement.note) this.logger.info({ journalEntryId: entry.id, note: placement.note }, 'entry dated in a locked period');
+      if (!placement.post) continue;
+      await stage([entryPrepared(this.topicOf, entry, now), postCommand(this.topicOf, entry, commandId, now)]);
+      financeMetrics.prepared.inc({ rule: entry.posting });
+    }
+    return booked;
+  }
+
 
   /** Where an entry dated `accountingDate` posts under the company's lock date. */
   place(companyId: string, accountingDate: string) {
