@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
 import type { EntityManager } from 'typeorm';
+import { isUuid, uuidFromText } from '../domain/posting-id';
 import type { DraftEntry, OrderFacts, StandardCosts } from '../domain/postings';
 import type { LedgerEntry } from '../domain/reconciliation';
 
@@ -62,12 +62,8 @@ export async function insertEntry(
   return true;
 }
 
-/** The inbox keys are UUIDv7; anything else (a hand-made test event) is turned into a stable UUID-shaped key. */
-function asUuid(id: string): string {
-  if (/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) return id;
-  const hex = createHash('sha256').update(id).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20, 32)}`;
-}
+/** The inbox keys are UUIDv7; anything else (a hand-made test event) is turned into a stable UUID. */
+const asUuid = (id: string): string => (isUuid(id) ? id : uuidFromText(`omnibus-finance-event|${id}`));
 
 const ENTRY_COLUMNS = `e.id, e.company_id, e.posting_rule, e.rule_version, e.journal, to_char(e.entry_date, 'YYYY-MM-DD') AS entry_date, e.currency, e.reference, e.status, e.source,
   e.source_events, e.command_id, e.odoo_move_id, e.odoo_move_name, e.failure, e.period_note,

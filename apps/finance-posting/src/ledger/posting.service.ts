@@ -14,7 +14,6 @@ import {
 } from '@omnibus/contracts';
 import type { HandlerContext, OutgoingEvent } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
-import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { ROOT_LOGGER } from '@omnibus/service-kit';
 import type { EntityManager } from 'typeorm';
@@ -26,6 +25,7 @@ import { financeMetrics } from '../metrics';
 import { PERIOD_LOCKS, RULE_BOOK } from '../tokens';
 import type { PeriodLocks } from '../messaging.providers';
 import { placeInPeriod } from '../domain/periods';
+import { isUuid, uuidFromText } from '../domain/posting-id';
 import { entryPosted, entryPrepared, exceptionRaised, postCommand, sourceDocument, TopicOf } from './journal-messages';
 import * as store from './ledger-store';
 
@@ -44,11 +44,8 @@ export interface Delivery {
   eventId: string;
 }
 
-/** A uuid-shaped id from text (exception ids: the same finding raises one exception). */
-export const stableId = (text: string): string => {
-  const hex = createHash('sha256').update(text).digest('hex');
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-a${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
-};
+/** An id from text (exception ids: the same finding raises one exception). Not a posting id: other text. */
+export const stableId = (text: string): string => uuidFromText(`omnibus-finance-exception|${text}`);
 
 export const POSTING_REFUSED = 'POSTING_REFUSED';
 export const POSTING_GAP = 'POSTING_GAP';
@@ -189,8 +186,6 @@ export class PostingService {
     financeMetrics.refused.inc({ failure: result.failure });
   }
 }
-
-const isUuid = (id: string) => /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id);
 
 /** What finance keeps of an order. */
 export function factsOf(order: OrderPlaced): OrderFacts {
