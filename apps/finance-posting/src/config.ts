@@ -21,6 +21,8 @@ export const financePostingConfigSchema = serviceConfigSchema('finance-posting')
     default: '{}',
   }),
   FINANCE_LOCKED_PERIOD_POLICY: setting.oneOf(['next_open', 'wait'] as const, { default: 'next_open' }),
+  FINANCE_RECONCILE_INTERVAL_MS: setting.integer({ description: 'how often the recent days are reconciled with Odoo on a schedule (0 = only on demand)', default: 86_400_000 }),
+  FINANCE_RECONCILE_DAYS: setting.integer({ description: 'days a scheduled reconciliation covers, up to today', default: 2, min: 1, max: 366 }),
   FINANCE_DUAL_RUN_CLEAN_DAYS: setting.integer({ description: 'consecutive clean dual-run days after which cut-over is reported ready', default: 7, min: 1 }),
   FINANCE_DUAL_RUN_TOLERANCE_MINOR: setting.integer({ description: 'largest dual-run difference per day, channel and account taken for rounding, in minor units', default: 2, min: 0 }),
   TOPIC_OVERRIDES: setting.topicOverrides(),

@@ -287,6 +287,12 @@ describe('finance posting to Odoo', () => {
     expect(run.body).toMatchObject({ clean: true, entries: 10, differences: [], checksumDifferences: [] });
     const text = await api(`/reconciliations/${run.body.id}?format=text`);
     expect(text.text).toContain(`Reconciliation ${today} .. ${today}: CLEAN`);
+    const metrics = await (await finance.request('/metrics')).text();
+    expect(metrics).toMatch(/finance_entries_posted_total\{rule="payment-capture"[^}]*\} 2\n/);
+    expect(metrics).toMatch(/finance_entries_refused_total\{failure="MISSING_RECORD"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/finance_posting_lag_seconds_count\{[^}]*\} 10\n/);
+    expect(metrics).toMatch(/finance_reconciliations_total\{result="clean"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/finance_reconciliation_seconds_count\{[^}]*\} 1\n/);
   });
 
   it('a dual-run checkpoint against legacy totals is clean within rounding, and flags a real difference', async () => {
@@ -348,6 +354,9 @@ describe('finance posting to Odoo', () => {
     expect(again.body.differences).toHaveLength(2);
     const open = (await api('/finance/exceptions?status=open')).body.filter((exception: any) => ['MISSING_IN_ODOO', 'AMOUNT_MISMATCH'].includes(exception.kind));
     expect(open).toHaveLength(2);
+    const metrics = await (await finance.request('/metrics')).text();
+    expect(metrics).toMatch(/finance_exceptions_open\{kind="MISSING_IN_ODOO"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/finance_reconciliation_differences\{kind="AMOUNT_MISMATCH"[^}]*\} 1\n/);
   });
 
   it('a gateway payout file settles clearing against bank and fees, once however often it is imported', async () => {

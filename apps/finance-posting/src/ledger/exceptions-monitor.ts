@@ -1,4 +1,5 @@
-import { Injectable, OnApplicationShutdown, OnApplicationBootstrap } from '@nestjs/common';
+import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask, runPeriodically } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { financeMetrics } from '../metrics';
 import { openExceptionsByKind } from './ledger-store';
@@ -6,17 +7,17 @@ import { openExceptionsByKind } from './ledger-store';
 /** Keeps the open-exception gauges (count and oldest age by kind) in step with the table. */
 @Injectable()
 export class ExceptionsMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
-  private timer?: NodeJS.Timeout;
+  private task?: PeriodicTask;
 
   constructor(private readonly dataSource: DataSource) {}
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => void this.refresh().catch(() => undefined), 15_000);
-    this.timer.unref();
+    // A failed refresh keeps the last values; the next one catches up.
+    this.task = runPeriodically(15_000, () => this.refresh(), () => undefined);
   }
 
-  onApplicationShutdown(): void {
-    clearInterval(this.timer);
+  async onApplicationShutdown(): Promise<void> {
+    await this.task?.stop();
   }
 
   async refresh(): Promise<void> {

@@ -1,4 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
+import { Inject, Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
+import { PeriodicTask, ROOT_LOGGER, runPeriodically, SERVICE_CONFIG } from '@omnibus/service-kit';
+import type { Logger } from 'pino';
+import type { FinancePostingConfig } from '../config';
+import { shiftDay } from '../domain/dual-run';
 import type { EventOutbox } from '@omnibus/messaging';
 import type { OdooClient } from '@omnibus/odoo-client';
 import { DataSource, EntityManager } from 'typeorm';
@@ -27,13 +31,42 @@ const EVENT_KIND = { MISSING_IN_ODOO: 'MISSING_IN_ODOO', DUPLICATE_IN_ODOO: 'DUP
  * ReconciliationExceptionRaised, in one transaction with the stored run.
  */
 @Injectable()
-export class ReconciliationService {
+export class ReconciliationService implements OnApplicationBootstrap, OnApplicationShutdown {
+  private task?: PeriodicTask;
+
   constructor(
     private readonly dataSource: DataSource,
     private readonly postings: PostingService,
     @Inject(ODOO_CLIENT) private readonly odoo: OdooClient,
     @Inject(EVENT_OUTBOX) private readonly outbox: EventOutbox,
+    @Inject(SERVICE_CONFIG) private readonly config: FinancePostingConfig,
+    @Inject(ROOT_LOGGER) private readonly logger: Logger,
   ) {}
+
+  onApplicationBootstrap(): void {
+    if (this.config.FINANCE_RECONCILE_INTERVAL_MS === 0) return;
+    this.task = runPeriodically(
+      this.config.FINANCE_RECONCILE_INTERVAL_MS,
+      () => this.scheduled(),
+      (error) => this.logger.warn({ err: error }, 'scheduled reconciliation failed; next interval'),
+    );
+  }
+
+  async onApplicationShutdown(): Promise<void> {
+    await this.task?.stop();
+    await this.odoo.close();
+  }
+
+  /** The recent days, once per interval whatever the number of instances (a second run would only find the same exceptions). */
+  private async scheduled(): Promise<void> {
+    const [recent] = await this.dataSource.query(`SELECT 1 FROM reconciliation_runs WHERE requested_by = 'schedule' AND started_at > now() - $1 * interval '1 millisecond'`, [
+      this.config.FINANCE_RECONCILE_INTERVAL_MS / 2,
+    ]);
+    if (recent) return;
+    const to = new Date().toISOString().slice(0, 10);
+    const run = await this.run('schedule', { from: shiftDay(to, 1 - this.config.FINANCE_RECONCILE_DAYS), to });
+    this.logger.info({ runId: run.id, from: run.from, to: run.to, clean: run.clean, differences: run.differences.length }, 'scheduled reconciliation');
+  }
 
   async run(principal: string, period: { from: string; to: string }): Promise<ReconciliationRun> {
     const started = new Date();
