@@ -357,6 +357,12 @@ describe('finance posting to Odoo', () => {
     const metrics = await (await finance.request('/metrics')).text();
     expect(metrics).toMatch(/finance_exceptions_open\{kind="MISSING_IN_ODOO"[^}]*\} 1\n/);
     expect(metrics).toMatch(/finance_reconciliation_differences\{kind="AMOUNT_MISMATCH"[^}]*\} 1\n/);
+
+    // The accountant accepts the missing one (it was cancelled on purpose): closed once, audited.
+    const missing = open.find((exception: any) => exception.kind === 'MISSING_IN_ODOO');
+    const resolved = await api(`/finance/exceptions/${missing.id}/resolve`, { method: 'POST', body: { note: 'cancelled in Odoo on purpose' } });
+    expect(resolved).toMatchObject({ status: 200, body: { status: 'resolved', resolvedBy: 'operator:accountant' } });
+    expect((await api(`/finance/exceptions/${missing.id}/resolve`, { method: 'POST', body: { note: 'again' } })).status).toBe(409);
   });
 
   it('a gateway payout file settles clearing against bank and fees, once however often it is imported', async () => {

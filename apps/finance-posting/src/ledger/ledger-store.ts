@@ -236,13 +236,35 @@ export async function resolveExceptions(manager: EntityManager, journalEntryId: 
   await manager.query(`UPDATE finance_exceptions SET status = 'resolved', resolved_at = now(), resolved_by = $3 WHERE journal_entry_id = $1 AND kind = $2 AND status = 'open'`, [journalEntryId, kind, by]);
 }
 
+/** An accountant closes an exception (fixed in Odoo, or accepted); undefined when it is not open. */
+export async function resolveException(manager: EntityManager, id: string, by: string): Promise<ExceptionView | undefined> {
+  const [row] = await returning<Record<string, any>>(
+    manager,
+    `UPDATE finance_exceptions SET status = 'resolved', resolved_at = now(), resolved_by = $2 WHERE id = $1 AND status = 'open'
+     RETURNING id, kind, company_id, journal_entry_id, detail, status, raised_at, resolved_by`,
+    [id, by],
+  );
+  return row ? exceptionView(row) : undefined;
+}
+
+const exceptionView = (row: Record<string, any>): ExceptionView => ({
+  id: row.id,
+  kind: row.kind,
+  companyId: row.company_id,
+  journalEntryId: row.journal_entry_id,
+  detail: row.detail,
+  status: row.status,
+  raisedAt: row.raised_at.toISOString(),
+  resolvedBy: row.resolved_by,
+});
+
 export async function listExceptions(manager: EntityManager, filter: { status?: 'open' | 'resolved'; kind?: string; limit: number }): Promise<ExceptionView[]> {
   const rows = await manager.query(
     `SELECT id, kind, company_id, journal_entry_id, detail, status, raised_at, resolved_by FROM finance_exceptions
       WHERE ($1::text IS NULL OR status = $1) AND ($2::text IS NULL OR kind = $2) ORDER BY raised_at, id LIMIT $3`,
     [filter.status ?? null, filter.kind ?? null, filter.limit],
   );
-  return rows.map((row: Record<string, any>) => ({ id: row.id, kind: row.kind, companyId: row.company_id, journalEntryId: row.journal_entry_id, detail: row.detail, status: row.status, raisedAt: row.raised_at.toISOString(), resolvedBy: row.resolved_by }));
+  return rows.map(exceptionView);
 }
 
 /** Open exceptions per kind with the age of the oldest, for the gauges. */
