@@ -13,6 +13,8 @@ export const financeMetrics = {
   }),
   exceptionsOpen: gauge({ name: 'finance_exceptions_open', help: 'Finance exceptions open for review, by kind (refreshed on every change)', labelNames: ['kind'] }),
   oldestExceptionSeconds: gauge({ name: 'finance_exception_oldest_seconds', help: 'Age of the oldest open finance exception, by kind', labelNames: ['kind'] }),
+  parkedFacts: gauge({ name: 'finance_parked_facts', help: 'Operational facts waiting for their order\'s OrderPlaced (alert when old: an order finance never saw)' }),
+  oldestParkedSeconds: gauge({ name: 'finance_parked_oldest_seconds', help: 'Age of the oldest parked fact' }),
   reconciliations: counter({ name: 'finance_reconciliations_total', help: 'Reconciliation runs, by result (clean, differences)', labelNames: ['result'] }),
   reconciliationSeconds: histogram({ name: 'finance_reconciliation_seconds', help: 'Duration of a reconciliation run', buckets: [0.05, 0.1, 0.5, 1, 5, 15, 60, 300] }),
   reconciliationDifferences: gauge({ name: 'finance_reconciliation_differences', help: 'Differences found by the last reconciliation run, by kind', labelNames: ['kind'] }),

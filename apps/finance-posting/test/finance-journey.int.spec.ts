@@ -357,6 +357,7 @@ describe('finance posting to Odoo', () => {
     const metrics = await (await finance.request('/metrics')).text();
     expect(metrics).toMatch(/finance_exceptions_open\{kind="MISSING_IN_ODOO"[^}]*\} 1\n/);
     expect(metrics).toMatch(/finance_reconciliation_differences\{kind="AMOUNT_MISMATCH"[^}]*\} 1\n/);
+    expect(metrics).toMatch(/finance_parked_facts\{[^}]*\} 0\n/);
 
     // The accountant accepts the missing one (it was cancelled on purpose): closed once, audited.
     const missing = open.find((exception: any) => exception.kind === 'MISSING_IN_ODOO');

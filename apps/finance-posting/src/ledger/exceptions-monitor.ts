@@ -2,9 +2,9 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { PeriodicTask, runPeriodically } from '@omnibus/service-kit';
 import { DataSource } from 'typeorm';
 import { financeMetrics } from '../metrics';
-import { openExceptionsByKind } from './ledger-store';
+import { openExceptionsByKind, parkedFacts } from './ledger-store';
 
-/** Keeps the open-exception gauges (count and oldest age by kind) in step with the table. */
+/** Keeps the open-exception gauges (count and oldest age by kind) and the parked-facts gauges in step with the tables. */
 @Injectable()
 export class ExceptionsMonitor implements OnApplicationBootstrap, OnApplicationShutdown {
   private task?: PeriodicTask;
@@ -28,5 +28,8 @@ export class ExceptionsMonitor implements OnApplicationBootstrap, OnApplicationS
       financeMetrics.exceptionsOpen.set({ kind: row.kind }, row.count);
       financeMetrics.oldestExceptionSeconds.set({ kind: row.kind }, row.oldestSeconds);
     }
+    const parked = await parkedFacts(this.dataSource.manager);
+    financeMetrics.parkedFacts.set(parked.count);
+    financeMetrics.oldestParkedSeconds.set(parked.oldestSeconds);
   }
 }

@@ -275,6 +275,11 @@ export async function openExceptionsByKind(manager: EntityManager): Promise<Arra
   return rows.map((row) => ({ kind: row.kind, count: Number(row.count), oldestSeconds: row.oldest }));
 }
 
+export async function parkedFacts(manager: EntityManager): Promise<{ count: number; oldestSeconds: number }> {
+  const [row] = await manager.query(`SELECT count(*) AS count, coalesce(extract(epoch FROM now() - min(parked_at)), 0)::float8 AS oldest FROM parked_facts`);
+  return { count: Number(row.count), oldestSeconds: row.oldest };
+}
+
 export async function audit(manager: EntityManager, entry: { principal: string; action: string; journalEntryId: string | null; detail: Record<string, unknown> }): Promise<void> {
   await manager.query(`INSERT INTO finance_audit (principal, action, journal_entry_id, detail) VALUES ($1, $2, $3, $4)`, [entry.principal, entry.action, entry.journalEntryId, JSON.stringify(entry.detail)]);
 }
