@@ -386,7 +386,8 @@ describe('finance posting to Odoo', () => {
     await publisher.publish(capture[0], capture[1], topics[capture[2]]);
     const [entry] = await waitFor(async () => {
       const found = await entriesOf(january.orderId);
-      return found.length === 1 && found[0].status === 'posted' ? found : undefined;
+      if (found.length === 1 && found[0].status === 'posted') return found;
+      throw new Error(`entries so far: ${JSON.stringify(found.map((entry) => [entry.posting, entry.status, entry.failure]))}`);
     }, { timeoutMs: 30_000, what: 'the January capture to post' });
     expect(entry).toMatchObject({ posting: 'payment-capture', accountingDate: '2026-02-01', periodNote: 'accounting date 2026-01-15 is in a period locked through 2026-01-31: posted on 2026-02-01, the first open day' });
     const [move] = await odoo.searchRead<{ id: number; date: string }>('account.move', [['ref', '=', entry.id]], { fields: ['date'] });

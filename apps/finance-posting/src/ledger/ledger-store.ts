@@ -152,6 +152,18 @@ export async function occurredAt(manager: EntityManager, id: string): Promise<Da
 
 // ------------------------------------------------------------------------------------------- facts
 
+/** Key space of finance's advisory locks (two-key form: this, hashtext(order id)). */
+const ORDER_LOCK_SPACE = 7301;
+
+/**
+ * One order's facts one at a time, until this transaction ends: OrderPlaced and a fact parked for it
+ * may be handled at once (other topics, other partitions); without the lock the fact could be parked
+ * just after the order looked for what was parked, and wait forever.
+ */
+export async function lockOrder(manager: EntityManager, orderId: string): Promise<void> {
+  await manager.query(`SELECT pg_advisory_xact_lock($1, hashtext($2))`, [ORDER_LOCK_SPACE, orderId]);
+}
+
 export async function saveOrderFacts(manager: EntityManager, facts: OrderFacts): Promise<void> {
   await manager.query(`INSERT INTO order_facts (order_id, facts) VALUES ($1, $2) ON CONFLICT (order_id) DO NOTHING`, [facts.orderId, JSON.stringify(facts)]);
 }

@@ -71,6 +71,7 @@ export class PostingService {
 
   async orderPlaced(delivery: Delivery, order: OrderPlaced): Promise<void> {
     const { manager } = delivery.context;
+    await store.lockOrder(manager, order.orderId);
     await store.saveOrderFacts(manager, factsOf(order));
     for (const parked of await store.unpark(manager, order.orderId)) {
       await this.post({ ...delivery, eventId: parked.id }, { type: parked.type, payload: revive(parked.payload) } as unknown as OrderFact);
@@ -84,6 +85,7 @@ export class PostingService {
   /** Posts an order's fact, or parks it until the order is known. */
   async post(delivery: Delivery, fact: OrderFact): Promise<void> {
     const { manager } = delivery.context;
+    await store.lockOrder(manager, fact.payload.orderId);
     const order = await store.orderFacts(manager, fact.payload.orderId);
     if (!order) {
       await store.park(manager, { id: delivery.eventId, orderId: fact.payload.orderId, type: fact.type, payload: fact.payload });
