@@ -24,11 +24,11 @@ export function command(): Command {
     .requiredOption('--from <date>', 'first accounting date, YYYY-MM-DD')
     .requiredOption('--to <date>', 'last accounting date, YYYY-MM-DD')
     .addOption(new Option('--format <format>', 'report format').choices(['text', 'csv', 'json']).default('text'))
-    .addOption(new Option('--url <url>', 'finance-posting (default http://127.0.0.1:$FINANCE_PORT, port 3004)'))
+    .addOption(new Option('--url <url>', 'finance-posting (default http://127.0.0.1:$FINANCE_POSTING_PORT, port 3004)'))
     .addOption(new Option('--token <jwt>', 'an API token with finance:reconcile (default $OMNIBUS_TOKEN, else one signed for operator:<you>)'))
     .action(async (options: ReconcileOptions) => {
       try {
-        const url = options.url ?? `http://127.0.0.1:${process.env.FINANCE_PORT ?? 3004}`;
+        const url = options.url ?? `http://127.0.0.1:${process.env.FINANCE_POSTING_PORT ?? 3004}`;
         const token = options.token ?? process.env.OMNIBUS_TOKEN ?? (await issueToken({ sub: `operator:${currentOperator()}`, scopes: ['finance:reconcile'], ttl: 300 }));
         let response: Response;
         try {
