@@ -44,7 +44,8 @@ export const SERVICES: readonly ServiceDefinition[] = [
   },
   { name: 'inventory', port: 3002, portEnv: 'INVENTORY_PORT', database: 'inventory', tier: 1 },
   { name: 'returns', port: 3003, portEnv: 'RETURNS_PORT', database: 'returns', tier: 1 },
-  { name: 'finance-posting', port: 3004, portEnv: 'FINANCE_POSTING_PORT', database: 'finance', tier: 1 },
+  // finance-posting reads Odoo's journal entries for reconciliation.
+  { name: 'finance-posting', port: 3004, portEnv: 'FINANCE_POSTING_PORT', database: 'finance', tier: 1, extraEnv: (platform) => ({ ODOO_URL: platform.odooUrl }) },
   {
     name: 'odoo-adapter',
     port: 3005,

@@ -21,6 +21,7 @@ export const COMMANDS = [
   'demo',
   'inventory',
   'review',
+  'finance',
 ];
 
 /**
