@@ -173,7 +173,7 @@ const odooMarkOf = async (sku: string, locationId: string): Promise<Date | undef
 const warehouseStock = async (code: string) => (await odoo.searchRead<{ id: number; lot_stock_id: [number, string] }>('stock.warehouse', [['code', '=', code]], { fields: ['lot_stock_id'] }))[0].lot_stock_id[0];
 const odooOnHand = async (sku: string, locationId: number) => {
   const [product] = await odoo.search('product.product', [['default_code', '=', sku]]);
-  return (await odoo.searchRead<{ quantity: number }>('stock.quant', [['product_id', '=', product], ['location_id', 'child_of', locationId]], { fields: ['quantity'] })).reduce((sum, quant) => sum + quant.quantity, 0);
+  return (await odoo.searchRead<{ id: number; quantity: number }>('stock.quant', [['product_id', '=', product], ['location_id', 'child_of', locationId]], { fields: ['quantity'] })).reduce((sum, quant) => sum + quant.quantity, 0);
 };
 /** Every consumer of the returns topic, and of what its events cause, has taken in (and committed) everything on it. */
 const returnsTopicConsumed = () =>
@@ -321,7 +321,7 @@ describe("issue 12: a partial return of a two-shipment order through every real 
     await returnsTopicConsumed();
     const markBefore = await odooMarkOf('APP-10001', RECEIVING_STORE);
     const fromReturns = recorder.events.filter(
-      (event) => event.topic === topics['retail.returns'] || (event.value?.returnId === returnId && [RefundPayment.type, CreateReturnPicking.type, CreateCreditNote.type].includes(event.type)),
+      (event) => event.topic === topics['retail.returns'] || (event.value?.returnId === returnId && ([RefundPayment.type, CreateReturnPicking.type, CreateCreditNote.type] as string[]).includes(event.type)),
     );
     expect(fromReturns.map((event) => event.type)).toEqual(expect.arrayContaining([ReturnDispositioned.type, ReturnRefunded.type, RefundPayment.type, CreateReturnPicking.type, CreateCreditNote.type]));
     const answers = recorder.events.filter((event) => event.value?.returnId === returnId && event.type === RefundIssued.type || (event.type === OdooCommandSucceeded.type && event.value?.aggregateId === returnId));
