@@ -3,6 +3,7 @@
 // odoo-adapter and the order service run as child processes on the shared Kafka and PostgreSQL, with
 // topics, consumer groups and databases of this file's own (a platform started by `omnibus up` may be
 // running beside it); the demo finds the topics through TOPIC_OVERRIDES as the apps do.
+import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
 import { AppProcess, createUniqueTopics, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
 import { createTestDatabase, testBrokers, uniqueName } from '@omnibus/testing';
@@ -36,7 +37,7 @@ const whsec = () => `whsec_${randomBytes(32).toString('base64')}`;
 const [PAYMENT_SECRET, CARRIER_SECRET] = [whsec(), whsec()];
 const GATEWAY_KEY = `sk_test_${randomUUID()}`;
 const CARRIER_KEY = `ck_test_${randomUUID()}`;
-const consumers = { order: uniqueName('order-demo'), adapter: uniqueName('odoo-adapter-demo'), inventory: uniqueName('inventory-demo') };
+const consumers = { order: uniqueName('order-demo'), adapter: uniqueName('odoo-adapter-demo'), inventory: uniqueName('inventory-demo'), returns: uniqueName('returns-demo') };
 
 const apps: AppProcess[] = [];
 let sim: OdooSimProcess;
@@ -44,6 +45,7 @@ let relay: Server;
 let orderUrl: string | undefined;
 let gateway: AppProcess;
 let inventory: AppProcess;
+let returns: AppProcess;
 let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
 
 async function body(request: IncomingMessage): Promise<Buffer> {
@@ -78,10 +80,11 @@ beforeAll(async () => {
     createUniqueTopics(CATALOGUE_TOPICS, Object.values(consumers)),
   ]);
   apps.push(registry);
-  const [adapterDatabase, inventoryDatabase, orderDatabase, relayUrl] = await Promise.all([
+  const [adapterDatabase, inventoryDatabase, orderDatabase, returnsDatabase, relayUrl] = await Promise.all([
     createTestDatabase('odoo_adapter_cli_demo'),
     createTestDatabase('inventory_cli_demo'),
     createTestDatabase('order_cli_demo'),
+    createTestDatabase('returns_cli_demo'),
     startRelay(),
   ]);
   const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
@@ -98,9 +101,10 @@ beforeAll(async () => {
     // Stock comes from Odoo, as on a platform started by omnibus up: the adapter's sync publishes it.
     startApp('odoo-adapter', { ...shared, DATABASE_URL: adapterDatabase.url, ODOO_URL: sim.url, ODOO_CONSUMER_SERVICE: consumers.adapter }, { cleanup: () => adapterDatabase.drop() }),
     startApp('inventory', { ...shared, DATABASE_URL: inventoryDatabase.url, INVENTORY_CONSUMER_SERVICE: consumers.inventory }, { cleanup: () => inventoryDatabase.drop() }),
+    startApp('returns', { ...shared, DATABASE_URL: returnsDatabase.url, RETURNS_CONSUMER_SERVICE: consumers.returns }, { cleanup: () => returnsDatabase.drop() }),
   ]);
   apps.push(...started);
-  [gateway, , inventory] = started;
+  [gateway, , inventory, returns] = started;
   const order = await startApp(
     'order',
     {
@@ -126,11 +130,12 @@ afterAll(async () => {
 });
 
 describe('omnibus demo on a platform of its own', () => {
-  it('takes three orders from the web shop through Odoo to the warehouse, ships them with the carrier and sees each completed: deliveries, captures and invoices in Odoo', async () => {
+  it('takes three orders from the web shop through Odoo to the warehouse, ships them with the carrier and sees each completed: deliveries, captures and invoices in Odoo; returns part of one at a store: refunded, restocked by one, returned and credited in Odoo', async () => {
     const [registry] = apps;
     const env = {
       ORDER_PORT: new URL(orderUrl!).port,
       INVENTORY_PORT: new URL(inventory.url).port,
+      RETURNS_PORT: new URL(returns.url).port,
       SCHEMA_REGISTRY_URL: registry.url,
       ODOO_URL: sim.url,
       RETAIL_SIM_PORT: new URL(gateway.url).port,
@@ -161,6 +166,22 @@ describe('omnibus demo on a platform of its own', () => {
     expect(out).toMatch(/retail\.shipments\.\S+ +ShipmentDispatched/);
     expect(out).toMatch(/retail\.shipments\.\S+ +ShipmentDelivered/);
     expect(out).toMatch(/\d+ of \d+ events carry the channel request's trace [0-9a-f]{32} .* to the warehouse/);
+    // The first order's shirts come back at a store: one resellable, one damaged; refunded, restocked by one, returned and credited in Odoo.
+    expect(out).toMatch(/→ 201 authorized, RMA-\S+, policy default v1, refund due USD (\d+\.\d\d)/);
+    const due = /refund due (USD \d+\.\d\d)/.exec(out)![1];
+    // The policy refunds both units of the line as the customer paid them: 2 × Odoo's list price plus the channel's 15 % sales tax.
+    const odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
+    const [shirt] = await odoo.searchRead<{ id: number; lst_price: number }>('product.product', [['default_code', '=', 'APP-10001']], { fields: ['lst_price'] });
+    await odoo.close();
+    const paid = Math.round(shirt.lst_price * 100) * 2;
+    expect(due).toBe(`USD ${((paid + Math.round((paid * 15) / 100)) / 100).toFixed(2)}`);
+    expect(out).toContain(`received and refunded: ${due} back to the card at the gateway (re_sim_`);
+    expect(out).toMatch(/✓ Restock: APP-10001 at store-downtown (\d+) → (\d+) in Odoo, on retail\.inventory for inventory \(source ODOO\): the resellable unit only/);
+    const [, before, after] = /✓ Restock: APP-10001 at store-downtown (\d+) → (\d+)/.exec(out)!;
+    expect(Number(after)).toBe(Number(before) + 1);
+    expect(out).toMatch(/return picking +\S+ +done +Return of WH\/OUT\/\d+ → ST01\/Stock/);
+    expect(out).toMatch(/scrap +\S+ +done +1 × APP-10001 \(the damaged unit\)/);
+    expect(out).toMatch(new RegExp(`credit note +\\S+ +posted +amount_total ${due.slice(4).replace('.', '\\.')}, reverses \\S+`));
     expect(out).toMatch(/✓ StockPositionChanged on retail\.inventory after/);
   });
 });

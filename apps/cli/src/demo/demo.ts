@@ -7,6 +7,7 @@ import { Admin, Kafka, KafkaConfig, logLevel } from 'kafkajs';
 import { randomBytes, randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { formatTable } from '../table';
+import { RETURN_STORE, showReturn } from './demo-return';
 import { CatalogueProduct, DEMO_SKUS, DemoOrder, demoOrders, toMinorUnits } from './demo-orders';
 import { endOffsets, EventWatcher } from './event-watcher';
 import { OdooJsonRpc } from './odoo-json-rpc';
@@ -15,6 +16,8 @@ import { CarrierApi, CarrierShipment, DEV_CARRIER_KEY, planParcels } from './war
 export interface DemoSettings {
   orderUrl: string;
   inventoryUrl: string;
+  /** The returns service, for the return of a delivered order. */
+  returnsUrl: string;
   registryUrl: string;
   odoo: { url: string; database: string; login: string; password: string };
   /** retail-sim's carrier, with which the demo (as the warehouse) books the parcels. */
@@ -28,20 +31,24 @@ export interface DemoSettings {
   timeoutMs: number;
   /** Also change stock in Odoo and wait for the event. */
   stock: boolean;
+  /** Also return part of a delivered order at a store (refund, restock, Odoo return picking and credit note). */
+  returns: boolean;
 }
 
 /** Where the running platform is: the operator contract's URLs, each overridable as for `omnibus up`. */
-export function demoSettingsFromEnv(env: NodeJS.ProcessEnv, options: { orders: number; timeoutMs: number; stock: boolean }): DemoSettings {
+export function demoSettingsFromEnv(env: NodeJS.ProcessEnv, { returns = true, ...options }: { orders: number; timeoutMs: number; stock: boolean; returns?: boolean }): DemoSettings {
   const urlOf = (name: string) => serviceUrl(SERVICES.find((service) => service.name === name)!, env);
   return {
     orderUrl: urlOf('order'),
     inventoryUrl: urlOf('inventory'),
+    returnsUrl: urlOf('returns'),
     registryUrl: env.SCHEMA_REGISTRY_URL ?? urlOf('schema-registry'),
     // odoo-sim's development login; point these at another Odoo like the adapter's settings.
     odoo: { url: env.ODOO_URL ?? urlOf('odoo-sim'), database: env.ODOO_DATABASE ?? 'omnibus', login: env.ODOO_LOGIN ?? 'admin', password: env.ODOO_PASSWORD ?? 'admin' },
     carrier: { url: urlOf('retail-sim'), key: env.RETAIL_SIM_CARRIER_KEY ?? DEV_CARRIER_KEY },
     kafka: kafkaClientConfig(env, { clientId: 'omnibus-demo', logLevel: logLevel.NOTHING }),
     topics: env.TOPIC_OVERRIDES ? (JSON.parse(env.TOPIC_OVERRIDES) as Record<string, string>) : {},
+    returns,
     ...options,
   };
 }
@@ -123,6 +130,11 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
     section(print, next(), `The journey of ${posted[0].ref} on Kafka (order ${posted[0].orderId})`);
     await showJourney(watcher, admin, posted[0], settings, print);
 
+    if (settings.returns) {
+      section(print, next(), `A return of ${posted[0].ref} at another store (${RETURN_STORE.locationId}): POST ${settings.returnsUrl}/returns, then the store's receipt`);
+      await returnFirstLine(settings, token, odoo, watcher, posted[0], print);
+    }
+
     if (settings.stock) {
       section(print, next(), 'A stock change in Odoo arriving as an event');
       await showStockChange(watcher, odoo, products[0]?.sku ?? DEMO_SKUS[0], settings, print);
@@ -134,6 +146,15 @@ export async function runDemo(settings: DemoSettings, print: Print): Promise<voi
 
   section(print, next(), 'Where to look');
   await showWhereToLook(posted[0].orderId, settings, print);
+}
+
+/** The customer of the first order sends back all units of its first line (delivered in its first parcel). */
+async function returnFirstLine(settings: DemoSettings, token: string, odoo: OdooJsonRpc, watcher: EventWatcher, order: PostedOrder, print: Print): Promise<void> {
+  await expectReady('returns service', settings.returnsUrl);
+  const current = await getOrder(settings, token, order.orderId);
+  const [line] = current.lines as Array<{ lineId: string; sku: string; quantity: string }>;
+  const channelId = (order.request.body.channel as { channelId: string }).channelId;
+  await showReturn(settings, odoo, watcher, { ref: order.ref, orderId: order.orderId, channelId, currency: order.total.currency, line: { lineId: line.lineId, sku: line.sku, quantity: line.quantity } }, print);
 }
 
 /** Section numbers from `first` on, so an optional section does not leave a gap. */
