@@ -32,6 +32,6 @@ describe('odoo-sim as a child process', () => {
     expect(await (await fetch(`${url}/web/version`)).json()).toEqual({ version_info: [19, 0, 0, 'final', 0, ''], version: '19.0' });
     expect((await fetch(`${url}/__sim/state`)).status).toBe(401);
     const state = await fetch(`${url}/__sim/state`, { headers: { Authorization: 'Bearer child-token' } });
-    expect(await state.json()).toMatchObject({ version: 19, db: 'omnibus', workers: { limit: 4, latencyMs: 5 }, counts: { 'product.product': 1003 } });
+    expect(await state.json()).toMatchObject({ version: 19, db: 'omnibus', workers: { limit: 4, latencyMs: 5 }, counts: { 'product.product': 1004 } });
   });
 });

@@ -9,6 +9,7 @@
 // processes, the order service in this process; every topic and consumer group is this file's own.
 import { RefundFailed, RefundIssued, RefundPayment, RegisterPayment } from '@omnibus/contracts';
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
+import { OdooClient } from '@omnibus/odoo-client';
 import { OdooSimProcess } from '@omnibus/odoo-client/testing';
 import { metricsRegistry } from '@omnibus/observability';
 import { issueToken } from '@omnibus/service-kit';
@@ -322,10 +323,19 @@ describe('refunds in the order saga', () => {
     // Why, on the timeline: the saga's decision and the gateway's refund.
     expect(invoiced.timeline).toContainEqual(expect.objectContaining({ step: 'awaitShipments', what: 'waiting', detail: expect.stringContaining(`${kept} USD owed for what shipped, ${firstShare} USD captured, so 803 USD is refunded`) }));
     expect(invoiced.timeline).toContainEqual(expect.objectContaining({ step: 'refund', what: 'refund issued', detail: expect.stringContaining('803 USD refunded at retail-sim') }));
-    // Odoo is paid what the customer paid in the end. (Its invoice total is not asserted: the adapter
-    // does not carry an order-level discount to Odoo yet, so Odoo's total is 20.00 above ours.)
+    // Odoo invoices what the customer owes in the end (the order discount is a line of its own there)
+    // and is paid exactly that.
     const [registered] = await recorder.waitFor(orderId, RegisterPayment.type);
     expect(registered.value).toMatchObject({ invoiceId: invoiced.odoo.invoice.invoiceId, amount: { amountMinor: kept, currency: 'USD' } });
+    const odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
+    const invoice = await waitFor(
+      async () => {
+        const [move] = await odoo.searchRead<{ amount_total: number; payment_state: string }>('account.move', [['ref', '=', invoiced.odoo.invoice.invoiceId]], { fields: ['amount_total', 'payment_state'] });
+        return move && ['paid', 'in_payment'].includes(move.payment_state) ? move : undefined;
+      },
+      { what: 'the Odoo invoice paid in full' },
+    );
+    expect(Math.round(invoice.amount_total * 100)).toBe(kept);
     await milestone(parcel.id, 'delivered');
     expect(await orderWhere(orderId, 'completed', (current) => current.status === 'completed')).toMatchObject({ paymentStatus: 'partially_refunded', fulfilmentStatus: 'delivered' });
   });

@@ -74,6 +74,8 @@ export const mappingSchema = z.object({
   shipmentMarkerField: z.string().default('x_omnibus_shipment_id'),
   /** SKU (default_code) of the service product a sale order's shipping charge is billed as. */
   shippingProductSku: z.string().default('SRV-SHIP'),
+  /** SKU (default_code) of the service product an order-level discount (a voucher) is billed as, a negative line. */
+  discountProductSku: z.string().default('SRV-DISC'),
 });
 
 export type MappingInput = z.input<typeof mappingSchema>;
@@ -127,6 +129,10 @@ export class ResolvedMapping {
 
   get shippingProductSku(): string {
     return this.settings.shippingProductSku;
+  }
+
+  get discountProductSku(): string {
+    return this.settings.discountProductSku;
   }
 
   company(companyId: string): ResolvedCompany {

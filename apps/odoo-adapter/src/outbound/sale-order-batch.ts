@@ -10,6 +10,8 @@ type Order = { id: number; name: string; state: string };
 
 /** The channel charged shipping: it becomes a line of the shipping product. */
 const charged = (command: CreateSaleOrder) => command.totals.shipping.amountMinor > 0;
+/** The channel took a discount off the whole order (a voucher): it becomes a negative line of the discount product. */
+const discounted = (command: CreateSaleOrder) => command.totals.orderDiscount.amountMinor > 0;
 
 const CONFIRMED = ['sale', 'done'];
 
@@ -53,7 +55,12 @@ export class SaleOrderBatch {
       context,
     );
     const shippingSku = this.mapping.shippingProductSku;
-    const products = await this.directory.knownProducts([...fresh.flatMap((command) => command.lines.map((line) => line.sku)), ...(fresh.some(charged) ? [shippingSku] : [])]);
+    const discountSku = this.mapping.discountProductSku;
+    const products = await this.directory.knownProducts([
+      ...fresh.flatMap((command) => command.lines.map((line) => line.sku)),
+      ...(fresh.some(charged) ? [shippingSku] : []),
+      ...(fresh.some(discounted) ? [discountSku] : []),
+    ]);
     const items: CreateItem[] = [];
     for (const command of fresh) {
       const partner = partners.get(command.orderId);
@@ -68,6 +75,7 @@ export class SaleOrderBatch {
       }
       try {
         if (charged(command) && !products.has(shippingSku)) throw new CommandRejectedError(`the shipping product ${shippingSku} (mapping shippingProductSku) is unknown in Odoo`, 'MISSING_RECORD');
+        if (discounted(command) && !products.has(discountSku)) throw new CommandRejectedError(`the discount product ${discountSku} (mapping discountProductSku) is unknown in Odoo`, 'MISSING_RECORD');
         items.push({ ref: command.orderId, values: await this.saleOrderValues(command, company, partner, products) });
       } catch (error) {
         failed.set(command.orderId, error);
@@ -125,8 +133,10 @@ export class SaleOrderBatch {
   /**
    * The sale order as the channel priced it, so Odoo's totals (and so its invoice) are the channel's:
    * each line with the channel's discount and the sale tax of the rate the channel charged (none when it
-   * charged none, rather than the product's default taxes), and the shipping charge as a line of the
-   * shipping product.
+   * charged none, rather than the product's default taxes), the shipping charge as a line of the
+   * shipping product, and an order-level discount as a negative line of the discount product without
+   * tax (the channel's tax total does not change with it), so Odoo's total is the grand total the
+   * customer pays and its invoice is what the gateway captures.
    */
   private async saleOrderValues(
     command: CreateSaleOrder,
@@ -142,6 +152,9 @@ export class SaleOrderBatch {
     }
     if (charged(command)) {
       lines.push([0, 0, { product_id: products.get(this.mapping.shippingProductSku), name: 'Shipping', product_uom_qty: 1, price_unit: moneyToOdoo(command.totals.shipping), [taxField]: [[6, 0, []]] }]);
+    }
+    if (discounted(command)) {
+      lines.push([0, 0, { product_id: products.get(this.mapping.discountProductSku), name: 'Order discount', product_uom_qty: 1, price_unit: -moneyToOdoo(command.totals.orderDiscount), [taxField]: [[6, 0, []]] }]);
     }
     return {
       partner_id: partner.partnerId,

@@ -245,6 +245,7 @@ export function seedDatabase(state: OrmState, options: SeedOptions = {}): void {
   make('product.template', { name: 'Gift Wrapping', type: 'service', list_price: 4.99, default_code: 'SRV-WRAP', taxes_id: [[6, 0, [1]]] });
   make('product.template', { name: 'Home Delivery', type: 'service', list_price: 7.5, default_code: 'SRV-SHIP', taxes_id: [[6, 0, [1]]] });
   make('product.template', { name: 'Paper Bag', type: 'consu', list_price: 0.2, default_code: 'CON-BAG' });
+  make('product.template', { name: 'Order Discount', type: 'service', list_price: 0, default_code: 'SRV-DISC', taxes_id: [[6, 0, []]] });
 
   // Quants: every product in the central warehouse, half in the DC, a third in each store.
   const quants: Vals[] = [];
