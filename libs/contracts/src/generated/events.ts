@@ -739,6 +739,8 @@ export interface ExchangeRequested {
   exchangeId: string;
   /** The return the exchange belongs to. The message key. */
   returnId: string;
+  /** Id the replacement order is placed under (chosen by the returns service, so the return shows it at once and a redelivery places it once). */
+  replacementOrderId: string;
   /** The return's RMA number. */
   rmaNumber: string;
   /** The original order: the replacement order takes its channel, customer and addresses. */

@@ -3054,6 +3054,11 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
         doc: 'The return the exchange belongs to. The message key.',
       },
       {
+        name: 'replacementOrderId',
+        type: 'string',
+        doc: 'Id the replacement order is placed under (chosen by the returns service, so the return shows it at once and a redelivery places it once).',
+      },
+      {
         name: 'rmaNumber',
         type: 'string',
         doc: 'The return\'s RMA number.',
