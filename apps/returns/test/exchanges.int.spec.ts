@@ -29,6 +29,7 @@ let publisher: EventPublisher;
 let db: DataSource;
 let web: string;
 let warehouse: string;
+let operator: string;
 
 beforeAll(async () => {
   [registry, { topics }] = await Promise.all([startSchemaRegistry('returns_exchanges'), createUniqueTopics(CATALOGUE_TOPICS, [consumer])]);
@@ -43,9 +44,10 @@ beforeAll(async () => {
     EventPublisher.start(registry.url),
   ]);
   db = service.app.get(DataSource);
-  [web, warehouse] = await Promise.all([
+  [web, warehouse, operator] = await Promise.all([
     issueToken({ sub: 'channel:web-de', scopes: ['returns:write', 'returns:read'], channel: 'web-de' }),
     issueToken({ sub: 'system:wms', scopes: ['returns:receive', 'returns:read'] }),
+    issueToken({ sub: 'operator:alice', scopes: ['returns:review', 'returns:read'] }),
   ]);
 }, 90_000);
 
@@ -96,10 +98,10 @@ async function deliveredShirt(): Promise<string> {
   return orderId;
 }
 
-const exchangeRequest = (orderId: string, exchangeFor: Record<string, unknown>, reason = 'SIZE_OR_FIT') => ({
+const exchangeRequest = (orderId: string, exchangeFor: Record<string, unknown>, reason = 'SIZE_OR_FIT', condition = 'AS_NEW') => ({
   orderId,
   channel: { channelId: 'web-de', kind: 'WEB' },
-  lines: [{ lineId: 'L1', quantity: '1', reason, exchangeFor: { sku: 'SHIRT-L', name: 'Linen shirt L', quantity: '1', ...exchangeFor } }],
+  lines: [{ lineId: 'L1', quantity: '1', reason, condition, exchangeFor: { sku: 'SHIRT-L', name: 'Linen shirt L', quantity: '1', ...exchangeFor } }],
 });
 const receiveResellable = (returnId: string) => post(`/returns/${returnId}/receipts`, warehouse, { location: { locationId: 'wh-central', locationType: 'WAREHOUSE' }, lines: [{ lineId: 'L1', units: [{ disposition: 'RESELLABLE' }] }] });
 
@@ -172,6 +174,27 @@ describe('an exchange for another size', () => {
     expect(exchange.value).toMatchObject({ amountToCharge: eur(504), amountToRefund: eur(0) });
     const received = await receiveResellable(returnId);
     expect(received.body).toMatchObject({ status: 'received', refundStatus: 'none', refunds: [] });
+  });
+
+  it('in review: the replacement is ordered only once an operator approves, and never when refused', async () => {
+    const orderId = await deliveredShirt();
+    const requested = await post('/returns', web, exchangeRequest(orderId, {}, 'SIZE_OR_FIT', 'OPENED'));
+    expect(requested.status).toBe(201);
+    const { returnId } = requested.body;
+    expect(requested.body).toMatchObject({ status: 'review', exchange: { state: 'awaiting-review', amountToCharge: eur(0), amountToRefund: eur(0) } });
+    const approved = await post(`/returns/${returnId}/approve`, operator, { note: 'photos fine' });
+    expect(approved.status).toBe(200);
+    expect(approved.body).toMatchObject({ status: 'authorized', exchange: { state: 'replacement-ordered' } });
+    const [exchange] = await recorder.waitFor(returnId, ExchangeRequested.type);
+    expect(exchange.value).toMatchObject({ replacementOrderId: requested.body.exchange.replacementOrderId, orderId });
+    expect(approved.body.timeline.map((entry: any) => entry.what)).toEqual(['requested', 'sent to review', 'exchange requested', 'authorized', 'replacement ordered']);
+
+    const other = await post('/returns', web, exchangeRequest(await deliveredShirt(), {}, 'SIZE_OR_FIT', 'OPENED'));
+    const refused = await post(`/returns/${other.body.returnId}/reject`, operator, { note: 'worn, not just opened' });
+    expect(refused.body).toMatchObject({ status: 'rejected', exchange: { state: 'refused' } });
+    // ReturnRejected follows the request in the outbox: once it is out, no ExchangeRequested came before it.
+    await recorder.waitFor(other.body.returnId, 'com.omnibus.returns.ReturnRejected');
+    expect(recorder.of(other.body.returnId, ExchangeRequested.type)).toHaveLength(0);
   });
 
   it('is refused for a reason the policy does not exchange for, and nothing is ordered', async () => {
