@@ -686,7 +686,7 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     keyField: 'returnId',
     owner: 'returns',
     producers: ['returns'],
-    consumers: ['order', 'webhooks'],
+    consumers: ['order'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.catalog.ProductUpserted': {
