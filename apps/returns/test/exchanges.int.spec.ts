@@ -2,8 +2,9 @@
 // (OrderPlaced, the parcel, the capture, the refund's answer) and asserts ExchangeRequested — the
 // order service's cue to place the replacement order at once — and the price difference settled at
 // receipt, to the cent.
-import { ExchangeRequested, OrderPlaced, PaymentCaptured, RefundIssued, RefundPayment, ReturnAuthorized, ReturnRefunded, sampleOrderPlaced, ShipmentDelivered, ShipmentDispatched } from '@omnibus/contracts';
+import { ExchangeRequested, OrderCancelled, OrderPlaced, PaymentCaptured, RefundIssued, RefundPayment, ReturnAuthorized, ReturnRefunded, sampleOrderPlaced, ShipmentDelivered, ShipmentDispatched } from '@omnibus/contracts';
 import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startSchemaRegistry } from '@omnibus/messaging/testing';
+import { metricsRegistry } from '@omnibus/observability';
 import { issueToken } from '@omnibus/service-kit';
 import { startTestService, TestService } from '@omnibus/service-kit/testing';
 import { uniqueName, waitFor } from '@omnibus/testing';
@@ -63,6 +64,10 @@ const post = async (url: string, token: string, body: unknown, key: string = ran
   const response = await service.request(url, { method: 'POST', headers: { 'content-type': 'application/json', authorization: `Bearer ${token}`, 'idempotency-key': key }, body: JSON.stringify(body) });
   return { status: response.status, body: (await response.json()) as any, headers: response.headers };
 };
+const handled = async (eventType: string): Promise<number> =>
+  ((await metricsRegistry.getSingleMetric('omnibus_consumer_events_total')?.get())?.values ?? [])
+    .filter(({ labels }) => labels.consumer_group === consumer && labels.event_type === eventType && labels.outcome === 'handled')
+    .reduce((sum, value) => sum + value.value, 0);
 const getReturn = async (returnId: string) => (await (await service.request(`/returns/${returnId}`, { headers: { authorization: `Bearer ${web}` } })).json()) as any;
 
 /** A web order of one shirt in size M, 29.95 (VAT 4.78), delivered two days ago and captured. */
@@ -174,6 +179,26 @@ describe('an exchange for another size', () => {
     expect(exchange.value).toMatchObject({ amountToCharge: eur(504), amountToRefund: eur(0) });
     const received = await receiveResellable(returnId);
     expect(received.body).toMatchObject({ status: 'received', refundStatus: 'none', refunds: [] });
+  });
+
+  it('whose replacement order is cancelled (inventory could not hold it) falls through: the return is refunded in full, without fee, once', async () => {
+    const orderId = await deliveredShirt();
+    const requested = await post('/returns', web, exchangeRequest(orderId, { unitPrice: eur(3499) }));
+    const { returnId, exchange } = requested.body;
+    const cancelled = { orderId: exchange.replacementOrderId, companyId: 'omnibus-retail', reason: 'OUT_OF_STOCK' as const, note: null, cancelledBy: 'system', occurredAt: new Date() };
+    await publish(OrderCancelled, cancelled);
+    await publish(OrderCancelled, { ...cancelled, occurredAt: new Date() }); // replayed under a new event id
+    const fellThrough = await waitFor(async () => {
+      const current = await getReturn(returnId);
+      return current.exchange.state === 'replacement-cancelled' ? current : undefined;
+    }, { what: 'the exchange to fall through' });
+    expect(fellThrough.lines).toEqual([expect.objectContaining({ lineId: 'L1', refundDue: 2995 })]);
+    // Both deliveries taken in (the only OrderCancelled this file publishes): the second changed nothing.
+    await waitFor(async () => (await handled(OrderCancelled.type)) >= 2, { what: 'both OrderCancelled handled' });
+    const received = await receiveResellable(returnId);
+    expect(received.body.timeline.filter((entry: any) => entry.what === 'replacement cancelled')).toHaveLength(1);
+    const [refund] = await recorder.waitFor(orderId, RefundPayment.type);
+    expect(refund.value).toMatchObject({ returnId, amount: eur(2995) });
   });
 
   it('in review: the replacement is ordered only once an operator approves, and never when refused', async () => {

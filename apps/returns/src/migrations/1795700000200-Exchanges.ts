@@ -18,7 +18,9 @@ export class Exchanges1795700000200 implements MigrationInterface {
         amount_to_refund_minor  bigint      NOT NULL,
         owed_by_goods           jsonb       NOT NULL,
         requested_at            timestamptz NOT NULL,
-        published_at            timestamptz
+        published_at            timestamptz,
+        replacement_cancelled_at timestamptz,
+        replacement_cancel_reason text
       )`);
   }
 

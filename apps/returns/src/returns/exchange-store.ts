@@ -11,6 +11,8 @@ export interface ExchangeRow extends PricedExchange {
   owedByGoods: Record<string, number>;
   requestedAt: Date;
   publishedAt: Date | null;
+  /** The replacement order was cancelled (out of stock, the customer): the return is refunded as a plain one. */
+  replacementCancelledAt?: Date | null;
 }
 
 export async function insertExchange(manager: EntityManager, row: ExchangeRow): Promise<void> {
@@ -37,6 +39,7 @@ export async function exchangeOf(manager: EntityManager, returnId: string): Prom
     owedByGoods: row.owed_by_goods,
     requestedAt: row.requested_at,
     publishedAt: row.published_at,
+    replacementCancelledAt: row.replacement_cancelled_at,
   };
 }
 
@@ -73,4 +76,24 @@ export function exchangeRequested(row: ExchangeRow, ret: { orderId: string; comp
     amountToRefund: row.amountToRefund,
     occurredAt: at,
   };
+}
+
+/**
+ * The replacement order was cancelled: the exchange falls through, once. The returned goods owe the
+ * replacement nothing any more, and each exchanged line's refund due is its whole credit again.
+ * Gives the return id, or undefined when the order replaces nothing (or was cancelled already).
+ */
+export async function cancelReplacement(manager: EntityManager, replacementOrderId: string, reason: string, at: Date): Promise<ExchangeRow | undefined> {
+  // TypeORM answers an UPDATE … RETURNING with [rows, affected count].
+  const [[row]] = await manager.query(
+    `UPDATE return_exchanges SET replacement_cancelled_at = $2, replacement_cancel_reason = $3, owed_by_goods = (SELECT coalesce(jsonb_object_agg(key, 0), '{}'::jsonb) FROM jsonb_each(owed_by_goods))
+      WHERE replacement_order_id = $1 AND replacement_cancelled_at IS NULL RETURNING return_id`,
+    [replacementOrderId, at, reason],
+  );
+  if (!row) return undefined;
+  const exchange = (await exchangeOf(manager, row.return_id))!;
+  for (const line of exchange.lines) {
+    await manager.query(`UPDATE return_lines SET refund_due_minor = $3 WHERE return_id = $1 AND line_id = $2`, [exchange.returnId, line.returnedLineId, line.credit.amountMinor]);
+  }
+  return exchange;
 }

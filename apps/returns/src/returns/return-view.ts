@@ -63,7 +63,7 @@ export async function loadReturnView(manager: EntityManager, returnId: string) {
       ? {
           exchangeId: exchange.exchangeId,
           replacementOrderId: exchange.replacementOrderId,
-          state: exchange.publishedAt ? 'replacement-ordered' : row.status === 'rejected' ? 'refused' : 'awaiting-review',
+          state: exchange.replacementCancelledAt ? 'replacement-cancelled' : exchange.publishedAt ? 'replacement-ordered' : row.status === 'rejected' ? 'refused' : 'awaiting-review',
           lines: exchange.lines.map((line) => ({ returnedLineId: line.returnedLineId, returnedSku: line.returnedSku, returnedQuantity: milli(line.returnedQuantityMilli), credit: line.credit, sku: line.sku, name: line.name, quantity: milli(line.quantityMilli), unitPrice: line.unitPrice, total: line.total })),
           credit: exchange.credit,
           replacementTotal: exchange.replacementTotal,
