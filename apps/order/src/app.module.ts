@@ -23,6 +23,7 @@ import { PaymentRecorder } from './payments/payment-recorder';
 import { PAYMENT_GATEWAY } from './payments/tokens';
 import { PaymentWebhooksController } from './webhooks/payment-webhooks.controller';
 import { SagaReplyHandlers } from './saga/saga-replies.handlers';
+import { ExchangeRequestedHandler } from './exchanges/exchange-requested.handler';
 import { SagaRunner } from './saga/saga-runner';
 import { SagaTimeoutSweeper } from './saga/saga-sweeper';
 import { ORDER_SAGA } from './tokens';
@@ -40,7 +41,7 @@ import { ORDER_SAGA } from './tokens';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [OrdersController, OrderCancellationController, OrderSubstitutionsController, ReviewController, SagaReplyHandlers, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
+  controllers: [OrdersController, OrderCancellationController, OrderSubstitutionsController, ReviewController, SagaReplyHandlers, ExchangeRequestedHandler, PaymentConnectorHandlers, PaymentWebhooksController, CarrierWebhooksController],
   providers: [
     ...messagingProviders,
     {

@@ -2,6 +2,7 @@ import { serviceConfigSchema, setting } from '@omnibus/service-kit';
 import { z } from 'zod';
 import type { ChannelKind } from '@omnibus/contracts';
 import type { ChannelSettings, ShortStockRule } from './domain/saga/order-saga-data';
+import { replacementPaymentPolicy } from './domain/exchange-order';
 import { paymentPolicyOf } from './domain/saga/payment-policy';
 import { paymentConfig, webhookSecrets } from './payments/payment-config';
 
@@ -83,7 +84,8 @@ export function regionOf(config: Pick<OrderConfig, 'ORDER_RESERVATION_REGIONS'>,
 /** What an order's channel kind decides: its payment policy at the configured gateway (and how long a payment link lasts), and its rule for short stock. */
 export function channelSettings(config: Pick<OrderConfig, 'ORDER_PAYMENT_POLICIES' | 'ORDER_PAYMENT_GATEWAY' | 'ORDER_SHORT_STOCK_RULES' | 'ORDER_PAYMENT_LINK_TIMEOUT_MS'>): ChannelSettings {
   return {
-    policyOf: (order) => paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind),
+    // A replacement order with nothing to charge asks for no payment (exchange-order.ts).
+    policyOf: (order) => replacementPaymentPolicy(order, paymentPolicyOf(config.ORDER_PAYMENT_POLICIES, order.channel.kind)),
     gateway: config.ORDER_PAYMENT_GATEWAY,
     shortStockRuleOf: (order) => config.ORDER_SHORT_STOCK_RULES[order.channel.kind] ?? 'cancel',
     linkTimeoutMs: config.ORDER_PAYMENT_LINK_TIMEOUT_MS,

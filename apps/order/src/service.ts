@@ -27,8 +27,9 @@ export const orderService = defineService({
     connectEventTransport(app, {
       kafka: app.get(KAFKA_CLIENT),
       service: config.ORDER_CONSUMER_SERVICE,
-      // payments.commands: the saga's commands to this service's own gateway connector; retail.payments: its answers.
-      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results'), topicFor(config, 'payments.commands'), topicFor(config, 'retail.payments')],
+      // payments.commands: the saga's commands to this service's own gateway connector; retail.payments: its answers;
+      // retail.returns: ExchangeRequested (the replacement orders of exchanges).
+      topics: [topicFor(config, 'retail.reservations'), topicFor(config, 'odoo.results'), topicFor(config, 'payments.commands'), topicFor(config, 'retail.payments'), topicFor(config, 'retail.returns')],
       dataSource: app.get(DataSource),
       decoder: app.get(EVENT_CODEC),
       outbox: app.get(EVENT_OUTBOX),

@@ -10,6 +10,7 @@ import { OrderFactsHandlers } from './orders/order-facts.handlers';
 import { ReturnsController } from './returns/returns.controller';
 import { ReturnsService } from './returns/returns.service';
 import { SettlementHandlers } from './returns/settlements.handlers';
+import { ExchangeOutcomeHandlers } from './returns/exchange-outcome.handlers';
 
 /**
  * Return authorisations, receipt and disposition, refunds. The standard parts come from the service
@@ -23,7 +24,7 @@ import { SettlementHandlers } from './returns/settlements.handlers';
       useFactory: (dataSource: DataSource, kafka: Kafka, logger: Logger) => ({ dataSource, kafka, logger: logger.child({ component: 'outbox-relay' }) }),
     }),
   ],
-  controllers: [ReturnsController, OrderFactsHandlers, SettlementHandlers],
+  controllers: [ReturnsController, OrderFactsHandlers, SettlementHandlers, ExchangeOutcomeHandlers],
   providers: [...returnsProviders, ReturnsService],
   exports: [...returnsProviders],
 })

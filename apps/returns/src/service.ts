@@ -6,13 +6,14 @@ import { AppModule } from './app.module';
 import { returnsConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { Returns1795700000100 } from './migrations/1795700000100-Returns';
+import { Exchanges1795700000200 } from './migrations/1795700000200-Exchanges';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 export const returnsService = defineService({
   name: 'returns',
   appModule: AppModule,
   configSchema: returnsConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, Returns1795700000100],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, Returns1795700000100, Exchanges1795700000200],
   // The consumer of orders, shipments, payments and Odoo results runs in this process, beside the API.
   configure: (app, config) => {
     connectEventTransport(app, {

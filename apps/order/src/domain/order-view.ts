@@ -67,6 +67,8 @@ export function orderView(record: OrderRecord) {
     fulfilment: { ...order.fulfilment, promisedBy: order.fulfilment.promisedBy?.toISOString() ?? null },
     paymentReference: order.paymentReference,
     notes: order.notes,
+    // A replacement order of an exchange: the return and the original order, and who pays what.
+    exchange: order.exchange ?? null,
     placedAt: order.placedAt.toISOString(),
     acceptedAt: order.acceptedAt.toISOString(),
     reservation: saga?.data.reservation

@@ -1,4 +1,4 @@
-import type { FulfilmentPreference, OrderLine, OrderPlaced, OrderTotals } from '@omnibus/contracts';
+import type { FulfilmentPreference, Money, OrderLine, OrderPlaced, OrderTotals } from '@omnibus/contracts';
 import type { PlaceOrderRequest } from './place-order-request';
 import { add, lineTotal, subtract, sum, zero } from './pricing';
 
@@ -8,7 +8,21 @@ import { add, lineTotal, subtract, sum, zero } from './pricing';
  * when Omnibus accepted it. Everything the order's events and commands carry comes from here, so no
  * consumer ever has to call back. `placedAt` is the channel's clock (ours when it did not say).
  */
-export type Order = Omit<OrderPlaced, 'occurredAt'> & { currency: string; acceptedAt: Date };
+export type Order = Omit<OrderPlaced, 'occurredAt'> & { currency: string; acceptedAt: Date; exchange?: OrderExchange };
+
+/** A replacement order of an exchange (exchange-order.ts): the return and the original order it belongs to, and the money. */
+export interface OrderExchange {
+  exchangeId: string;
+  returnId: string;
+  rmaNumber: string;
+  originalOrderId: string;
+  /** What the returned goods pay of the replacement (the order discount). */
+  paidByReturn: Money;
+  /** What the customer pays through the gateway: the replacement costs more. */
+  charged: Money;
+  /** What the returns service refunds at receipt: the replacement costs less. */
+  refundedAtReceipt: Money;
+}
 
 /** Where inventory may fulfil from when the channel does not say: our own stock first. */
 const DEFAULT_LOCATION_TYPES: FulfilmentPreference['allowedLocationTypes'] = ['WAREHOUSE', 'STORE'];

@@ -7,7 +7,7 @@ import { DataSource, QueryFailedError } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import { channelSettings, OrderConfig, regionOf } from '../config';
 import { decideRetry, requestFingerprint } from '../domain/idempotency';
-import { buildOrder } from '../domain/order';
+import { buildOrder, Order } from '../domain/order';
 import { orderAccepted, orderPlaced } from '../domain/order-messages';
 import { orderSagaData } from '../domain/saga/order-saga-data';
 import { SagaRunner } from '../saga/saga-runner';
@@ -45,35 +45,9 @@ export class OrderIntake {
   async placeOrder(caller: string, idempotencyKey: string, request: PlaceOrderRequest): Promise<PlacedOrder> {
     const fingerprint = requestFingerprint(request);
     const order = buildOrder(request, { orderId: uuidv7(), acceptedAt: new Date() });
-    const started = this.saga.begin(order, orderSagaData(order, (country) => regionOf(this.config, country), channelSettings(this.config)));
-    started.statuses.detail = `accepted from channel ${order.channel.channelId} as ${order.channelOrderRef}`;
-    const response = orderView({
-      order,
-      statuses: started.statuses,
-      saga: started.result.state,
-      history: [{ status: started.statuses.status, at: order.acceptedAt, detail: started.statuses.detail }],
-      timeline: started.result.timeline.map((entry) => ({ entry, cause: { type: 'order accepted', eventId: null } })),
-      reviews: [],
-    });
-
     let outcome: PlacedOrder | { conflict: string };
     try {
-      // One statement, its own transaction (see insertPlacedOrder): no BEGIN/COMMIT round trips.
-      const manager = this.dataSource.manager;
-      const ownEvents: OutgoingEvent[] = [
-        { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
-        { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
-      ];
-      const encode = async (events: OutgoingEvent[]) => (await this.outbox.encode(events, { correlationId: order.orderId })).records;
-      const claimed = await this.saga.insertStarted(manager, order, started, { caller, key: idempotencyKey, fingerprint, response }, ownEvents, encode);
-      if (claimed) {
-        outcome = { status: 201, body: response };
-      } else {
-        // The key was taken by a request that has committed (the insert waited for it), so its row is there.
-        const stored = (await findIdempotencyKey(manager, caller, idempotencyKey))!;
-        const decision = decideRetry(idempotencyKey, stored, fingerprint);
-        outcome = decision.outcome === 'replay' ? { status: 200, body: stored.response } : { conflict: decision.message };
-      }
+      outcome = await this.insert(caller, idempotencyKey, fingerprint, order, `accepted from channel ${order.channel.channelId} as ${order.channelOrderRef}`);
     } catch (error) {
       throw await this.alreadyPlaced(error, request);
     }
@@ -93,6 +67,52 @@ export class OrderIntake {
       );
     }
     return outcome;
+  }
+
+  /**
+   * The replacement order of an exchange (exchange-order.ts), placed as a channel's order is, under
+   * the exchange id as idempotency key of the returns service: a redelivered ExchangeRequested finds
+   * it placed and changes nothing. Its saga starts at once: the stock is reserved now.
+   */
+  async placeReplacement(order: Order): Promise<PlacedOrder> {
+    const exchange = order.exchange!;
+    const outcome = await this.insert('service:returns', `exchange:${exchange.exchangeId}`, `exchange:${exchange.exchangeId}`, order, `replacement for return ${exchange.rmaNumber} of order ${exchange.originalOrderId} (exchange ${exchange.exchangeId})`);
+    if ('conflict' in outcome) throw new Error(outcome.conflict);
+    if (outcome.status === 201) {
+      orderMetrics.accepted.inc({ channel: order.channel.channelId });
+      this.logger.info({ orderId: order.orderId, exchangeId: exchange.exchangeId, returnId: exchange.returnId, originalOrderId: exchange.originalOrderId }, 'replacement order accepted');
+    }
+    return outcome;
+  }
+
+  /** The order, its saga started and its first events, in one statement; or the earlier answer under the key. */
+  private async insert(caller: string, idempotencyKey: string, fingerprint: string, order: Order, detail: string): Promise<PlacedOrder | { conflict: string }> {
+    const started = this.saga.begin(order, orderSagaData(order, (country) => regionOf(this.config, country), channelSettings(this.config)));
+    started.statuses.detail = detail;
+    // A replacement's timeline says first what it replaces.
+    if (order.exchange) started.result.timeline.unshift({ at: order.acceptedAt.toISOString(), step: null, phase: 'action', what: 'started', detail });
+    const response = orderView({
+      order,
+      statuses: started.statuses,
+      saga: started.result.state,
+      history: [{ status: started.statuses.status, at: order.acceptedAt, detail: started.statuses.detail }],
+      timeline: started.result.timeline.map((entry) => ({ entry, cause: { type: 'order accepted', eventId: null } })),
+      reviews: [],
+    });
+
+    // One statement, its own transaction (see insertPlacedOrder): no BEGIN/COMMIT round trips.
+    const manager = this.dataSource.manager;
+    const ownEvents: OutgoingEvent[] = [
+      { topic: topicFor(this.config, OrderPlaced.topic), type: OrderPlaced.type, key: order.orderId, payload: orderPlaced(order) },
+      { topic: topicFor(this.config, OrderAccepted.topic), type: OrderAccepted.type, key: order.orderId, payload: orderAccepted(order) },
+    ];
+    const encode = async (events: OutgoingEvent[]) => (await this.outbox.encode(events, { correlationId: order.orderId })).records;
+    const claimed = await this.saga.insertStarted(manager, order, started, { caller, key: idempotencyKey, fingerprint, response }, ownEvents, encode);
+    if (claimed) return { status: 201, body: response };
+    // The key was taken by a request that has committed (the insert waited for it), so its row is there.
+    const stored = (await findIdempotencyKey(manager, caller, idempotencyKey))!;
+    const decision = decideRetry(idempotencyKey, stored, fingerprint);
+    return decision.outcome === 'replay' ? { status: 200, body: stored.response } : { conflict: decision.message };
   }
 
   async findOrder(orderId: string): Promise<OrderView | undefined> {

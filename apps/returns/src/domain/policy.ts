@@ -51,6 +51,11 @@ const versionSchema = z
     refundedDispositions: z.array(z.enum(['RESELLABLE', 'DAMAGED', 'VENDOR_RETURN'])).default(['RESELLABLE', 'DAMAGED', 'VENDOR_RETURN']),
     /** Percentage kept back from each refunded line (up to 2 decimals). */
     restockingFeePercent: z.number().min(0).max(100).multipleOf(0.01).default(0),
+    /**
+     * Exchanges (a replacement instead of money back): allowed or not, and for which reasons (none
+     * listed: any reason). An exchanged line carries no restocking fee: the retailer keeps the sale.
+     */
+    exchanges: z.object({ allowed: z.boolean().default(false), reasons: z.array(reason).default([]) }).strict().default({}),
     /** Customer tier → what it changes (a longer window, automatic approval). */
     tiers: z.record(tierSchema).default({}),
   })

@@ -33,7 +33,8 @@ export interface ReceiptRefund {
   total: Money;
 }
 
-export function refundForReceipt(version: PolicyVersion, paidLines: PaidLine[], inspected: InspectedLine[], refundedMilli: Map<string, number>, currency: string): ReceiptRefund {
+/** `feeFreeLines`: exchanged lines, whose value pays for their replacement: no restocking fee on them. */
+export function refundForReceipt(version: PolicyVersion, paidLines: PaidLine[], inspected: InspectedLine[], refundedMilli: Map<string, number>, currency: string, feeFreeLines: ReadonlySet<string> = new Set()): ReceiptRefund {
   const refunded = version.refundedDispositions as readonly UnitDisposition[];
   const lines: RefundedLine[] = [];
   const fees: Money[] = [];
@@ -42,7 +43,7 @@ export function refundForReceipt(version: PolicyVersion, paidLines: PaidLine[], 
     if (accepted === 0) continue;
     const paid = paidLines.find((candidate) => candidate.lineId === line.lineId)!;
     const from = refundedMilli.get(line.lineId) ?? 0;
-    const due = refundLine(paidFor(paid, from, from + accepted), version.restockingFeePercent);
+    const due = refundLine(paidFor(paid, from, from + accepted), feeFreeLines.has(line.lineId) ? 0 : version.restockingFeePercent);
     fees.push(due.fee);
     lines.push({ lineId: paid.lineId, sku: paid.sku, quantity: { milli: accepted }, amount: due.amount, tax: due.tax, taxCode: paid.taxCode });
   }

@@ -46,6 +46,16 @@ export const requestReturnSchema = z
             reason: z.enum(ReturnReasonSymbols as [ReturnReason, ...ReturnReason[]]),
             condition: z.enum(ItemConditionSymbols as [ItemCondition, ...ItemCondition[]]).default('AS_NEW'),
             comment: text(1000).optional(),
+            /** An exchange instead of money back: the replacement (e.g. the same shirt in another size); unitPrice only when it is priced differently. */
+            exchangeFor: z
+              .object({
+                sku: text(64),
+                name: text(200).optional(),
+                quantity,
+                unitPrice: z.object({ amountMinor: z.number().int().min(0), currency: z.string().regex(/^[A-Z]{3}$/, 'must be an ISO 4217 code') }).strict().optional(),
+              })
+              .strict()
+              .optional(),
           })
           .strict(),
       )

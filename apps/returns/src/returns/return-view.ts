@@ -1,12 +1,13 @@
 import { formatQuantity } from '@omnibus/contracts';
 import type { EntityManager } from 'typeorm';
+import { exchangeOf } from './exchange-store';
 import { findReturn, odooCommandsOf, receiptsOf, refundsOf, returnLines, timelineOf } from './return-store';
 
 /** GET /returns/:id: the return, its lines, receipts, refunds, Odoo records and timeline (oldest first). */
 export async function loadReturnView(manager: EntityManager, returnId: string) {
   const row = await findReturn(manager, returnId);
   if (!row) return undefined;
-  const [lines, receipts, refunds, odoo, timeline] = await Promise.all([returnLines(manager, returnId), receiptsOf(manager, returnId), refundsOf(manager, returnId), odooCommandsOf(manager, returnId), timelineOf(manager, returnId)]);
+  const [lines, receipts, refunds, odoo, timeline, exchange] = await Promise.all([returnLines(manager, returnId), receiptsOf(manager, returnId), refundsOf(manager, returnId), odooCommandsOf(manager, returnId), timelineOf(manager, returnId), exchangeOf(manager, returnId)]);
   const milli = (value: number) => formatQuantity({ milli: value });
   return {
     returnId: row.returnId,
@@ -57,6 +58,19 @@ export async function loadReturnView(manager: EntityManager, returnId: string) {
       odooRecordName: command.odoo_record_name,
       detail: command.detail,
     })),
+    /** The replacements and the price difference; the replacement order is placed by the order service under `replacementOrderId`. */
+    exchange: exchange
+      ? {
+          exchangeId: exchange.exchangeId,
+          replacementOrderId: exchange.replacementOrderId,
+          state: exchange.replacementCancelledAt ? 'replacement-cancelled' : exchange.publishedAt ? 'replacement-ordered' : row.status === 'rejected' ? 'refused' : 'awaiting-review',
+          lines: exchange.lines.map((line) => ({ returnedLineId: line.returnedLineId, returnedSku: line.returnedSku, returnedQuantity: milli(line.returnedQuantityMilli), credit: line.credit, sku: line.sku, name: line.name, quantity: milli(line.quantityMilli), unitPrice: line.unitPrice, total: line.total })),
+          credit: exchange.credit,
+          replacementTotal: exchange.replacementTotal,
+          amountToCharge: exchange.amountToCharge,
+          amountToRefund: exchange.amountToRefund,
+        }
+      : null,
     timeline: timeline.map((entry) => ({ at: entry.at.toISOString(), what: entry.what, detail: entry.detail, actor: entry.actor, causeEventId: entry.cause_event_id })),
   };
 }

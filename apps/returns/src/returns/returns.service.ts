@@ -1,5 +1,5 @@
 import { ConflictException, ForbiddenException, HttpException, Inject, Injectable, NotFoundException } from '@nestjs/common';
-import { CreateCreditNote, CreateReturnPicking, RefundPayment, ReturnAuthorized, ReturnDispositioned, ReturnReceived, ReturnRejected, ReturnRequested } from '@omnibus/contracts';
+import { CreateCreditNote, CreateReturnPicking, ExchangeRequested, RefundPayment, ReturnAuthorized, ReturnDispositioned, ReturnReceived, ReturnRejected, ReturnRequested } from '@omnibus/contracts';
 import { EventOutbox, OutgoingEvent } from '@omnibus/messaging';
 import { Principal, ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import { createHash } from 'node:crypto';
@@ -7,11 +7,12 @@ import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
 import type { ReturnsConfig } from '../config';
-import { paidLines, unitPricePaid } from '../domain/paid-prices';
-import { policyInForce, policyVersion, ReturnPolicy } from '../domain/policy';
+import { PaidLine, paidLines, unitPricePaid } from '../domain/paid-prices';
+import { PolicyInForce, policyInForce, policyVersion, PolicyVersion, ReturnPolicy } from '../domain/policy';
 import { arrivedMilli, checkReceipt, dispositionLines, pickingLines, ReceiptLine, receiptStatus, receivedLines } from '../domain/receipt';
-import { ReceiptRefund, refundForReceipt } from '../domain/refund';
+import { InspectedLine, ReceiptRefund, refundForReceipt } from '../domain/refund';
 import { decideReturn, ReturnDecision } from '../domain/return-decision';
+import { exchangeRefusal, owedByGoods, priceExchange, PricedExchange, settleExchangedLines } from '../domain/exchange';
 import { shippedLines } from '../domain/return-quantities';
 import { canDecide, canReceive, HOLDING_STATUSES, refundStatusOf } from '../domain/return-status';
 import { returnsMetrics } from '../metrics';
@@ -41,6 +42,7 @@ import {
   updateReturn,
 } from './return-store';
 import { loadReturnView, ReturnView } from './return-view';
+import { exchangeOf, exchangeRequested, ExchangeRow, insertExchange, updateExchange } from './exchange-store';
 
 export interface Answer {
   status: number;
@@ -85,7 +87,7 @@ export class ReturnsService {
       const at = new Date();
       const paid = paidLines({ ...order.document, currency: order.currency });
       const inForce = policyInForce(this.policies, { brand: order.brand, channelId: order.channelId, channelKind: order.channelKind }, at);
-      const decision: ReturnDecision = inForce
+      let decision: ReturnDecision = inForce
         ? decideReturn(inForce, {
             requestedAt: at,
             lines: request.lines.map((line) => ({ lineId: line.lineId, quantityMilli: line.quantity, reason: line.reason, condition: line.condition })),
@@ -96,6 +98,8 @@ export class ReturnsService {
             customerTier: request.customerTier ?? null,
           })
         : { outcome: 'rejected', rule: 'no-policy', reason: `no return policy covers brand ${order.brand} on channel ${order.channelId}` };
+      const exchange = decision.outcome === 'rejected' ? undefined : this.exchangeOfRequest(inForce!, request, paid, await refundedByOrder(manager, order.orderId), order.currency);
+      if (exchange && 'rule' in exchange) decision = exchange;
 
       const returnId = uuidv7();
       const row: ReturnRow = {
@@ -121,7 +125,10 @@ export class ReturnsService {
         decidedBy: decision.outcome === 'authorized' ? `policy:${inForce!.policyId}` : null,
         decidedAt: decision.outcome === 'authorized' ? at : null,
       };
+      const priced = exchange && !('rule' in exchange) ? exchange : undefined;
       const due = new Map(decision.outcome === 'rejected' ? [] : decision.lines.map((line) => [line.lineId, line.refundAmount.amountMinor]));
+      // An exchanged line's refund due is what its replacement costs less (no restocking fee).
+      for (const line of priced?.lines ?? []) due.set(line.returnedLineId, Math.max(0, line.credit.amountMinor - line.total.amountMinor));
       const lines: ReturnLineRow[] = request.lines.map((line) => ({
         lineId: line.lineId,
         sku: paid.find((candidate) => candidate.lineId === line.lineId)?.sku ?? '',
@@ -161,6 +168,23 @@ export class ReturnsService {
       } else {
         timeline.push({ what: 'sent to review', detail: decision.why, actor: `policy:${inForce!.policyId}` });
       }
+      if (priced && decision.outcome !== 'rejected') {
+        const exchangeRow: ExchangeRow = {
+          ...priced,
+          exchangeId: uuidv7(),
+          returnId,
+          replacementOrderId: uuidv7(),
+          owedByGoods: Object.fromEntries(priced.lines.map((line, index) => [line.returnedLineId, owedByGoods(priced.lines)[index]])),
+          requestedAt: at,
+          publishedAt: decision.outcome === 'authorized' ? at : null,
+        };
+        await insertExchange(manager, exchangeRow);
+        timeline.push({ what: 'exchange requested', detail: exchangeDetail(exchangeRow), actor: principal.sub });
+        if (decision.outcome === 'authorized') {
+          events.push(eventOf(this.topicOf, ExchangeRequested, exchangeRequested(exchangeRow, { ...row, rmaNumber: row.rmaNumber! }, at)));
+          timeline.push({ what: 'replacement ordered', detail: `order ${exchangeRow.replacementOrderId} (reserved and shipped now, before the return arrives)` });
+        }
+      }
       await appendTimeline(manager, returnId, at, timeline);
       await this.outbox.stage(manager, events, { correlationId: returnId });
       for (const line of request.lines) returnsMetrics.requested.inc({ reason: line.reason, channel: request.channel.channelId, outcome: decision.outcome });
@@ -189,6 +213,13 @@ export class ReturnsService {
         await updateReturn(manager, returnId, { status: 'authorized', decidedBy: principal.sub, decidedAt: at });
         await this.outbox.stage(manager, eventOf(this.topicOf, ReturnAuthorized, returnAuthorized({ ...row, status: 'authorized' }, await returnLines(manager, returnId), order.currency, at)), { correlationId: returnId });
         await appendTimeline(manager, returnId, at, [{ what: 'authorized', detail: `${row.rmaNumber} after review${note ? `: ${note}` : ''}`, actor: principal.sub }]);
+        // The exchange waited for the decision: its replacement is ordered now.
+        const exchange = await exchangeOf(manager, returnId);
+        if (exchange && !exchange.publishedAt) {
+          await updateExchange(manager, exchange.exchangeId, { publishedAt: at });
+          await this.outbox.stage(manager, eventOf(this.topicOf, ExchangeRequested, exchangeRequested(exchange, { ...row, rmaNumber: row.rmaNumber! }, at)), { correlationId: returnId });
+          await appendTimeline(manager, returnId, at, [{ what: 'replacement ordered', detail: `order ${exchange.replacementOrderId} (reserved and shipped now, before the return arrives)` }]);
+        }
       } else {
         const reason = note ?? 'refused after review';
         await updateReturn(manager, returnId, { status: 'rejected', rule: 'review', reason, decidedBy: principal.sub, decidedAt: at });
@@ -247,7 +278,7 @@ export class ReturnsService {
       const refundedOnScan = (await refundsOf(manager, returnId)).some((refund) => refund.receiptId === null);
       const refundStatus = refundedOnScan
         ? row.refundStatus
-        : await this.stageRefund(manager, row, receiptId, refundForReceipt(version, paidLines({ ...order.document, currency: order.currency }), units, await refundedByOrder(manager, row.orderId), order.currency), at, events, timeline);
+        : await this.stageRefund(manager, row, receiptId, await this.receiptRefund(manager, row, version, paidLines({ ...order.document, currency: order.currency }), units, order.currency), at, events, timeline);
       await updateReturn(manager, returnId, { status, refundStatus });
       await appendTimeline(manager, returnId, at, timeline);
       await this.outbox.stage(manager, events, { correlationId: returnId });
@@ -278,7 +309,7 @@ export class ReturnsService {
         const expected = (await returnLines(manager, returnId))
           .map((line) => ({ lineId: line.lineId, units: [{ disposition: 'RESELLABLE' as const, quantityMilli: line.quantityMilli - line.arrivedMilli }] }))
           .filter((line) => line.units[0].quantityMilli > 0);
-        const refund = refundForReceipt(version, paidLines({ ...order.document, currency: order.currency }), expected, await refundedByOrder(manager, row.orderId), order.currency);
+        const refund = await this.receiptRefund(manager, row, version, paidLines({ ...order.document, currency: order.currency }), expected, order.currency);
         refundStatus = await this.stageRefund(manager, row, null, refund, at, events, timeline);
       }
       await updateReturn(manager, returnId, { firstScannedAt: at, refundStatus });
@@ -286,6 +317,32 @@ export class ReturnsService {
       await this.outbox.stage(manager, events, { correlationId: returnId });
       return { status: 201, body: (await loadReturnView(manager, returnId))! };
     });
+  }
+
+  /**
+   * The exchange a request asks for (lines with `exchangeFor`), priced; or the policy's refusal of it
+   * (rule `exchange`), which refuses the whole request as any refused line does.
+   */
+  private exchangeOfRequest(inForce: PolicyInForce, request: RequestReturnBody, paid: PaidLine[], refundedMilli: Map<string, number>, currency: string): PricedExchange | { outcome: 'rejected'; rule: string; reason: string } | undefined {
+    const wishes = request.lines.flatMap((line) => (line.exchangeFor ? [{ lineId: line.lineId, quantityMilli: line.quantity, reason: line.reason, exchangeFor: { sku: line.exchangeFor.sku, name: line.exchangeFor.name, quantityMilli: line.exchangeFor.quantity, unitPrice: line.exchangeFor.unitPrice } }] : []));
+    if (wishes.length === 0) return undefined;
+    for (const wish of wishes) {
+      const refusal = exchangeRefusal(inForce.version, wish);
+      if (refusal) return { outcome: 'rejected', rule: 'exchange', reason: refusal };
+      if (wish.exchangeFor.unitPrice && wish.exchangeFor.unitPrice.currency !== currency) return { outcome: 'rejected', rule: 'exchange', reason: `the replacement of line ${wish.lineId} is priced in ${wish.exchangeFor.unitPrice.currency}, the order in ${currency}` };
+    }
+    return priceExchange(wishes, paid, refundedMilli, currency);
+  }
+
+  /** A receipt's (or first scan's) refund; an exchanged line first pays off its replacement, without restocking fee. */
+  private async receiptRefund(manager: EntityManager, row: ReturnRow, version: PolicyVersion, paid: PaidLine[], inspected: InspectedLine[], currency: string): Promise<ReceiptRefund> {
+    const exchange = await exchangeOf(manager, row.returnId);
+    const owed = new Map(Object.entries(exchange?.owedByGoods ?? {}));
+    const refund = refundForReceipt(version, paid, inspected, await refundedByOrder(manager, row.orderId), currency, new Set(owed.keys()));
+    if (!exchange) return refund;
+    const settled = settleExchangedLines(refund, owed);
+    await updateExchange(manager, exchange.exchangeId, { owedByGoods: Object.fromEntries(settled.owedAfter) });
+    return settled.refund;
   }
 
   /**
@@ -372,4 +429,11 @@ function bindToChannel(principal: Principal, channel: { channelId: string; kind:
   if (channel.kind !== 'STORE' && principal.channel !== undefined && channel.channelId !== orderChannelId) {
     throw new ForbiddenException(`channel ${channel.channelId} cannot take returns of an order of channel ${orderChannelId}; a store can`);
   }
+}
+
+function exchangeDetail(exchange: ExchangeRow): string {
+  const money = (amount: { amountMinor: number; currency: string }) => `${amount.currency} ${(amount.amountMinor / 100).toFixed(2)}`;
+  const lines = exchange.lines.map((line) => `line ${line.returnedLineId} ${line.returnedSku} → ${line.quantityMilli / 1000} × ${line.sku}`).join(', ');
+  const money_ = exchange.amountToCharge.amountMinor > 0 ? `the customer pays ${money(exchange.amountToCharge)} more` : exchange.amountToRefund.amountMinor > 0 ? `${money(exchange.amountToRefund)} back at receipt` : 'same price: no money moves';
+  return `${lines}; credit ${money(exchange.credit)}, replacement ${money(exchange.replacementTotal)}: ${money_}`;
 }

@@ -8,7 +8,7 @@ export type ServiceName = 'order' | 'inventory' | 'returns' | 'finance-posting' 
 /** Kafka topics of the catalogue. */
 export type TopicName = 'retail.orders' | 'retail.inventory' | 'retail.reservations' | 'inventory.commands' | 'payments.commands' | 'retail.returns' | 'retail.catalog' | 'retail.customers' | 'retail.payments' | 'retail.shipments' | 'retail.finance' | 'odoo.commands' | 'odoo.results' | 'odoo.stock-snapshots' | 'retail.locations' | 'inventory.checks';
 /** Event types: Avro record full names, also the CloudEvents `ce_type`. */
-export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnRejected' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.AmendSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateReturnPicking' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
+export type EventType = 'com.omnibus.order.OrderPlaced' | 'com.omnibus.order.OrderAccepted' | 'com.omnibus.order.OrderConfirmed' | 'com.omnibus.order.OrderCancelled' | 'com.omnibus.order.OrderLineSubstituted' | 'com.omnibus.order.OrderCompleted' | 'com.omnibus.order.OrderFlaggedForReview' | 'com.omnibus.inventory.StockPositionChanged' | 'com.omnibus.inventory.AvailabilityChanged' | 'com.omnibus.reservation.StockReserved' | 'com.omnibus.reservation.ReservationRejected' | 'com.omnibus.reservation.ReservationReleased' | 'com.omnibus.reservation.ReservationExpired' | 'com.omnibus.reservation.ReservationCommitted' | 'com.omnibus.reservation.ReserveStock' | 'com.omnibus.reservation.ReleaseReservation' | 'com.omnibus.reservation.CommitReservation' | 'com.omnibus.payment.AuthorisePayment' | 'com.omnibus.payment.QueryPayment' | 'com.omnibus.payment.CapturePayment' | 'com.omnibus.payment.VoidPayment' | 'com.omnibus.payment.RefundPayment' | 'com.omnibus.returns.ReturnRequested' | 'com.omnibus.returns.ReturnAuthorized' | 'com.omnibus.returns.ReturnRejected' | 'com.omnibus.returns.ReturnReceived' | 'com.omnibus.returns.ReturnDispositioned' | 'com.omnibus.returns.ReturnRefunded' | 'com.omnibus.returns.ExchangeRequested' | 'com.omnibus.catalog.ProductUpserted' | 'com.omnibus.catalog.PriceChanged' | 'com.omnibus.customer.CustomerUpserted' | 'com.omnibus.payment.PaymentAuthorized' | 'com.omnibus.payment.PaymentDeclined' | 'com.omnibus.payment.PaymentCaptured' | 'com.omnibus.payment.PaymentVoided' | 'com.omnibus.payment.PaymentNotFound' | 'com.omnibus.payment.PaymentLinkSent' | 'com.omnibus.payment.RefundIssued' | 'com.omnibus.payment.RefundFailed' | 'com.omnibus.shipment.ShipmentDispatched' | 'com.omnibus.shipment.ShipmentDelivered' | 'com.omnibus.shipment.ShipmentTrackingUpdated' | 'com.omnibus.finance.JournalEntryPrepared' | 'com.omnibus.finance.JournalEntryPosted' | 'com.omnibus.finance.ReconciliationExceptionRaised' | 'com.omnibus.odoo.CreateSaleOrder' | 'com.omnibus.odoo.CancelSaleOrder' | 'com.omnibus.odoo.AmendSaleOrder' | 'com.omnibus.odoo.ValidateDelivery' | 'com.omnibus.odoo.PostJournalEntry' | 'com.omnibus.odoo.CreateCreditNote' | 'com.omnibus.odoo.CreateReturnPicking' | 'com.omnibus.odoo.CreateInvoice' | 'com.omnibus.odoo.RegisterPayment' | 'com.omnibus.odoo.ReadStockSnapshot' | 'com.omnibus.odoo.OdooCommandSucceeded' | 'com.omnibus.odoo.OdooCommandFailed' | 'com.omnibus.odoo.StockSnapshotPart' | 'com.omnibus.inventory.StockLocationUpserted' | 'com.omnibus.inventory.StockDriftDetected' | 'com.omnibus.inventory.StockInvariantViolated';
 
 /** Topic names by a code-friendly key. */
 export const topics = {
@@ -60,6 +60,7 @@ export const eventTypes = {
   ReturnReceived: 'com.omnibus.returns.ReturnReceived',
   ReturnDispositioned: 'com.omnibus.returns.ReturnDispositioned',
   ReturnRefunded: 'com.omnibus.returns.ReturnRefunded',
+  ExchangeRequested: 'com.omnibus.returns.ExchangeRequested',
   ProductUpserted: 'com.omnibus.catalog.ProductUpserted',
   PriceChanged: 'com.omnibus.catalog.PriceChanged',
   CustomerUpserted: 'com.omnibus.customer.CustomerUpserted',
@@ -204,6 +205,7 @@ export const topicCatalogue: readonly TopicDefinition<TopicName, EventType>[] = 
       'com.omnibus.returns.ReturnReceived',
       'com.omnibus.returns.ReturnDispositioned',
       'com.omnibus.returns.ReturnRefunded',
+      'com.omnibus.returns.ExchangeRequested',
     ],
   },
   {
@@ -674,6 +676,17 @@ export const eventCatalogue: { readonly [K in EventType]: EventDefinition<K> } =
     owner: 'returns',
     producers: ['returns'],
     consumers: ['order', 'finance-posting', 'webhooks'],
+    compatibility: 'FULL_TRANSITIVE',
+  },
+  'com.omnibus.returns.ExchangeRequested': {
+    type: 'com.omnibus.returns.ExchangeRequested',
+    name: 'ExchangeRequested',
+    topic: 'retail.returns',
+    subject: 'retail.returns-com.omnibus.returns.ExchangeRequested',
+    keyField: 'returnId',
+    owner: 'returns',
+    producers: ['returns'],
+    consumers: ['order'],
     compatibility: 'FULL_TRANSITIVE',
   },
   'com.omnibus.catalog.ProductUpserted': {

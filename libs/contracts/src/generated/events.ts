@@ -4,7 +4,7 @@
 import { EventContract, defineContract } from '../runtime/contract';
 import { EventType, TopicName, eventCatalogue } from './catalogue';
 import { eventSchemas } from './schemas';
-import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, SaleLineReduction, ShipmentLine, ShipmentTrackingStatus, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
+import type { Address, AuthorizedReturnLine, CancellationReason, Channel, ChannelAvailability, DispositionLine, DriftLine, ExchangeLine, FulfilmentPreference, JournalLine, LineQuantity, Location, LocationAvailability, LocationType, Money, OdooFailureKind, OrderCustomer, OrderLine, OrderTotals, PaymentMethod, ProductKind, Quantity, ReceivedReturnLine, ReconciliationExceptionKind, RefundedLine, ReleaseReason, ReservationRejectionReason, ReservedLine, ReturnLine, ReviewReason, SaleLineReduction, ShipmentLine, ShipmentTrackingStatus, ShortLine, SnapshotPosition, SourceDocument, StockInvariantRule, StockSource, SubstitutionReason } from './types';
 
 /**
  * A channel placed an order and Omnibus recorded it (idempotently by the channel's idempotency key). Carries the whole order, so inventory, finance, the Odoo adapter and subscribers never call back for it.
@@ -728,6 +728,42 @@ export interface ReturnRefunded {
 export const ReturnRefunded: EventContract<ReturnRefunded, 'com.omnibus.returns.ReturnRefunded'> = defineContract(
   eventCatalogue['com.omnibus.returns.ReturnRefunded'],
   eventSchemas['com.omnibus.returns.ReturnRefunded'],
+);
+
+/**
+ * An authorised return asks for replacements (e.g. the same shirt in another size): the order service places the replacement order at once (its stock reserved now, shipped before the return arrives: an advance exchange), paid by the returned items' value; the customer is charged only what the replacements cost more, and the returns service refunds what they cost less when the return is received.
+ * Topic `retail.returns`, key `returnId`, owner returns; subject `retail.returns-com.omnibus.returns.ExchangeRequested`.
+ */
+export interface ExchangeRequested {
+  /** Omnibus exchange id (one per return); the replacement order is placed once per exchange id. */
+  exchangeId: string;
+  /** The return the exchange belongs to. The message key. */
+  returnId: string;
+  /** Id the replacement order is placed under (chosen by the returns service, so the return shows it at once and a redelivery places it once). */
+  replacementOrderId: string;
+  /** The return's RMA number. */
+  rmaNumber: string;
+  /** The original order: the replacement order takes its channel, customer and addresses. */
+  orderId: string;
+  /** Selling company (Odoo company) of the original order. */
+  companyId: string;
+  /** The replacements, one per returned line that is exchanged. */
+  lines: ExchangeLine[];
+  /** Sum of the lines' credit. */
+  credit: Money;
+  /** Sum of the lines' total: the replacement order's amount. */
+  replacementTotal: Money;
+  /** replacementTotal − credit when positive (the customer pays the difference through the gateway), else 0. */
+  amountToCharge: Money;
+  /** credit − replacementTotal when positive (refunded by the returns service when the return is received), else 0. */
+  amountToRefund: Money;
+  /** When the exchange was requested. */
+  occurredAt: Date;
+}
+/** Contract of ExchangeRequested: topic, subject, key, schema and typed Avro encoding. */
+export const ExchangeRequested: EventContract<ExchangeRequested, 'com.omnibus.returns.ExchangeRequested'> = defineContract(
+  eventCatalogue['com.omnibus.returns.ExchangeRequested'],
+  eventSchemas['com.omnibus.returns.ExchangeRequested'],
 );
 
 /**
@@ -1758,6 +1794,7 @@ export interface EventMap {
   'com.omnibus.returns.ReturnReceived': ReturnReceived;
   'com.omnibus.returns.ReturnDispositioned': ReturnDispositioned;
   'com.omnibus.returns.ReturnRefunded': ReturnRefunded;
+  'com.omnibus.returns.ExchangeRequested': ExchangeRequested;
   'com.omnibus.catalog.ProductUpserted': ProductUpserted;
   'com.omnibus.catalog.PriceChanged': PriceChanged;
   'com.omnibus.customer.CustomerUpserted': CustomerUpserted;
@@ -1823,6 +1860,7 @@ export const eventContracts: { readonly [K in EventType]: EventContract<EventMap
   'com.omnibus.returns.ReturnReceived': ReturnReceived,
   'com.omnibus.returns.ReturnDispositioned': ReturnDispositioned,
   'com.omnibus.returns.ReturnRefunded': ReturnRefunded,
+  'com.omnibus.returns.ExchangeRequested': ExchangeRequested,
   'com.omnibus.catalog.ProductUpserted': ProductUpserted,
   'com.omnibus.catalog.PriceChanged': PriceChanged,
   'com.omnibus.customer.CustomerUpserted': CustomerUpserted,
@@ -1868,7 +1906,7 @@ export interface TopicEventMap {
   'retail.reservations': StockReserved | ReservationRejected | ReservationReleased | ReservationExpired | ReservationCommitted;
   'inventory.commands': ReserveStock | ReleaseReservation | CommitReservation;
   'payments.commands': AuthorisePayment | QueryPayment | CapturePayment | VoidPayment | RefundPayment;
-  'retail.returns': ReturnRequested | ReturnAuthorized | ReturnRejected | ReturnReceived | ReturnDispositioned | ReturnRefunded;
+  'retail.returns': ReturnRequested | ReturnAuthorized | ReturnRejected | ReturnReceived | ReturnDispositioned | ReturnRefunded | ExchangeRequested;
   'retail.catalog': ProductUpserted | PriceChanged;
   'retail.customers': CustomerUpserted;
   'retail.payments': PaymentAuthorized | PaymentDeclined | PaymentCaptured | PaymentVoided | PaymentNotFound | PaymentLinkSent | RefundIssued | RefundFailed;

@@ -3037,6 +3037,161 @@ export const eventSchemas: { readonly [type: string]: AvroSchemaObject } = {
       },
     ],
   },
+  'com.omnibus.returns.ExchangeRequested': {
+    type: 'record',
+    name: 'ExchangeRequested',
+    namespace: 'com.omnibus.returns',
+    doc: 'An authorised return asks for replacements (e.g. the same shirt in another size): the order service places the replacement order at once (its stock reserved now, shipped before the return arrives: an advance exchange), paid by the returned items\' value; the customer is charged only what the replacements cost more, and the returns service refunds what they cost less when the return is received.',
+    fields: [
+      {
+        name: 'exchangeId',
+        type: 'string',
+        doc: 'Omnibus exchange id (one per return); the replacement order is placed once per exchange id.',
+      },
+      {
+        name: 'returnId',
+        type: 'string',
+        doc: 'The return the exchange belongs to. The message key.',
+      },
+      {
+        name: 'replacementOrderId',
+        type: 'string',
+        doc: 'Id the replacement order is placed under (chosen by the returns service, so the return shows it at once and a redelivery places it once).',
+      },
+      {
+        name: 'rmaNumber',
+        type: 'string',
+        doc: 'The return\'s RMA number.',
+      },
+      {
+        name: 'orderId',
+        type: 'string',
+        doc: 'The original order: the replacement order takes its channel, customer and addresses.',
+      },
+      {
+        name: 'companyId',
+        type: 'string',
+        doc: 'Selling company (Odoo company) of the original order.',
+      },
+      {
+        name: 'lines',
+        type: {
+          type: 'array',
+          items: {
+            type: 'record',
+            name: 'ExchangeLine',
+            namespace: 'com.omnibus.returns',
+            doc: 'A returned order line and what replaces it.',
+            fields: [
+              {
+                name: 'returnedLineId',
+                type: 'string',
+                doc: 'Id of the original order line returned.',
+              },
+              {
+                name: 'returnedSku',
+                type: 'string',
+                doc: 'SKU returned.',
+              },
+              {
+                name: 'returnedQuantity',
+                type: {
+                  type: 'record',
+                  name: 'Quantity',
+                  namespace: 'com.omnibus.common',
+                  doc: 'A decimal-safe quantity in the product\'s unit of measure, as a fixed-scale integer with scale 3 (thousandths), which covers Odoo\'s \'Product Unit of Measure\' precision. 1 piece = 1000, 2.5 kg = 2500, 0.125 m = 125. Never a float.',
+                  fields: [
+                    {
+                      name: 'milli',
+                      type: 'long',
+                      doc: 'The quantity multiplied by 1000 (scale 3). Negative only where the field that holds this Quantity says so.',
+                    },
+                  ],
+                },
+                doc: 'Quantity returned.',
+              },
+              {
+                name: 'credit',
+                type: {
+                  type: 'record',
+                  name: 'Money',
+                  namespace: 'com.omnibus.common',
+                  doc: 'An amount of money as an integer number of minor units of an ISO 4217 currency. Never a float.',
+                  fields: [
+                    {
+                      name: 'amountMinor',
+                      type: 'long',
+                      doc: 'Amount in the currency\'s minor units (cents for EUR and USD, yen for JPY, fils for KWD). Negative only where the field that holds this Money says so.',
+                    },
+                    {
+                      name: 'currency',
+                      type: 'string',
+                      doc: 'ISO 4217 alphabetic currency code in upper case, e.g. EUR, USD, GBP.',
+                    },
+                  ],
+                },
+                doc: 'What the returned units cost the customer (after discounts, tax included): the value the replacement is paid with.',
+              },
+              {
+                name: 'sku',
+                type: 'string',
+                doc: 'SKU of the replacement.',
+              },
+              {
+                name: 'name',
+                type: 'string',
+                doc: 'Product name of the replacement, for the order line.',
+              },
+              {
+                name: 'quantity',
+                type: 'com.omnibus.common.Quantity',
+                doc: 'Quantity of the replacement.',
+              },
+              {
+                name: 'unitPrice',
+                type: 'com.omnibus.common.Money',
+                doc: 'Unit price of the replacement, tax included: the original\'s unit price paid unless the channel priced the replacement differently.',
+              },
+              {
+                name: 'total',
+                type: 'com.omnibus.common.Money',
+                doc: 'quantity × unitPrice, rounded half up to the minor unit.',
+              },
+            ],
+          },
+        },
+        doc: 'The replacements, one per returned line that is exchanged.',
+      },
+      {
+        name: 'credit',
+        type: 'com.omnibus.common.Money',
+        doc: 'Sum of the lines\' credit.',
+      },
+      {
+        name: 'replacementTotal',
+        type: 'com.omnibus.common.Money',
+        doc: 'Sum of the lines\' total: the replacement order\'s amount.',
+      },
+      {
+        name: 'amountToCharge',
+        type: 'com.omnibus.common.Money',
+        doc: 'replacementTotal − credit when positive (the customer pays the difference through the gateway), else 0.',
+      },
+      {
+        name: 'amountToRefund',
+        type: 'com.omnibus.common.Money',
+        doc: 'credit − replacementTotal when positive (refunded by the returns service when the return is received), else 0.',
+      },
+      {
+        name: 'occurredAt',
+        type: {
+          type: 'long',
+          logicalType: 'timestamp-millis',
+        },
+        doc: 'When the exchange was requested.',
+      },
+    ],
+  },
   'com.omnibus.catalog.ProductUpserted': {
     type: 'record',
     name: 'ProductUpserted',

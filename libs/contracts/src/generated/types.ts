@@ -124,6 +124,31 @@ export interface DriftLine {
 }
 
 /**
+ * A returned order line and what replaces it.
+ * Avro: com.omnibus.returns.ExchangeLine.
+ */
+export interface ExchangeLine {
+  /** Id of the original order line returned. */
+  returnedLineId: string;
+  /** SKU returned. */
+  returnedSku: string;
+  /** Quantity returned. */
+  returnedQuantity: Quantity;
+  /** What the returned units cost the customer (after discounts, tax included): the value the replacement is paid with. */
+  credit: Money;
+  /** SKU of the replacement. */
+  sku: string;
+  /** Product name of the replacement, for the order line. */
+  name: string;
+  /** Quantity of the replacement. */
+  quantity: Quantity;
+  /** Unit price of the replacement, tax included: the original's unit price paid unless the channel priced the replacement differently. */
+  unitPrice: Money;
+  /** quantity × unitPrice, rounded half up to the minor unit. */
+  total: Money;
+}
+
+/**
  * Delivery or collection. Readers that do not know a newer symbol read OTHER.
  * Avro: com.omnibus.order.FulfilmentMode.
  */
