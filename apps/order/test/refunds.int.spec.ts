@@ -330,7 +330,7 @@ describe('refunds in the order saga', () => {
     const odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
     const invoice = await waitFor(
       async () => {
-        const [move] = await odoo.searchRead<{ amount_total: number; payment_state: string }>('account.move', [['ref', '=', invoiced.odoo.invoice.invoiceId]], { fields: ['amount_total', 'payment_state'] });
+        const [move] = await odoo.searchRead<{ id: number; amount_total: number; payment_state: string }>('account.move', [['ref', '=', invoiced.odoo.invoice.invoiceId]], { fields: ['amount_total', 'payment_state'] });
         return move && ['paid', 'in_payment'].includes(move.payment_state) ? move : undefined;
       },
       { what: 'the Odoo invoice paid in full' },
