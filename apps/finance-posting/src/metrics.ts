@@ -5,6 +5,7 @@ export const financeMetrics = {
   prepared: counter({ name: 'finance_entries_prepared_total', help: 'Journal entries prepared from operational events and sent to the adapter, by posting rule', labelNames: ['rule'] }),
   posted: counter({ name: 'finance_entries_posted_total', help: 'Journal entries Odoo confirmed posted, by posting rule', labelNames: ['rule'] }),
   refused: counter({ name: 'finance_entries_refused_total', help: 'Journal entries Odoo refused, by Odoo failure kind', labelNames: ['failure'] }),
+  inOdooDocument: counter({ name: 'finance_entries_in_odoo_document_total', help: "Entries recorded but not sent: Odoo's own invoice, credit note or payment books them, by posting rule", labelNames: ['rule'] }),
   replayed: counter({ name: 'finance_entries_replayed_total', help: 'Entries an operational event would have made again (a replay): nothing posted twice', labelNames: ['rule'] }),
   postingLag: histogram({
     name: 'finance_posting_lag_seconds',

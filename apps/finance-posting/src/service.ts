@@ -6,6 +6,7 @@ import { AppModule } from './app.module';
 import { financePostingConfigSchema } from './config';
 import { Initial1795700000000 } from './migrations/1795700000000-Initial';
 import { Ledger1795700000100 } from './migrations/1795700000100-Ledger';
+import { OdooDocuments1795700000200 } from './migrations/1795700000200-OdooDocuments';
 import { EVENT_CODEC, EVENT_OUTBOX } from './tokens';
 
 /** The topics whose facts post (or feed postings), and the adapter's answers. */
@@ -15,7 +16,7 @@ export const financePostingService = defineService({
   name: 'finance-posting',
   appModule: AppModule,
   configSchema: financePostingConfigSchema,
-  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, Ledger1795700000100],
+  migrations: [...outboxMigrations, ...inboxMigrations, Initial1795700000000, Ledger1795700000100, OdooDocuments1795700000200],
   // The operational-event consumer runs in this process, beside the HTTP API.
   configure: (app, config) => {
     connectEventTransport(app, {

@@ -18,80 +18,43 @@ import {
   ShipmentDispatched,
 } from '@omnibus/contracts';
 import type { EventContract } from '@omnibus/contracts';
-import { AppProcess, createUniqueTopics, EventPublisher, EventRecorder, startApp, startSchemaRegistry } from '@omnibus/messaging/testing';
+import type { EventPublisher, EventRecorder } from '@omnibus/messaging/testing';
 import { OdooClient } from '@omnibus/odoo-client';
-import { OdooSimProcess } from '@omnibus/odoo-client/testing';
-import { issueToken } from '@omnibus/service-kit';
-import { startTestService, TestService } from '@omnibus/service-kit/testing';
-import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
+import type { TestService } from '@omnibus/service-kit/testing';
+import { waitFor } from '@omnibus/testing';
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { DataSource } from 'typeorm';
 import type { FinancePostingConfig } from '../src/config';
-import { financePostingService } from '../src/service';
+import { apiOf, CATALOGUE_TOPICS, customerAddress, FinanceStack, odooBalancesOf, placedOrder, startFinanceStack, Topics } from './harness';
 
 jest.setTimeout(90_000);
 
-const CATALOGUE_TOPICS = ['retail.orders', 'retail.payments', 'retail.shipments', 'retail.returns', 'retail.catalog', 'retail.finance', 'odoo.commands', 'odoo.results'] as const;
-const financeConsumer = uniqueName('finance-journey');
-const adapterConsumer = uniqueName('odoo-adapter-finance');
-
-let registry: AppProcess;
-let sim: OdooSimProcess;
-let adapter: AppProcess;
 let finance: TestService<FinancePostingConfig>;
-let topics: Record<(typeof CATALOGUE_TOPICS)[number], string>;
+let topics: Topics;
 let recorder: EventRecorder;
 let publisher: EventPublisher;
 let odoo: OdooClient;
-let accountant: string;
+let stack: FinanceStack;
 
 beforeAll(async () => {
-  [registry, sim, { topics }] = await Promise.all([startSchemaRegistry('finance'), OdooSimProcess.start({ version: 17 }), createUniqueTopics(CATALOGUE_TOPICS, [financeConsumer, adapterConsumer])]);
-  const adapterDatabase = await createTestDatabase('odoo_adapter_finance');
-  const shared = { KAFKA_BROKERS: testBrokers().join(','), SCHEMA_REGISTRY_URL: registry.url, TOPIC_OVERRIDES: JSON.stringify(topics) };
-  [adapter, finance, recorder, publisher] = await Promise.all([
-    startApp('odoo-adapter', { ...shared, DATABASE_URL: adapterDatabase.url, ODOO_URL: sim.url, ODOO_CONSUMER_SERVICE: adapterConsumer, ODOO_SYNC_ENABLED: 'false' }, { cleanup: () => adapterDatabase.drop() }),
-    startTestService(financePostingService, { ...shared, ODOO_URL: sim.url, FINANCE_CONSUMER_SERVICE: financeConsumer, FINANCE_RULES_FILE: path.join(__dirname, 'posting-rules.yaml'),
-      // Books closed through January: a fact dated then posts on 1 February, with a note.
-      FINANCE_PERIOD_LOCKS: JSON.stringify({ 'omnibus-retail': '2026-01-31' }),
-      FINANCE_LOCKED_PERIOD_POLICY: 'next_open', LOG_LEVEL: process.env.FINANCE_TEST_LOG ?? 'silent' }) as Promise<TestService<FinancePostingConfig>>,
-    EventRecorder.start([topics['retail.finance'], topics['odoo.commands'], topics['odoo.results']], registry.url),
-    EventPublisher.start(registry.url),
-  ]);
-  odoo = new OdooClient({ url: sim.url, database: 'omnibus', login: 'admin', password: 'admin' });
-  accountant = await issueToken({ sub: 'operator:accountant', scopes: ['finance:read', 'finance:write', 'finance:reconcile'] });
+  stack = await startFinanceStack('journey', {
+    FINANCE_RULES_FILE: path.join(__dirname, 'posting-rules.yaml'),
+    // Books closed through January: a fact dated then posts on 1 February, with a note.
+    FINANCE_PERIOD_LOCKS: JSON.stringify({ 'omnibus-retail': '2026-01-31' }),
+    FINANCE_LOCKED_PERIOD_POLICY: 'next_open',
+  });
+  ({ finance, topics, recorder, publisher, odoo } = stack);
 }, 120_000);
 
-afterAll(async () => {
-  await Promise.all([recorder?.stop(), publisher?.stop(), odoo?.close(), finance?.stop(), adapter?.stop()]);
-  await Promise.all([sim?.stop(), registry?.stop()]);
-}, 60_000);
+afterAll(() => stack?.stop(), 60_000);
 
 const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 const today = new Date().toISOString().slice(0, 10);
-const api = async (route: string, init: { method?: string; body?: unknown } = {}) => {
-  const response = await finance.request(route, {
-    method: init.method ?? 'GET',
-    headers: { authorization: `Bearer ${accountant}`, 'content-type': 'application/json' },
-    body: init.body === undefined ? undefined : JSON.stringify(init.body),
-  });
-  const text = await response.text();
-  return { status: response.status, text, body: response.headers.get('content-type')?.includes('json') ? JSON.parse(text) : undefined };
-};
+const api = apiOf(() => stack);
 const entriesOf = async (orderId: string) => (await api(`/journal-entries?orderId=${orderId}`)).body as any[];
 /** Σ debit − credit per account of Odoo's moves with these refs, in cents. */
-const odooBalances = async (refs: string[]) => {
-  const moves = await odoo.searchRead<{ id: number; ref: string }>('account.move', [['ref', 'in', refs], ['state', '=', 'posted']], { fields: ['ref'] });
-  const lines = await odoo.searchRead<{ id: number; account_id: [number, string]; debit: number; credit: number }>('account.move.line', [['move_id', 'in', moves.map((move) => move.id)]], { fields: ['account_id', 'debit', 'credit'] });
-  const codes = new Map((await odoo.read<{ id: number; code: string }>('account.account', [...new Set(lines.map((line) => line.account_id[0]))], ['code'])).map((row) => [row.id, row.code]));
-  const balances: Record<string, number> = {};
-  for (const line of lines) {
-    const code = codes.get(line.account_id[0]) as string;
-    balances[code] = (balances[code] ?? 0) + Math.round(line.debit * 100) - Math.round(line.credit * 100);
-  }
-  return { moves, balances };
-};
+const odooBalances = (refs: string[]) => odooBalancesOf(odoo, [['ref', 'in', refs]]);
 
 /** One order's finance-relevant facts, as order, payments, shipping and returns publish them. */
 function journey(at = new Date()) {
@@ -100,25 +63,8 @@ function journey(at = new Date()) {
     { lineId: 'l1', sku: 'APP-10001', name: 'T-Shirt', quantity: { milli: 2000 }, unitPrice: usd(5000), discount: usd(0), tax: usd(800), taxCode: 'US-15', total: usd(10800) },
     { lineId: 'l2', sku: 'FTW-10002', name: 'Sneakers', quantity: { milli: 3000 }, unitPrice: usd(1000), discount: usd(0), tax: usd(240), taxCode: 'US-15', total: usd(3240) },
   ];
-  const address = { name: 'Ada Buyer', company: null, line1: '1 Main St', line2: null, city: 'Springfield', postalCode: '12345', region: null, countryCode: 'US', phone: null, email: null };
-  const order: OrderPlaced = {
-    orderId,
-    channelOrderRef: `WEB-${orderId.slice(0, 8)}`,
-    channel: { channelId: 'web-us', kind: 'WEB' },
-    brand: 'acme',
-    companyId: 'omnibus-retail',
-    customer: { customerId: null, name: 'Ada Buyer', email: 'ada@example.com', phone: null },
-    billingAddress: address,
-    shippingAddress: address,
-    lines,
-    totals: { linesTotal: usd(14040), shipping: usd(500), orderDiscount: usd(0), tax: usd(1080), grandTotal: usd(14540) },
-    pricesIncludeTax: true,
-    fulfilment: { mode: 'DELIVERY', pickupLocationId: null, allowedLocationTypes: [], allowSplitShipment: true, shippingMethod: null, promisedBy: null },
-    paymentReference: null,
-    notes: null,
-    placedAt: at,
-    occurredAt: at,
-  };
+  const address = customerAddress;
+  const order = placedOrder(orderId, lines, { linesTotal: usd(14040), shipping: usd(500), orderDiscount: usd(0), tax: usd(1080), grandTotal: usd(14540) }, at);
   const from = { locationId: 'wh-central', locationType: 'WAREHOUSE' as const };
   const shipment = (shipmentId: string, shipped: Array<[string, string, number, number | null]>, finalShipment: boolean): ShipmentDispatched => ({
     shipmentId,

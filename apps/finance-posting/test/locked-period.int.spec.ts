@@ -7,6 +7,7 @@ import { createService, issueToken, RunningService } from '@omnibus/service-kit'
 import { testServiceEnv } from '@omnibus/service-kit/testing';
 import { createTestDatabase, testBrokers, uniqueName, waitFor } from '@omnibus/testing';
 import { randomUUID } from 'node:crypto';
+import path from 'node:path';
 import { financePostingService } from '../src/service';
 
 jest.setTimeout(60_000);
@@ -30,6 +31,8 @@ const start = (locks: Record<string, string>) =>
       FINANCE_CONSUMER_SERVICE: consumer,
       FINANCE_PERIOD_LOCKS: JSON.stringify(locks),
       FINANCE_LOCKED_PERIOD_POLICY: 'wait',
+      // Rules where finance posts the captures itself (the default leaves them to Odoo's payment).
+      FINANCE_RULES_FILE: path.join(__dirname, 'posting-rules.yaml'),
     }),
   });
 

@@ -68,7 +68,8 @@ describe('posting rules', () => {
 
   it.each([
     ['payment clearing on capture', () => paymentCapture(book, order, { captureId: 'c1', gatewayReference: 'ch_1', amount: usd(6480), occurredAt: at } as never), 'BNK1', [['101403', 6480, 0], ['121000', 0, 6480]]],
-    ['refund out of clearing', () => refundPayment(book, order, { refundId: 'r1', gatewayReference: 're_1', amount: usd(5400), occurredAt: at } as never), 'BNK1', [['121000', 5400, 0], ['101403', 0, 5400]]],
+    ['refund of a return out of clearing', () => refundPayment(book, order, { refundId: 'r1', returnId: 'ret1', gatewayReference: 're_1', amount: usd(5400), occurredAt: at } as never), 'BNK1', [['121000', 5400, 0], ['101403', 0, 5400]]],
+    ['the saga\'s own refund (no return)', () => refundPayment(book, order, { refundId: 'r2', returnId: null, gatewayReference: 're_2', amount: usd(700), occurredAt: at } as never), 'BNK1', [['121000', 700, 0], ['101403', 0, 700]]],
     [
       'credit note of a refunded return (line and shipping)',
       () => creditNoteOnReturn(book, order, { returnId: 'ret1', lines: [{ lineId: 'l1', sku: 'APP-1', quantity: { milli: 1000 }, amount: usd(5400), tax: usd(400) }], shippingRefund: usd(500), total: usd(5900), occurredAt: at } as never),
@@ -140,6 +141,48 @@ describe('posting ids', () => {
 
 describe('rule book', () => {
   const document = () => parse(readFileSync(RULES, 'utf8'));
+
+  // What the default rules leave to Odoo's own documents (the saga's invoice and payment, the returns'
+  // credit note) and what finance posts: each money movement booked once.
+  it.each([
+    ['revenue on shipment', () => revenueOnShipment(book, order, shipment('s1', [['l1', 'APP-1', 2000]], true), new Map()), 'revenue-on-shipment', 'invoice'],
+    ['payment capture', () => paymentCapture(book, order, { captureId: 'c1', gatewayReference: 'ch_1', amount: usd(6480), occurredAt: at } as never), 'payment-capture', 'payment'],
+    ['the saga\'s refund (netted in RegisterPayment)', () => refundPayment(book, order, { refundId: 'r2', returnId: null, gatewayReference: 're_2', amount: usd(700), occurredAt: at } as never), 'order-refund', 'payment'],
+    [
+      'credit note of a return',
+      () => creditNoteOnReturn(book, order, { returnId: 'ret1', lines: [{ lineId: 'l1', sku: 'APP-1', quantity: { milli: 1000 }, amount: usd(5400), tax: usd(400) }], shippingRefund: usd(0), total: usd(5400), occurredAt: at } as never),
+      'credit-note-on-return',
+      'credit-note',
+    ],
+    ['refund of a return', () => refundPayment(book, order, { refundId: 'r1', returnId: 'ret1', gatewayReference: 're_1', amount: usd(5400), occurredAt: at } as never), 'refund-payment', undefined],
+    ['cost of goods', () => cogsOnShipment(book, order, shipment('s1', [['l1', 'APP-1', 2000, 2100]], false), new Map()), 'cogs-on-shipment', undefined],
+    ['shrinkage', () => returnDisposition(book, order, { returnId: 'ret1', lines: [{ lineId: 'l1', sku: 'APP-1', quantity: { milli: 1000 }, disposition: 'DAMAGED', unitCost: usd(2000) }], occurredAt: at } as never, new Map()), 'shrinkage-on-write-off', undefined],
+  ])('default rules: %s (%s) is booked by Odoo document %s', (_, post, posting, odooDocument) => {
+    const [entry] = post().entries;
+    expect(entry.posting).toBe(posting);
+    expect(entry.odooDocument).toBe(odooDocument);
+  });
+
+  it.each([
+    ['a document that does not book the posting', (rules: any) => (rules['cogs-on-shipment'].odooDocument = 'invoice'), 'rule cogs-on-shipment: odooDocument invoice: no Odoo document books it, finance posts it'],
+    ['another document than the one that books it', (rules: any) => (rules['revenue-on-shipment'].odooDocument = 'payment'), 'rule revenue-on-shipment: odooDocument payment: Odoo books it by its invoice'],
+    [
+      'the invoice left to Odoo but the payment posted here (receivable credited twice)',
+      (rules: any) => delete rules['payment-capture'].odooDocument,
+      "Odoo's invoice, credit note and payment come together: revenue-on-shipment, credit-note-on-return, order-refund booked by Odoo but payment-capture (odooDocument: payment) not",
+    ],
+    ['an unknown document', (rules: any) => (rules['payment-capture'].odooDocument = 'receipt'), 'rules.payment-capture.odooDocument'],
+  ])('refuses %s', (_, change, message) => {
+    const rules = document();
+    change(rules.ruleSets[0].rules);
+    expect(() => RuleBook.of(rules)).toThrow(message);
+  });
+
+  it('a set where finance posts everything (no odooDocument) is valid: a deployment without the saga\'s invoices', () => {
+    const rules = document();
+    for (const rule of Object.values<any>(rules.ruleSets[0].rules)) delete rule.odooDocument;
+    expect(Object.values(RuleBook.of(rules).ruleSets[0].rules).filter((rule) => rule.odooDocument)).toEqual([]);
+  });
 
   it('an unbalanced rule is refused at start naming the rule and what is off', () => {
     const rules = document();

@@ -1,6 +1,6 @@
 import type { PaymentCaptured, RefundIssued, ReturnDispositioned, ReturnRefunded, ShipmentDispatched } from '@omnibus/contracts';
 import { postingId } from './posting-id';
-import { PostingName, POSTINGS, RuleBook, RuleScope } from './rule-book';
+import { OdooDocument, PostingName, POSTINGS, RuleBook, RuleScope } from './rule-book';
 
 /** What finance keeps of an order (from OrderPlaced): the rule scope and the amounts to recognise. */
 export interface OrderFacts {
@@ -61,6 +61,8 @@ export interface DraftEntry {
   reference: string;
   source: { kind: SourceKind; id: string; orderId: string | null };
   lines: DraftLine[];
+  /** Booked by this Odoo document (invoice, credit note, payment): recorded, not posted. */
+  odooDocument?: OdooDocument;
 }
 
 /** The result of an operational fact: the entries it posts, and why some posting it could make did not happen. */
@@ -111,6 +113,7 @@ export function applyRule(
     reference: header.reference,
     source: header.source,
     lines,
+    ...(rule.odooDocument ? { odooDocument: rule.odooDocument } : {}),
   };
 }
 
@@ -180,7 +183,10 @@ export function paymentCapture(book: RuleBook, order: OrderFacts, capture: Payme
 
 /** The money paid back to the customer, out of clearing. */
 export function refundPayment(book: RuleBook, order: OrderFacts, refund: RefundIssued): PostingOutcome {
-  const entry = applyRule(book, scopeOf(order, refund.occurredAt), 'refund-payment', { refunded: refund.amount.amountMinor }, {
+  // A return's refund pays back a credit note; any other (the saga's rest-cancel refund) is money the
+  // order's payment never kept: RegisterPayment registers captured − refunded, hence its own posting.
+  const posting = refund.returnId ? 'refund-payment' : 'order-refund';
+  const entry = applyRule(book, scopeOf(order, refund.occurredAt), posting, { refunded: refund.amount.amountMinor }, {
     currency: refund.amount.currency,
     reference: `${order.channelOrderRef} refund ${refund.gatewayReference}`,
     source: { kind: 'REFUND', id: refund.refundId, orderId: order.orderId },

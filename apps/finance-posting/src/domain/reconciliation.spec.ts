@@ -24,6 +24,14 @@ describe('reconciliation', () => {
   const a = entry('c1', 6480);
   const b = entry('c2', 8060);
 
+  it('skips entries booked by Odoo\'s own documents, counts them per document and says so in the report', () => {
+    const invoiced = { ...entry('s1', 14540), odooDocument: 'invoice', status: 'in_odoo_document' };
+    const paid = { ...entry('c3', 14540), odooDocument: 'payment', status: 'in_odoo_document' };
+    const result = reconcile(period, [a, invoiced, paid], [moveOf(a)]);
+    expect(result).toMatchObject({ clean: true, entries: 1, inOdooDocuments: { invoice: 1, payment: 1 }, differences: [], checksumDifferences: [] });
+    expect(reportText(result)).toContain("not compared: 1 booked by Odoo's invoices, 1 booked by Odoo's payments");
+  });
+
   it('the ledger and Odoo agreeing is clean, other people\'s moves aside', () => {
     const result = reconcile(period, [a, b], [moveOf(a), moveOf(b), { ...moveOf(a), ref: 'INV/2026/0001' }]);
     expect(result).toMatchObject({ clean: true, differences: [], checksumDifferences: [], entries: 2, odooMoves: 3 });

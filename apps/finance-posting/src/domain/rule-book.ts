@@ -12,6 +12,7 @@ export const POSTINGS = {
   'payment-capture': { captured: { captured: 1 } },
   'credit-note-on-return': { net: { net: 1 }, tax: { tax: 1 }, shipping: { shipping: 1 }, gross: { net: 1, tax: 1, shipping: 1 } },
   'refund-payment': { refunded: { refunded: 1 } },
+  'order-refund': { refunded: { refunded: 1 } },
   'cogs-on-shipment': { cost: { cost: 1 } },
   'cogs-reversal-on-restock': { cost: { cost: 1 } },
   'shrinkage-on-write-off': { cost: { cost: 1 } },
@@ -21,12 +22,29 @@ export const POSTINGS = {
 export type PostingName = keyof typeof POSTINGS;
 export const POSTING_NAMES = Object.keys(POSTINGS) as PostingName[];
 
+/**
+ * The documents the order saga and the returns service create in Odoo, and the posting each one books
+ * there by itself: the invoice (CreateInvoice: receivable, revenue, output tax), the credit note
+ * (CreateCreditNote) and the payment (RegisterPayment: the payment journal's outstanding receipts
+ * against the receivable, for what was captured less the saga's own refunds). A rule marked with its
+ * document is recorded in the ledger but not sent to Odoo (Odoo would book it twice).
+ */
+export const ODOO_DOCUMENTS = {
+  'revenue-on-shipment': 'invoice',
+  'credit-note-on-return': 'credit-note',
+  'payment-capture': 'payment',
+  'order-refund': 'payment',
+} as const satisfies Partial<Record<PostingName, string>>;
+export type OdooDocument = (typeof ODOO_DOCUMENTS)[keyof typeof ODOO_DOCUMENTS];
+
 const code = z.string().regex(/^[A-Za-z0-9._-]+$/, 'must be an Odoo code (letters, digits, . _ -)');
 const lineSchema = z
   .object({ debit: code.optional(), credit: code.optional(), amount: z.string().min(1), label: z.string().min(1) })
   .strict()
   .refine((line) => (line.debit === undefined) !== (line.credit === undefined), 'a line has either debit or credit (an account code), not both');
-const ruleSchema = z.object({ journal: code, lines: z.array(lineSchema).min(2, 'a rule needs at least two lines') }).strict();
+const ruleSchema = z
+  .object({ journal: code, odooDocument: z.enum(['invoice', 'credit-note', 'payment']).optional(), lines: z.array(lineSchema).min(2, 'a rule needs at least two lines') })
+  .strict();
 const ruleSetSchema = z
   .object({
     version: z.string().min(1),
@@ -40,7 +58,8 @@ const ruleSetSchema = z
 const fileSchema = z.object({ ruleSets: z.array(ruleSetSchema).min(1) }).strict();
 
 export type RuleLine = { side: 'debit' | 'credit'; account: string; amount: string; label: string };
-export type PostingRule = { posting: PostingName; journal: string; lines: RuleLine[] };
+/** `odooDocument`: booked by that Odoo document, so recorded here and never posted (see ODOO_DOCUMENTS). */
+export type PostingRule = { posting: PostingName; journal: string; odooDocument?: OdooDocument; lines: RuleLine[] };
 export type RuleSet = { version: string; companyId: string; brand: string; channel: string; effectiveFrom: string; rules: Record<PostingName, PostingRule> };
 
 /** What selects a rule set: the company's books, the order's brand and channel, the accounting date. */
@@ -75,10 +94,12 @@ export class RuleBook {
         rules[posting] = {
           posting,
           journal: rule.journal,
+          ...(rule.odooDocument ? { odooDocument: rule.odooDocument } : {}),
           lines: rule.lines.map((line) => ({ side: line.debit ? 'debit' : 'credit', account: (line.debit ?? line.credit) as string, amount: line.amount, label: line.label })),
         };
         problems.push(...ruleProblems(rules[posting]).map((problem) => `${where}: rule ${posting}: ${problem}`));
       }
+      if (Object.keys(rules).length === POSTING_NAMES.length) problems.push(...documentProblems(rules).map((problem) => `${where}: ${problem}`));
       for (const name of Object.keys(set.rules)) if (!(name in POSTINGS)) problems.push(`${where}: rule ${name} is not a known posting (${POSTING_NAMES.join(', ')})`);
       return { ...set, rules };
     });
@@ -119,5 +140,27 @@ export function ruleProblems(rule: PostingRule): string[] {
   });
   const off = [...balance].filter(([, net]) => net !== 0);
   if (problems.length === 0 && off.length > 0) problems.push(`does not balance: ${off.map(([atom, net]) => `${atom} ${net > 0 ? 'debited' : 'credited'} ${Math.abs(net)}× more`).join(', ')}`);
+  return problems;
+}
+
+/**
+ * Which postings Odoo's documents book: only the document that books a posting may be named on it, and
+ * the saga's documents come together (it invoices, then registers the payment on that invoice; returns
+ * credit that invoice), so either Odoo books all four postings or none — one booked here and in Odoo
+ * would count twice, one booked in neither would be missing.
+ */
+export function documentProblems(rules: Record<PostingName, PostingRule>): string[] {
+  const documents: Partial<Record<PostingName, string>> = ODOO_DOCUMENTS;
+  const problems: string[] = [];
+  for (const rule of Object.values(rules)) {
+    if (rule.odooDocument && documents[rule.posting] !== rule.odooDocument) {
+      problems.push(`rule ${rule.posting}: odooDocument ${rule.odooDocument}: ${documents[rule.posting] ? `Odoo books it by its ${documents[rule.posting]}` : 'no Odoo document books it, finance posts it'}`);
+    }
+  }
+  const booked = (Object.keys(ODOO_DOCUMENTS) as PostingName[]).filter((posting) => rules[posting].odooDocument);
+  if (problems.length === 0 && booked.length > 0 && booked.length < Object.keys(ODOO_DOCUMENTS).length) {
+    const posted = (Object.keys(ODOO_DOCUMENTS) as PostingName[]).filter((posting) => !rules[posting].odooDocument);
+    problems.push(`Odoo's invoice, credit note and payment come together: ${booked.join(', ')} booked by Odoo but ${posted.map((posting) => `${posting} (odooDocument: ${documents[posting]})`).join(', ')} not`);
+  }
   return problems;
 }

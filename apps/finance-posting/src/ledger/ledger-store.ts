@@ -5,7 +5,8 @@ import type { LedgerEntry } from '../domain/reconciliation';
 
 /** The SQL of the ledger and of the facts postings need; every function takes the caller's transaction. */
 
-export type EntryStatus = 'draft' | 'posted' | 'failed' | 'held';
+/** 'in_odoo_document': booked by Odoo's own invoice, credit note or payment; recorded, never sent. */
+export type EntryStatus = 'draft' | 'posted' | 'failed' | 'held' | 'in_odoo_document';
 
 /** An entry as the API shows it. */
 export interface EntryView {
@@ -26,6 +27,8 @@ export interface EntryView {
   failure: string | null;
   /** Why the entry was moved to another period or is held. */
   periodNote: string | null;
+  /** The Odoo document that books this entry (status in_odoo_document). */
+  odooDocument: string | null;
   lines: Array<{ lineNumber: number; accountCode: string; label: string; debitMinor: number; creditMinor: number }>;
 }
 
@@ -41,14 +44,14 @@ export async function insertEntry(
   entry: DraftEntry,
   event: { id: string; type: string; occurredAt: Date },
   commandId: string,
-  period: { status: 'draft' | 'held'; note: string | null },
+  period: { status: 'draft' | 'held' | 'in_odoo_document'; note: string | null },
 ): Promise<boolean> {
   const sourceEvents = JSON.stringify([{ eventId: event.id, type: event.type }]);
   const inserted = await returning(manager,
-    `INSERT INTO journal_entries (id, source_event_id, posting_rule, journal, entry_date, currency, company_id, rule_version, reference, source, source_events, occurred_at, command_id, status, period_note)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)
+    `INSERT INTO journal_entries (id, source_event_id, posting_rule, journal, entry_date, currency, company_id, rule_version, reference, source, source_events, occurred_at, command_id, status, period_note, odoo_document)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
      ON CONFLICT DO NOTHING RETURNING id`,
-    [entry.id, asUuid(event.id), entry.posting, entry.journal, entry.accountingDate, entry.currency, entry.companyId, entry.ruleVersion, entry.reference, JSON.stringify(entry.source), sourceEvents, event.occurredAt, commandId, period.status, period.note],
+    [entry.id, asUuid(event.id), entry.posting, entry.journal, entry.accountingDate, entry.currency, entry.companyId, entry.ruleVersion, entry.reference, JSON.stringify(entry.source), sourceEvents, event.occurredAt, commandId, period.status, period.note, entry.odooDocument ?? null],
   );
   if (inserted.length === 0) {
     await manager.query(`UPDATE journal_entries SET source_events = source_events || $2::jsonb WHERE id = $1 AND NOT source_events @> $2::jsonb`, [entry.id, sourceEvents]);
@@ -66,7 +69,7 @@ export async function insertEntry(
 const asUuid = (id: string): string => (isUuid(id) ? id : uuidFromText(`omnibus-finance-event|${id}`));
 
 const ENTRY_COLUMNS = `e.id, e.company_id, e.posting_rule, e.rule_version, e.journal, to_char(e.entry_date, 'YYYY-MM-DD') AS entry_date, e.currency, e.reference, e.status, e.source,
-  e.source_events, e.command_id, e.odoo_move_id, e.odoo_move_name, e.failure, e.period_note,
+  e.source_events, e.command_id, e.odoo_move_id, e.odoo_move_name, e.failure, e.period_note, e.odoo_document,
   (SELECT coalesce(json_agg(json_build_object('lineNumber', l.line_no, 'accountCode', l.account_code, 'label', l.label, 'debitMinor', l.debit_minor, 'creditMinor', l.credit_minor) ORDER BY l.line_no), '[]')
      FROM journal_entry_lines l WHERE l.entry_id = e.id) AS lines`;
 
@@ -88,6 +91,7 @@ const toView = (row: EntryRow): EntryView => ({
   odooMoveName: row.odoo_move_name,
   failure: row.failure,
   periodNote: row.period_note,
+  odooDocument: row.odoo_document,
   lines: (row.lines as EntryView['lines']).map((line) => ({ ...line, debitMinor: Number(line.debitMinor), creditMinor: Number(line.creditMinor) })),
 });
 
@@ -109,7 +113,7 @@ export async function listEntries(manager: EntityManager, filter: { orderId?: st
 /** The period's entries as reconciliation compares them. */
 export async function entriesInPeriod(manager: EntityManager, from: string, to: string): Promise<LedgerEntry[]> {
   const rows = await manager.query(`SELECT ${ENTRY_COLUMNS} FROM journal_entries e WHERE e.entry_date BETWEEN $1 AND $2 AND e.status <> 'held' ORDER BY e.entry_date, e.id`, [from, to]);
-  return rows.map(toView).map((view: EntryView) => ({ id: view.id, companyId: view.companyId, journal: view.journal, accountingDate: view.accountingDate, currency: view.currency, status: view.status, source: view.source, lines: view.lines }));
+  return rows.map(toView).map((view: EntryView) => ({ id: view.id, companyId: view.companyId, journal: view.journal, accountingDate: view.accountingDate, currency: view.currency, status: view.status, source: view.source, lines: view.lines, odooDocument: view.odooDocument }));
 }
 
 /** Odoo confirmed the entry; undefined when it was posted already (a repeated answer). */

@@ -142,12 +142,19 @@ export class PostingService {
       const commandId = uuidv7();
       const placement = this.place(drafted.companyId, drafted.accountingDate);
       const entry = placement.post ? { ...drafted, accountingDate: placement.accountingDate } : drafted;
-      const period = { status: placement.post ? ('draft' as const) : ('held' as const), note: placement.note };
-      if (!(await store.insertEntry(manager, entry, event, commandId, period))) {
+      // Booked by Odoo's own document (invoice, credit note, payment): recorded with its date, never sent.
+      const period = drafted.odooDocument
+        ? { status: 'in_odoo_document' as const, note: null }
+        : { status: placement.post ? ('draft' as const) : ('held' as const), note: placement.note };
+      if (!(await store.insertEntry(manager, drafted.odooDocument ? drafted : entry, event, commandId, period))) {
         financeMetrics.replayed.inc({ rule: entry.posting });
         continue;
       }
       booked.push(entry.id);
+      if (drafted.odooDocument) {
+        financeMetrics.inOdooDocument.inc({ rule: entry.posting });
+        continue;
+      }
       if (placement.note) this.logger.info({ journalEntryId: entry.id, note: placement.note }, 'entry dated in a locked period');
       if (!placement.post) continue;
       await stage([entryPrepared(this.topicOf, entry, now), postCommand(this.topicOf, entry, commandId, now)]);
