@@ -191,6 +191,29 @@ const returnsTopicConsumed = () =>
     return true;
   }, { timeoutMs: 60_000, what: 'every consumer caught up with the returns topic and what it caused' });
 
+/** A web order of `lines` (USD, no tax, shipping 4.95, `orderDiscount` off the order) placed over HTTP and released to the warehouse. */
+async function placeWebOrder(lines: unknown[], orderDiscount: number): Promise<string> {
+  const placed = await post(`${order.url}/orders`, channel, {
+    channelOrderRef: `WEB-RET-${randomUUID().slice(0, 8)}`,
+    channel: { channelId: 'web-us', kind: 'WEB' },
+    brand: 'omnibus',
+    companyId: 'omnibus-retail',
+    currency: 'USD',
+    customer: { customerId: null, name: 'Jordan Avery', email: 'jordan.avery@example.com', phone: '+14155550123' },
+    shippingAddress: { name: 'Jordan Avery', line1: '1200 Market Street', city: 'San Francisco', postalCode: '94102', region: 'US-CA', countryCode: 'US', phone: '+14155550123', email: 'jordan.avery@example.com' },
+    lines,
+    shipping: { amountMinor: 495, currency: 'USD' },
+    orderDiscount: { amountMinor: orderDiscount, currency: 'USD' },
+    pricesIncludeTax: false,
+    fulfilment: { mode: 'DELIVERY', shippingMethod: 'standard' },
+    paymentReference: 'pi_3Qdemo000000000001',
+  });
+  expect(placed.status).toBe(201);
+  const orderId = placed.body.orderId as string;
+  await orderWhere(orderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+  return orderId;
+}
+
 /**
  * What the policy refunds, computed here from the order's prices (returns' README, "How refunds are
  * computed"): the order discount shared over the line totals (shares rounded down, the cents left to
@@ -220,24 +243,7 @@ describe("issue 12: a partial return of a two-shipment order through every real 
       { sku: 'APP-10001', name: 'Linen shirt, M, white', quantity: '2', unitPrice: { amountMinor: 3499, currency: 'USD' } },
       { sku: 'FTW-10002', name: 'Trail runner, 42', quantity: '1', unitPrice: { amountMinor: 8999, currency: 'USD' }, discount: { amountMinor: 1000, currency: 'USD' } },
     ];
-    const placed = await post(`${order.url}/orders`, channel, {
-      channelOrderRef: `WEB-RET-${randomUUID().slice(0, 8)}`,
-      channel: { channelId: 'web-us', kind: 'WEB' },
-      brand: 'omnibus',
-      companyId: 'omnibus-retail',
-      currency: 'USD',
-      customer: { customerId: null, name: 'Jordan Avery', email: 'jordan.avery@example.com', phone: '+14155550123' },
-      shippingAddress: { name: 'Jordan Avery', line1: '1200 Market Street', city: 'San Francisco', postalCode: '94102', region: 'US-CA', countryCode: 'US', phone: '+14155550123', email: 'jordan.avery@example.com' },
-      lines,
-      shipping: { amountMinor: 495, currency: 'USD' },
-      orderDiscount: { amountMinor: 2000, currency: 'USD' },
-      pricesIncludeTax: false,
-      fulfilment: { mode: 'DELIVERY', shippingMethod: 'standard' },
-      paymentReference: 'pi_3Qdemo000000000001',
-    });
-    expect(placed.status).toBe(201);
-    const orderId = placed.body.orderId as string;
-    await orderWhere(orderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+    const orderId = await placeWebOrder(lines, 2000);
 
     // Two parcels through the carrier: a shirt, then the other shirt with the runners; both delivered.
     const parcels = [];
@@ -356,27 +362,13 @@ const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
 
 /** A web order of a shirt in M (34.99) and trail runners (89.99), 10.00 off the order: one parcel, captured, invoiced in Odoo, delivered. */
 async function deliveredWebOrder(): Promise<string> {
-  const placed = await post(`${order.url}/orders`, channel, {
-    channelOrderRef: `WEB-EXC-${randomUUID().slice(0, 8)}`,
-    channel: { channelId: 'web-us', kind: 'WEB' },
-    brand: 'omnibus',
-    companyId: 'omnibus-retail',
-    currency: 'USD',
-    customer: { customerId: null, name: 'Sam Rivera', email: 'sam.rivera@example.com', phone: '+14155550188' },
-    shippingAddress: { name: 'Sam Rivera', line1: '88 Valencia Street', city: 'San Francisco', postalCode: '94103', region: 'US-CA', countryCode: 'US', phone: '+14155550188', email: 'sam.rivera@example.com' },
-    lines: [
+  const orderId = await placeWebOrder(
+    [
       { sku: SIZE_M, name: 'Linen shirt, M, white', quantity: '1', unitPrice: usd(3499) },
       { sku: 'FTW-10002', name: 'Trail runner, 42', quantity: '1', unitPrice: usd(8999) },
     ],
-    shipping: usd(495),
-    orderDiscount: usd(1000),
-    pricesIncludeTax: false,
-    fulfilment: { mode: 'DELIVERY', shippingMethod: 'standard' },
-    paymentReference: 'pi_3Qdemo000000000002',
-  });
-  expect(placed.status).toBe(201);
-  const orderId = placed.body.orderId as string;
-  await orderWhere(orderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+    1000,
+  );
   const parcel = await carrier('/shipments', { reference: `SHIP-${randomUUID().slice(0, 8)}`, order_id: orderId, from_location: 'wh-central', lines: [{ line_id: '1', sku: SIZE_M, quantity: 1 }, { line_id: '2', sku: 'FTW-10002', quantity: 1 }], milestones: 'manual' });
   await carrier(`/shipments/${parcel.id}/events`, { type: 'dispatched' });
   await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
@@ -465,8 +457,12 @@ describe('issue 12: an exchange for another size through the returns and order s
 
     // The shirt comes back: the goods pay off the replacement, nothing is refunded.
     const received = await receiveShirt(returnId);
-    await returnsTopicConsumed();
     expect(received.refunds).toEqual([]);
+    // The receipt's transaction staged whatever it refunds: no RefundPayment for this order in returns' outbox.
+    const staged = await returns.app.get(DataSource).query(`SELECT count(*)::int AS n FROM outbox WHERE headers->>'ce_type' = $1 AND key = $2`, [RefundPayment.type, orderId]);
+    expect(staged).toEqual([{ n: 0 }]);
+    await waitFor(async () => ((await getReturn(returnId)).odoo.some((command: any) => command.commandType === CreateReturnPicking.type && command.status === 'succeeded') ? true : undefined), { timeoutMs: 60_000, what: `return ${returnId}: Odoo's return picking` });
+    await returnsTopicConsumed();
     expect(recorder.events.filter((event) => event.type === RefundPayment.type && (event.value?.returnId === returnId || event.value?.orderId === orderId))).toEqual([]);
     expect(await intentOf(orderId)).toMatchObject({ id: originalIntent.id, amount: originalIntent.amount, amount_received: originalIntent.amount_received, amount_refunded: 0 });
     expect((await getOrder(orderId)).payment.refunds).toEqual([]);
@@ -491,6 +487,7 @@ describe('issue 12: an exchange for another size through the returns and order s
     await waitFor(async () => ((await getReturn(returnId)).refundStatus === 'refunded' ? true : undefined), { timeoutMs: 60_000, what: `return ${returnId} refunded` });
     await returnsTopicConsumed();
     expect(recorder.of(orderId, RefundPayment.type)).toHaveLength(1);
+    expect(await returns.app.get(DataSource).query(`SELECT count(*)::int AS n FROM outbox WHERE headers->>'ce_type' = $1 AND key = $2`, [RefundPayment.type, orderId])).toEqual([{ n: 1 }]);
     expect(await intentOf(orderId)).toMatchObject({ amount_refunded: difference });
   });
 });
