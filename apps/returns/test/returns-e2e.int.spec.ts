@@ -122,7 +122,7 @@ beforeAll(async () => {
       },
       { cleanup: () => orderDatabase.drop() },
     ),
-    startTestService(returnsService, { ...shared, RETURNS_CONSUMER_SERVICE: consumers.returns }) as Promise<TestService<ReturnsConfig>>,
+    startTestService(returnsService, { ...shared, RETURNS_CONSUMER_SERVICE: consumers.returns, RETURNS_POLICY_DIR: path.join(__dirname, 'e2e-policies') }) as Promise<TestService<ReturnsConfig>>,
     EventRecorder.start([topics['retail.orders'], topics['retail.returns'], topics['retail.payments'], topics['payments.commands'], topics['odoo.commands'], topics['odoo.results']], registry.url),
     EventPublisher.start(registry.url),
   ]);
@@ -191,6 +191,29 @@ const returnsTopicConsumed = () =>
     return true;
   }, { timeoutMs: 60_000, what: 'every consumer caught up with the returns topic and what it caused' });
 
+/** A web order of `lines` (USD, no tax, shipping 4.95, `orderDiscount` off the order) placed over HTTP and released to the warehouse. */
+async function placeWebOrder(lines: unknown[], orderDiscount: number): Promise<string> {
+  const placed = await post(`${order.url}/orders`, channel, {
+    channelOrderRef: `WEB-RET-${randomUUID().slice(0, 8)}`,
+    channel: { channelId: 'web-us', kind: 'WEB' },
+    brand: 'omnibus',
+    companyId: 'omnibus-retail',
+    currency: 'USD',
+    customer: { customerId: null, name: 'Jordan Avery', email: 'jordan.avery@example.com', phone: '+14155550123' },
+    shippingAddress: { name: 'Jordan Avery', line1: '1200 Market Street', city: 'San Francisco', postalCode: '94102', region: 'US-CA', countryCode: 'US', phone: '+14155550123', email: 'jordan.avery@example.com' },
+    lines,
+    shipping: { amountMinor: 495, currency: 'USD' },
+    orderDiscount: { amountMinor: orderDiscount, currency: 'USD' },
+    pricesIncludeTax: false,
+    fulfilment: { mode: 'DELIVERY', shippingMethod: 'standard' },
+    paymentReference: 'pi_3Qdemo000000000001',
+  });
+  expect(placed.status).toBe(201);
+  const orderId = placed.body.orderId as string;
+  await orderWhere(orderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+  return orderId;
+}
+
 /**
  * What the policy refunds, computed here from the order's prices (returns' README, "How refunds are
  * computed"): the order discount shared over the line totals (shares rounded down, the cents left to
@@ -220,24 +243,7 @@ describe("issue 12: a partial return of a two-shipment order through every real 
       { sku: 'APP-10001', name: 'Linen shirt, M, white', quantity: '2', unitPrice: { amountMinor: 3499, currency: 'USD' } },
       { sku: 'FTW-10002', name: 'Trail runner, 42', quantity: '1', unitPrice: { amountMinor: 8999, currency: 'USD' }, discount: { amountMinor: 1000, currency: 'USD' } },
     ];
-    const placed = await post(`${order.url}/orders`, channel, {
-      channelOrderRef: `WEB-RET-${randomUUID().slice(0, 8)}`,
-      channel: { channelId: 'web-us', kind: 'WEB' },
-      brand: 'omnibus',
-      companyId: 'omnibus-retail',
-      currency: 'USD',
-      customer: { customerId: null, name: 'Jordan Avery', email: 'jordan.avery@example.com', phone: '+14155550123' },
-      shippingAddress: { name: 'Jordan Avery', line1: '1200 Market Street', city: 'San Francisco', postalCode: '94102', region: 'US-CA', countryCode: 'US', phone: '+14155550123', email: 'jordan.avery@example.com' },
-      lines,
-      shipping: { amountMinor: 495, currency: 'USD' },
-      orderDiscount: { amountMinor: 2000, currency: 'USD' },
-      pricesIncludeTax: false,
-      fulfilment: { mode: 'DELIVERY', shippingMethod: 'standard' },
-      paymentReference: 'pi_3Qdemo000000000001',
-    });
-    expect(placed.status).toBe(201);
-    const orderId = placed.body.orderId as string;
-    await orderWhere(orderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+    const orderId = await placeWebOrder(lines, 2000);
 
     // Two parcels through the carrier: a shirt, then the other shirt with the runners; both delivered.
     const parcels = [];
@@ -346,5 +352,142 @@ describe("issue 12: a partial return of a two-shipment order through every real 
     expect(await odooOnHand('APP-10001', storeStock)).toBe(odooBefore + 1);
     expect(await odooMarkOf('APP-10001', RECEIVING_STORE)).toEqual(markBefore);
     expect(await getReturn(returnId)).toMatchObject({ status: 'received', refundStatus: 'refunded', refunds: [{ status: 'issued' }], odoo: [{ status: 'succeeded' }, { status: 'succeeded' }] });
+  });
+});
+
+/** The shirt in size M (bought) and in size L (the replacement): two variants of odoo-sim's seed. */
+const SIZE_M = 'APP-10001';
+const SIZE_L = 'APP-10009';
+const usd = (amountMinor: number) => ({ amountMinor, currency: 'USD' });
+
+/** A web order of a shirt in M (34.99) and trail runners (89.99), 10.00 off the order: one parcel, captured, invoiced in Odoo, delivered. */
+async function deliveredWebOrder(): Promise<string> {
+  const orderId = await placeWebOrder(
+    [
+      { sku: SIZE_M, name: 'Linen shirt, M, white', quantity: '1', unitPrice: usd(3499) },
+      { sku: 'FTW-10002', name: 'Trail runner, 42', quantity: '1', unitPrice: usd(8999) },
+    ],
+    1000,
+  );
+  const parcel = await carrier('/shipments', { reference: `SHIP-${randomUUID().slice(0, 8)}`, order_id: orderId, from_location: 'wh-central', lines: [{ line_id: '1', sku: SIZE_M, quantity: 1 }, { line_id: '2', sku: 'FTW-10002', quantity: 1 }], milestones: 'manual' });
+  await carrier(`/shipments/${parcel.id}/events`, { type: 'dispatched' });
+  await orderWhere(orderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
+  await carrier(`/shipments/${parcel.id}/events`, { type: 'delivered' });
+  await orderWhere(orderId, 'completed', (current) => current.status === 'completed');
+  return orderId;
+}
+
+/** The shirt's line asked back for size L at `unitPrice`: the exchange authorised, the replacement placed and reserved by inventory at once. */
+async function exchangeShirt(orderId: string, unitPrice: number) {
+  const requested = await waitFor(async () => {
+    const answer = await postReturn({ orderId, channel: { channelId: 'web-us', kind: 'WEB' }, lines: [{ lineId: '1', quantity: '1', reason: 'SIZE_OR_FIT', exchangeFor: { sku: SIZE_L, name: 'Linen shirt, L, white', quantity: '1', unitPrice: usd(unitPrice) } }] });
+    return answer.status === 404 ? undefined : answer;
+  }, { timeoutMs: 60_000, what: 'the order known to returns' });
+  expect(requested.status).toBe(201);
+  expect(requested.body).toMatchObject({ status: 'authorized', policy: { policyId: 'default', version: 1 } });
+  const returnId = requested.body.returnId as string;
+  const { exchange } = await waitFor(async () => {
+    const current = await getReturn(returnId);
+    return current.exchange?.state === 'replacement-ordered' ? current : undefined;
+  }, { timeoutMs: 60_000, what: `return ${returnId}: replacement ordered` });
+  const replacementOrderId = exchange.replacementOrderId as string;
+  // The order service placed it from ExchangeRequested and inventory holds its stock, before anything came back.
+  const reserved = await orderWhere(replacementOrderId, 'stock reserved', (current) => Boolean(current.reservation));
+  expect(reserved.reservation.lines).toEqual([{ lineId: 'X1', sku: SIZE_L, quantity: '1', location: { locationId: 'wh-central', locationType: 'WAREHOUSE' } }]);
+  const held = await inventoryDb.query(`SELECT r.status, l.sku, l.location_id, l.quantity FROM reservations r JOIN reservation_lines l USING (reservation_id) WHERE r.order_id = $1`, [replacementOrderId]);
+  // Held, or already committed when the order released it to the warehouse.
+  expect(held.rows).toEqual([{ status: expect.stringMatching(/^(held|committed)$/), sku: SIZE_L, location_id: 'wh-central', quantity: '1000' }]);
+  expect((await getReturn(returnId)).status).toBe('authorized');
+  return { returnId, replacementOrderId, replacement: reserved };
+}
+
+/** The replacement through retail-sim's carrier in one parcel, delivered: completed. */
+async function shipReplacement(replacementOrderId: string, invoiced: boolean) {
+  await orderWhere(replacementOrderId, 'released to the warehouse', (current) => current.status === 'released_to_warehouse');
+  const parcel = await carrier('/shipments', { reference: `SHIP-${randomUUID().slice(0, 8)}`, order_id: replacementOrderId, from_location: 'wh-central', lines: [{ line_id: 'X1', sku: SIZE_L, quantity: 1 }], milestones: 'manual' });
+  await carrier(`/shipments/${parcel.id}/events`, { type: 'dispatched' });
+  if (invoiced) await orderWhere(replacementOrderId, 'invoiced and paid in Odoo', (current) => current.odoo?.paymentRegistered === true);
+  await carrier(`/shipments/${parcel.id}/events`, { type: 'delivered' });
+  return orderWhere(replacementOrderId, 'completed', (current) => current.status === 'completed');
+}
+
+/** The returned shirt received at the store, resellable: the return received. */
+async function receiveShirt(returnId: string) {
+  const received = await receive(returnId, { location: { locationId: RECEIVING_STORE, locationType: 'STORE' }, lines: [{ lineId: '1', units: [{ disposition: 'RESELLABLE' }] }] });
+  expect(received.status).toBe(201);
+  return waitFor(async () => {
+    const current = await getReturn(returnId);
+    return current.status === 'received' ? current : undefined;
+  }, { timeoutMs: 60_000, what: `return ${returnId} received` });
+}
+
+describe('issue 12: an exchange for another size through the returns and order services together', () => {
+  beforeAll(async () => {
+    await waitFor(async () => ((await inventoryOnHand(SIZE_M, 'wh-central')) > 2000 && (await inventoryOnHand(SIZE_L, 'wh-central')) > 2000 && (await inventoryOnHand('FTW-10002', 'wh-central')) > 2000 ? true : undefined), {
+      timeoutMs: 60_000,
+      what: "Odoo's stock of both sizes at wh-central in inventory",
+    });
+  }, 90_000);
+
+  it('dearer: the replacement reserved at once, the difference authorised and captured to the cent, shipped, invoiced in Odoo for the difference, completed; the return received refunds nothing', async () => {
+    const orderId = await deliveredWebOrder();
+    const originalIntent = await intentOf(orderId);
+    // The shirt's credit: its line less its share of the order discount (returns' README, no restocking fee on an exchange).
+    const credit = expectedRefund([3499, 8999], 1000, 0);
+    expect(credit).toBe(3499 - 280);
+    const difference = 3999 - credit;
+
+    const { returnId, replacementOrderId, replacement } = await exchangeShirt(orderId, 3999);
+    expect(replacement).toMatchObject({
+      lines: [{ lineId: 'X1', sku: SIZE_L, unitPrice: usd(3999), total: usd(3999) }],
+      totals: { linesTotal: usd(3999), orderDiscount: usd(credit), grandTotal: usd(difference) },
+      exchange: { returnId, originalOrderId: orderId, paidByReturn: usd(credit), charged: usd(difference), refundedAtReceipt: usd(0) },
+    });
+    expect((await getReturn(returnId)).exchange).toMatchObject({ replacementOrderId, credit: usd(credit), amountToCharge: usd(difference), amountToRefund: usd(0) });
+
+    const completed = await shipReplacement(replacementOrderId, true);
+    expect(completed.payment).toMatchObject({ policy: 'authorise_then_capture', amount: usd(difference), captured: usd(difference) });
+    const intents = (await json(await fetch(`${gateway.url}/v1/payment_intents?order_id=${replacementOrderId}`, { headers: { authorization: `Bearer ${GATEWAY_KEY}` } }))).body.data as any[];
+    expect(intents.map((intent) => [intent.amount, intent.amount_received])).toEqual([[difference, difference]]);
+    // Odoo's invoice of the replacement is the difference: the credit is the order discount's negative line.
+    const [saleOrder] = await odoo.searchRead<{ id: number; invoice_ids: number[]; amount_total: number }>('sale.order', [['client_order_ref', '=', replacementOrderId]], { fields: ['invoice_ids', 'amount_total'] });
+    expect(saleOrder.amount_total).toBeCloseTo(difference / 100, 2);
+    const invoices = await odoo.read<{ id: number; amount_total: number; state: string; move_type: string }>('account.move', saleOrder.invoice_ids, ['amount_total', 'state', 'move_type']);
+    expect(invoices).toEqual([expect.objectContaining({ move_type: 'out_invoice', state: 'posted', amount_total: difference / 100 })]);
+
+    // The shirt comes back: the goods pay off the replacement, nothing is refunded.
+    const received = await receiveShirt(returnId);
+    expect(received.refunds).toEqual([]);
+    // The receipt's transaction staged whatever it refunds: no RefundPayment for this order in returns' outbox.
+    const staged = await returns.app.get(DataSource).query(`SELECT count(*)::int AS n FROM outbox WHERE headers->>'ce_type' = $1 AND key = $2`, [RefundPayment.type, orderId]);
+    expect(staged).toEqual([{ n: 0 }]);
+    await waitFor(async () => ((await getReturn(returnId)).odoo.some((command: any) => command.commandType === CreateReturnPicking.type && command.status === 'succeeded') ? true : undefined), { timeoutMs: 60_000, what: `return ${returnId}: Odoo's return picking` });
+    await returnsTopicConsumed();
+    expect(recorder.events.filter((event) => event.type === RefundPayment.type && (event.value?.returnId === returnId || event.value?.orderId === orderId))).toEqual([]);
+    expect(await intentOf(orderId)).toMatchObject({ id: originalIntent.id, amount: originalIntent.amount, amount_received: originalIntent.amount_received, amount_refunded: 0 });
+    expect((await getOrder(orderId)).payment.refunds).toEqual([]);
+  });
+
+  it('cheaper: the replacement costs nothing more, and the difference is refunded once at receipt through the original payment', async () => {
+    const orderId = await deliveredWebOrder();
+    const credit = expectedRefund([3499, 8999], 1000, 0);
+    const difference = credit - 2999;
+
+    const { returnId, replacementOrderId, replacement } = await exchangeShirt(orderId, 2999);
+    expect(replacement).toMatchObject({ totals: { orderDiscount: usd(2999), grandTotal: usd(0) }, exchange: { returnId, refundedAtReceipt: usd(difference) } });
+    const completed = await shipReplacement(replacementOrderId, false);
+    expect(completed).toMatchObject({ paymentStatus: 'prepaid', payment: { policy: 'prepaid', amount: usd(0) } });
+    expect(recorder.events.filter((event) => event.type === RefundPayment.type && event.value?.returnId === returnId)).toEqual([]);
+
+    await receiveShirt(returnId);
+    const [refundCommand] = await recorder.waitFor(orderId, RefundPayment.type, 1, 60_000);
+    expect(refundCommand.value).toMatchObject({ returnId, amount: usd(difference) });
+    const [issued] = await recorder.waitFor(orderId, RefundIssued.type, 1, 60_000);
+    expect(issued.value).toMatchObject({ refundId: refundCommand.value.refundId, returnId, amount: usd(difference) });
+    await waitFor(async () => ((await getReturn(returnId)).refundStatus === 'refunded' ? true : undefined), { timeoutMs: 60_000, what: `return ${returnId} refunded` });
+    await returnsTopicConsumed();
+    expect(recorder.of(orderId, RefundPayment.type)).toHaveLength(1);
+    expect(await returns.app.get(DataSource).query(`SELECT count(*)::int AS n FROM outbox WHERE headers->>'ce_type' = $1 AND key = $2`, [RefundPayment.type, orderId])).toEqual([{ n: 1 }]);
+    expect(await intentOf(orderId)).toMatchObject({ amount_refunded: difference });
   });
 });
