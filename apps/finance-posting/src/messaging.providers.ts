@@ -1,5 +1,4 @@
 import { Provider } from '@nestjs/common';
-import { contractsProducedBy, EventContract } from '@omnibus/contracts';
 import { AvroEventCodec, AvroSerde, EventOutbox, registerProducedSchemas, SchemaRegistryClient } from '@omnibus/messaging';
 import { OdooClient } from '@omnibus/odoo-client';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
@@ -26,9 +25,7 @@ export const financeProviders: Provider[] = [
     useFactory: async (config: FinancePostingConfig) => {
       const registry = new SchemaRegistryClient({ url: config.SCHEMA_REGISTRY_URL });
       const serde = new AvroSerde({ registry });
-      for (const [topic, contracts] of byTopic(contractsProducedBy('finance-posting'))) {
-        await registerProducedSchemas(registry, 'finance-posting', { contracts, topic: topicFor(config, topic), serde });
-      }
+      await registerProducedSchemas(registry, 'finance-posting', { topicOf: (topic) => topicFor(config, topic), serde });
       return new AvroEventCodec(serde);
     },
   },
@@ -62,10 +59,4 @@ function periodLocks(config: FinancePostingConfig): PeriodLocks {
   const locks = locksSchema.safeParse(parsed);
   if (!locks.success) throw new Error(`FINANCE_PERIOD_LOCKS: ${locks.error.issues.map((issue) => `${issue.path.join('.')}: ${issue.message}`).join('; ')}`);
   return { lockedThrough: locks.data, policy: config.FINANCE_LOCKED_PERIOD_POLICY };
-}
-
-function byTopic(contracts: EventContract[]): Map<string, EventContract[]> {
-  const grouped = new Map<string, EventContract[]>();
-  for (const contract of contracts) grouped.set(contract.topic, [...(grouped.get(contract.topic) ?? []), contract]);
-  return grouped;
 }

@@ -1,5 +1,4 @@
 import { Provider } from '@nestjs/common';
-import { contractsProducedBy, EventContract } from '@omnibus/contracts';
 import { AvroEventCodec, AvroSerde, EventOutbox, registerProducedSchemas, SchemaRegistryClient } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import { InventoryConfig } from './config';
@@ -21,9 +20,7 @@ export const inventoryProviders: Provider[] = [
     useFactory: async (config: InventoryConfig) => {
       const registry = new SchemaRegistryClient({ url: config.SCHEMA_REGISTRY_URL });
       const serde = new AvroSerde({ registry });
-      for (const [topic, contracts] of byTopic(contractsProducedBy('inventory'))) {
-        await registerProducedSchemas(registry, 'inventory', { contracts, topic: topicFor(config, topic), serde });
-      }
+      await registerProducedSchemas(registry, 'inventory', { topicOf: (topic) => topicFor(config, topic), serde });
       return new AvroEventCodec(serde);
     },
   },
@@ -33,9 +30,3 @@ export const inventoryProviders: Provider[] = [
     useFactory: (codec: AvroEventCodec) => new EventOutbox({ source: INVENTORY_EVENT_SOURCE, encoder: codec }),
   },
 ];
-
-function byTopic(contracts: EventContract[]): Map<string, EventContract[]> {
-  const grouped = new Map<string, EventContract[]>();
-  for (const contract of contracts) grouped.set(contract.topic, [...(grouped.get(contract.topic) ?? []), contract]);
-  return grouped;
-}

@@ -1,5 +1,4 @@
 import { Provider } from '@nestjs/common';
-import { contractsProducedBy, EventContract } from '@omnibus/contracts';
 import { AvroEventCodec, AvroSerde, EventOutbox, registerProducedSchemas, SchemaRegistryClient } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import { OrderConfig } from './config';
@@ -20,9 +19,7 @@ export const messagingProviders: Provider[] = [
     useFactory: async (config: OrderConfig) => {
       const registry = new SchemaRegistryClient({ url: config.SCHEMA_REGISTRY_URL });
       const serde = new AvroSerde({ registry });
-      for (const [topic, contracts] of byTopic(contractsProducedBy('order'))) {
-        await registerProducedSchemas(registry, 'order', { contracts, topic: topicFor(config, topic), serde });
-      }
+      await registerProducedSchemas(registry, 'order', { topicOf: (topic) => topicFor(config, topic), serde });
       return new AvroEventCodec(serde);
     },
   },
@@ -32,9 +29,3 @@ export const messagingProviders: Provider[] = [
     useFactory: (codec: AvroEventCodec) => new EventOutbox({ source: ORDER_EVENT_SOURCE, encoder: codec }),
   },
 ];
-
-function byTopic(contracts: EventContract[]): Map<string, EventContract[]> {
-  const grouped = new Map<string, EventContract[]>();
-  for (const contract of contracts) grouped.set(contract.topic, [...(grouped.get(contract.topic) ?? []), contract]);
-  return grouped;
-}

@@ -1,5 +1,4 @@
 import { Provider } from '@nestjs/common';
-import { contractsProducedBy, EventContract } from '@omnibus/contracts';
 import { AvroEventCodec, AvroSerde, EventOutbox, registerProducedSchemas, SchemaRegistryClient } from '@omnibus/messaging';
 import { SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import { ReturnsConfig } from './config';
@@ -22,9 +21,7 @@ export const returnsProviders: Provider[] = [
     useFactory: async (config: ReturnsConfig) => {
       const registry = new SchemaRegistryClient({ url: config.SCHEMA_REGISTRY_URL });
       const serde = new AvroSerde({ registry });
-      const byTopic = new Map<string, EventContract[]>();
-      for (const contract of contractsProducedBy('returns')) byTopic.set(contract.topic, [...(byTopic.get(contract.topic) ?? []), contract]);
-      for (const [topic, contracts] of byTopic) await registerProducedSchemas(registry, 'returns', { contracts, topic: topicFor(config, topic), serde });
+      await registerProducedSchemas(registry, 'returns', { topicOf: (topic) => topicFor(config, topic), serde });
       return new AvroEventCodec(serde);
     },
   },

@@ -15,4 +15,5 @@ export * from './kafka-client';
 export { metricsRegistry, counter, gauge, histogram } from '@omnibus/observability';
 export { buildOpenApiDocument, openApiPath, DocumentedRoute, RouteCatalogue } from './http/openapi';
 export { PeriodicTask, runPeriodically } from './periodic';
+export { canonicalJson, checkIdempotencyKey, IdempotencyKeyCheck, requestFingerprint } from './http/idempotency-key';
 export { classifySqlState, isConnectionFailure, isDependencyDown, sqlState, SqlStateKind } from './database-failures';

@@ -1,19 +1,10 @@
 import { webOrderRequest } from '../../test/orders';
-import { canonicalJson, checkIdempotencyKey, decideRetry, requestFingerprint } from './idempotency';
+import { decideRetry, requestFingerprint } from './idempotency';
 import { placeOrderRequestSchema } from './place-order-request';
 
 const fingerprintOf = (body: unknown) => requestFingerprint(placeOrderRequestSchema.parse(body));
 
 describe('Idempotency-Key', () => {
-  it('is required, single, and 1-255 visible ASCII characters', () => {
-    expect(checkIdempotencyKey('4f1c2a9e-0b7d-4c55-9a77-1d2e3f4a5b6c')).toEqual({ ok: true, key: '4f1c2a9e-0b7d-4c55-9a77-1d2e3f4a5b6c' });
-    expect(checkIdempotencyKey(undefined)).toMatchObject({ ok: false, message: expect.stringContaining('is required') });
-    expect(checkIdempotencyKey('  ')).toMatchObject({ ok: false });
-    expect(checkIdempotencyKey('has space')).toMatchObject({ ok: false, message: expect.stringContaining('visible ASCII') });
-    expect(checkIdempotencyKey('x'.repeat(256))).toMatchObject({ ok: false });
-    expect(checkIdempotencyKey(['a', 'b'])).toMatchObject({ ok: false, message: expect.stringContaining('one Idempotency-Key') });
-  });
-
   it('treats the same order written differently as the same request', () => {
     const body = webOrderRequest({ channelOrderRef: 'WEB-1' });
     const reordered = Object.fromEntries(Object.entries(body).reverse());
@@ -30,9 +21,5 @@ describe('Idempotency-Key', () => {
       outcome: 'conflict',
       message: 'Idempotency-Key "k1" was already used for order order-1 with a different request body; use a new key for a new order',
     });
-  });
-
-  it('writes canonical JSON with sorted keys at every level', () => {
-    expect(canonicalJson({ b: 1, a: { d: [2, { f: 1, e: null }], c: undefined } })).toBe('{"a":{"d":[2,{"e":null,"f":1}]},"b":1}');
   });
 });

@@ -1,3 +1,4 @@
+import { createOperatorAuditTable } from '@omnibus/messaging';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -39,20 +40,7 @@ export class ReviewQueue1795700000300 implements MigrationInterface {
     await queryRunner.query(`CREATE INDEX review_items_open ON review_items (reason, due_by) WHERE state = 'open'`);
     await queryRunner.query(`CREATE INDEX review_items_order ON review_items (order_id, opened_at)`);
     await queryRunner.query(`CREATE INDEX review_items_listing ON review_items (opened_at, id)`);
-    await queryRunner.query(`
-      CREATE TABLE operator_audit (
-        id          bigserial   PRIMARY KEY,
-        operator    text        NOT NULL,
-        host        text        NOT NULL,
-        action      text        NOT NULL,
-        parameters  jsonb       NOT NULL,
-        outcome     text        NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'refused', 'cancelled')),
-        summary     text        NOT NULL,
-        result      jsonb,
-        started_at  timestamptz NOT NULL,
-        finished_at timestamptz NOT NULL
-      )`);
-    await queryRunner.query(`CREATE INDEX operator_audit_started_at ON operator_audit (started_at)`);
+    await createOperatorAuditTable(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

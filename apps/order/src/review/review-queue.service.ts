@@ -1,5 +1,5 @@
 import { ConflictException, HttpException, Inject, Injectable, NotFoundException, OnModuleInit, UnprocessableEntityException } from '@nestjs/common';
-import { EventOutbox, OutgoingEvent } from '@omnibus/messaging';
+import { EventOutbox, OutgoingEvent, recordOperatorAction } from '@omnibus/messaging';
 import { ROOT_LOGGER } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource } from 'typeorm';
@@ -9,7 +9,7 @@ import { EVENT_OUTBOX } from '../tokens';
 import { decideResolution, ReviewItemRecord, reviewItemView, ReviewItemView } from './review-item';
 import { watchReviewQueue } from './review-metrics';
 import type { ListReviewQuery, ResolveReviewRequest } from './review-request';
-import { findReviewItem, listReviewItems, markResolved, recordOperatorAction } from './review-store';
+import { findReviewItem, listReviewItems, markResolved } from './review-store';
 
 /** The audit action name of a resolution, as `omnibus audit --action` filters it. */
 export const RESOLVE_ACTION = 'order.review.resolve';

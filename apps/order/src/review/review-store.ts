@@ -1,5 +1,4 @@
 import type { ReviewItem } from '@omnibus/saga';
-import os from 'node:os';
 import type { EntityManager } from 'typeorm';
 import type { TimelineCause } from '../domain/order-view';
 import type { ReviewItemRecord } from './review-item';
@@ -67,25 +66,6 @@ export async function openQueueStats(manager: EntityManager): Promise<Array<{ re
     `SELECT reason, count(*)::int AS open, min(opened_at) AS oldest FROM review_items WHERE state = 'open' GROUP BY reason`,
   );
   return rows.map((row) => ({ reason: row.reason, open: row.open, oldestOpenedAt: row.oldest }));
-}
-
-export interface AuditRecord {
-  operator: string;
-  action: string;
-  parameters: Record<string, unknown>;
-  outcome: 'succeeded' | 'refused' | 'failed';
-  summary: string;
-  result: unknown;
-  startedAt: Date;
-}
-
-/** One operator action in `operator_audit`, in the shape AuditTrail (libs/messaging) writes and reads. */
-export async function recordOperatorAction(manager: EntityManager, record: AuditRecord): Promise<void> {
-  await manager.query(
-    `INSERT INTO operator_audit (operator, host, action, parameters, outcome, summary, result, started_at, finished_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [record.operator, os.hostname(), record.action, JSON.stringify(record.parameters), record.outcome, record.summary, JSON.stringify(record.result ?? null), record.startedAt, new Date()],
-  );
 }
 
 function fromRow(row: any): ReviewItemRecord {

@@ -1,21 +1,18 @@
 import { BadRequestException, Controller, ForbiddenException, Get, Headers, HttpCode, NotFoundException, Param, Post, Res } from '@nestjs/common';
-import { CurrentPrincipal, Principal, RequireScopes, ValidBody } from '@omnibus/service-kit';
+import { checkIdempotencyKey, CurrentPrincipal, Principal, RequireScopes, ValidBody } from '@omnibus/service-kit';
 import type { Response } from 'express';
 import { DecisionBody, decisionSchema, ReceiveReturnBody, receiveReturnSchema, RequestReturnBody, requestReturnSchema, ScanBody, scanSchema } from './return-requests';
 import type { ReturnView } from './return-view';
 import { Answer, ReturnsService } from './returns.service';
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-const KEY = /^[\x21-\x7e]{1,255}$/;
 
-/** 1-255 visible ASCII characters; required on requests and receipts, optional on review decisions. */
+/** Required on requests, receipts and scans; optional on review decisions. */
 function idempotencyKey(header: string | undefined, required: boolean): string | null {
-  if (header === undefined || header.trim() === '') {
-    if (!required) return null;
-    throw new BadRequestException('the Idempotency-Key header is required (a unique value per request, e.g. a UUID; reuse it when you retry)');
-  }
-  if (!KEY.test(header.trim())) throw new BadRequestException('the Idempotency-Key header must be 1-255 visible ASCII characters');
-  return header.trim();
+  if (!required && (header === undefined || header.trim() === '')) return null;
+  const check = checkIdempotencyKey(header);
+  if (!check.ok) throw new BadRequestException(check.message);
+  return check.key;
 }
 
 function answer(response: Response, answered: Answer, location?: string): unknown {

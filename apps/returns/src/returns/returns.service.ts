@@ -1,8 +1,7 @@
 import { ConflictException, ForbiddenException, HttpException, Inject, Injectable, NotFoundException } from '@nestjs/common';
 import { CreateCreditNote, CreateReturnPicking, ExchangeRequested, RefundPayment, ReturnAuthorized, ReturnDispositioned, ReturnReceived, ReturnRejected, ReturnRequested } from '@omnibus/contracts';
 import { EventOutbox, OutgoingEvent } from '@omnibus/messaging';
-import { Principal, ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
-import { createHash } from 'node:crypto';
+import { Principal, requestFingerprint, ROOT_LOGGER, SERVICE_CONFIG, topicFor } from '@omnibus/service-kit';
 import type { Logger } from 'pino';
 import { DataSource, EntityManager } from 'typeorm';
 import { v7 as uuidv7 } from 'uuid';
@@ -390,7 +389,7 @@ export class ReturnsService {
    * thrown before the commit leaves neither the key nor anything else behind.
    */
   private async idempotent(principal: Principal, key: string | null, route: string, request: unknown, work: (manager: EntityManager) => Promise<{ status: number; body: unknown }>): Promise<Answer> {
-    const fingerprint = createHash('sha256').update(route).update(JSON.stringify(request)).digest('hex');
+    const fingerprint = requestFingerprint({ route, request });
     const answer = await this.dataSource.transaction(async (manager): Promise<Answer | Refused> => {
       if (key !== null) {
         const stored = await claimIdempotencyKey(manager, principal.sub, key);

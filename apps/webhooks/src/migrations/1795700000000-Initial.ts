@@ -1,3 +1,4 @@
+import { createOperatorAuditTable } from '@omnibus/messaging';
 import { MigrationInterface, QueryRunner } from 'typeorm';
 
 /**
@@ -88,20 +89,7 @@ export class Initial1795700000000 implements MigrationInterface {
       )`);
     await queryRunner.query(`CREATE INDEX delivery_attempts_delivery ON delivery_attempts (delivery_id, id)`);
     await queryRunner.query(`CREATE TABLE aggregate_channels (aggregate text PRIMARY KEY, channel_id text NOT NULL)`);
-    await queryRunner.query(`
-      CREATE TABLE operator_audit (
-        id          bigserial   PRIMARY KEY,
-        operator    text        NOT NULL,
-        host        text        NOT NULL,
-        action      text        NOT NULL,
-        parameters  jsonb       NOT NULL,
-        outcome     text        NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'refused', 'cancelled')),
-        summary     text        NOT NULL,
-        result      jsonb,
-        started_at  timestamptz NOT NULL,
-        finished_at timestamptz NOT NULL
-      )`);
-    await queryRunner.query(`CREATE INDEX operator_audit_started_at ON operator_audit (started_at)`);
+    await createOperatorAuditTable(queryRunner);
   }
 
   async down(queryRunner: QueryRunner): Promise<void> {

@@ -1,9 +1,8 @@
-import os from 'node:os';
 import type { EntityManager } from 'typeorm';
 import { changedRows } from './rows';
 import type { Subscription } from '../domain/subscription';
 
-/** SQL of `subscriptions` and `operator_audit` (migration 1795700000000), in the caller's transaction or connection. */
+/** SQL of `subscriptions` (migration 1795700000000), in the caller's transaction or connection; its audit rows are written with recordOperatorAction (libs/messaging). */
 
 const COLUMNS = `id, owner, url, description, event_types, channels, status, disabled_reason, secret, previous_secret, previous_secret_expires_at, created_at, updated_at`;
 
@@ -80,24 +79,6 @@ export async function noteEndpointSuccess(manager: EntityManager, id: string): P
 export async function countDisabledSubscriptions(manager: EntityManager): Promise<number> {
   const [row] = await manager.query(`SELECT count(*)::int AS n FROM subscriptions WHERE status = 'disabled' AND deleted_at IS NULL`);
   return row.n;
-}
-
-export interface AuditRecord {
-  operator: string;
-  action: string;
-  parameters: Record<string, unknown>;
-  outcome: 'succeeded' | 'refused' | 'failed';
-  summary: string;
-  result?: unknown;
-  startedAt: Date;
-}
-
-/** One action taken through the API in `operator_audit`, in the shape AuditTrail (libs/messaging) writes and reads. */
-export async function recordOperatorAction(manager: EntityManager, record: AuditRecord): Promise<void> {
-  await manager.query(
-    `INSERT INTO operator_audit (operator, host, action, parameters, outcome, summary, result, started_at, finished_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
-    [record.operator, os.hostname(), record.action, JSON.stringify(record.parameters), record.outcome, record.summary, JSON.stringify(record.result ?? null), record.startedAt, new Date()],
-  );
 }
 
 function fromRow(row: any): Subscription {

@@ -1,4 +1,5 @@
 import { BadRequestException, ConflictException, ForbiddenException, Inject, Injectable, NotFoundException } from '@nestjs/common';
+import { recordOperatorAction } from '@omnibus/messaging';
 import type { Principal } from '@omnibus/service-kit';
 import { SERVICE_CONFIG } from '@omnibus/service-kit';
 import { newWebhookSecret } from '@omnibus/webhooks-signature';
@@ -11,7 +12,7 @@ import { EgressPolicy, forbiddenAddress, hostOf, urlShapeProblem } from '../doma
 import { ADMIN_SCOPE, CreateSubscriptionRequest, mayManage, Subscription, subscriptionView, UpdateSubscriptionRequest } from '../domain/subscription';
 import { testEvent } from '../domain/public-events';
 import { enqueueDelivery, listDeliveries, redriveDeadLetter, replayRange, skipPendingDelivery } from '../store/delivery-store';
-import { deleteSubscription, findSubscription, insertSubscription, listSubscriptions, recordOperatorAction, saveSubscription } from '../store/subscription-store';
+import { deleteSubscription, findSubscription, insertSubscription, listSubscriptions, saveSubscription } from '../store/subscription-store';
 
 /**
  * Partners' self-service on their subscriptions, and operators' on everyone's. A partner's token acts

@@ -1,5 +1,5 @@
 import os from 'node:os';
-import type { DataSource } from 'typeorm';
+import type { DataSource, EntityManager, QueryRunner } from 'typeorm';
 import { describeError } from '../consumer/failures';
 
 /** Who is acting: OMNIBUS_OPERATOR when set (shared accounts, automation), else the OS user. */
@@ -134,4 +134,45 @@ export class AuditTrail {
       }),
     );
   }
+}
+
+/**
+ * Creates `operator_audit`, for the operations database and for a service that audits the actions
+ * taken through its own API in its own database (in the transaction of the action itself).
+ */
+export async function createOperatorAuditTable(queryRunner: QueryRunner): Promise<void> {
+  await queryRunner.query(`
+      CREATE TABLE operator_audit (
+        id          bigserial   PRIMARY KEY,
+        operator    text        NOT NULL,
+        host        text        NOT NULL,
+        action      text        NOT NULL,
+        parameters  jsonb       NOT NULL,
+        outcome     text        NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'refused', 'cancelled')),
+        summary     text        NOT NULL,
+        result      jsonb,
+        started_at  timestamptz NOT NULL,
+        finished_at timestamptz NOT NULL
+      )`);
+  await queryRunner.query(`CREATE INDEX operator_audit_started_at ON operator_audit (started_at)`);
+}
+
+/** One operator action taken through a service's API, as AuditTrail writes and reads it. */
+export interface OperatorActionRecord {
+  operator: string;
+  action: string;
+  parameters: Record<string, unknown>;
+  outcome: 'succeeded' | 'refused' | 'failed';
+  summary: string;
+  result?: unknown;
+  startedAt: Date;
+}
+
+/** Writes one action to `operator_audit` in the caller's transaction, so the action and its record commit together. */
+export async function recordOperatorAction(manager: EntityManager, record: OperatorActionRecord): Promise<void> {
+  await manager.query(
+    `INSERT INTO operator_audit (operator, host, action, parameters, outcome, summary, result, started_at, finished_at)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)`,
+    [record.operator, os.hostname(), record.action, JSON.stringify(record.parameters), record.outcome, record.summary, JSON.stringify(record.result ?? null), record.startedAt, new Date()],
+  );
 }

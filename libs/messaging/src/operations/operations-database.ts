@@ -1,5 +1,6 @@
 import { DataSource, MigrationInterface, QueryRunner } from 'typeorm';
 import { ensureDatabase, migrate } from '@omnibus/service-kit';
+import { createOperatorAuditTable } from './audit';
 
 /**
  * The `operations` database: what operators did to the platform.
@@ -14,20 +15,7 @@ export class CreateOperations1767398400000 implements MigrationInterface {
   name = 'CreateOperations1767398400000';
 
   async up(queryRunner: QueryRunner): Promise<void> {
-    await queryRunner.query(`
-      CREATE TABLE operator_audit (
-        id          bigserial   PRIMARY KEY,
-        operator    text        NOT NULL,
-        host        text        NOT NULL,
-        action      text        NOT NULL,
-        parameters  jsonb       NOT NULL,
-        outcome     text        NOT NULL CHECK (outcome IN ('succeeded', 'failed', 'refused', 'cancelled')),
-        summary     text        NOT NULL,
-        result      jsonb,
-        started_at  timestamptz NOT NULL,
-        finished_at timestamptz NOT NULL
-      )`);
-    await queryRunner.query(`CREATE INDEX operator_audit_started_at ON operator_audit (started_at)`);
+    await createOperatorAuditTable(queryRunner);
     await queryRunner.query(`
       CREATE TABLE dead_letter_redrive (
         dead_letter_topic text        NOT NULL,

@@ -35,8 +35,8 @@ export async function registerSubjects(registry: SchemaRegistryClient, subjects:
 export interface RegisterProducedSchemasOptions {
   /** Contracts to register; default every event type the service owns or produces in the catalogue. */
   contracts?: readonly EventContract<any>[];
-  /** Topic override (tests publishing to unique topic names); default each contract's catalogue topic. */
-  topic?: string;
+  /** The topic a catalogue topic is published on (tests use unique topic names, e.g. service-kit's `topicFor`); default the catalogue topic itself. */
+  topicOf?: (catalogueTopic: string) => string;
   /** A serde to hand the ids to, so its first encode needs no lookup. */
   serde?: AvroSerde;
 }
@@ -52,12 +52,13 @@ export async function registerProducedSchemas(
   options: RegisterProducedSchemasOptions = {},
 ): Promise<RegisteredSubject[]> {
   const contracts = options.contracts ?? contractsProducedBy(service);
+  const topicOf = options.topicOf ?? ((topic: string) => topic);
   const subjects = contracts.map((contract) => ({
-    subject: `${options.topic ?? contract.topic}-${contract.type}`,
+    subject: `${topicOf(contract.topic)}-${contract.type}`,
     compatibility: contract.compatibility,
     schemas: [contract.schema],
   }));
   const registered = await registerSubjects(registry, subjects);
-  contracts.forEach((contract, index) => options.serde?.rememberSchemaId(contract, registered[index].ids[0], options.topic));
+  contracts.forEach((contract, index) => options.serde?.rememberSchemaId(contract, registered[index].ids[0], topicOf(contract.topic)));
   return registered;
 }
