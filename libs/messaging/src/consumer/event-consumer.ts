@@ -75,6 +75,8 @@ const DAY_MS = 24 * 60 * 60 * 1000;
  * every batch applied through the inbox in one transaction per partition chunk, failures retried,
  * delayed or dead-lettered, partitions paused while they wait.
  */
+const RUN_LOOP_ENDED = 'its run loop ended';
+
 export class EventConsumer {
   readonly groupId: string;
   /** `<service>.retry-<tier>`, one per `retryTopicDelaysMs` entry. */
@@ -95,6 +97,8 @@ export class EventConsumer {
   private stopWatchingParked?: () => void;
   /** Why this consumer no longer consumes although nobody stopped it (kafkajs crash without restart, run loop ended). */
   private failure?: string;
+  /** Set while kafkajs restarts the consumer after a retriable crash (e.g. the group coordinator still loading). */
+  private restarting?: string;
 
   constructor(private readonly options: EventConsumerOptions) {
     this.groupId = options.groupId ?? options.service;
@@ -147,10 +151,19 @@ export class EventConsumer {
     });
     this.consumer.on(this.consumer.events.CRASH, ({ payload }) => {
       this.logger.error({ error: payload.error?.message, restart: payload.restart }, 'kafka consumer crashed');
-      if (!payload.restart) this.failure = `crashed and will not restart: ${payload.error?.message ?? 'unknown error'}`;
+      if (!payload.restart) {
+        this.failure = `crashed and will not restart: ${payload.error?.message ?? 'unknown error'}`;
+        return;
+      }
+      // kafkajs stops the consumer (STOP comes first) and starts it again: down only until it has rejoined.
+      if (this.failure === RUN_LOOP_ENDED) this.failure = undefined;
+      this.restarting = `restarting after a crash: ${payload.error?.message ?? 'unknown error'}`;
     });
     this.consumer.on(this.consumer.events.STOP, () => {
-      if (!this.stopping) this.failure ??= 'its run loop ended';
+      if (!this.stopping) this.failure ??= RUN_LOOP_ENDED;
+    });
+    this.consumer.on(this.consumer.events.GROUP_JOIN, () => {
+      this.restarting = undefined;
     });
     await this.consumer.connect();
     await this.consumer.subscribe({
@@ -182,6 +195,7 @@ export class EventConsumer {
   /** For readiness: whether this consumer is consuming, and if not why (its group is named by the probe). */
   health(): { up: boolean; message?: string } {
     if (this.failure) return { up: false, message: this.failure };
+    if (this.restarting) return { up: false, message: this.restarting };
     if (this.stopping) return { up: false, message: 'stopped' };
     if (!this.started) return { up: false, message: 'not started yet' };
     return { up: true };
