@@ -116,7 +116,9 @@ export class OrderIntake {
   }
 
   async findOrder(orderId: string): Promise<OrderView | undefined> {
-    const record = await loadOrder(this.dataSource.manager, orderId);
+    // One snapshot: the order row, its history, timeline, reviews and refunds as of one moment, never
+    // half of a saga step the consumer commits meanwhile.
+    const record = await this.dataSource.transaction('REPEATABLE READ', (manager) => loadOrder(manager, orderId));
     return record && orderView(record);
   }
 

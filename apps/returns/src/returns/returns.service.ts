@@ -74,7 +74,9 @@ export class ReturnsService {
   ) {}
 
   findReturn(returnId: string): Promise<ReturnView | undefined> {
-    return loadReturnView(this.dataSource.manager, returnId);
+    // One snapshot of the return's rows: a handler committing meanwhile (an exchange falling through
+    // sets the exchange and the lines' refund due together) is seen whole or not at all.
+    return this.dataSource.transaction('REPEATABLE READ', (manager) => loadReturnView(manager, returnId));
   }
 
   /** POST /returns: 201 authorised or in review; 422 refused by the policy (recorded, with ReturnRejected). */
